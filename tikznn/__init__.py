@@ -1,0 +1,9 @@
+"""tikznn: neural-network architecture figures from a short description, drawn with TikZ."""
+from .errors import (LatexError, LatexNotFound, LayoutError, ModelError, OutputError, ParseError, ShapeError,
+                     TikznnError)
+from .model import Network
+from .parser import parse, parse_file
+
+__all__ = ["Network", "parse", "parse_file", "TikznnError", "ParseError", "ModelError", "ShapeError",
+           "LayoutError", "LatexError", "LatexNotFound", "OutputError"]
+__version__ = "0.1.0"

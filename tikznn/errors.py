@@ -1,0 +1,113 @@
+"""The one exception tree of tikznn, and how an error points at its source.
+
+Every error a user can cause is a TikznnError; the CLI prints `str(error)` and exits with `error.exit_code`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Span:
+    """A place in a .nn source: 1-based line and column."""
+
+    line: int
+    column: int
+    end_column: int | None = None
+
+
+class TikznnError(Exception):
+    """Base of every error tikznn reports to a user."""
+
+    exit_code = 1
+    kind = "error"
+
+    def __init__(self, message: str, *, span: Span | None = None, hint: str | None = None,
+                 path: str | None = None, source: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.span = span
+        self.hint = hint
+        self.path = path
+        self.source = source
+
+    def located(self, path: str | None, source: str | None) -> "TikznnError":
+        """Attach the file and text this error's span refers to (keeps any already set)."""
+        self.path = self.path or path
+        self.source = self.source if self.source is not None else source
+        return self
+
+    def __str__(self) -> str:
+        where = self.path or "<input>"
+        if self.span:
+            where += f":{self.span.line}:{self.span.column}"
+        lines = [f"{where}: {self.kind}: {self.message}"]
+        if self.span and self.source is not None:
+            lines += _excerpt(self.source, self.span)
+        if self.hint:
+            lines.append(f"hint: {self.hint}")
+        return "\n".join(lines)
+
+
+def _excerpt(source: str, span: Span, width: int = 100) -> list[str]:
+    """The source line and a caret under the column, cut to `width` around it for huge lines."""
+    text_lines = source.splitlines()
+    if not 1 <= span.line <= len(text_lines):
+        return []
+    text = text_lines[span.line - 1].expandtabs(1)
+    col = span.column - 1
+    start = max(0, min(col - width // 2, len(text) - width))
+    shown = text[start:start + width]
+    shown = "".join(ch if ch.isprintable() else "\N{REPLACEMENT CHARACTER}" for ch in shown)
+    marks = max(1, (span.end_column or span.column + 1) - span.column)
+    marks = min(marks, len(shown) - (col - start)) if len(shown) > col - start else 1
+    return [f"  {span.line:>4} | {shown}", "       | " + " " * (col - start) + "^" * max(1, marks)]
+
+
+class ParseError(TikznnError):
+    """The text is not valid tikznn: syntax, unknown words, bad references."""
+
+    exit_code = 3
+    kind = "syntax error"
+
+
+class ModelError(TikznnError):
+    """The text parses but describes no valid network (duplicate names, cycles, undefined references)."""
+
+    exit_code = 3
+    kind = "error"
+
+
+class ShapeError(TikznnError):
+    """Tensor shapes do not fit together."""
+
+    exit_code = 4
+    kind = "shape error"
+
+
+class LayoutError(TikznnError):
+    """The network cannot be laid out."""
+
+    exit_code = 5
+    kind = "layout error"
+
+
+class LatexError(TikznnError):
+    """pdflatex failed on the generated TeX."""
+
+    exit_code = 6
+    kind = "LaTeX error"
+
+
+class LatexNotFound(TikznnError):
+    """A TeX or Poppler program is missing."""
+
+    exit_code = 7
+    kind = "missing tool"
+
+
+class OutputError(TikznnError):
+    """An input file cannot be read or an output cannot be written."""
+
+    exit_code = 8
+    kind = "file error"

@@ -1,0 +1,304 @@
+"""The .nn language: Lark grammar (grammar/tikznn.lark) → statements → Network through the builder's `append`."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from . import model
+from .errors import OutputError, ParseError, Span, TikznnError
+from .model import ACTIVATIONS, LAYER_KINDS, Network, Skip, Style, suggest
+from .resources import resource_dir
+
+MAX_BYTES = 2_000_000  # a hand-written network is a few kB; bigger input is almost surely not one
+
+
+@lru_cache(maxsize=1)
+def _lark() -> Lark:
+    return Lark.open(str(resource_dir("grammar") / "tikznn.lark"), parser="lalr", propagate_positions=True,
+                     maybe_placeholders=True, cache=True)
+
+
+def _span(token_or_meta) -> Span:
+    end = getattr(token_or_meta, "end_column", None)
+    return Span(token_or_meta.line, token_or_meta.column, end)
+
+
+def unquote(token: Token) -> str:
+    return token[1:-1].replace('\\"', '"')
+
+
+def _sizes(token: Token) -> tuple[int, ...]:
+    return tuple(int(part) for part in token.lstrip("kspx").split("x"))
+
+
+def _pair(token: Token) -> tuple[int, int]:
+    sizes = _sizes(token)
+    return (sizes[0], sizes[-1])
+
+
+@dataclass
+class _Kind:
+    """A layer statement's kind and settings, before its name, label and inputs are known."""
+
+    cls: type
+    settings: dict
+    refs: list[Token] = field(default_factory=list)
+
+
+_WINDOW_KEYS = {"KERNEL": "kernel", "STRIDE": "stride", "PADDING": "padding"}
+
+
+class _ToStatements(Transformer):
+    """Parse tree → a list of statements: ('network', str), ('caption', str), (Layer, refs, implicit), Skip."""
+
+    def start(self, items):
+        return list(items)
+
+    def network(self, items):
+        return ("network", unquote(items[0]))
+
+    def caption(self, items):
+        return ("caption", unquote(items[0]))
+
+    @v_args(meta=True)
+    def skip(self, meta, items):
+        source, target, label = items
+        return (Skip(source=str(source), target=str(target), label=label and unquote(label), at=_span(meta)),
+                {str(source): _span(source), str(target): _span(target)})
+
+    @v_args(meta=True)
+    def layer(self, meta, items):
+        name, kind, label, style, source = items
+        refs = list(kind.refs)
+        implicit = len(refs) < 2
+        if source is not None:
+            if kind.cls in (model.Add, model.Concat):
+                raise ParseError(f"'{kind.cls.kind}' names its inputs itself; 'from' does not apply",
+                                 span=_span(source), hint=f"write: {kind.cls.kind} a b")
+            refs, implicit = [source], False
+        layer = kind.cls(name=str(name or ""), label=label and unquote(label), style=style or Style(),
+                         at=_span(meta), **kind.settings)
+        return (layer, [str(r) for r in refs], implicit, {str(r): _span(r) for r in refs})
+
+    def input(self, items):
+        return _Kind(model.Input, {"shape": _sizes(items[0])})
+
+    def _conv_settings(self, items, cls):
+        settings = {"channels": int(items[0])}
+        for token in items[1:]:
+            key = {"BN": "bn", "ACT": "act"}.get(token.type) or _WINDOW_KEYS[token.type]
+            if key in settings:
+                raise ParseError(f"{key} given twice", span=_span(token), hint="keep one of them")
+            settings[key] = True if key == "bn" else str(token) if key == "act" else _pair(token)
+        return _Kind(cls, settings)
+
+    def conv(self, items):
+        return self._conv_settings(items, model.Conv)
+
+    def deconv(self, items):
+        return self._conv_settings(items, model.Deconv)
+
+    def pool(self, items):
+        mode, size, *options = items
+        settings = {"mode": str(mode)}
+        if size is not None:
+            settings["kernel"] = (int(size), int(size))
+        for token in options:
+            key = _WINDOW_KEYS[token.type]
+            if key in settings:
+                raise ParseError(f"{key} given twice", span=_span(token), hint="keep one of them")
+            settings[key] = _pair(token)
+        return _Kind(model.Pool, settings)
+
+    def upsample(self, items):
+        scale, mode = items
+        return _Kind(model.Upsample, {"scale": int(scale), "mode": str(mode or "nearest")})
+
+    def dense(self, items):
+        units, act = items
+        return _Kind(model.Dense, {"units": int(units), "act": act and str(act)})
+
+    def flatten(self, items):
+        return _Kind(model.Flatten, {})
+
+    def bn(self, items):
+        return _Kind(model.BatchNorm, {})
+
+    def activation(self, items):
+        return _Kind(model.Activation, {"fn": str(items[0])})
+
+    def dropout(self, items):
+        return _Kind(model.Dropout, {} if items[0] is None else {"p": float(items[0])})
+
+    def add(self, items):
+        *refs, act = items
+        return _Kind(model.Add, {"act": act and str(act)}, refs)
+
+    def concat(self, items):
+        return _Kind(model.Concat, {}, list(items))
+
+    def style(self, items):
+        return Style(**dict(items))
+
+    def color(self, items):
+        value = str(items[0])
+        if items[0].type == "COLOR_NAME" and value not in COLOR_NAMES:
+            raise ParseError(f"unknown colour '{value}'", span=_span(items[0]),
+                             hint=suggest(value, COLOR_NAMES) or
+                             "use #rrggbb or one of: " + ", ".join(COLOR_NAMES))
+        return ("color", value)
+
+    def opacity(self, items):
+        value = float(items[0])
+        if not 0 <= value <= 1:
+            raise ParseError(f"opacity {value} is outside 0..1", span=_span(items[0]))
+        return ("opacity", value)
+
+    def nolabel(self, items):
+        return ("show_label", False)
+
+
+# xcolor's base colours, which every LaTeX install has.
+COLOR_NAMES = ("red", "green", "blue", "cyan", "magenta", "yellow", "black", "gray", "white", "darkgray",
+               "lightgray", "brown", "lime", "olive", "orange", "pink", "purple", "teal", "violet")
+
+
+def read_source(path: str | Path) -> str:
+    """The text of a .nn file, refusing what is not one (binary, not UTF-8, huge)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise OutputError(f"cannot read {path}: {err.strerror or err}") from None
+    if len(data) > MAX_BYTES:
+        raise ParseError(f"file is {len(data):,} bytes; a .nn file is expected to be under {MAX_BYTES:,}",
+                         path=str(path), hint="is this the right file?")
+    if b"\0" in data:
+        raise ParseError("this is a binary file, not a .nn text file", path=str(path),
+                         hint="a .nn file is plain UTF-8 text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[:err.start].count(b"\n") + 1
+        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        raise ParseError("the file is not UTF-8 text", path=str(path), span=Span(line, column),
+                         source=data.decode("utf-8", "replace"), hint="save the file as UTF-8") from None
+
+
+def parse_file(path: str | Path) -> Network:
+    return parse(read_source(path), path=str(path))
+
+
+def parse(text: str, path: str | None = None) -> Network:
+    """Parse .nn text into a Network. Raises ParseError/ModelError located at `path`."""
+    try:
+        if len(text) > MAX_BYTES:
+            raise ParseError(f"text is {len(text):,} characters; a .nn description is expected to be short")
+        tree = _lark().parse(text if text.endswith("\n") else text + "\n")
+        statements = _ToStatements().transform(tree)
+        return _assemble(statements)
+    except UnexpectedInput as err:
+        raise _syntax_error(err, text).located(path, text) from None
+    except TikznnError as err:
+        raise err.located(path, text) from None
+    except Exception as err:  # a Transformer wraps errors raised inside callbacks
+        inner = getattr(err, "orig_exc", None)
+        if isinstance(inner, TikznnError):
+            raise inner.located(path, text) from None
+        raise
+
+
+def _assemble(statements) -> Network:
+    network = Network()
+    seen_input = False
+    for statement in statements:
+        if isinstance(statement[0], str):
+            key, value = statement
+            network = network.titled(value) if key == "network" else network.titled(network.name, value)
+        elif isinstance(statement[0], Skip):
+            network = network.with_skip(*statement)
+        else:
+            layer, refs, implicit, spans = statement
+            seen_input = seen_input or isinstance(layer, model.Input)
+            network = network.append(layer, refs, implicit=implicit, ref_spans=spans)
+    if not seen_input:
+        raise ParseError("no network here: the description has no input line",
+                         hint='start with lines like:  network "My net"  /  input 3x224x224')
+    return network
+
+
+# -- syntax errors in the user's words -----------------------------------------------------------------------
+
+_TERMINAL_WORDS = {
+    "NAME": "a layer name", "INT": "a whole number", "NUMBER": "a number", "STRING": 'a "label"',
+    "SHAPE": "a shape like 3x224x224", "KERNEL": "a kernel like k3", "STRIDE": "a stride like s2",
+    "PADDING": "a padding like p1", "ACT": "an activation (" + ", ".join(ACTIVATIONS) + ")",
+    "POOL_MODE": "max, avg or global", "UPSAMPLE_MODE": "nearest or bilinear", "_NL": "the end of the line",
+    "HEX_COLOR": "#rrggbb", "COLOR_NAME": "a colour name", "$END": "the end of the file",
+}
+_KEYWORD_TERMINALS = {"ACT": ACTIVATIONS, "POOL_MODE": ("max", "avg", "global"),
+                      "UPSAMPLE_MODE": ("nearest", "bilinear")}
+_STATEMENT_WORDS = ("network", "caption", "skip", "input", "conv", "deconv", "pool", "upsample", "dense",
+                    "flatten", "bn", "dropout", "add", "concat") + ACTIVATIONS
+
+
+def _terminal_literal(name: str) -> str | None:
+    try:
+        pattern = _lark().get_terminal(name).pattern
+    except KeyError:
+        return None
+    return pattern.value if pattern.type == "str" else None
+
+
+def _describe(expected: set[str]) -> tuple[list[str], list[str]]:
+    """Human words for the expected terminals, and the keywords among them (for 'did you mean')."""
+    words, keywords = [], []
+    for name in sorted(expected):
+        literal = _terminal_literal(name)
+        if literal is not None:
+            words.append(f"'{literal}'")
+            keywords.append(literal)
+        else:
+            words.append(_TERMINAL_WORDS.get(name, name))
+            keywords.extend(_KEYWORD_TERMINALS.get(name, ()))
+    return words, keywords
+
+
+def _word_at(text: str, pos: int) -> str:
+    match = re.compile(r"[^\s\"{}=,]+").match(text, pos)
+    return match.group(0) if match else text[pos:pos + 1]
+
+
+def _syntax_error(err: UnexpectedInput, text: str) -> ParseError:
+    if isinstance(err, UnexpectedEOF) or (isinstance(err, UnexpectedToken) and err.token.type == "$END"):
+        lines = text.splitlines() or [""]
+        return ParseError("unexpected end of file", span=Span(len(lines), len(lines[-1]) + 1))
+    expected = set(err.expected if isinstance(err, UnexpectedToken) else err.allowed or ())
+    pos = err.token.start_pos if isinstance(err, UnexpectedToken) else err.pos_in_stream
+    line, column = err.line, err.column
+    word = _word_at(text, pos)
+    if isinstance(err, UnexpectedToken) and err.token.type == "_NL":
+        word = "end of line"
+
+    # 'convv 64 k3' lexes 'convv' as a name awaiting '='; the real mistake is the unknown layer kind.
+    if expected == {"EQUAL"}:
+        start = text.rfind("\n", 0, pos) + 1
+        head = re.match(r"\s*([^\s=]+)", text[start:pos])
+        if head:
+            unknown = head.group(1)
+            col = start + head.start(1)
+            return ParseError(f"unknown layer '{unknown}'", span=Span(line, col - start + 1, col - start + 1 +
+                              len(unknown)), hint=suggest(unknown, _STATEMENT_WORDS) or
+                              "a line starts with a layer kind (conv, pool, dense, ...) or 'name ='")
+    words, keywords = _describe(expected)
+    hint = suggest(word, keywords) if word != "end of line" else None
+    found = "the end of the line" if word == "end of line" else f"'{word}'"
+    if len(words) > 8:
+        words = words[:8] + ["..."]
+    return ParseError(f"unexpected {found}; expected {', '.join(words)}",
+                      span=Span(line, column, column + max(1, len(word))), hint=hint)
