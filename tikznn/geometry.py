@@ -1,0 +1,56 @@
+"""Plane geometry for layout checks: convex polygons (boxes, labels, arrow segments) and their overlap."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+Point = tuple[float, float]
+EPS = 1e-6
+
+
+@dataclass(frozen=True)
+class Rect:
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @staticmethod
+    def around(cx: float, cy: float, width: float, height: float) -> "Rect":
+        return Rect(cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2)
+
+    def polygon(self) -> tuple[Point, ...]:
+        return ((self.x0, self.y0), (self.x1, self.y0), (self.x1, self.y1), (self.x0, self.y1))
+
+    def grown(self, margin: float) -> "Rect":
+        return Rect(self.x0 - margin, self.y0 - margin, self.x1 + margin, self.y1 + margin)
+
+    def union(self, other: "Rect") -> "Rect":
+        return Rect(min(self.x0, other.x0), min(self.y0, other.y0), max(self.x1, other.x1), max(self.y1, other.y1))
+
+
+def bounds(points) -> Rect:
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
+    return Rect(min(xs), min(ys), max(xs), max(ys))
+
+
+def _axes(polygon):
+    n = len(polygon)
+    for i in range(n if n > 2 else 1):
+        (x0, y0), (x1, y1) = polygon[i], polygon[(i + 1) % n]
+        if abs(x1 - x0) > EPS or abs(y1 - y0) > EPS:
+            yield (y0 - y1, x1 - x0)
+
+
+def overlap(a, b, margin: float = 0.0) -> bool:
+    """Do two convex polygons (a segment is a 2-point polygon) share interior, with `margin` of clearance?
+
+    Separating-axis test; shapes that only touch do not overlap when margin is 0.
+    """
+    for ax, ay in list(_axes(a)) + list(_axes(b)):
+        length = (ax * ax + ay * ay) ** 0.5
+        pa = [(x * ax + y * ay) / length for x, y in a]
+        pb = [(x * ax + y * ay) / length for x, y in b]
+        if min(pa) >= max(pb) + margin - EPS or min(pb) >= max(pa) + margin - EPS:
+            return False
+    return True

@@ -1,0 +1,125 @@
+"""Layout → TeX through the Jinja templates in templates/. All numbers and user text are formatted here."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jinja2
+
+from .layout import Ball, Block, Layout, project
+from .tex import escape
+
+# The classic look: (RGB, fill opacity). Names are prefixed 'tikznn-' in TeX.
+PALETTE = {
+    "input": ((176, 190, 197), 0.55),
+    "conv": ((255, 226, 180), 0.7),
+    "conv-act": ((236, 142, 60), 0.8),
+    "deconv": ((120, 160, 200), 0.7),
+    "upsample": ((70, 110, 160), 0.8),
+    "pool": ((178, 60, 50), 0.75),
+    "bn": ((238, 203, 92), 0.8),
+    "activation": ((236, 142, 60), 0.8),
+    "dense": ((196, 182, 232), 0.7),
+    "dense-act": ((130, 105, 200), 0.8),
+    "softmax": ((128, 30, 100), 0.8),
+    "add": ((70, 170, 100), 0.85),
+    "concat": ((90, 130, 190), 0.85),
+    "flow": ((70, 110, 110), 1.0),
+    "skip": ((30, 50, 110), 1.0),
+}
+
+_BALL_SYMBOL = {"add": r"$+$", "concat": r"$\Vert$"}
+
+
+def num(value: float) -> str:
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def point(p) -> str:
+    return f"({num(p[0])},{num(p[1])})"
+
+
+def path(points) -> str:
+    return " -- ".join(point(p) for p in points)
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    from .resources import resource_dir
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(resource_dir("templates"))),
+        block_start_string=r"\BLOCK{", block_end_string="}",
+        variable_start_string=r"\VAR{", variable_end_string="}",
+        comment_start_string=r"\#{", comment_end_string="}",
+        line_statement_prefix="%%", line_comment_prefix="%#",
+        trim_blocks=True, lstrip_blocks=True, autoescape=False, keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined)
+
+
+@dataclass(frozen=True)
+class _Colours:
+    """Colour names for the template; user '#rrggbb' colours get names of their own."""
+
+    custom: dict
+
+    def name(self, value: str | None, default: str) -> str:
+        if value is None:
+            return f"tikznn-{default}"
+        if value.startswith("#"):
+            return self.custom.setdefault(value, f"tikznn-user{len(self.custom) + 1}")
+        return value
+
+
+def _block_faces(block: Block, colours: _Colours):
+    c = block.corner
+    fill = colours.name(block.style.color, block.fill)
+    band = colours.name(block.style.color, block.band_fill) if block.band_fill else fill
+    opacity = block.style.opacity if block.style.opacity is not None else PALETTE[block.fill][0 + 1]
+    split = 1 - block.band
+    faces = [("front", fill, (c(0, 0, 0), c(split, 0, 0), c(split, 1, 0), c(0, 1, 0))),
+             ("top", fill, (c(0, 1, 0), c(split, 1, 0), c(split, 1, 1), c(0, 1, 1)))]
+    if block.band:
+        faces += [("front", band, (c(split, 0, 0), c(1, 0, 0), c(1, 1, 0), c(split, 1, 0))),
+                  ("top", band, (c(split, 1, 0), c(1, 1, 0), c(1, 1, 1), c(split, 1, 1)))]
+    faces.append(("side", band, (c(1, 0, 0), c(1, 0, 1), c(1, 1, 1), c(1, 1, 0))))
+    edges = [block.outline() + (c(0, 0, 0),), (c(0, 1, 0), c(1, 1, 0), c(1, 0, 0)), (c(1, 1, 0), c(1, 1, 1))]
+    if block.band:
+        edges.append((c(split, 0, 0), c(split, 1, 0), c(split, 1, 1)))
+    hidden = [(c(0, 0, 1), c(1, 0, 1)), (c(0, 0, 1), c(0, 1, 1)), (c(0, 0, 1), c(0, 0, 0))]
+    return {
+        "faces": [{"face": face, "colour": colour, "path": path(pts)} for face, colour, pts in faces],
+        "opacity": num(opacity),
+        "edges": [path(e) for e in edges],
+        "hidden": [path(e) for e in hidden],
+    }
+
+
+def context(drawing: Layout, *, fragment: bool) -> dict:
+    colours = _Colours({})
+    lines = drawing.source_lines
+    blocks = [{"name": b.layer, "line": lines.get(b.layer, 0), **_block_faces(b, colours)} for b in drawing.blocks]
+    balls = [{"name": b.layer, "line": lines.get(b.layer, 0), "centre": point((b.x, b.y)), "radius": num(b.radius),
+              "colour": colours.name(b.style.color, b.fill), "symbol": _BALL_SYMBOL[b.kind],
+              "opacity": num(b.style.opacity if b.style.opacity is not None else PALETTE[b.fill][1])}
+             for b in drawing.balls]
+    arrows = []
+    for arrow in drawing.arrows:
+        pts = arrow.projected()
+        if arrow.role == "flow":
+            arrows.append({"role": "flow", "head": path(pts[:arrow.head + 1]), "tail": path(pts[arrow.head:])})
+        else:
+            arrows.append({"role": "skip", "head": path(pts), "tail": ""})
+    labels = [{"role": l.role, "at": point((l.x, l.y)), "rotate": l.rotate, "text": escape(l.text),
+               "line": lines.get(l.layer, 0)} for l in drawing.labels]
+    palette = [{"name": f"tikznn-{key}", "rgb": ",".join(map(str, rgb))} for key, (rgb, _) in PALETTE.items()]
+    custom = [{"name": name, "rgb": ",".join(str(int(hex_[i:i + 2], 16)) for i in (1, 3, 5))}
+              for hex_, name in colours.custom.items()]
+    return {"title": escape(drawing.name), "palette": palette, "custom": custom, "blocks": blocks, "balls": balls,
+            "arrows": arrows, "labels": labels, "taps": [point(t) for t in drawing.taps], "fragment": fragment}
+
+
+def to_tex(drawing: Layout, *, fragment: bool = False) -> str:
+    """A standalone LaTeX document, or with `fragment` a tikzpicture to \\input into a paper."""
+    template = environment().get_template("fragment.tex.j2" if fragment else "standalone.tex.j2")
+    return template.render(**context(drawing, fragment=fragment))
