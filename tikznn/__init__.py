@@ -3,7 +3,8 @@ from .errors import (LatexError, LatexNotFound, LayoutError, ModelError, OutputE
                      TikznnError)
 from .model import Network
 from .parser import parse, parse_file
+from .pipeline import build, to_tex
 
-__all__ = ["Network", "parse", "parse_file", "TikznnError", "ParseError", "ModelError", "ShapeError",
+__all__ = ["Network", "parse", "parse_file", "to_tex", "build", "TikznnError", "ParseError", "ModelError", "ShapeError",
            "LayoutError", "LatexError", "LatexNotFound", "OutputError"]
 __version__ = "0.1.0"

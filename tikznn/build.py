@@ -1,0 +1,139 @@
+"""The one place tikznn runs programs and writes files: pdflatex in a sandboxed temporary folder, Poppler for
+PNG/SVG, and atomic writes that leave an earlier output untouched when anything fails."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import LatexError, LatexNotFound, OutputError, Span
+
+FORMATS = ("pdf", "png", "svg")
+DEFAULT_TIMEOUT = 60.0
+
+_INSTALL = {
+    "pdflatex": "Debian/Ubuntu: sudo apt-get install texlive-latex-extra texlive-pictures lmodern; "
+                "macOS: install MacTeX; Windows: install TeX Live or MiKTeX. "
+                "`tikznn tex` writes the .tex without needing TeX.",
+    "pdftoppm": "Debian/Ubuntu: sudo apt-get install poppler-utils; macOS: brew install poppler",
+    "pdftocairo": "Debian/Ubuntu: sudo apt-get install poppler-utils; macOS: brew install poppler",
+}
+# TeX files a figure needs, and the Debian package and TeX Live package that provide them.
+_PROVIDERS = {
+    "lmodern.sty": "Debian: lmodern; TeX Live: lm",
+    "standalone.cls": "Debian: texlive-latex-extra; TeX Live: standalone",
+    "tikz.sty": "Debian: texlive-pictures; TeX Live: pgf",
+    "xcolor.sty": "Debian: texlive-latex-recommended; TeX Live: xcolor",
+}
+
+
+def tool(name: str) -> str:
+    found = shutil.which(name)
+    if not found:
+        raise LatexNotFound(f"'{name}' is not installed (or not on PATH)", hint=_INSTALL.get(name))
+    return found
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the TeX came from, to point LaTeX errors back at the .nn line."""
+
+    path: str | None = None
+    text: str | None = None
+
+
+def compile_pdf(tex: str, *, source: Source = Source(), timeout: float = DEFAULT_TIMEOUT) -> bytes:
+    """PDF bytes of a standalone document, compiled without shell escape, reading and writing only its folder."""
+    pdflatex = tool("pdflatex")
+    with tempfile.TemporaryDirectory(prefix="tikznn-") as folder:
+        Path(folder, "figure.tex").write_text(tex, encoding="utf-8")
+        env = dict(os.environ, openin_any="p", openout_any="p", TEXMFOUTPUT=folder)
+        command = [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "-file-line-error",
+                   "figure.tex"]
+        try:
+            run = subprocess.run(command, cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise LatexError(f"pdflatex did not finish within {timeout:g} s and was stopped",
+                             path=source.path, hint="a label with a macro that never stops expanding? "
+                             "raise the limit with --timeout") from None
+        pdf = Path(folder, "figure.pdf")
+        if run.returncode != 0 or not pdf.exists():
+            log = Path(folder, "figure.log")
+            text = log.read_text("latin-1") if log.exists() else run.stdout.decode("latin-1")
+            raise latex_error(text, tex, source)
+        return pdf.read_bytes()
+
+
+def latex_error(log: str, tex: str, source: Source) -> LatexError:
+    """The first error in a pdflatex log, with the .nn line whose drawing produced it."""
+    match = re.search(r"^(?:\./)?figure\.tex:(\d+): (.*)$", log, re.M)
+    bang = re.search(r"^! (.*)$", log, re.M)
+    message = match.group(2) if match else bang.group(1) if bang else "pdflatex failed (see its log)"
+    missing = re.search(r"File `([^']+)' not found", log)
+    hint = None
+    if missing:
+        name = missing.group(1)
+        message = f"the TeX file '{name}' is not installed"
+        hint = f"install it ({_PROVIDERS[name]})" if name in _PROVIDERS else "install the TeX package that has it"
+    span = None
+    if match:
+        tex_lines = tex.splitlines()
+        line_no = int(match.group(1))
+        snippet = tex_lines[line_no - 1].strip() if 0 < line_no <= len(tex_lines) else ""
+        for back in range(min(line_no, len(tex_lines)) - 1, -1, -1):
+            marker = re.match(r"% nn:(\d+)", tex_lines[back])
+            if marker and int(marker.group(1)) > 0:
+                span = Span(int(marker.group(1)), 1)
+                break
+        if not missing:
+            hint = f"generated TeX line {line_no}: {snippet[:160]}"
+            if span:
+                hint += "\nlabels are typeset as text; put TeX math in $...$ and check its braces"
+    return LatexError(f"pdflatex: {message}", span=span, path=source.path, source=source.text, hint=hint)
+
+
+def convert(pdf: bytes, fmt: str, *, dpi: int = 300, timeout: float = DEFAULT_TIMEOUT) -> bytes:
+    """The same figure as PNG or SVG, through Poppler."""
+    if fmt == "pdf":
+        return pdf
+    with tempfile.TemporaryDirectory(prefix="tikznn-") as folder:
+        Path(folder, "figure.pdf").write_bytes(pdf)
+        if fmt == "png":
+            command = [tool("pdftoppm"), "-png", "-r", str(dpi), "-singlefile", "figure.pdf", "figure"]
+        elif fmt == "svg":
+            command = [tool("pdftocairo"), "-svg", "figure.pdf", "figure.svg"]
+        else:
+            raise OutputError(f"unknown output format '{fmt}'", hint="choose from: " + ", ".join(FORMATS))
+        run = subprocess.run(command, cwd=folder, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
+        out = Path(folder, f"figure.{fmt}")
+        if run.returncode != 0 or not out.exists():
+            raise OutputError(f"{Path(command[0]).name} could not convert the PDF to {fmt}: "
+                              f"{run.stderr.decode(errors='replace').strip()}")
+        return out.read_bytes()
+
+
+def write_atomic(path: Path, data: bytes) -> bool:
+    """Write `data` to `path` in one step (a reader never sees half a file); skip it when unchanged.
+
+    Returns whether the file was written.
+    """
+    try:
+        if path.exists() and path.read_bytes() == data:
+            return False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as err:
+        raise OutputError(f"cannot write {path}: {err.strerror or err}") from None
+    return True

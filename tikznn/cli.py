@@ -1,0 +1,103 @@
+"""The `tikznn` command. Exit codes (stable): 0 done; 1 internal error; 2 bad command line;
+3 invalid .nn text; 4 shapes do not fit; 5 no layout; 6 LaTeX failed; 7 TeX/Poppler missing; 8 file error."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from . import __version__
+from .errors import TikznnError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Draw neural-network figures from .nn descriptions: TikZ, PDF, PNG, SVG.")
+
+
+def _fail(err: TikznnError) -> None:
+    typer.echo(str(err), err=True)
+    raise typer.Exit(err.exit_code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tikznn {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                              help="Print the version and exit.")) -> None:
+    pass
+
+
+@app.command()
+def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", show_default=False),
+          output: Optional[Path] = typer.Option(None, "-o", "--output",
+                                                help="Output file (one input) or folder (several)."),
+          format: str = typer.Option("pdf", "-f", "--format", help="Comma-separated: pdf, png, svg."),
+          dpi: int = typer.Option(300, help="Resolution of PNG output."),
+          timeout: float = typer.Option(60.0, help="Seconds pdflatex may run per figure."),
+          verbose: bool = typer.Option(False, "-v", "--verbose", help="Say what was written.")) -> None:
+    """Build figures: NET.nn → NET.pdf (and .png/.svg)."""
+    from .pipeline import build as build_one
+
+    formats = [f.strip().lower() for f in format.split(",") if f.strip()]
+    if output is not None and len(files) > 1 and not output.is_dir() and output.suffix:
+        typer.echo("error: with several inputs, -o must be a folder", err=True)
+        raise typer.Exit(2)
+    status = 0
+    for path in files:
+        try:
+            written = build_one(path, output, formats, dpi=dpi, timeout=timeout)
+        except TikznnError as err:
+            typer.echo(str(err), err=True)
+            status = status or err.exit_code
+            continue
+        if verbose:
+            for target in written:
+                typer.echo(f"wrote {target}")
+            if not written:
+                typer.echo(f"{path}: up to date")
+    raise typer.Exit(status)
+
+
+@app.command()
+def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
+        output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write here instead of stdout."),
+        fragment: bool = typer.Option(False, "--fragment",
+                                      help="A tikzpicture to \\input into a paper, not a whole document.")) -> None:
+    """Write the TeX of a figure: a standalone document, or with --fragment a picture for \\input."""
+    from .build import write_atomic
+    from .pipeline import tex_for_file
+
+    try:
+        text = tex_for_file(file, fragment=fragment)
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            write_atomic(output, text.encode("utf-8"))
+    except TikznnError as err:
+        _fail(err)
+
+
+def main() -> None:
+    try:
+        app()
+    except TikznnError as err:  # raised outside a command's own handling
+        typer.echo(str(err), err=True)
+        sys.exit(err.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as err:  # a bug: say so plainly; the traceback only on request
+        if os.environ.get("TIKZNN_DEBUG"):
+            raise
+        typer.echo(f"tikznn: internal error: {type(err).__name__}: {err}\n"
+                   "please report it with the .nn file (TIKZNN_DEBUG=1 shows the traceback)", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

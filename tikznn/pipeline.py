@@ -1,0 +1,62 @@
+"""The whole pipeline in one call each: .nn text → Network → layout → TeX → PDF/PNG/SVG."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .build import DEFAULT_TIMEOUT, FORMATS, Source, compile_pdf, convert, write_atomic
+from .errors import OutputError, TikznnError
+from .layout import layout
+from .model import Network
+from .parser import parse, read_source
+from .render import to_tex as _render
+from .shapes import analyse
+
+
+def to_tex(network: Network, *, fragment: bool = False) -> str:
+    return _render(layout(network, analyse(network)), fragment=fragment)
+
+
+def load(path: str | Path) -> tuple[Network, str]:
+    text = read_source(path)
+    return parse(text, path=str(path)), text
+
+
+def tex_for_file(path: str | Path, *, fragment: bool = False) -> str:
+    network, text = load(path)
+    try:
+        return to_tex(network, fragment=fragment)
+    except TikznnError as err:
+        raise err.located(str(path), text) from None
+
+
+def outputs_for(source: Path, output: Path | None, formats: list[str]) -> dict[str, Path]:
+    """Output paths: next to the source by default; `output` names the file (its suffix is replaced per format)
+    or, when it is a folder, where the files go."""
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise OutputError(f"unknown output format '{fmt}'", hint="choose from: " + ", ".join(FORMATS))
+    if output is None:
+        base = source.with_suffix("")
+    elif output.is_dir() or str(output).endswith(("/", "\\")):
+        base = output / source.stem
+    else:
+        base = output.with_suffix("") if output.suffix.lstrip(".") in FORMATS else output
+    return {fmt: base.with_name(base.name + "." + fmt) for fmt in formats}
+
+
+def build(path: str | Path, output: str | Path | None = None, formats=("pdf",), *, dpi: int = 300,
+          timeout: float = DEFAULT_TIMEOUT) -> list[Path]:
+    """Build the figure of a .nn file; returns the files written (unchanged ones are left alone).
+
+    Every output is made in memory first, so a failure leaves earlier outputs as they were.
+    """
+    path = Path(path)
+    network, text = load(path)
+    try:
+        tex = to_tex(network)
+        pdf = compile_pdf(tex, source=Source(str(path), text), timeout=timeout)
+    except TikznnError as err:
+        raise err.located(str(path), text) from None
+    targets = outputs_for(path, Path(output) if output is not None else None, list(formats))
+    data = {fmt: convert(pdf, fmt, dpi=dpi, timeout=timeout) for fmt in targets}
+    return [target for fmt, target in targets.items() if write_atomic(target, data[fmt])]
