@@ -200,6 +200,9 @@ class Network:
                 raise ModelError(f"'{layer.kind}' comes before any input", span=layer.at,
                                  hint="start the network with a line like: input 3x224x224")
             previous = self.layers[-1].name
+            if isinstance(layer, (Add, Concat)) and inputs == [previous]:
+                raise ModelError(f"{layer.kind} of '{previous}' with itself: '{previous}' is also the previous line",
+                                 span=layer.at, hint=f"name both inputs: {layer.kind} OTHER {previous}")
             if previous not in inputs:
                 inputs.insert(0, previous)
         if not layer.name:

@@ -1,0 +1,53 @@
+# tikznn: `make demo` sets everything up and builds the examples; `make test` runs the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Debian/Ubuntu packages for TeX and Poppler (see README for other systems)
+TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-pictures lmodern poppler-utils
+
+EXAMPLES := $(wildcard examples/*.nn)
+FIGURES := $(EXAMPLES:.nn=.pdf)
+
+.PHONY: demo test goldens docs tex venv clean
+
+demo: venv tex $(FIGURES)
+	@echo "built: $(FIGURES)"
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# Install TeX Live and Poppler when pdflatex is missing (Debian/Ubuntu; elsewhere, say what to install).
+tex:
+	@if ! command -v pdflatex >/dev/null || ! command -v pdftoppm >/dev/null || ! kpsewhich lmodern.sty >/dev/null; then \
+	  if command -v apt-get >/dev/null; then \
+	    echo "installing TeX Live and Poppler (about 320 MB)"; \
+	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES) >/dev/null; \
+	  else \
+	    echo "please install TeX Live (or MacTeX) with TikZ, lmodern and standalone, and Poppler"; exit 1; \
+	  fi; \
+	fi
+
+examples/%.pdf: examples/%.nn $(VENV)/.installed
+	$(BIN)/tikznn build $<
+
+test: venv tex
+	$(BIN)/pytest -q
+
+# Regenerate the golden images and TeX after an intended change of the drawing; then look at them.
+goldens: venv tex
+	TIKZNN_REGENERATE_GOLDENS=1 $(BIN)/pytest -q tests/test_goldens.py tests/test_render.py
+	@echo "look at tests/goldens/images/*.png before committing"
+
+# The pictures in the README and docs/.
+docs: venv tex
+	for f in $(EXAMPLES); do $(BIN)/tikznn build $$f -o docs/ -f png --dpi 110; done
+
+clean:
+	rm -f examples/*.pdf examples/*.png examples/*.svg
+	rm -rf tests/output

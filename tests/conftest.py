@@ -1,0 +1,31 @@
+"""Shared test setup: where the examples are, and the rule for tests that need TeX."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+GOLDENS = Path(__file__).resolve().parent / "goldens"
+OUTPUT = Path(__file__).resolve().parent / "output"  # result/expected/diff images of failed comparisons
+REGENERATE = bool(os.environ.get("TIKZNN_REGENERATE_GOLDENS"))
+
+
+def pytest_runtest_setup(item):
+    """Tests marked `latex` need pdflatex and Poppler: skipped without them, except under CI, where they fail."""
+    if item.get_closest_marker("latex") is None:
+        return
+    missing = [tool for tool in ("pdflatex", "pdftoppm", "pdftocairo") if shutil.which(tool) is None]
+    if missing:
+        message = f"{', '.join(missing)} not installed"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}, and CI is set: TeX tests must run in CI", pytrace=False)
+        pytest.skip(message)
+
+
+@pytest.fixture(params=["lenet", "fcn8", "resnet18"])
+def example(request) -> Path:
+    return EXAMPLES / f"{request.param}.nn"

@@ -1,0 +1,39 @@
+"""Golden images of the examples: build the PDF, render it at a fixed DPI, compare with tests/goldens/images.
+
+`make goldens` regenerates them; a reviewer looks at the PNGs. On failure, result/expected/diff PNGs are written
+to tests/output/ and their paths printed."""
+from __future__ import annotations
+
+import pytest
+from pdf2image import convert_from_path
+from PIL import Image
+
+from conftest import EXAMPLES, GOLDENS, OUTPUT, REGENERATE
+from imagecompare import compare, diff_image
+from tikznn import build
+
+DPI = 100
+NAMES = ["lenet", "fcn8", "resnet18"]
+
+
+@pytest.mark.latex
+@pytest.mark.parametrize("name", NAMES)
+def test_example_matches_golden_image(name, tmp_path):
+    pdf = tmp_path / f"{name}.pdf"
+    build(EXAMPLES / f"{name}.nn", pdf)
+    [result] = convert_from_path(str(pdf), dpi=DPI)
+    golden = GOLDENS / "images" / f"{name}.png"
+    if REGENERATE:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        result.save(golden, optimize=True)
+        pytest.skip("golden regenerated")
+    assert golden.exists(), f"no golden image {golden}: run `make goldens` and look at it"
+    expected = Image.open(golden)
+    comparison = compare(result, expected)
+    if not comparison.ok:
+        OUTPUT.mkdir(exist_ok=True)
+        paths = {kind: OUTPUT / f"{name}-{kind}.png" for kind in ("result", "expected", "diff")}
+        result.save(paths["result"])
+        expected.save(paths["expected"])
+        diff_image(result, expected).save(paths["diff"])
+        pytest.fail(f"{name}: {comparison}\n" + "\n".join(f"  {k}: {p}" for k, p in paths.items()), pytrace=False)
