@@ -71,9 +71,23 @@ class _ToStatements(Transformer):
         return (Skip(source=str(source), target=str(target), label=label and unquote(label), at=_span(meta)),
                 {str(source): _span(source), str(target): _span(target)})
 
+    def label(self, items):
+        return ("label", items[0], unquote(items[0]))
+
+    def source(self, items):
+        return ("source", items[0], items[0])
+
     @v_args(meta=True)
     def layer(self, meta, items):
-        name, kind, label, style, source = items
+        name, kind, *extras = items
+        given = {}
+        for extra in extras:
+            key, token, value = extra if isinstance(extra, tuple) else ("style", None, extra)
+            if key in given:
+                raise ParseError(f"this layer has two {key}s", span=_span(token) if token else _span(meta),
+                                 hint=f"keep one {key}")
+            given[key] = value
+        label, style, source = given.get("label"), given.get("style"), given.get("source")
         refs = list(kind.refs)
         implicit = len(refs) < 2
         if source is not None:
@@ -81,7 +95,7 @@ class _ToStatements(Transformer):
                 raise ParseError(f"'{kind.cls.kind}' names its inputs itself; 'from' does not apply",
                                  span=_span(source), hint=f"write: {kind.cls.kind} a b")
             refs, implicit = [source], False
-        layer = kind.cls(name=str(name or ""), label=label and unquote(label), style=style or Style(),
+        layer = kind.cls(name=str(name or ""), label=label, style=style or Style(),
                          at=_span(meta), **kind.settings)
         return (layer, [str(r) for r in refs], implicit, {str(r): _span(r) for r in refs})
 

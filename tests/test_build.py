@@ -1,0 +1,101 @@
+"""Building PDFs: outputs, determinism, the sandbox around pdflatex, and what happens when TeX is missing."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES
+from tikznn import LatexError, LatexNotFound, build, parse_file, to_tex
+from tikznn.build import compile_pdf
+
+pytestmark = pytest.mark.latex
+
+
+def write(tmp_path: Path, text: str, name: str = "net.nn") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_build_writes_pdf_png_svg(tmp_path):
+    written = build(EXAMPLES / "lenet.nn", tmp_path / "figs" / "lenet.pdf", ("pdf", "png", "svg"), dpi=50)
+    names = sorted(p.name for p in written)
+    assert names == ["lenet.pdf", "lenet.png", "lenet.svg"]
+    folder = tmp_path / "figs"
+    assert (folder / "lenet.pdf").read_bytes().startswith(b"%PDF")
+    assert (folder / "lenet.png").read_bytes().startswith(b"\x89PNG")
+    assert b"<svg" in (folder / "lenet.svg").read_bytes()[:500]
+
+
+def test_pdfs_are_byte_identical_across_runs_and_folders(tmp_path):
+    a = build(EXAMPLES / "lenet.nn", tmp_path / "a" / "x.pdf")[0]
+    b = build(EXAMPLES / "lenet.nn", tmp_path / "b" / "y.pdf")[0]
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_unchanged_output_is_not_rewritten(tmp_path):
+    target = tmp_path / "lenet.pdf"
+    assert build(EXAMPLES / "lenet.nn", target) == [target]
+    os.utime(target, (1_000_000_000, 1_000_000_000))
+    assert build(EXAMPLES / "lenet.nn", target) == []
+    assert target.stat().st_mtime == 1_000_000_000
+
+
+def test_labels_cannot_read_files_outside_the_build_folder(tmp_path):
+    source = write(tmp_path, 'input 3x8x8 "$\\input{/etc/hostname}$"\n')
+    with pytest.raises(LatexError):
+        build(source)
+    assert not source.with_suffix(".pdf").exists()
+
+
+def test_labels_cannot_run_programs(tmp_path):
+    marker = tmp_path / "pwned"
+    source = write(tmp_path, f'input 3x8x8 "$\\immediate\\write18{{touch {marker}}}$ x"\n')
+    try:
+        build(source)
+    except LatexError:
+        pass
+    assert not marker.exists()
+
+
+def test_a_label_that_never_finishes_is_stopped(tmp_path):
+    source = write(tmp_path, 'input 3x8x8 "$\\def\\x{\\x}\\x$"\n')
+    with pytest.raises(LatexError, match="did not finish within 3 s"):
+        build(source, timeout=3)
+
+
+def test_latex_errors_point_at_the_nn_line(tmp_path):
+    source = write(tmp_path, 'input 3x8x8\nconv 4 k3 "fine"\nconv 4 k3 "$\\nosuchmacro$"\n')
+    with pytest.raises(LatexError) as caught:
+        build(source)
+    message = str(caught.value)
+    assert f"{source}:3:1" in message and "Undefined control sequence" in message
+    assert '"$\\nosuchmacro$"' in message
+
+
+def test_missing_pdflatex_is_explained_and_tex_still_works(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(LatexNotFound) as caught:
+        compile_pdf("\\documentclass{article}\\begin{document}x\\end{document}")
+    assert "pdflatex" in str(caught.value) and "apt-get install" in str(caught.value)
+    assert "\\begin{tikzpicture}" in to_tex(parse_file(EXAMPLES / "lenet.nn"))
+    run = subprocess.run([sys.executable, "-m", "tikznn", "build", str(EXAMPLES / "lenet.nn"), "-o",
+                          str(tmp_path / "x.pdf")], capture_output=True, text=True, env={**os.environ})
+    assert run.returncode == 7 and "Traceback" not in run.stderr and "texlive" in run.stderr
+
+
+def test_two_fragments_input_into_one_paper(tmp_path):
+    for name in ("lenet", "resnet18"):
+        (tmp_path / f"{name}.tikz").write_text(to_tex(parse_file(EXAMPLES / f"{name}.nn"), fragment=True))
+    (tmp_path / "paper.tex").write_text(
+        "\\documentclass{article}\n\\usepackage{tikz}\n\\begin{document}\n"
+        "\\begin{figure}\\centering\\resizebox{\\linewidth}{!}{\\input{lenet.tikz}}\\caption{A}\\end{figure}\n"
+        "\\begin{figure}\\centering\\resizebox{\\linewidth}{!}{\\input{resnet18.tikz}}\\caption{B}\\end{figure}\n"
+        "\\begin{tikzpicture}\\draw[thick, red] (0,0) -- (1,1);\\end{tikzpicture}\n"
+        "\\end{document}\n")
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
+                          "paper.tex"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert (tmp_path / "paper.pdf").exists()

@@ -1,0 +1,92 @@
+"""Layout geometry: sizes from shapes, nothing overlapping, arrows around blocks, on every example."""
+import pytest
+
+from conftest import EXAMPLES
+from tikznn import parse, parse_file
+from tikznn.layout import Ball, Block, channel_width, layout, problems, spatial_extent, text_length
+from tikznn.shapes import analyse
+
+
+def test_examples_have_no_overlaps(example):
+    drawing = layout(parse_file(example))
+    assert problems(drawing) == []
+
+
+def test_every_drawn_layer_and_label_is_in_the_layout(example):
+    net = parse_file(example)
+    drawing = layout(net)
+    drawn = {s.layer for s in drawing.shapes()}
+    assert drawn == {l.name for l in net.layers if l.kind not in ("flatten", "dropout")}
+    texts = [l.text for l in drawing.labels]
+    for layer in net.layers:
+        if layer.label:
+            assert layer.label in texts
+
+
+def test_layout_is_deterministic(example):
+    net = parse_file(example)
+    assert layout(net) == layout(net)
+
+
+def test_sizes_are_monotonic_and_clamped():
+    widths = [channel_width(c) for c in (1, 3, 64, 512, 4096, 10**6)]
+    heights = [spatial_extent(s) for s in (1, 7, 56, 224, 10**5)]
+    assert widths == sorted(widths) and heights == sorted(heights)
+    assert widths[1] >= 0.2 and widths[-1] <= 1.5 and heights[0] >= 0.5 and heights[-1] <= 5
+    # 3 and 512 channels, 7 and 224 pixels: both readable, neither a sliver nor a wall
+    assert 2 < channel_width(512) / channel_width(3) < 4
+    assert 2 < spatial_extent(224) / spatial_extent(7) < 3
+
+
+def test_blocks_take_their_size_from_the_inferred_shapes():
+    drawing = layout(parse("input 3x224x224\nconv 64 k3 s2 p1\nconv 512 k3 s4 p1\n"))
+    small, big = drawing.blocks[1], drawing.blocks[2]
+    assert small.width < big.width and small.height > big.height
+    assert small.height == pytest.approx(spatial_extent(112))
+
+
+def test_main_path_runs_left_to_right_and_branches_sit_above():
+    net = parse_file(EXAMPLES / "resnet18.nn")
+    drawing = layout(net)
+    by_name = {s.layer: s for s in drawing.shapes()}
+    main = [by_name[n] for n in ("input#1", "conv#1", "stem", "a1", "a2", "a3", "a8")]
+    assert [s.x for s in main] == sorted(s.x for s in main)
+    assert all(s.y == 0 for s in main)
+    proj, a2, a3 = by_name["p3"], by_name["a2"], by_name["a3"]
+    assert proj.y > 0 and a2.x < proj.x < a3.x
+    assert isinstance(by_name["a3"], Ball) and isinstance(proj, Block)
+
+
+def test_skip_arrows_pass_over_the_blocks_they_span():
+    net = parse_file(EXAMPLES / "resnet18.nn")
+    drawing = layout(net)
+    skip = next(a for a in drawing.arrows if (a.source, a.target) == ("stem", "a1"))
+    level = max(p[1] for p in skip.points)
+    spanned = [b for b in drawing.blocks if skip.points[0][0] < b.x < skip.points[-1][0]]
+    assert spanned and all(level > b.top for b in spanned)
+
+
+def test_problems_finds_overlaps():
+    """The checker must be able to fail: shift a label onto a block and an arrow through one."""
+    from dataclasses import replace
+    drawing = layout(parse_file(EXAMPLES / "lenet.nn"))
+    block = drawing.blocks[1]
+    label = replace(drawing.labels[0], x=block.x + block.width / 2, y=block.y)
+    bad = replace(drawing, labels=drawing.labels + (label,))
+    assert any("overlaps block" in p for p in problems(bad))
+    arrow = replace(drawing.arrows[0], points=((block.x - 1, 0.0, 0.0), (block.x + 5, 0.0, 0.0)))
+    assert any("passes through" in p for p in problems(replace(drawing, arrows=(arrow,))))
+
+
+def test_text_length_counts_math_as_typeset():
+    assert text_length("conv1") == 5
+    assert text_length(r"$\alpha_1$") == 2
+    assert text_length("a $x^{2}$ b") == 6
+
+
+def test_a_skip_statement_is_routed():
+    net = parse('a = input 3x32x32\nconv 8 k3 p1\nconv 8 k3 p1\nb = conv 8 k3 p1\nskip a -> b "copy"\n')
+    drawing = layout(net, analyse(net))
+    assert any(a.role == "skip" and (a.source, a.target) == ("a", "b") for a in drawing.arrows)
+    assert "copy" in [l.text for l in drawing.labels]
+    assert problems(drawing) == []

@@ -1,0 +1,93 @@
+"""Parse → Network: the language and the Python builder make equal models; names and references behave."""
+import pytest
+
+from builders import BUILDERS
+from conftest import EXAMPLES
+from tikznn import ModelError, Network, ParseError, parse, parse_file
+from tikznn.model import Add, Conv, Input, Pool, Skip, Style
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_builder_equals_parser(name):
+    parsed = parse_file(EXAMPLES / f"{name}.nn")
+    built = BUILDERS[name]()
+    assert [l.name for l in parsed.layers] == [l.name for l in built.layers]
+    for a, b in zip(parsed.layers, built.layers):
+        assert a == b, f"{a.name}: {a} != {b}"
+    assert parsed == built
+
+
+def test_lenet_parses_to_the_expected_layers():
+    net = parse_file(EXAMPLES / "lenet.nn")
+    assert net.name == "LeNet-5"
+    assert net.layers[0] == Input(name="input#1", shape=(1, 32, 32), label="Input")
+    assert net.layers[1] == Conv(name="conv#1", inputs=("input#1",), channels=6, kernel=(5, 5), act="relu",
+                                 label="C1")
+    assert net.layers[2] == Pool(name="pool#1", inputs=("conv#1",), mode="max", kernel=(2, 2), label="S2")
+    assert [l.kind for l in net.layers] == ["input", "conv", "pool", "conv", "pool", "flatten", "dense", "dense",
+                                             "dense"]
+
+
+def test_source_positions_do_not_affect_equality_but_are_kept():
+    a = parse("input 3x8x8\nconv 4 k3\n")
+    b = parse("\n\ninput 3x8x8   # moved\n  conv 4 k3\n")
+    assert a == b
+    assert (a.layers[1].at.line, b.layers[1].at.line) == (2, 4)
+
+
+def test_names_from_add_concat_skip_and_styles():
+    net = parse('input 3x8x8\n'
+                'a = conv 4 k3 p1 bn relu "A" {color=teal, opacity=0.4}\n'
+                'b = conv 4 k1 from a {nolabel}\n'
+                'c = add a b relu\n'
+                'concat a c "cat"\n'
+                'skip a -> c "note"\n')
+    assert net["b"].inputs == ("a",)
+    assert net["c"] == Add(name="c", inputs=("a", "b"), act="relu")
+    assert net.layers[-1].inputs == ("a", "c")
+    assert net["a"].style == Style(color="teal", opacity=0.4)
+    assert net["b"].style == Style(show_label=False)
+    assert net.skips == (Skip(source="a", target="c", label="note"),)
+
+
+def test_add_with_one_name_takes_the_previous_layer_first():
+    net = parse("x = input 3x8x8\nconv 3 k3 p1\nadd x\n")
+    assert net.layers[-1].inputs == ("conv#1", "x")
+
+
+def test_per_axis_sizes_and_hex_colours():
+    net = parse("input 1x9x9\nconv 2 k3x1 s2x1 p1x0 {color=#1f77b4}\n")
+    conv = net.layers[1]
+    assert (conv.kernel, conv.stride, conv.padding, conv.style.color) == ((3, 1), (2, 1), (1, 0), "#1f77b4")
+
+
+def test_label_escapes_keep_quotes():
+    net = parse('input 3x8x8 "a \\"quoted\\" 50% $\\alpha_1$"\n')
+    assert net.layers[0].label == 'a "quoted" 50% $\\alpha_1$'
+
+
+@pytest.mark.parametrize("text, message", [
+    ("a = input 3\nb = dense 3\na = dense 4\n", "duplicate name 'a'"),
+    ("input 3\nadd nope\n", "undefined layer 'nope'"),
+    ("a = input 3\nb = dense 3\nskip b -> a\n", "would form a cycle"),
+    ("x = input 3\nadd x\n", "with itself"),
+    ("conv 3 k3\n", "comes before any input"),
+])
+def test_model_errors(text, message):
+    with pytest.raises(ModelError, match=message):
+        parse(text)
+
+
+def test_builder_reports_the_same_errors():
+    with pytest.raises(ModelError, match="undefined layer 'stemm'.*"):
+        Network().input(3, 8, 8, name="stem").conv(3).add("stemm")
+    with pytest.raises(ModelError, match="duplicate name"):
+        Network().input(3, 8, 8, name="x").conv(3, name="x")
+
+
+def test_syntax_error_is_located():
+    with pytest.raises(ParseError) as caught:
+        parse("input 3x8x8\nconv 64 k3 rellu\n", path="net.nn")
+    text = str(caught.value)
+    assert text.startswith("net.nn:2:12: ")
+    assert "conv 64 k3 rellu" in text and "^^^^^" in text and "did you mean 'relu'?" in text

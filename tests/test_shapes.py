@@ -1,0 +1,65 @@
+"""Shape inference with PyTorch's arithmetic, checked against published parameter counts."""
+import pytest
+
+from conftest import EXAMPLES
+from tikznn import ShapeError, parse, parse_file
+from tikznn.shapes import analyse, transposed_out, window_out
+
+# ../shared/reference/parameters.md (torchvision conventions)
+PUBLISHED = {"lenet": 61_706, "resnet18": 11_689_512}
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED))
+def test_parameter_totals_match_published_counts(name):
+    analysis = analyse(parse_file(EXAMPLES / f"{name}.nn"))
+    assert sum(a.params for a in analysis.values()) == PUBLISHED[name]
+
+
+def test_fcn8_shapes_return_to_the_image_size():
+    net = parse_file(EXAMPLES / "fcn8.nn")
+    analysis = analyse(net)
+    assert analysis["pool3"].shape == (256, 28, 28)
+    assert analysis["pool4"].shape == (512, 14, 14)
+    assert analysis[net.layers[-1].name].shape == (21, 224, 224)
+
+
+def test_resnet18_stage_shapes():
+    analysis = analyse(parse_file(EXAMPLES / "resnet18.nn"))
+    assert analysis["stem"].shape == (64, 56, 56)
+    assert [analysis[n].shape for n in ("a2", "a4", "a6", "a8")] == [
+        (64, 56, 56), (128, 28, 28), (256, 14, 14), (512, 7, 7)]
+
+
+@pytest.mark.parametrize("size, kernel, stride, padding, expected", [
+    (224, 7, 2, 3, 112), (112, 3, 2, 1, 56), (32, 5, 1, 0, 28), (7, 3, 1, 1, 7), (5, 2, 2, 0, 2)])
+def test_window_formula(size, kernel, stride, padding, expected):
+    assert window_out(size, kernel, stride, padding) == expected
+
+
+def test_transposed_formula():
+    assert transposed_out(7, 4, 2, 1) == 14 and transposed_out(28, 16, 8, 4) == 224
+
+
+def test_conv_params_and_macs():
+    analysis = analyse(parse("input 3x32x32\nconv 16 k3 p1\nconv 16 k3 p1 bn\n"))
+    first, second = analysis["conv#1"], analysis["conv#2"]
+    assert first.shape == (16, 32, 32)
+    assert first.params == 3 * 16 * 9 + 16 and first.macs == 3 * 16 * 9 * 32 * 32
+    assert second.params == 16 * 16 * 9 + 2 * 16  # no conv bias, batch-norm's weight and bias
+
+
+@pytest.mark.parametrize("text, words", [
+    ("input 64x56x56\nconv 128 k3 s2 p1\nx = conv 128 k3 p1\na = input 64x56x56\nadd x a\n",
+     ["cannot add 'x' (128×28×28) and 'a' (64×56×56)", "stride 2"]),
+    ("input 3x4x4\nconv 8 k7\n", ["does not fit", "padding"]),
+    ("input 3x8x8\ndense 10\n", ["dense needs a flat vector", "flatten"]),
+    ("input 100\nconv 3 k3\n", ["needs a feature map"]),
+    ("a = input 3x8x8\nb = input 3x4x4\nconcat a b\n", ["cannot concatenate"]),
+])
+def test_shape_errors_name_layers_shapes_and_fix(text, words):
+    with pytest.raises(ShapeError) as caught:
+        analyse(parse(text, path="net.nn"))
+    message = str(caught.value.located("net.nn", text))
+    for word in words:
+        assert word in message
+    assert message.startswith("net.nn:")
