@@ -99,3 +99,12 @@ def test_two_fragments_input_into_one_paper(tmp_path):
                           "paper.tex"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout[-2000:]
     assert (tmp_path / "paper.pdf").exists()
+
+
+def test_outputs_are_ordinary_files_readable_by_others(tmp_path):
+    mask = os.umask(0o022)
+    try:
+        [pdf] = build(EXAMPLES / "lenet.nn", tmp_path / "lenet.pdf")
+    finally:
+        os.umask(mask)
+    assert pdf.stat().st_mode & 0o777 == 0o644

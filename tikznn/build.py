@@ -117,6 +117,15 @@ def convert(pdf: bytes, fmt: str, *, dpi: int = 300, timeout: float = DEFAULT_TI
         return out.read_bytes()
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_umask()
+
+
 def write_atomic(path: Path, data: bytes) -> bool:
     """Write `data` to `path` in one step (a reader never sees half a file); skip it when unchanged.
 
@@ -130,6 +139,7 @@ def write_atomic(path: Path, data: bytes) -> bool:
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
+            os.chmod(temporary, _FILE_MODE)  # mkstemp makes 0600 files; outputs are ordinary files
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

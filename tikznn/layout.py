@@ -591,18 +591,24 @@ class _LabelPlacer:
                     Rect.around(*spots[0], dims_h, length)) else self.put(text, "dims", spots[1:], name)
             previous_spatial = spatial if layer.kind not in ("pool", "bn", "activation") else previous_spatial
         caption_h = TEXT["caption"][0]
+        # captions of the main path share one row under everything drawn so far; branch captions go above
+        main_bottom = min([s.bottom for n, s in self.shapes.items() if n in self.main_set] +
+                          [l.rect().y0 for l in self.placed if l.layer in self.main_set])
+        row = main_bottom - PAD - caption_h / 2
         for name, shape in self.shapes.items():
             layer = layers[name]
             if not layer.label or not layer.style.show_label:
                 continue
             if isinstance(shape, Ball):
-                x, below, above = shape.x, shape.bottom, shape.top
+                x = shape.x
             else:
                 x = (shape.corner(0, 0, 0)[0] + shape.corner(1, 0, 0)[0]) / 2
-                below, above = shape.bottom, shape.top
-            down = self.rows(x, below - PAD - caption_h / 2, -(caption_h / 2 + PAD), 16)
-            up = self.rows(x, above + PAD + caption_h / 2, caption_h / 2 + PAD, 8)
-            self.put(layer.label, "caption", up + down if name not in self.main_set else down + up, name)
+            up = self.rows(x, shape.top + PAD + caption_h / 2, caption_h / 2 + PAD, 8)
+            if name in self.main_set:
+                spots = self.rows(x, row, -(caption_h + PAD), 8)
+            else:
+                spots = up + self.rows(x, shape.bottom - PAD - caption_h / 2, -(caption_h / 2 + PAD), 8)
+            self.put(layer.label, "caption", spots, name)
         for arrow in self.arrows:
             skip = next((s for s in self.planner.network.skips if (s.source, s.target) == (arrow.source, arrow.target)
                          and s.label), None) if arrow.role == "skip" else None
