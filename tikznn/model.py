@@ -57,8 +57,10 @@ class Conv(Layer):
 
 @dataclass(frozen=True, kw_only=True)
 class Deconv(Conv):
-    """A transposed convolution."""
+    """A transposed convolution; by default 2×2 with stride 2, doubling the size (U-Net's up-convolution)."""
 
+    kernel: Pair = (2, 2)
+    stride: Pair = (2, 2)
     kind: ClassVar[str] = "deconv"
 
 

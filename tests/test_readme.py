@@ -1,0 +1,23 @@
+"""The README's examples are real: its .nn blocks parse and lay out cleanly, its Python twin equals LeNet-5."""
+import re
+
+from conftest import ROOT
+from tikznn import Network, parse
+from tikznn.layout import layout, problems
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+NN_BLOCKS = re.findall(r"```nn\n(.*?)```", README, re.S)
+PY_BLOCKS = re.findall(r"```python\n(.*?)```", README, re.S)
+
+
+def test_readme_nn_blocks_build_cleanly():
+    assert len(NN_BLOCKS) >= 2
+    for text in NN_BLOCKS:
+        assert problems(layout(parse(text))) == []
+
+
+def test_readme_python_builds_the_same_lenet():
+    scope = {}
+    exec(PY_BLOCKS[0], scope)
+    assert isinstance(scope["net"], Network)
+    assert scope["net"] == parse(NN_BLOCKS[0])
