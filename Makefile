@@ -9,7 +9,7 @@ TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-latex-extra
 EXAMPLES := $(wildcard examples/*.nn)
 FIGURES := $(EXAMPLES:.nn=.pdf)
 
-.PHONY: demo test goldens docs tex venv clean
+.PHONY: demo test goldens docs tex venv clean bench
 
 demo: venv tex $(FIGURES)
 	@echo "built: $(FIGURES)"
@@ -51,3 +51,7 @@ docs: venv tex
 clean:
 	rm -f examples/*.pdf examples/*.png examples/*.svg
 	rm -rf tests/output
+
+# Timings as ratios measured in one run (not part of the tests).
+bench: venv tex
+	$(BIN)/python bench/examples.py
