@@ -1,15 +1,25 @@
 """Layout geometry: sizes from shapes, nothing overlapping, arrows around blocks, on every example."""
 import pytest
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, ROOT
 from tikznn import parse, parse_file
 from tikznn.layout import Ball, Block, channel_width, layout, problems, spatial_extent, text_length
 from tikznn.shapes import analyse
+
+DATA = ROOT / "tests" / "data"
 
 
 def test_examples_have_no_overlaps(example):
     drawing = layout(parse_file(example))
     assert problems(drawing) == []
+
+
+def test_every_construct_together_has_no_overlaps():
+    """bn and activation slabs, upsample, concat of a far input, a labelled skip into the same ball, styles."""
+    drawing = layout(parse_file(DATA / "constructs.nn"))
+    assert problems(drawing) == []
+    drops = [a.points[-1] for a in drawing.arrows if a.target == "cat" and a.role == "skip"]
+    assert len(drops) == 2 and drops[0][0] != drops[1][0]  # two arrows into one ball land side by side
 
 
 def test_every_drawn_layer_and_label_is_in_the_layout(example):

@@ -327,6 +327,7 @@ class _Planner:
         for branch, entry, exit_ in sorted(branches, key=lambda b: self._span(shapes, main, b)):
             self._place_branch(branch, entry, exit_, shapes, main, arrows, taps, lane_tops)
         self._route_the_rest(main, branches, shapes, arrows, taps, lane_tops)
+        arrows = self._spread_drops(arrows, shapes)
         labels = _LabelPlacer(self, shapes, arrows, main_set).place_all()
         return Layout(self.network.name, tuple(s for s in shapes.values() if isinstance(s, Block)),
                       tuple(s for s in shapes.values() if isinstance(s, Ball)), tuple(arrows), tuple(labels),
@@ -514,6 +515,32 @@ class _Planner:
                 lane_tops.append((x0, bx, level + 0.05))
 
 
+    @staticmethod
+    def _spread_drops(arrows, shapes) -> list[Arrow]:
+        """Arrows coming down into the same target land side by side: the higher the route, the further right,
+        so that no drop crosses another route."""
+        by_target: dict[str, list[int]] = {}
+        for i, arrow in enumerate(arrows):
+            if arrow.role == "skip" and arrow.points[-1][0] == arrow.points[-2][0] and len(arrow.points) >= 3:
+                by_target.setdefault(arrow.target, []).append(i)
+        result = list(arrows)
+        for target, indices in by_target.items():
+            if len(indices) < 2:
+                continue
+            shape = shapes[target]
+            room = shape.radius * 1.2 if isinstance(shape, Ball) else shape.width * 0.8
+            step = min(0.22, room / (len(indices) - 1))
+            indices.sort(key=lambda i: arrows[i].points[-2][1])
+            for n, i in enumerate(indices):
+                dx = (n - (len(indices) - 1) / 2) * step
+                *head, (x2, y2, z2), (x3, y3, z3) = arrows[i].points
+                if isinstance(shape, Ball):
+                    y3 = shape.y + math.sqrt(max(shape.radius ** 2 - dx ** 2, 0.0))
+                result[i] = Arrow(tuple(head) + ((x2 + dx, y2, z2), (x3 + dx, y3, z3)), "skip", arrows[i].source,
+                                  target)
+        return result
+
+
 def _half(shape) -> float:
     return shape.radius if isinstance(shape, Ball) else shape.height / 2
 
@@ -644,12 +671,14 @@ def problems(drawing: Layout) -> list[str]:
     for arrow in drawing.arrows:
         for p, q in zip(arrow.points, arrow.points[1:]):
             for shape in shapes:
-                if _segment_enters(p, q, shape.box3d()):
+                inside = (_segment_hits_ball(p, q, shape) if isinstance(shape, Ball)
+                          else _segment_enters(p, q, shape.box3d()))
+                if inside:
                     found.append(f"arrow {arrow.source} -> {arrow.target} passes through '{shape.layer}'")
         pts = arrow.projected()
-        ends = [s for s in shapes if s.layer in (arrow.source, arrow.target)]
+        ends = _stuck_to([s for s in shapes if s.layer in (arrow.source, arrow.target)], shapes)
         for shape in shapes:
-            if any(shape is e or _touching(shape.box3d(), e.box3d()) for e in ends):
+            if shape in ends:
                 continue
             if any(overlap((p, q), shape.outline()) for p, q in zip(pts, pts[1:])):
                 found.append(f"arrow {arrow.source} -> {arrow.target} crosses '{shape.layer}' in the drawing")
@@ -658,6 +687,25 @@ def problems(drawing: Layout) -> list[str]:
             if all(min(ra[1], rb[1]) - max(ra[0], rb[0]) > 1e-6 for ra, rb in zip(a.box3d(), b.box3d())):
                 found.append(f"'{a.layer}' and '{b.layer}' intersect")
     return found
+
+
+def _stuck_to(start, shapes) -> list:
+    """`start` and every block stuck to them, directly or through others (a conv group with its pooling slab)."""
+    group = list(start)
+    for shape in group:
+        group += [s for s in shapes if s not in group and isinstance(s, Block) and isinstance(shape, Block)
+                  and _touching(s.box3d(), shape.box3d())]
+    return group
+
+
+def _segment_hits_ball(p, q, ball) -> bool:
+    """Does the segment come closer to the ball's centre than its radius (more than grazing it)?"""
+    centre = (ball.x, ball.y, 0.0)
+    d = [b - a for a, b in zip(p, q)]
+    length2 = sum(c * c for c in d) or 1e-12
+    t = max(0.0, min(1.0, sum((c - a) * e for a, c, e in zip(p, centre, d)) / length2))
+    closest = [a + t * e for a, e in zip(p, d)]
+    return math.dist(closest, centre) < ball.radius - 1e-6
 
 
 def _touching(a, b) -> bool:
