@@ -64,17 +64,18 @@ class Block:
     band_fill: str | None = None
     style: Style = Style()
 
+    # Blocks and balls answer the same questions about where they are along the flow.
     @property
     def right(self) -> float:
         return self.x + self.width
 
-    @property
-    def front_left(self) -> float:
-        return self.x - DEPTH_X * self.depth / 2
-
-    @property
-    def back_right(self) -> float:
-        return self.right + DEPTH_X * self.depth / 2
+    west = property(lambda self: self.x)
+    east = right
+    length = property(lambda self: self.width)
+    centre_x = property(lambda self: self.x + self.width / 2)
+    half = property(lambda self: self.height / 2)
+    visible_west = property(lambda self: self.x - DEPTH_X * self.depth / 2)
+    visible_east = property(lambda self: self.right + DEPTH_X * self.depth / 2)
 
     @property
     def top(self) -> float:
@@ -107,9 +108,13 @@ class Ball:
     radius: float = BALL_RADIUS
     style: Style = Style()
 
-    @property
-    def fill(self) -> str:
-        return self.kind
+    depth = 0.0
+    fill = property(lambda self: self.kind)
+    west = visible_west = property(lambda self: self.x - self.radius)
+    east = visible_east = property(lambda self: self.x + self.radius)
+    length = property(lambda self: 2 * self.radius)
+    centre_x = property(lambda self: self.x)
+    half = property(lambda self: self.radius)
 
     @property
     def top(self) -> float:
@@ -307,8 +312,7 @@ class _Planner:
             for branch, entry, exit_ in branches:
                 if exit_ is None:
                     continue
-                room = shapes[exit_].x - (DEPTH_X * shapes[exit_].depth / 2 if isinstance(shapes[exit_], Block)
-                                          else 0) - self._tap(shapes, main, entry) - 2 * CLEARANCE
+                room = shapes[exit_].visible_west - self._tap(shapes, main, entry) - 2 * CLEARANCE
                 need = self._row_width(branch)
                 if need > room + 1e-9:
                     deficit = (exit_, need - room)
@@ -334,8 +338,7 @@ class _Planner:
                       tuple(taps), {n: l.at.line for n, l in self.layers.items() if l.at})
 
     def _gap(self, a: Block | Ball, b: Block | Ball) -> float:
-        depth = lambda s: s.depth if isinstance(s, Block) else 0.0
-        return FLOW_GAP + DEPTH_X * (depth(a) + depth(b)) / 2
+        return FLOW_GAP + DEPTH_X * (a.depth + b.depth) / 2
 
     def _place_row(self, groups, extra, y) -> dict[str, Block | Ball]:
         shapes: dict[str, Block | Ball] = {}
@@ -347,52 +350,31 @@ class _Planner:
                     cursor += self._gap(last, shape) + extra.get(name, 0.0)
                 shape = self.block(name, cursor, y)
                 shapes[name] = shape
-                cursor += shape.width if isinstance(shape, Block) else 2 * shape.radius
+                cursor += shape.length
                 last = shape
         return shapes
 
     def _row_width(self, names) -> float:
         shapes = [self.block(n) for n in names]
-        width = sum(s.width if isinstance(s, Block) else 2 * s.radius for s in shapes)
-        width += sum(self._gap(a, b) for a, b in zip(shapes, shapes[1:]))
-        width += sum(DEPTH_X * s.depth / 2 for s in shapes[:1] if isinstance(s, Block))
-        return width + sum(DEPTH_X * s.depth / 2 for s in shapes[-1:] if isinstance(s, Block))
-
-    @staticmethod
-    def _east(shape) -> float:
-        return shape.right if isinstance(shape, Block) else shape.x + shape.radius
-
-    @staticmethod
-    def _west(shape) -> float:
-        return shape.x if isinstance(shape, Block) else shape.x - shape.radius
-
-    @staticmethod
-    def _visible_east(shape) -> float:
-        return shape.back_right if isinstance(shape, Block) else shape.x + shape.radius
-
-    @staticmethod
-    def _visible_west(shape) -> float:
-        return shape.front_left if isinstance(shape, Block) else shape.x - shape.radius
+        width = sum(s.length for s in shapes) + sum(self._gap(a, b) for a, b in zip(shapes, shapes[1:]))
+        return width + DEPTH_X * (shapes[0].depth + shapes[-1].depth) / 2
 
     def _tap(self, shapes, main, name) -> float:
         """x where routed arrows leave the flow arrow after `name`: a third into the gap."""
         shape = shapes[name]
         if name in main and main.index(name) + 1 < len(main):
             following = shapes[main[main.index(name) + 1]]
-            start, end = self._visible_east(shape), self._visible_west(following)
+            start, end = shape.visible_east, following.visible_west
             if end - start > 0.2:
                 return start + (end - start) / 3
-        return self._visible_east(shape) + 0.25
+        return shape.visible_east + 0.25
 
     def _flow_arrows(self, groups, shapes, arrows) -> None:
         for left, right in zip(groups, groups[1:]):
             a, b = shapes[left[-1]], shapes[right[0]]
             if left[-1] not in self.inputs[right[0]]:
                 continue
-            x0, x1 = self._east(a), self._west(b)
-            visible0, visible1 = self._visible_east(a), self._visible_west(b)
-            head = visible0 + 0.7 * (visible1 - visible0)
-            arrows.append(Arrow(((x0, a.y, 0.0), (head, a.y, 0.0), (x1, b.y, 0.0)), "flow", left[-1], right[0], 1))
+            arrows.append(_flow(a, b))
 
     def _branches(self, main, main_set):
         """Chains of layers off the main path, each with the main-path layer it leaves and the one it joins."""
@@ -443,15 +425,15 @@ class _Planner:
         tap = self._tap(shapes, main, entry)
         width = self._row_width(chain)
         if exit_ is not None:
-            end = self._visible_west(shapes[exit_])
+            end = shapes[exit_].visible_west
             start = (tap + end) / 2 - width / 2
         else:
             start = tap + CLEARANCE
         probe = [self.block(n) for n in chain]
         first = probe[0]
-        x = start + (DEPTH_X * first.depth / 2 if isinstance(first, Block) else 0)
+        x = start + DEPTH_X * first.depth / 2
         highest = self._highest(shapes, tap - 0.1, start + width + 0.1, lane_tops)
-        half = max((s.height / 2 + DEPTH_Y * s.depth / 2) if isinstance(s, Block) else s.radius for s in probe)
+        half = max(s.half + DEPTH_Y * s.depth / 2 for s in probe)
         y = highest + CLEARANCE + TEXT["dims"][0] + PAD + half
         placed = []
         for i, name in enumerate(chain):
@@ -460,22 +442,19 @@ class _Planner:
             shape = self.block(name, x, y)
             shapes[name] = shape
             placed.append(shape)
-            x += shape.width if isinstance(shape, Block) else 2 * shape.radius
+            x += shape.length
         # captions of branch layers go above them: reserve that room for lanes and routes over this one
         label_top = max(s.top for s in placed) + TEXT["caption"][0] + 2 * PAD + 0.1
         lane_tops.append((start, x, label_top))
         first_shape, last_shape = placed[0], placed[-1]
         taps.append(project(tap, 0.0, 0.0))
-        arrows.append(Arrow(((tap, 0.0, 0.0), (tap, y, 0.0), (self._west(first_shape), y, 0.0)), "skip",
+        arrows.append(Arrow(((tap, 0.0, 0.0), (tap, y, 0.0), (first_shape.west, y, 0.0)), "skip",
                             entry, chain[0]))
-        for a, b, na, nb in zip(placed, placed[1:], chain, chain[1:]):
-            x0, x1 = self._east(a), self._west(b)
-            head = self._visible_east(a) + 0.7 * (self._visible_west(b) - self._visible_east(a))
-            arrows.append(Arrow(((x0, y, 0.0), (head, y, 0.0), (x1, y, 0.0)), "flow", na, nb, 1))
+        arrows += [_flow(a, b) for a, b in zip(placed, placed[1:])]
         if exit_ is not None:
             target = shapes[exit_]
-            cx = target.x if isinstance(target, Ball) else target.x + target.width / 2
-            arrows.append(Arrow(((self._east(last_shape), y, 0.0), (cx, y, 0.0), (cx, target.y + _half(target), 0.0)),
+            cx = target.centre_x
+            arrows.append(Arrow(((last_shape.east, y, 0.0), (cx, y, 0.0), (cx, target.y + target.half, 0.0)),
                                 "skip", chain[-1], exit_))
 
     def _route_the_rest(self, main, branches, shapes, arrows, taps, lane_tops) -> None:
@@ -491,9 +470,9 @@ class _Planner:
                 x0 = self._tap(shapes, main, source)
                 start_y = a.y
             else:
-                x0 = self._east(a)
+                x0 = a.east
                 start_y = a.y
-            bx = b.x if isinstance(b, Ball) else b.x + b.width / 2
+            bx = b.centre_x
             if bx <= x0:
                 raise LayoutError(f"cannot route the connection from '{source}' back to '{target}'",
                                   span=self.layers[target].at)
@@ -507,7 +486,7 @@ class _Planner:
                 points = ((x0, a.y, 0.0), (x0, level, 0.0))
             else:
                 points = ((x0, start_y, 0.0), (x0 + 0.2, start_y, 0.0), (x0 + 0.2, level, 0.0))
-            points += ((bx, level, 0.0), (bx, b.y + _half(b), 0.0))
+            points += ((bx, level, 0.0), (bx, b.y + b.half, 0.0))
             arrows.append(Arrow(points, "skip", source, target))
             if skip is not None and skip.label:
                 lane_tops.append((x0, bx, level + TEXT["caption"][0] + 2 * PAD))
@@ -541,8 +520,10 @@ class _Planner:
         return result
 
 
-def _half(shape) -> float:
-    return shape.radius if isinstance(shape, Ball) else shape.height / 2
+def _flow(a, b) -> Arrow:
+    """The arrow from one shape's east face to the next one's west face, its head 70% along the visible gap."""
+    head = a.visible_east + 0.7 * (b.visible_west - a.visible_east)
+    return Arrow(((a.east, a.y, 0.0), (head, a.y, 0.0), (b.west, b.y, 0.0)), "flow", a.layer, b.layer, 1)
 
 
 def _extent(shape: tuple[int, ...]) -> tuple[float, float, float]:
@@ -626,10 +607,7 @@ class _LabelPlacer:
             layer = layers[name]
             if not layer.label or not layer.style.show_label:
                 continue
-            if isinstance(shape, Ball):
-                x = shape.x
-            else:
-                x = (shape.corner(0, 0, 0)[0] + shape.corner(1, 0, 0)[0]) / 2
+            x = shape.centre_x - DEPTH_X * shape.depth / 2  # under the front face
             up = self.rows(x, shape.top + PAD + caption_h / 2, caption_h / 2 + PAD, 8)
             if name in self.main_set:
                 spots = self.rows(x, row, -(caption_h + PAD), 8)
