@@ -85,8 +85,14 @@ def test_every_nn_example_has_a_builder_twin():
     assert not missing, f"```nn blocks without a ```python twin after them, at lines {missing}"
 
 
-@pytest.mark.xfail(reason="package bug: a bare `deconv C` gets Deconv's dataclass defaults (k3 s1) from the "
-                          "parser but k=2, s=2 from Network.deconv (tikznn/model.py)", strict=True)
-def test_deconv_defaults_agree():
-    """`deconv 4` in a .nn file and `.deconv(4)` in Python should be the same layer."""
-    assert tikznn.parse("input 3x8x8\ndeconv 4\n") == Network().input(3, 8, 8).deconv(4)
+@pytest.mark.parametrize("line,call", [pytest.param(line, call, id=line) for line, call in [
+    ("conv 4", lambda n: n.conv(4)),
+    ("deconv 4", lambda n: n.deconv(4)),
+    ("pool max", lambda n: n.pool("max")),
+    ("pool global", lambda n: n.pool("global")),
+    ("upsample 2", lambda n: n.upsample()),
+    ("dropout", lambda n: n.dropout()),
+]])
+def test_defaults_agree(line, call):
+    """A bare statement and the builder call without arguments make the same layer (the doc's defaults)."""
+    assert tikznn.parse(f"input 3x8x8\n{line}\n") == call(Network().input(3, 8, 8))
