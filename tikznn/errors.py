@@ -51,10 +51,10 @@ class TikznnError(Exception):
 
 def _excerpt(source: str, span: Span, width: int = 100) -> list[str]:
     """The source line and a caret under the column, cut to `width` around it for huge lines."""
-    text_lines = source.splitlines()
+    text_lines = source.split("\n")  # lines as the parser counts them (not at form feeds or lone CRs)
     if not 1 <= span.line <= len(text_lines):
         return []
-    text = text_lines[span.line - 1].expandtabs(1)
+    text = text_lines[span.line - 1].rstrip("\r").expandtabs(1)
     col = span.column - 1
     start = max(0, min(col - width // 2, len(text) - width))
     shown = text[start:start + width]

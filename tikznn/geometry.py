@@ -54,3 +54,28 @@ def overlap(a, b, margin: float = 0.0) -> bool:
         if min(pa) >= max(pb) + margin - EPS or min(pb) >= max(pa) + margin - EPS:
             return False
     return True
+
+
+class Index:
+    """Polygons bucketed by columns of the x axis, so that finding what a small box may touch stays cheap."""
+
+    def __init__(self, column: float = 2.0):
+        self.column = column
+        self.buckets: dict[int, list[tuple[Rect, tuple]]] = {}
+
+    def _columns(self, box: Rect) -> range:
+        return range(int(box.x0 // self.column), int(box.x1 // self.column) + 1)
+
+    def add(self, polygon) -> None:
+        box = bounds(polygon)
+        for key in self._columns(box):
+            self.buckets.setdefault(key, []).append((box, tuple(polygon)))
+
+    def hits(self, polygon, margin: float = 0.0) -> bool:
+        box = bounds(polygon).grown(margin)
+        for key in self._columns(box):
+            for other_box, other in self.buckets.get(key, ()):
+                if (other_box.x0 < box.x1 and box.x0 < other_box.x1 and other_box.y0 < box.y1
+                        and box.y0 < other_box.y1 and overlap(polygon, other, margin)):
+                    return True
+        return False

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from . import model
 from .errors import LayoutError
-from .geometry import Point, Rect, bounds, overlap
+from .geometry import Index, Point, Rect, bounds, overlap
 from .model import Network, Style
 from .shapes import Analysis, analyse, describe
 
@@ -215,7 +215,10 @@ class _Planner:
         self.order = {layer.name: i for i, layer in enumerate(network.layers)}
         self.inputs = self._drawn_inputs()
         self.drawn = [layer.name for layer in network.layers if layer.kind not in PASS_THROUGH]
-        self.consumers = {name: [n for n in self.drawn if name in self.inputs[n]] for name in self.drawn}
+        self.consumers: dict[str, list[str]] = {name: [] for name in self.drawn}
+        for name in self.drawn:
+            for source in self.inputs[name]:
+                self.consumers[source].append(name)
         self.skips = [(self._drawn_source(s.source), self._drawn_target(s.target), s) for s in network.skips]
 
     # graph ----------------------------------------------------------------------------------------------------
@@ -391,6 +394,10 @@ class _Planner:
         result = []
         for chain in chains:
             on_main = [n for n in self.inputs[chain[0]] if n in main_set]
+            if isinstance(self.layers[chain[0]], model.Input):
+                raise LayoutError(f"a second input ('{chain[0]}') cannot be drawn yet: the layout draws networks "
+                                  "with one input", span=self.layers[chain[0]].at,
+                                  hint="draw each input's network as its own figure for now")
             if not on_main or len(self.inputs[chain[0]]) != len(on_main):
                 raise LayoutError(f"'{chain[0]}' starts a branch that does not leave the main path; "
                                   "this layout places branches that leave and rejoin it",
@@ -547,13 +554,14 @@ class _LabelPlacer:
         self.main_set = main_set
         self.obstacles = [s.outline() for s in shapes.values()]
         self.obstacles += [(p, q) for a in arrows for p, q in zip(a.projected(), a.projected()[1:])]
+        self.index = Index()
+        for obstacle in self.obstacles:
+            self.index.add(obstacle)
         self.arrows = arrows
         self.placed: list[Label] = []
 
     def free(self, rect: Rect) -> bool:
-        polygon = rect.grown(PAD).polygon()
-        return (not any(overlap(polygon, o) for o in self.obstacles)
-                and not any(overlap(polygon, l.rect().polygon()) for l in self.placed))
+        return not self.index.hits(rect.grown(PAD).polygon())
 
     def put(self, text, role, spots, layer="", rotate=0) -> None:
         width, height = text_box(text, role)
@@ -563,6 +571,7 @@ class _LabelPlacer:
             label = Label(text, role, cx, cy, width, height, rotate, layer)
             if self.free(label.rect()):
                 self.placed.append(label)
+                self.index.add(label.rect().polygon())
                 return
         raise LayoutError(f"no free place for the label '{text}' of '{layer}'",
                           span=self.planner.layers[layer].at if layer in self.planner.layers else None,

@@ -144,6 +144,37 @@ def suggest(word: str, choices: Sequence[str]) -> str | None:
     return f"did you mean '{close[0]}'?" if close else None
 
 
+def _check_settings(layer: Layer) -> None:
+    """Values the grammar cannot rule out: sizes that must be positive, known words, probabilities."""
+    def bad(message: str, hint: str | None = None):
+        raise ModelError(f"{layer.kind}: {message}", span=layer.at, hint=hint)
+
+    for key in ("channels", "units", "scale"):
+        value = getattr(layer, key, 1)
+        if not isinstance(value, int) or value < 1:
+            bad(f"{key} must be a whole number of at least 1, not {value}")
+    for key, least in (("kernel", 1), ("stride", 1), ("padding", 0)):
+        value = getattr(layer, key, None)
+        if value is not None and any(not isinstance(n, int) or n < least for n in value):
+            shown = str(value[0]) if len(set(value)) == 1 else "x".join(map(str, value))
+            bad(f"{key} {shown} is not allowed: each size must be at least {least}")
+    if isinstance(layer, Input) and not (1 <= len(layer.shape) <= 3 and all(n >= 1 for n in layer.shape)):
+        bad(f"shape {'x'.join(map(str, layer.shape))} is not supported",
+            hint="write C×H×W like 3x224x224, C×L like 1x128, or a vector size like 784")
+    act = getattr(layer, "act", None) or getattr(layer, "fn", None)
+    if act is not None and act not in ACTIVATIONS:
+        bad(f"unknown activation '{act}'", hint=suggest(act, ACTIVATIONS) or "choose from: " + ", ".join(ACTIVATIONS))
+    for key, choices in (("mode", POOL_MODES if isinstance(layer, Pool) else UPSAMPLE_MODES),):
+        value = getattr(layer, key, None)
+        if value is not None and value not in choices:
+            bad(f"unknown mode '{value}'", hint=suggest(value, choices) or "choose from: " + ", ".join(choices))
+    if isinstance(layer, Dropout) and not 0 <= layer.p < 1:
+        bad(f"probability {layer.p} must be at least 0 and below 1")
+    opacity = layer.style.opacity
+    if opacity is not None and not 0 <= opacity <= 1:
+        bad(f"opacity {opacity} must be between 0 and 1")
+
+
 def _pair(value: int | Sequence[int]) -> Pair:
     if isinstance(value, int):
         return (value, value)
@@ -179,51 +210,11 @@ class Network:
     # -- the one way layers enter a network ------------------------------------------------------------------
     def append(self, layer: Layer, refs: Sequence[str] = (), *, implicit: bool = True,
                ref_spans: Mapping[str, Span] | None = None) -> "Network":
-        """Add `layer`, fed by `refs` (names of earlier layers), plus the previous layer when `implicit`.
-
-        An unnamed layer gets the name kind#n, which no .nn name can clash with.
-        """
-        names = self.names()
-        if layer.name and layer.name in names:
-            first = self[layer.name]
-            where = f" (first defined on line {first.at.line})" if first.at else ""
-            raise ModelError(f"duplicate name '{layer.name}'{where}", span=layer.at,
-                             hint="give each named layer its own name")
-        for ref in refs:
-            if ref not in names:
-                span = (ref_spans or {}).get(ref, layer.at)
-                hint = suggest(ref, names) or ("names must be defined before they are used" if names else None)
-                raise ModelError(f"undefined layer '{ref}'", span=span, hint=hint)
-        inputs = list(refs)
-        if isinstance(layer, Input):
-            inputs = []
-        elif implicit:
-            if not self.layers:
-                raise ModelError(f"'{layer.kind}' comes before any input", span=layer.at,
-                                 hint="start the network with a line like: input 3x224x224")
-            previous = self.layers[-1].name
-            if isinstance(layer, (Add, Concat)) and inputs == [previous]:
-                raise ModelError(f"{layer.kind} of '{previous}' with itself: '{previous}' is also the previous line",
-                                 span=layer.at, hint=f"name both inputs: {layer.kind} OTHER {previous}")
-            if previous not in inputs:
-                inputs.insert(0, previous)
-        if not layer.name:
-            count = sum(1 for existing in self.layers if existing.kind == layer.kind) + 1
-            layer = replace(layer, name=f"{layer.kind}#{count}")
-        layer = replace(layer, inputs=tuple(inputs))
-        return replace(self, layers=self.layers + (layer,))
+        """Add `layer`, fed by `refs` (names of earlier layers), plus the previous layer when `implicit`."""
+        return Assembler(self).add(layer, refs, implicit=implicit, ref_spans=ref_spans).network()
 
     def with_skip(self, skip: Skip, ref_spans: Mapping[str, Span] | None = None) -> "Network":
-        names = self.names()
-        for ref in (skip.source, skip.target):
-            if ref not in names:
-                raise ModelError(f"undefined layer '{ref}'", span=(ref_spans or {}).get(ref, skip.at),
-                                 hint=suggest(ref, names))
-        if names.index(skip.source) >= names.index(skip.target):
-            raise ModelError(f"skip '{skip.source} -> {skip.target}' would form a cycle: "
-                             f"'{skip.target}' does not come after '{skip.source}'", span=skip.at,
-                             hint="a skip arrow goes from a layer to a later one")
-        return replace(self, skips=self.skips + (skip,))
+        return Assembler(self).skip(skip, ref_spans).network()
 
     # -- the Python builder: one method per statement of the language -----------------------------------------
     def titled(self, name: str, caption: str | None = None) -> "Network":
@@ -290,3 +281,69 @@ class Network:
         if from_ is None:
             return self.append(layer)
         return self.append(layer, (from_,), implicit=False)
+
+
+class Assembler:
+    """Checks and adds layers one at a time; the builder and the parser both go through `add` and `skip`.
+
+    It keeps its indexes as it goes, so a parser adding thousands of layers stays linear.
+    """
+
+    def __init__(self, start: Network = Network()):
+        self.name, self.caption = start.name, start.caption
+        self.layers: list[Layer] = list(start.layers)
+        self.skips: list[Skip] = list(start.skips)
+        self.position = {layer.name: i for i, layer in enumerate(self.layers)}
+        self.kinds: dict[str, int] = {}
+        for layer in self.layers:
+            self.kinds[layer.kind] = self.kinds.get(layer.kind, 0) + 1
+
+    def network(self) -> Network:
+        return Network(self.name, self.caption, tuple(self.layers), tuple(self.skips))
+
+    def _undefined(self, ref: str, span: Span | None) -> ModelError:
+        hint = suggest(ref, list(self.position)) or ("names must be defined before they are used"
+                                                     if self.position else None)
+        return ModelError(f"undefined layer '{ref}'", span=span, hint=hint)
+
+    def add(self, layer: Layer, refs: Sequence[str] = (), *, implicit: bool = True,
+            ref_spans: Mapping[str, Span] | None = None) -> "Assembler":
+        """An unnamed layer gets the name kind#n, which no .nn name can clash with."""
+        _check_settings(layer)
+        if layer.name and layer.name in self.position:
+            first = self.layers[self.position[layer.name]]
+            where = f" (first defined on line {first.at.line})" if first.at else ""
+            raise ModelError(f"duplicate name '{layer.name}'{where}", span=layer.at,
+                             hint="give each named layer its own name")
+        for ref in refs:
+            if ref not in self.position:
+                raise self._undefined(ref, (ref_spans or {}).get(ref, layer.at))
+        inputs = list(refs)
+        if isinstance(layer, Input):
+            inputs = []
+        elif implicit:
+            if not self.layers:
+                raise ModelError(f"'{layer.kind}' comes before any input", span=layer.at,
+                                 hint="start the network with a line like: input 3x224x224")
+            previous = self.layers[-1].name
+            if isinstance(layer, (Add, Concat)) and inputs == [previous]:
+                raise ModelError(f"{layer.kind} of '{previous}' with itself: '{previous}' is also the previous line",
+                                 span=layer.at, hint=f"name both inputs: {layer.kind} OTHER {previous}")
+            if previous not in inputs:
+                inputs.insert(0, previous)
+        self.kinds[layer.kind] = self.kinds.get(layer.kind, 0) + 1
+        name = layer.name or f"{layer.kind}#{self.kinds[layer.kind]}"
+        self.position[name] = len(self.layers)
+        self.layers.append(replace(layer, name=name, inputs=tuple(inputs)))
+        return self
+
+    def skip(self, skip: Skip, ref_spans: Mapping[str, Span] | None = None) -> "Assembler":
+        for ref in (skip.source, skip.target):
+            if ref not in self.position:
+                raise self._undefined(ref, (ref_spans or {}).get(ref, skip.at))
+        if self.position[skip.source] >= self.position[skip.target]:
+            raise ModelError(f"skip '{skip.source} -> {skip.target}' would form a cycle: "
+                             f"'{skip.target}' does not come after '{skip.source}'", span=skip.at,
+                             hint="a skip arrow goes from a layer to a later one")
+        self.skips.append(skip)
+        return self

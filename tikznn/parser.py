@@ -157,7 +157,13 @@ class _ToStatements(Transformer):
         return _Kind(model.Concat, {}, list(items))
 
     def style(self, items):
-        return Style(**dict(items))
+        settings = {}
+        for key, value, token in items:
+            if key in settings:
+                raise ParseError(f"{key.replace('show_', '')} given twice in this style", span=_span(token),
+                                 hint="keep one of them")
+            settings[key] = value
+        return Style(**settings)
 
     def color(self, items):
         value = str(items[0])
@@ -165,16 +171,17 @@ class _ToStatements(Transformer):
             raise ParseError(f"unknown colour '{value}'", span=_span(items[0]),
                              hint=suggest(value, COLOR_NAMES) or
                              "use #rrggbb or one of: " + ", ".join(COLOR_NAMES))
-        return ("color", value)
+        return ("color", value, items[0])
 
     def opacity(self, items):
         value = float(items[0])
         if not 0 <= value <= 1:
             raise ParseError(f"opacity {value} is outside 0..1", span=_span(items[0]))
-        return ("opacity", value)
+        return ("opacity", value, items[0])
 
-    def nolabel(self, items):
-        return ("show_label", False)
+    @v_args(meta=True)
+    def nolabel(self, meta, items):
+        return ("show_label", False, meta)
 
 
 # xcolor's base colours, which every LaTeX install has.
@@ -188,7 +195,7 @@ def read_source(path: str | Path) -> str:
     try:
         data = path.read_bytes()
     except OSError as err:
-        raise OutputError(f"cannot read {path}: {err.strerror or err}") from None
+        raise OutputError(f"cannot read it: {err.strerror or err}", path=str(path)) from None
     if len(data) > MAX_BYTES:
         raise ParseError(f"file is {len(data):,} bytes; a .nn file is expected to be under {MAX_BYTES:,}",
                          path=str(path), hint="is this the right file?")
@@ -228,22 +235,22 @@ def parse(text: str, path: str | None = None) -> Network:
 
 
 def _assemble(statements) -> Network:
-    network = Network()
+    network = model.Assembler()
     seen_input = False
     for statement in statements:
         if isinstance(statement[0], str):
             key, value = statement
-            network = network.titled(value) if key == "network" else network.titled(network.name, value)
+            setattr(network, "name" if key == "network" else "caption", value)
         elif isinstance(statement[0], Skip):
-            network = network.with_skip(*statement)
+            network.skip(*statement)
         else:
             layer, refs, implicit, spans = statement
             seen_input = seen_input or isinstance(layer, model.Input)
-            network = network.append(layer, refs, implicit=implicit, ref_spans=spans)
+            network.add(layer, refs, implicit=implicit, ref_spans=spans)
     if not seen_input:
         raise ParseError("no network here: the description has no input line",
                          hint='start with lines like:  network "My net"  /  input 3x224x224')
-    return network
+    return network.network()
 
 
 # -- syntax errors in the user's words -----------------------------------------------------------------------
@@ -259,6 +266,10 @@ _KEYWORD_TERMINALS = {"ACT": ACTIVATIONS, "POOL_MODE": ("max", "avg", "global"),
                       "UPSAMPLE_MODE": ("nearest", "bilinear")}
 _STATEMENT_WORDS = ("network", "caption", "skip", "input", "conv", "deconv", "pool", "upsample", "dense",
                     "flatten", "bn", "dropout", "add", "concat") + ACTIVATIONS
+
+
+_RESERVED = set(_STATEMENT_WORDS) | {"from", "max", "avg", "global", "nearest", "bilinear", "color", "opacity",
+                                     "nolabel"}
 
 
 def _terminal_literal(name: str) -> str | None:
@@ -298,6 +309,20 @@ def _syntax_error(err: UnexpectedInput, text: str) -> ParseError:
     word = _word_at(text, pos)
     if isinstance(err, UnexpectedToken) and err.token.type == "_NL":
         word = "end of line"
+    line_start = text.rfind("\n", 0, pos) + 1
+    line_end = text.find("\n", pos)
+    rest = text[pos:line_end if line_end >= 0 else len(text)]
+
+    if rest.startswith('"') and rest.count('"') % 2 == 1:
+        return ParseError("this label has no closing quote", span=Span(line, column, column + len(rest)),
+                          hint='end it on the same line: "label" (write \\" for a quote inside)')
+    before = re.findall(r"[^\s=]+", text[line_start:pos])
+    if rest.startswith("=") and before and before[-1] in _RESERVED:
+        return ParseError(f"'{before[-1]}' is a reserved word and cannot name a layer",
+                          span=Span(line, column - len(before[-1]) - 1 if column > len(before[-1]) else 1),
+                          hint=f"choose another name, e.g. {before[-1]}1 = ...")
+    if not word.isprintable():
+        word = " ".join(f"U+{ord(ch):04X}" for ch in word[:3])
 
     # 'convv 64 k3' lexes 'convv' as a name awaiting '='; the real mistake is the unknown layer kind.
     if expected == {"EQUAL"}:
@@ -310,6 +335,8 @@ def _syntax_error(err: UnexpectedInput, text: str) -> ParseError:
                               len(unknown)), hint=suggest(unknown, _STATEMENT_WORDS) or
                               "a line starts with a layer kind (conv, pool, dense, ...) or 'name ='")
     words, keywords = _describe(expected)
+    if "CONV" in expected or not before:  # the start of a statement
+        words = ["a layer kind (" + ", ".join(_STATEMENT_WORDS[3:10]) + ", ...)", "'name ='", "network", "skip"]
     hint = suggest(word, keywords) if word != "end of line" else None
     found = "the end of the line" if word == "end of line" else f"'{word}'"
     if len(words) > 8:

@@ -37,8 +37,9 @@ def transposed_out(size: int, kernel: int, stride: int, padding: int, output_pad
 def analyse(network: Network) -> dict[str, Analysis]:
     """Every layer's output shape, parameter count and multiply-accumulates, by layer name."""
     result: dict[str, Analysis] = {}
+    by_name = {layer.name: layer for layer in network.layers}
     for layer in network.layers:
-        inputs = [(network[name], result[name].shape) for name in layer.inputs]
+        inputs = [(by_name[name], result[name].shape) for name in layer.inputs]
         result[layer.name] = _analyse(layer, inputs)
     return result
 
@@ -48,14 +49,16 @@ def _error(layer: Layer, message: str, hint: str | None = None) -> ShapeError:
 
 
 def _who(layer: Layer) -> str:
-    where = f" (line {layer.at.line})" if layer.at else ""
-    return f"'{layer.name}'{where}"
+    """A layer as the user knows it: by its name, or for an unnamed one by its kind and line."""
+    if "#" not in layer.name:
+        return f"'{layer.name}'"
+    return f"the {layer.kind} on line {layer.at.line}" if layer.at else f"'{layer.name}'"
 
 
 def _spatial_input(layer: Layer, inputs) -> tuple[Layer, Shape]:
     source, shape = inputs[0]
     if len(shape) < 2:
-        raise _error(layer, f"{layer.kind} needs a feature map (C×H×W) but '{source.name}' gives a flat "
+        raise _error(layer, f"{layer.kind} needs a feature map (C×H×W) but {_who(source)} gives a flat "
                             f"vector of {shape[0]}",
                      hint="put spatial layers before 'flatten'/'dense', or give the input a shape like 3x32x32")
     return source, shape
@@ -77,6 +80,7 @@ def _analyse(layer: Layer, inputs) -> Analysis:
         _, shape = _spatial_input(layer, inputs)
         spatial = tuple(transposed_out(n, k, s, p) for n, k, s, p in
                         zip(shape[1:], layer.kernel, layer.stride, layer.padding))
+        _check_window(layer, source, shape, spatial)
         out = (layer.channels, *spatial)
         weights = shape[0] * layer.channels * prod(layer.kernel[:len(spatial)])
         params = weights + (2 * layer.channels if layer.bn else layer.channels)
@@ -105,7 +109,7 @@ def _analyse(layer: Layer, inputs) -> Analysis:
         return Analysis((shape[0], *(n * layer.scale for n in shape[1:])), 0, 0)
     if isinstance(layer, model.Dense):
         if len(shape) != 1:
-            raise _error(layer, f"dense needs a flat vector but '{source.name}' gives {describe(shape)}",
+            raise _error(layer, f"dense needs a flat vector but {_who(source)} gives {describe(shape)}",
                          hint=f"add a 'flatten' line before this one (it gives {prod(shape)} features), "
                               "or 'pool global' first")
         return Analysis((layer.units,), shape[0] * layer.units + layer.units, shape[0] * layer.units)
@@ -119,8 +123,9 @@ def _analyse(layer: Layer, inputs) -> Analysis:
 
 def _check_window(layer, source, shape, spatial) -> None:
     if any(n <= 0 for n in spatial):
-        raise _error(layer, f"its {describe(layer.kernel)} window does not fit the {describe(shape[1:])} output "
-                            f"of '{source.name}'", hint="use a smaller kernel or stride, or add padding (p1)")
+        raise _error(layer, f"its output would be {describe(spatial)}: the {describe(layer.kernel)} window does not fit "
+                            f"the {describe(shape[1:])} output of {_who(source)}",
+                     hint="use a smaller kernel or stride, or change the padding")
 
 
 def _merge(layer: Layer, inputs) -> Analysis:
@@ -129,11 +134,11 @@ def _merge(layer: Layer, inputs) -> Analysis:
     (first, first_shape), rest = inputs[0], inputs[1:]
     for other, shape in rest:
         if isinstance(layer, model.Add) and shape != first_shape:
-            raise _error(layer, f"cannot add '{first.name}' ({describe(first_shape)}) and '{other.name}' "
+            raise _error(layer, f"cannot add {_who(first)} ({describe(first_shape)}) and {_who(other)} "
                                 f"({describe(shape)})", hint=_projection_hint(first_shape, shape))
         if isinstance(layer, model.Concat) and (len(shape) != len(first_shape) or shape[1:] != first_shape[1:]):
-            raise _error(layer, f"cannot concatenate '{first.name}' ({describe(first_shape)}) and "
-                                f"'{other.name}' ({describe(shape)}): sizes other than channels differ",
+            raise _error(layer, f"cannot concatenate {_who(first)} ({describe(first_shape)}) and "
+                                f"{_who(other)} ({describe(shape)}): sizes other than channels differ",
                          hint="resize one branch (pool, upsample or a strided conv) to the other's size")
     if isinstance(layer, model.Add):
         return Analysis(first_shape, 0, 0)
