@@ -44,7 +44,13 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
     """Build figures: NET.nn → NET.pdf (and .png/.svg)."""
     from .pipeline import build as build_one
 
+    from .build import FORMATS
+
     formats = [f.strip().lower() for f in format.split(",") if f.strip()]
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise typer.BadParameter(f"unknown format '{(unknown or [format])[0]}'; choose from: {', '.join(FORMATS)}",
+                                 param_hint="--format")
     if output is not None and len(files) > 1 and not output.is_dir() and output.suffix:
         typer.echo("error: with several inputs, -o must be a folder", err=True)
         raise typer.Exit(2)

@@ -204,9 +204,6 @@ class Network:
     def names(self) -> list[str]:
         return [layer.name for layer in self.layers]
 
-    def consumers(self, name: str) -> list[Layer]:
-        return [layer for layer in self.layers if name in layer.inputs]
-
     # -- the one way layers enter a network ------------------------------------------------------------------
     def append(self, layer: Layer, refs: Sequence[str] = (), *, implicit: bool = True,
                ref_spans: Mapping[str, Span] | None = None) -> "Network":

@@ -1,0 +1,64 @@
+"""The command line as a user types it: outputs where they are expected, stable exit codes."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES
+
+
+def tikznn(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "tikznn", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=120)
+
+
+def test_version_and_help():
+    run = tikznn("--version")
+    assert run.returncode == 0 and run.stdout.startswith("tikznn ")
+    run = tikznn("--help")
+    assert run.returncode == 0 and "build" in run.stdout and "tex" in run.stdout
+
+
+def test_tex_to_stdout_and_to_a_file(tmp_path):
+    run = tikznn("tex", EXAMPLES / "lenet.nn")
+    assert run.returncode == 0 and run.stdout.startswith("% LeNet-5") and "\\documentclass" in run.stdout
+    run = tikznn("tex", EXAMPLES / "lenet.nn", "--fragment", "-o", tmp_path / "lenet.tikz")
+    text = (tmp_path / "lenet.tikz").read_text()
+    assert run.returncode == 0 and "\\begin{tikzpicture}" in text and "\\documentclass" not in text
+
+
+def test_bad_format_is_a_usage_error(tmp_path):
+    run = tikznn("build", EXAMPLES / "lenet.nn", "-f", "pdf,jpg", "-o", tmp_path / "x.pdf")
+    assert run.returncode == 2 and "jpg" in run.stderr and "Traceback" not in run.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.latex
+def test_standalone_tex_compiles_with_plain_pdflatex(tmp_path):
+    assert tikznn("tex", EXAMPLES / "fcn8.nn", "-o", tmp_path / "fcn8.tex").returncode == 0
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "fcn8.tex"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0 and (tmp_path / "fcn8.pdf").exists()
+
+
+@pytest.mark.latex
+def test_build_several_files_into_a_folder_with_formats(tmp_path):
+    out = tmp_path / "figs"
+    out.mkdir()
+    run = tikznn("build", EXAMPLES / "lenet.nn", EXAMPLES / "fcn8.nn", "-o", out, "-f", "pdf,png", "--dpi", "40",
+                 "-v")
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["fcn8.pdf", "fcn8.png", "lenet.pdf", "lenet.png"]
+    assert "wrote" in run.stdout
+    again = tikznn("build", EXAMPLES / "lenet.nn", "-o", out, "-v")
+    assert again.returncode == 0 and "up to date" in again.stdout
+
+
+@pytest.mark.latex
+def test_default_output_goes_next_to_the_source(tmp_path):
+    source = tmp_path / "net.nn"
+    source.write_text((EXAMPLES / "lenet.nn").read_text())
+    run = tikznn("build", "net.nn", cwd=tmp_path)
+    assert run.returncode == 0 and Path(tmp_path / "net.pdf").read_bytes().startswith(b"%PDF")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["net.nn", "net.pdf"]
