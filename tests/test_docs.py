@@ -9,7 +9,8 @@ import pytest
 
 import tikznn
 from tikznn import Network
-from tikznn.layout import layout, problems
+from tikznn.checks import problems
+from tikznn.layout import layout
 from tikznn.shapes import analyse
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "language.md"

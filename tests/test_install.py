@@ -1,6 +1,5 @@
 """A plain (non-editable) install into a fresh virtual environment carries the grammar and templates."""
 import subprocess
-import sys
 import venv
 
 import pytest

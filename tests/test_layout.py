@@ -3,7 +3,9 @@ import pytest
 
 from conftest import EXAMPLES, ROOT
 from tikznn import parse, parse_file
-from tikznn.layout import Ball, Block, channel_width, layout, problems, spatial_extent, text_length
+from tikznn.checks import problems
+from tikznn.drawing import Ball, Block, channel_width, spatial_extent, text_length
+from tikznn.layout import layout
 from tikznn.shapes import analyse
 
 DATA = ROOT / "tests" / "data"

@@ -3,7 +3,8 @@ import re
 
 from conftest import ROOT
 from tikznn import Network, parse
-from tikznn.layout import layout, problems
+from tikznn.checks import problems
+from tikznn.layout import layout
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 NN_BLOCKS = re.findall(r"```nn\n(.*?)```", README, re.S)

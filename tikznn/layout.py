@@ -1,206 +1,21 @@
-"""Automatic layout: where each block, ball, arrow and label of a network goes, in centimetres.
+"""Automatic layout: where each block, ball and arrow of a network goes.
 
 The main path (the longest chain of layers from an input to the output) runs left to right on the axis y = 0.
 Layers off it (a projection shortcut, FCN's score layers) sit on lanes above, centred over the stretch of the
 main path they bridge; every other connection is routed over the blocks and comes down into its target.
-Blocks are cuboids centred on their axis, seen in the oblique projection `project`; labels are placed on the
-first free spot of a short list of candidates, so none overlaps a block, an arrow or another label.
+Labels are then placed by labels.LabelPlacer.
 """
 from __future__ import annotations
 
 import math
-import re
-from dataclasses import dataclass, field
 
 from . import model
+from .drawing import (BALL_RADIUS, BAND, CLEARANCE, DEPTH_X, DEPTH_Y, FLOW_GAP, PAD, PASS_THROUGH, SLAB, TEXT,
+                      Arrow, Ball, Block, Layout, Point, project, spatial_extent, channel_width, vector_extent)
 from .errors import LayoutError
-from .geometry import Index, Point, Rect, bounds, overlap
-from .model import Network, Style
-from .shapes import Analysis, analyse, describe
-
-# Depth (z) recedes up and to the right.
-DEPTH_X, DEPTH_Y = 0.34, 0.24
-FLOW_GAP = 0.6       # visible length of an arrow between two blocks
-SLAB = 0.16          # thickness of pooling, batch-norm and activation slabs
-BALL_RADIUS = 0.3
-CLEARANCE = 0.35     # between a routed arrow and the blocks it passes over
-PAD = 0.07           # around labels
-BAND = 0.3           # share of a block drawn in its activation colour
-PASS_THROUGH = ("flatten", "dropout")  # reshaping layers that draw as part of the arrow
-
-# Text metrics of the standalone figure's fonts, in cm: line height and an upper bound of the mean glyph width.
-TEXT = {"caption": (0.34, 0.19), "dims": (0.25, 0.135), "note": (0.3, 0.16)}
-
-
-def project(x: float, y: float, z: float) -> Point:
-    return (x + DEPTH_X * z, y + DEPTH_Y * z)
-
-
-def channel_width(channels: int) -> float:
-    return min(1.4, max(0.22, 0.12 + 0.09 * math.log2(max(channels, 1))))
-
-
-def spatial_extent(size: int) -> float:
-    return min(4.6, 0.5 + 0.4 * math.log2(max(size, 1)))
-
-
-def vector_extent(units: int) -> float:
-    return min(4.6, 0.5 + 0.32 * math.log2(max(units, 1)))
-
-
-@dataclass(frozen=True)
-class Block:
-    """A cuboid: x is its left face, y its axis; width runs along the flow."""
-
-    layer: str
-    kind: str
-    x: float
-    y: float
-    width: float
-    height: float
-    depth: float
-    fill: str
-    band: float = 0.0
-    band_fill: str | None = None
-    style: Style = Style()
-
-    # Blocks and balls answer the same questions about where they are along the flow.
-    @property
-    def right(self) -> float:
-        return self.x + self.width
-
-    west = property(lambda self: self.x)
-    east = right
-    length = property(lambda self: self.width)
-    centre_x = property(lambda self: self.x + self.width / 2)
-    half = property(lambda self: self.height / 2)
-    visible_west = property(lambda self: self.x - DEPTH_X * self.depth / 2)
-    visible_east = property(lambda self: self.right + DEPTH_X * self.depth / 2)
-
-    @property
-    def top(self) -> float:
-        """Highest point of the drawing."""
-        return self.y + self.height / 2 + DEPTH_Y * self.depth / 2
-
-    @property
-    def bottom(self) -> float:
-        return self.y - self.height / 2 - DEPTH_Y * self.depth / 2
-
-    def corner(self, i: float, j: float, k: float) -> Point:
-        """Projected corner: i, j, k in 0..1 along width, height and depth (k = 0 is the front)."""
-        return project(self.x + i * self.width, self.y + (j - 0.5) * self.height, (k - 0.5) * self.depth)
-
-    def outline(self) -> tuple[Point, ...]:
-        c = self.corner
-        return (c(0, 0, 0), c(1, 0, 0), c(1, 0, 1), c(1, 1, 1), c(0, 1, 1), c(0, 1, 0))
-
-    def box3d(self):
-        return ((self.x, self.right), (self.y - self.height / 2, self.y + self.height / 2),
-                (-self.depth / 2, self.depth / 2))
-
-
-@dataclass(frozen=True)
-class Ball:
-    layer: str
-    kind: str  # add or concat
-    x: float   # centre
-    y: float
-    radius: float = BALL_RADIUS
-    style: Style = Style()
-
-    depth = 0.0
-    fill = property(lambda self: self.kind)
-    west = visible_west = property(lambda self: self.x - self.radius)
-    east = visible_east = property(lambda self: self.x + self.radius)
-    length = property(lambda self: 2 * self.radius)
-    centre_x = property(lambda self: self.x)
-    half = property(lambda self: self.radius)
-
-    @property
-    def top(self) -> float:
-        return self.y + self.radius
-
-    @property
-    def bottom(self) -> float:
-        return self.y - self.radius
-
-    def outline(self) -> tuple[Point, ...]:
-        r, n = self.radius, 16
-        return tuple((self.x + r * math.cos(2 * math.pi * i / n) / math.cos(math.pi / n),
-                      self.y + r * math.sin(2 * math.pi * i / n) / math.cos(math.pi / n)) for i in range(n))
-
-    def box3d(self):
-        r = self.radius
-        return ((self.x - r, self.x + r), (self.y - r, self.y + r), (-r, r))
-
-
-@dataclass(frozen=True)
-class Label:
-    text: str
-    role: str       # caption, dims or note
-    x: float        # centre of its box
-    y: float
-    width: float    # of its box as drawn (rotation applied)
-    height: float
-    rotate: int = 0
-    layer: str = ""
-
-    def rect(self) -> Rect:
-        return Rect.around(self.x, self.y, self.width, self.height)
-
-
-@dataclass(frozen=True)
-class Arrow:
-    """A polyline in 3-D; `head` is the index of the point where the arrow head sits (flow arrows: mid-way)."""
-
-    points: tuple[tuple[float, float, float], ...]
-    role: str       # flow (along a path) or skip (routed over blocks)
-    source: str
-    target: str
-    head: int = -1
-
-    def projected(self) -> list[Point]:
-        return [project(*p) for p in self.points]
-
-
-@dataclass(frozen=True)
-class Layout:
-    name: str
-    blocks: tuple[Block, ...]
-    balls: tuple[Ball, ...]
-    arrows: tuple[Arrow, ...]
-    labels: tuple[Label, ...]
-    taps: tuple[Point, ...] = ()  # dots where a routed arrow leaves a flow arrow
-    source_lines: dict = field(default_factory=dict, compare=False)  # layer name -> .nn line
-
-    def shapes(self):
-        return list(self.blocks) + list(self.balls)
-
-    def bounds(self) -> Rect:
-        box = bounds([p for s in self.shapes() for p in s.outline()])
-        for label in self.labels:
-            box = box.union(label.rect())
-        for arrow in self.arrows:
-            box = box.union(bounds(arrow.projected()))
-        return box
-
-
-# -- text size estimates ---------------------------------------------------------------------------------------
-
-def text_length(text: str) -> int:
-    """Rough count of glyphs as typeset: math commands count as one glyph, braces and scripts as none."""
-    def math_glyphs(m):
-        body = re.sub(r"\\[A-Za-z]+", "x", m.group(1))
-        return re.sub(r"[{}^_\s]", "", body)
-    return len(re.sub(r"\$([^$]*)\$", math_glyphs, text))
-
-
-def text_box(text: str, role: str) -> tuple[float, float]:
-    line, glyph = TEXT[role]
-    return (max(1, text_length(text)) * glyph + 0.08, line)
-
-
-# -- the layout ------------------------------------------------------------------------------------------------
+from .labels import LabelPlacer
+from .model import Network
+from .shapes import Analysis, analyse
 
 def layout(network: Network, analysis: dict[str, Analysis] | None = None) -> Layout:
     analysis = analysis or analyse(network)
@@ -278,7 +93,8 @@ class _Planner:
             width, height, depth = 0.32, vector_extent(shape[0]), 0.32
         if act:
             band = BAND
-            band_fill = "softmax" if act in ("softmax", "logsoftmax") else f"{'dense' if kind == 'dense' else 'conv'}-act"
+            family = "dense" if kind == "dense" else "conv"
+            band_fill = "softmax" if act in ("softmax", "logsoftmax") else f"{family}-act"
         return Block(name, kind, x, y, width, height, depth, fill=kind, band=band, band_fill=band_fill, style=style)
 
     def touches(self, a: str, b: str) -> bool:
@@ -335,7 +151,7 @@ class _Planner:
             self._place_branch(branch, entry, exit_, shapes, main, arrows, taps, lane_tops)
         self._route_the_rest(main, branches, shapes, arrows, taps, lane_tops)
         arrows = self._spread_drops(arrows, shapes)
-        labels = _LabelPlacer(self, shapes, arrows, main_set).place_all()
+        labels = LabelPlacer(self.network, self.analysis, shapes, arrows, main_set).place_all()
         return Layout(self.network.name, tuple(s for s in shapes.values() if isinstance(s, Block)),
                       tuple(s for s in shapes.values() if isinstance(s, Ball)), tuple(arrows), tuple(labels),
                       tuple(taps), {n: l.at.line for n, l in self.layers.items() if l.at})
@@ -541,174 +357,3 @@ def _extent(shape: tuple[int, ...]) -> tuple[float, float, float]:
     if len(shape) == 2:
         return width, spatial_extent(shape[1]), 0.32
     return width, spatial_extent(shape[1]), spatial_extent(shape[2])
-
-
-# -- labels ------------------------------------------------------------------------------------------------------
-
-class _LabelPlacer:
-    """Puts each label on the first of its candidate spots that overlaps nothing already there."""
-
-    def __init__(self, planner: _Planner, shapes, arrows, main_set):
-        self.planner = planner
-        self.shapes = shapes
-        self.main_set = main_set
-        self.obstacles = [s.outline() for s in shapes.values()]
-        self.obstacles += [(p, q) for a in arrows for p, q in zip(a.projected(), a.projected()[1:])]
-        self.index = Index()
-        for obstacle in self.obstacles:
-            self.index.add(obstacle)
-        self.arrows = arrows
-        self.placed: list[Label] = []
-
-    def free(self, rect: Rect) -> bool:
-        return not self.index.hits(rect.grown(PAD).polygon())
-
-    def put(self, text, role, spots, layer="", rotate=0) -> None:
-        width, height = text_box(text, role)
-        if rotate:
-            width, height = height, width
-        for cx, cy in spots:
-            label = Label(text, role, cx, cy, width, height, rotate, layer)
-            if self.free(label.rect()):
-                self.placed.append(label)
-                self.index.add(label.rect().polygon())
-                return
-        raise LayoutError(f"no free place for the label '{text}' of '{layer}'",
-                          span=self.planner.layers[layer].at if layer in self.planner.layers else None,
-                          hint="shorten the label or hide it with {nolabel}")
-
-    @staticmethod
-    def rows(x, y, step, count=12):
-        return [(x, y + i * step) for i in range(count)]
-
-    def place_all(self) -> list[Label]:
-        layers, analysis = self.planner.layers, self.planner.analysis
-        dims_h = TEXT["dims"][0]
-        # dimension labels first: they belong right at their block's edges
-        previous_spatial = None
-        for name, shape in self.shapes.items():
-            layer = layers[name]
-            if not isinstance(shape, Block) or not layer.style.show_label:
-                previous_spatial = None
-                continue
-            out = analysis[name].shape
-            if layer.kind in ("conv", "deconv", "input", "dense"):
-                text = str(out[0])
-                x = (shape.corner(0, 0, 0)[0] + shape.corner(1, 0, 0)[0]) / 2
-                y = shape.corner(0, 0, 0)[1] - PAD - dims_h / 2
-                self.put(text, "dims", self.rows(x, y, -(dims_h + PAD), 4), name)
-            spatial = out[1:]
-            if spatial and spatial != previous_spatial and layer.kind not in ("pool", "bn", "activation"):
-                text = describe(spatial)
-                length = text_box(text, "dims")[0]
-                x0, y0 = shape.corner(0, 0, 0)
-                spots = [(x0 - PAD - dims_h / 2, y0 + length / 2)]
-                spots += self.rows(x0 - length / 2, y0 - PAD - dims_h / 2, -(dims_h + PAD), 4)
-                self.put(text, "dims", spots[:1], name, rotate=90) if self.free(
-                    Rect.around(*spots[0], dims_h, length)) else self.put(text, "dims", spots[1:], name)
-            previous_spatial = spatial if layer.kind not in ("pool", "bn", "activation") else previous_spatial
-        caption_h = TEXT["caption"][0]
-        # captions of the main path share one row under everything drawn so far; branch captions go above
-        main_bottom = min([s.bottom for n, s in self.shapes.items() if n in self.main_set] +
-                          [l.rect().y0 for l in self.placed if l.layer in self.main_set])
-        row = main_bottom - PAD - caption_h / 2
-        for name, shape in self.shapes.items():
-            layer = layers[name]
-            if not layer.label or not layer.style.show_label:
-                continue
-            x = shape.centre_x - DEPTH_X * shape.depth / 2  # under the front face
-            up = self.rows(x, shape.top + PAD + caption_h / 2, caption_h / 2 + PAD, 8)
-            if name in self.main_set:
-                spots = self.rows(x, row, -(caption_h + PAD), 8)
-            else:
-                spots = up + self.rows(x, shape.bottom - PAD - caption_h / 2, -(caption_h / 2 + PAD), 8)
-            self.put(layer.label, "caption", spots, name)
-        for arrow in self.arrows:
-            skip = next((s for s in self.planner.network.skips if (s.source, s.target) == (arrow.source, arrow.target)
-                         and s.label), None) if arrow.role == "skip" else None
-            if skip:
-                (x0, y0), (x1, _) = arrow.projected()[1], arrow.projected()[2]
-                self.put(skip.label, "note", self.rows((x0 + x1) / 2, y0 + PAD + TEXT["note"][0] / 2, 0.15, 6))
-        if self.planner.network.caption:
-            box = bounds([p for o in self.obstacles for p in o] + [p for l in self.placed for p in l.rect().polygon()])
-            self.put(self.planner.network.caption, "note",
-                     self.rows((box.x0 + box.x1) / 2, box.y0 - 0.3, -0.2, 4))
-        return self.placed
-
-
-# -- checks --------------------------------------------------------------------------------------------------------
-
-def problems(drawing: Layout) -> list[str]:
-    """Everything that overlaps in a layout: labels with anything, arrows through blocks, blocks in blocks."""
-    found = []
-    shapes = drawing.shapes()
-    labels = drawing.labels
-    for i, label in enumerate(labels):
-        box = label.rect().polygon()
-        for other in labels[i + 1:]:
-            if overlap(box, other.rect().polygon()):
-                found.append(f"label '{label.text}' overlaps label '{other.text}'")
-        for shape in shapes:
-            if overlap(box, shape.outline()):
-                found.append(f"label '{label.text}' overlaps block '{shape.layer}'")
-        for arrow in drawing.arrows:
-            pts = arrow.projected()
-            if any(overlap(box, (p, q)) for p, q in zip(pts, pts[1:])):
-                found.append(f"label '{label.text}' overlaps the arrow {arrow.source} -> {arrow.target}")
-    for arrow in drawing.arrows:
-        for p, q in zip(arrow.points, arrow.points[1:]):
-            for shape in shapes:
-                inside = (_segment_hits_ball(p, q, shape) if isinstance(shape, Ball)
-                          else _segment_enters(p, q, shape.box3d()))
-                if inside:
-                    found.append(f"arrow {arrow.source} -> {arrow.target} passes through '{shape.layer}'")
-        pts = arrow.projected()
-        ends = _stuck_to([s for s in shapes if s.layer in (arrow.source, arrow.target)], shapes)
-        for shape in shapes:
-            if shape in ends:
-                continue
-            if any(overlap((p, q), shape.outline()) for p, q in zip(pts, pts[1:])):
-                found.append(f"arrow {arrow.source} -> {arrow.target} crosses '{shape.layer}' in the drawing")
-    for i, a in enumerate(shapes):
-        for b in shapes[i + 1:]:
-            if all(min(ra[1], rb[1]) - max(ra[0], rb[0]) > 1e-6 for ra, rb in zip(a.box3d(), b.box3d())):
-                found.append(f"'{a.layer}' and '{b.layer}' intersect")
-    return found
-
-
-def _stuck_to(start, shapes) -> list:
-    """`start` and every block stuck to them, directly or through others (a conv group with its pooling slab)."""
-    group = list(start)
-    for shape in group:
-        group += [s for s in shapes if s not in group and isinstance(s, Block) and isinstance(shape, Block)
-                  and _touching(s.box3d(), shape.box3d())]
-    return group
-
-
-def _segment_hits_ball(p, q, ball) -> bool:
-    """Does the segment come closer to the ball's centre than its radius (more than grazing it)?"""
-    centre = (ball.x, ball.y, 0.0)
-    d = [b - a for a, b in zip(p, q)]
-    length2 = sum(c * c for c in d) or 1e-12
-    t = max(0.0, min(1.0, sum((c - a) * e for a, c, e in zip(p, centre, d)) / length2))
-    closest = [a + t * e for a, e in zip(p, d)]
-    return math.dist(closest, centre) < ball.radius - 1e-6
-
-
-def _touching(a, b) -> bool:
-    """Do two boxes share part of a face (a block stuck to its neighbour)?"""
-    gaps = [max(ra[0], rb[0]) - min(ra[1], rb[1]) for ra, rb in zip(a, b)]
-    return all(g <= 1e-6 for g in gaps) and any(abs(g) <= 1e-6 for g in gaps)
-
-
-def _segment_enters(p, q, box) -> bool:
-    """Does the axis-parallel segment p-q pass through the open interior of the box?"""
-    for axis in range(3):
-        lo, hi = sorted((p[axis], q[axis]))
-        blo, bhi = box[axis]
-        if lo == hi:
-            if not blo + 1e-6 < lo < bhi - 1e-6:
-                return False
-        elif min(hi, bhi) - max(lo, blo) <= 1e-6:
-            return False
-    return True

@@ -7,11 +7,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from . import model
 from .errors import OutputError, ParseError, Span, TikznnError
-from .model import ACTIVATIONS, LAYER_KINDS, Network, Skip, Style, suggest
+from .model import ACTIVATIONS, Network, Skip, Style, suggest
 from .resources import resource_dir
 
 MAX_BYTES = 2_000_000  # a hand-written network is a few kB; bigger input is almost surely not one

@@ -6,7 +6,7 @@ from functools import lru_cache
 
 import jinja2
 
-from .layout import Ball, Block, Layout, project
+from .drawing import Block, Layout
 from .tex import escape
 
 # The classic look: (RGB, fill opacity). Names are prefixed 'tikznn-' in TeX.

@@ -123,8 +123,8 @@ def _analyse(layer: Layer, inputs) -> Analysis:
 
 def _check_window(layer, source, shape, spatial) -> None:
     if any(n <= 0 for n in spatial):
-        raise _error(layer, f"its output would be {describe(spatial)}: the {describe(layer.kernel)} window does not fit "
-                            f"the {describe(shape[1:])} output of {_who(source)}",
+        raise _error(layer, f"its output would be {describe(spatial)}: the {describe(layer.kernel)} window does "
+                            f"not fit the {describe(shape[1:])} output of {_who(source)}",
                      hint="use a smaller kernel or stride, or change the padding")
 
 

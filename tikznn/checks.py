@@ -1,0 +1,82 @@
+"""Geometric checks of a finished layout: what overlaps what. Tests run them on every example."""
+from __future__ import annotations
+
+import math
+
+from .drawing import Ball, Block, Layout
+from .geometry import overlap
+
+def problems(drawing: Layout) -> list[str]:
+    """Everything that overlaps in a layout: labels with anything, arrows through blocks, blocks in blocks."""
+    found = []
+    shapes = drawing.shapes()
+    labels = drawing.labels
+    for i, label in enumerate(labels):
+        box = label.rect().polygon()
+        for other in labels[i + 1:]:
+            if overlap(box, other.rect().polygon()):
+                found.append(f"label '{label.text}' overlaps label '{other.text}'")
+        for shape in shapes:
+            if overlap(box, shape.outline()):
+                found.append(f"label '{label.text}' overlaps block '{shape.layer}'")
+        for arrow in drawing.arrows:
+            pts = arrow.projected()
+            if any(overlap(box, (p, q)) for p, q in zip(pts, pts[1:])):
+                found.append(f"label '{label.text}' overlaps the arrow {arrow.source} -> {arrow.target}")
+    for arrow in drawing.arrows:
+        for p, q in zip(arrow.points, arrow.points[1:]):
+            for shape in shapes:
+                inside = (_segment_hits_ball(p, q, shape) if isinstance(shape, Ball)
+                          else _segment_enters(p, q, shape.box3d()))
+                if inside:
+                    found.append(f"arrow {arrow.source} -> {arrow.target} passes through '{shape.layer}'")
+        pts = arrow.projected()
+        ends = _stuck_to([s for s in shapes if s.layer in (arrow.source, arrow.target)], shapes)
+        for shape in shapes:
+            if shape in ends:
+                continue
+            if any(overlap((p, q), shape.outline()) for p, q in zip(pts, pts[1:])):
+                found.append(f"arrow {arrow.source} -> {arrow.target} crosses '{shape.layer}' in the drawing")
+    for i, a in enumerate(shapes):
+        for b in shapes[i + 1:]:
+            if all(min(ra[1], rb[1]) - max(ra[0], rb[0]) > 1e-6 for ra, rb in zip(a.box3d(), b.box3d())):
+                found.append(f"'{a.layer}' and '{b.layer}' intersect")
+    return found
+
+
+def _stuck_to(start, shapes) -> list:
+    """`start` and every block stuck to them, directly or through others (a conv group with its pooling slab)."""
+    group = list(start)
+    for shape in group:
+        group += [s for s in shapes if s not in group and isinstance(s, Block) and isinstance(shape, Block)
+                  and _touching(s.box3d(), shape.box3d())]
+    return group
+
+
+def _segment_hits_ball(p, q, ball) -> bool:
+    """Does the segment come closer to the ball's centre than its radius (more than grazing it)?"""
+    centre = (ball.x, ball.y, 0.0)
+    d = [b - a for a, b in zip(p, q)]
+    length2 = sum(c * c for c in d) or 1e-12
+    t = max(0.0, min(1.0, sum((c - a) * e for a, c, e in zip(p, centre, d)) / length2))
+    closest = [a + t * e for a, e in zip(p, d)]
+    return math.dist(closest, centre) < ball.radius - 1e-6
+
+
+def _touching(a, b) -> bool:
+    """Do two boxes share part of a face (a block stuck to its neighbour)?"""
+    gaps = [max(ra[0], rb[0]) - min(ra[1], rb[1]) for ra, rb in zip(a, b)]
+    return all(g <= 1e-6 for g in gaps) and any(abs(g) <= 1e-6 for g in gaps)
+
+
+def _segment_enters(p, q, box) -> bool:
+    """Does the axis-parallel segment p-q pass through the open interior of the box?"""
+    for axis in range(3):
+        lo, hi = sorted((p[axis], q[axis]))
+        blo, bhi = box[axis]
+        if lo == hi:
+            if not blo + 1e-6 < lo < bhi - 1e-6:
+                return False
+        elif min(hi, bhi) - max(lo, blo) <= 1e-6:
+            return False
+    return True

@@ -1,0 +1,191 @@
+"""What a figure is made of, in centimetres: cuboid blocks, balls, arrows and labels, and the oblique projection
+that turns the 3-D scene into the page. The layout makes these; the renderer and the checks read them."""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from .geometry import Point, Rect, bounds
+from .model import Style
+
+# Depth (z) recedes up and to the right.
+DEPTH_X, DEPTH_Y = 0.34, 0.24
+FLOW_GAP = 0.6       # visible length of an arrow between two blocks
+SLAB = 0.16          # thickness of pooling, batch-norm and activation slabs
+BALL_RADIUS = 0.3
+CLEARANCE = 0.35     # between a routed arrow and the blocks it passes over
+PAD = 0.07           # around labels
+BAND = 0.3           # share of a block drawn in its activation colour
+PASS_THROUGH = ("flatten", "dropout")  # reshaping layers that draw as part of the arrow
+
+# Text metrics of the standalone figure's fonts, in cm: line height and an upper bound of the mean glyph width.
+TEXT = {"caption": (0.34, 0.19), "dims": (0.25, 0.135), "note": (0.3, 0.16)}
+
+
+def project(x: float, y: float, z: float) -> Point:
+    return (x + DEPTH_X * z, y + DEPTH_Y * z)
+
+
+def channel_width(channels: int) -> float:
+    return min(1.4, max(0.22, 0.12 + 0.09 * math.log2(max(channels, 1))))
+
+
+def spatial_extent(size: int) -> float:
+    return min(4.6, 0.5 + 0.4 * math.log2(max(size, 1)))
+
+
+def vector_extent(units: int) -> float:
+    return min(4.6, 0.5 + 0.32 * math.log2(max(units, 1)))
+
+
+@dataclass(frozen=True)
+class Block:
+    """A cuboid: x is its left face, y its axis; width runs along the flow."""
+
+    layer: str
+    kind: str
+    x: float
+    y: float
+    width: float
+    height: float
+    depth: float
+    fill: str
+    band: float = 0.0
+    band_fill: str | None = None
+    style: Style = Style()
+
+    # Blocks and balls answer the same questions about where they are along the flow.
+    @property
+    def right(self) -> float:
+        return self.x + self.width
+
+    west = property(lambda self: self.x)
+    east = right
+    length = property(lambda self: self.width)
+    centre_x = property(lambda self: self.x + self.width / 2)
+    half = property(lambda self: self.height / 2)
+    visible_west = property(lambda self: self.x - DEPTH_X * self.depth / 2)
+    visible_east = property(lambda self: self.right + DEPTH_X * self.depth / 2)
+
+    @property
+    def top(self) -> float:
+        """Highest point of the drawing."""
+        return self.y + self.height / 2 + DEPTH_Y * self.depth / 2
+
+    @property
+    def bottom(self) -> float:
+        return self.y - self.height / 2 - DEPTH_Y * self.depth / 2
+
+    def corner(self, i: float, j: float, k: float) -> Point:
+        """Projected corner: i, j, k in 0..1 along width, height and depth (k = 0 is the front)."""
+        return project(self.x + i * self.width, self.y + (j - 0.5) * self.height, (k - 0.5) * self.depth)
+
+    def outline(self) -> tuple[Point, ...]:
+        c = self.corner
+        return (c(0, 0, 0), c(1, 0, 0), c(1, 0, 1), c(1, 1, 1), c(0, 1, 1), c(0, 1, 0))
+
+    def box3d(self):
+        return ((self.x, self.right), (self.y - self.height / 2, self.y + self.height / 2),
+                (-self.depth / 2, self.depth / 2))
+
+
+@dataclass(frozen=True)
+class Ball:
+    layer: str
+    kind: str  # add or concat
+    x: float   # centre
+    y: float
+    radius: float = BALL_RADIUS
+    style: Style = Style()
+
+    depth = 0.0
+    fill = property(lambda self: self.kind)
+    west = visible_west = property(lambda self: self.x - self.radius)
+    east = visible_east = property(lambda self: self.x + self.radius)
+    length = property(lambda self: 2 * self.radius)
+    centre_x = property(lambda self: self.x)
+    half = property(lambda self: self.radius)
+
+    @property
+    def top(self) -> float:
+        return self.y + self.radius
+
+    @property
+    def bottom(self) -> float:
+        return self.y - self.radius
+
+    def outline(self) -> tuple[Point, ...]:
+        r, n = self.radius, 16
+        return tuple((self.x + r * math.cos(2 * math.pi * i / n) / math.cos(math.pi / n),
+                      self.y + r * math.sin(2 * math.pi * i / n) / math.cos(math.pi / n)) for i in range(n))
+
+    def box3d(self):
+        r = self.radius
+        return ((self.x - r, self.x + r), (self.y - r, self.y + r), (-r, r))
+
+
+@dataclass(frozen=True)
+class Label:
+    text: str
+    role: str       # caption, dims or note
+    x: float        # centre of its box
+    y: float
+    width: float    # of its box as drawn (rotation applied)
+    height: float
+    rotate: int = 0
+    layer: str = ""
+
+    def rect(self) -> Rect:
+        return Rect.around(self.x, self.y, self.width, self.height)
+
+
+@dataclass(frozen=True)
+class Arrow:
+    """A polyline in 3-D; `head` is the index of the point where the arrow head sits (flow arrows: mid-way)."""
+
+    points: tuple[tuple[float, float, float], ...]
+    role: str       # flow (along a path) or skip (routed over blocks)
+    source: str
+    target: str
+    head: int = -1
+
+    def projected(self) -> list[Point]:
+        return [project(*p) for p in self.points]
+
+
+@dataclass(frozen=True)
+class Layout:
+    name: str
+    blocks: tuple[Block, ...]
+    balls: tuple[Ball, ...]
+    arrows: tuple[Arrow, ...]
+    labels: tuple[Label, ...]
+    taps: tuple[Point, ...] = ()  # dots where a routed arrow leaves a flow arrow
+    source_lines: dict = field(default_factory=dict, compare=False)  # layer name -> .nn line
+
+    def shapes(self):
+        return list(self.blocks) + list(self.balls)
+
+    def bounds(self) -> Rect:
+        box = bounds([p for s in self.shapes() for p in s.outline()])
+        for label in self.labels:
+            box = box.union(label.rect())
+        for arrow in self.arrows:
+            box = box.union(bounds(arrow.projected()))
+        return box
+
+
+# -- text size estimates ---------------------------------------------------------------------------------------
+
+def text_length(text: str) -> int:
+    """Rough count of glyphs as typeset: math commands count as one glyph, braces and scripts as none."""
+    def math_glyphs(m):
+        body = re.sub(r"\\[A-Za-z]+", "x", m.group(1))
+        return re.sub(r"[{}^_\s]", "", body)
+    return len(re.sub(r"\$([^$]*)\$", math_glyphs, text))
+
+
+def text_box(text: str, role: str) -> tuple[float, float]:
+    line, glyph = TEXT[role]
+    return (max(1, text_length(text)) * glyph + 0.08, line)
