@@ -62,3 +62,17 @@ def test_default_output_goes_next_to_the_source(tmp_path):
     run = tikznn("build", "net.nn", cwd=tmp_path)
     assert run.returncode == 0 and Path(tmp_path / "net.pdf").read_bytes().startswith(b"%PDF")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["net.nn", "net.pdf"]
+
+
+@pytest.mark.latex
+def test_several_inputs_go_into_a_new_folder_each_under_its_own_name(tmp_path):
+    run = tikznn("build", EXAMPLES / "lenet.nn", EXAMPLES / "fcn8.nn", "-o", tmp_path / "new")
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.name for p in (tmp_path / "new").iterdir()) == ["fcn8.pdf", "lenet.pdf"]
+    run = tikznn("build", EXAMPLES / "lenet.nn", "-o", f"{tmp_path / 'slash'}/", "-f", "png", "--dpi", "20")
+    assert run.returncode == 0 and (tmp_path / "slash" / "lenet.png").exists()
+
+
+def test_nonsense_dpi_is_a_usage_error(tmp_path):
+    run = tikznn("build", EXAMPLES / "lenet.nn", "--dpi", "0", "-o", tmp_path / "x.pdf")
+    assert run.returncode == 2 and "--dpi" in run.stderr and list(tmp_path.iterdir()) == []

@@ -113,7 +113,7 @@ CASES = {
                            ("duplicate name 'a'", "line 2")),
     "skip-cycle": Case("input 3x32x32\na = conv 8 k3\nb = conv 8 k3\nskip b -> a\n", PARSE, 4, 1,
                        ("skip 'b -> a'", "cycle")),
-    "skip-to-itself": Case("input 3x32x32\na = conv 8 k3\nskip a -> a\n", PARSE, 3, 1, ("cycle",)),
+    "skip-to-itself": Case("input 3x32x32\na = conv 8 k3\nskip a -> a\n", PARSE, 3, 1, ("to itself",)),
     "kernel-bigger-than-input": Case("input 3x8x8\nconv 8 k11\n", SHAPE, 2, 1, ("11×11", "8×8", "the input on line 1"),
                                      ("smaller kernel",)),
     "add-mismatched-shapes": Case("input 3x32x32\na = conv 64 k3 p1\nb = conv 128 k3 s2 p1\nadd a b\n", SHAPE, 4, 1,

@@ -20,7 +20,7 @@ def test_every_construct_together_has_no_overlaps():
     """bn and activation slabs, upsample, concat of a far input, a labelled skip into the same ball, styles."""
     drawing = layout(parse_file(DATA / "constructs.nn"))
     assert problems(drawing) == []
-    drops = [a.points[-1] for a in drawing.arrows if a.target == "cat" and a.role == "skip"]
+    drops = [a.points[-1] for a in drawing.arrows if a.target == "cat" and a.role in ("skip", "link")]
     assert len(drops) == 2 and drops[0][0] != drops[1][0]  # two arrows into one ball land side by side
 
 
@@ -29,7 +29,7 @@ def test_every_drawn_layer_and_label_is_in_the_layout(example):
     drawing = layout(net)
     drawn = {s.layer for s in drawing.shapes()}
     assert drawn == {l.name for l in net.layers if l.kind not in ("flatten", "dropout")}
-    texts = [l.text for l in drawing.labels]
+    texts = [l.text.replace("\n", " ") for l in drawing.labels]
     for layer in net.layers:
         if layer.label:
             assert layer.label in texts
@@ -99,6 +99,6 @@ def test_text_length_counts_math_as_typeset():
 def test_a_skip_statement_is_routed():
     net = parse('a = input 3x32x32\nconv 8 k3 p1\nconv 8 k3 p1\nb = conv 8 k3 p1\nskip a -> b "copy"\n')
     drawing = layout(net, analyse(net))
-    assert any(a.role == "skip" and (a.source, a.target) == ("a", "b") for a in drawing.arrows)
+    assert any(a.role == "link" and (a.source, a.target) == ("a", "b") for a in drawing.arrows)
     assert "copy" in [l.text for l in drawing.labels]
     assert problems(drawing) == []

@@ -49,7 +49,7 @@ def test_escape(text, tex):
 
 def test_labels_reach_tex_only_escaped():
     tex = to_tex(parse('input 3x8x8 "in_put 50% {x} \\input{/etc/passwd}"\n'))
-    assert r"in\_put 50\% \{x\} \textbackslash{}input\{/etc/passwd\}" in tex
+    assert r"in\_put 50\% \{x\}" in tex and r"\textbackslash{}input\{/etc/passwd\}" in tex
     assert "\\input{/etc/passwd}" not in tex
 
 

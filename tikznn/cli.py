@@ -35,11 +35,12 @@ def main_options(version: bool = typer.Option(False, "--version", callback=_vers
 
 @app.command()
 def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", show_default=False),
-          output: Optional[Path] = typer.Option(None, "-o", "--output",
-                                                help="Output file (one input) or folder (several)."),
+          output: Optional[str] = typer.Option(None, "-o", "--output",
+                                               help="Output file (one input), or folder (several inputs, or a "
+                                                    "name ending in /)."),
           format: str = typer.Option("pdf", "-f", "--format", help="Comma-separated: pdf, png, svg."),
-          dpi: int = typer.Option(300, help="Resolution of PNG output."),
-          timeout: float = typer.Option(60.0, help="Seconds pdflatex may run per figure."),
+          dpi: int = typer.Option(300, min=10, max=2400, help="Resolution of PNG output."),
+          timeout: float = typer.Option(60.0, min=1, help="Seconds pdflatex may run per figure."),
           verbose: bool = typer.Option(False, "-v", "--verbose", help="Say what was written.")) -> None:
     """Build figures: NET.nn → NET.pdf (and .png/.svg)."""
     from .pipeline import build as build_one
@@ -51,20 +52,23 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
     if unknown or not formats:
         raise typer.BadParameter(f"unknown format '{(unknown or [format])[0]}'; choose from: {', '.join(FORMATS)}",
                                  param_hint="--format")
-    if output is not None and len(files) > 1 and not output.is_dir() and output.suffix:
-        typer.echo("error: with several inputs, -o must be a folder", err=True)
-        raise typer.Exit(2)
+    folder = None
+    if output is not None and (len(files) > 1 or output.endswith(("/", "\\")) or Path(output).is_dir()):
+        folder = Path(output)
+        if folder.suffix.lstrip(".") in FORMATS:
+            raise typer.BadParameter("with several inputs, -o names a folder, not a file", param_hint="-o")
     status = 0
     for path in files:
+        out = folder / f"{path.stem}.pdf" if folder else Path(output) if output else None
         try:
-            written = build_one(path, output, formats, dpi=dpi, timeout=timeout)
+            written = build_one(path, out, formats, dpi=dpi, timeout=timeout)
         except TikznnError as err:
             typer.echo(str(err), err=True)
             status = status or err.exit_code
             continue
         if verbose:
-            for target in written:
-                typer.echo(f"wrote {target}")
+            for written_path in written:
+                typer.echo(f"wrote {written_path}")
             if not written:
                 typer.echo(f"{path}: up to date")
     raise typer.Exit(status)

@@ -54,6 +54,7 @@ class Block:
     band: float = 0.0
     band_fill: str | None = None
     style: Style = Style()
+    covered: bool = False  # its east face is hidden inside the next block of its stack
 
     # Blocks and balls answer the same questions about where they are along the flow.
     @property
@@ -145,7 +146,7 @@ class Arrow:
     """A polyline in 3-D; `head` is the index of the point where the arrow head sits (flow arrows: mid-way)."""
 
     points: tuple[tuple[float, float, float], ...]
-    role: str       # flow (along a path) or skip (routed over blocks)
+    role: str       # flow (along the path), skip (a connection routed over blocks), link (a `skip` statement)
     source: str
     target: str
     head: int = -1
@@ -187,5 +188,19 @@ def text_length(text: str) -> int:
 
 
 def text_box(text: str, role: str) -> tuple[float, float]:
+    """Width and height of a label as typeset; a newline in `text` is a line break."""
     line, glyph = TEXT[role]
-    return (max(1, text_length(text)) * glyph + 0.08, line)
+    lines = text.split("\n")
+    return (max(max(1, text_length(part)) for part in lines) * glyph + 0.08, line * len(lines))
+
+
+def wrap(text: str, width: int = 14) -> str:
+    """Break a long label into lines of about `width` glyphs at spaces outside math (a newline per break)."""
+    words, lines, current = re.split(r" (?![^$]*\$(?:[^$]*\$[^$]*\$)*[^$]*$)", text), [], ""
+    for word in words:
+        if current and text_length(current + " " + word) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}" if current else word
+    return "\n".join(lines + [current])

@@ -1,7 +1,7 @@
 """Label placement: each label goes on the first of its candidate spots that overlaps nothing drawn or placed."""
 from __future__ import annotations
 
-from .drawing import DEPTH_X, PAD, TEXT, Block, Label, text_box
+from .drawing import DEPTH_X, PAD, TEXT, Ball, Block, Label, text_box, wrap
 from .errors import LayoutError
 from .geometry import Index, Rect, bounds
 from .model import Network
@@ -27,74 +27,84 @@ class LabelPlacer:
     def free(self, rect: Rect) -> bool:
         return not self.index.hits(rect.grown(PAD).polygon())
 
-    def put(self, text, role, spots, layer="", rotate=0) -> None:
+    def put(self, text, role, spots, owner="") -> None:
+        """Place `text` at the first free spot; a spot is (x, y) or (x, y, rotation)."""
         width, height = text_box(text, role)
-        if rotate:
-            width, height = height, width
-        for cx, cy in spots:
-            label = Label(text, role, cx, cy, width, height, rotate, layer)
+        for spot in spots:
+            cx, cy, rotate = spot if len(spot) == 3 else (*spot, 0)
+            w, h = (height, width) if rotate else (width, height)
+            label = Label(text, role, cx, cy, w, h, rotate, owner)
             if self.free(label.rect()):
                 self.placed.append(label)
                 self.index.add(label.rect().polygon())
                 return
-        raise LayoutError(f"no free place for the label '{text}' of '{layer}'",
-                          span=self.layers[layer].at if layer in self.layers else None,
-                          hint="shorten the label or hide it with {nolabel}")
+        raise LayoutError(f"no free place for the label '{text}'{f' of {owner}' if owner else ''}",
+                          span=self.layers[owner].at if owner in self.layers else None)
 
     @staticmethod
-    def rows(x, y, step, count=12):
-        return [(x, y + i * step) for i in range(count)]
+    def rows(x, y, step, count=30, shifts=(0.0,)):
+        """Candidate spots in rows from (x, y) on, each row tried at a few sideways shifts."""
+        return [(x + shift, y + i * step) for i in range(count) for shift in shifts]
 
     def place_all(self) -> list[Label]:
-        layers, analysis = self.layers, self.analysis
-        dims_h = TEXT["dims"][0]
-        # dimension labels first: they belong right at their block's edges
-        previous_spatial = None
-        for name, shape in self.shapes.items():
-            layer = layers[name]
-            if not isinstance(shape, Block) or not layer.style.show_label:
-                previous_spatial = None
-                continue
-            out = analysis[name].shape
-            if layer.kind in ("conv", "deconv", "input", "dense"):
-                text = str(out[0])
-                x = (shape.corner(0, 0, 0)[0] + shape.corner(1, 0, 0)[0]) / 2
-                y = shape.corner(0, 0, 0)[1] - PAD - dims_h / 2
-                self.put(text, "dims", self.rows(x, y, -(dims_h + PAD), 4), name)
-            spatial = out[1:]
-            if spatial and spatial != previous_spatial and layer.kind not in ("pool", "bn", "activation"):
-                text = describe(spatial)
-                length = text_box(text, "dims")[0]
-                x0, y0 = shape.corner(0, 0, 0)
-                spots = [(x0 - PAD - dims_h / 2, y0 + length / 2)]
-                spots += self.rows(x0 - length / 2, y0 - PAD - dims_h / 2, -(dims_h + PAD), 4)
-                self.put(text, "dims", spots[:1], name, rotate=90) if self.free(
-                    Rect.around(*spots[0], dims_h, length)) else self.put(text, "dims", spots[1:], name)
-            previous_spatial = spatial if layer.kind not in ("pool", "bn", "activation") else previous_spatial
+        for name, shape in self.shapes.items():  # sizes first: they belong right at their block's edges
+            if isinstance(shape, Block) and self.layers[name].style.show_label:
+                self._sizes(name, shape)
         caption_h = TEXT["caption"][0]
-        # captions of the main path share one row under everything drawn so far; branch captions go above
+        # captions of the main path's blocks share one row under everything drawn so far; a ball's caption
+        # goes right under it; branch captions go above their blocks
         main_bottom = min([s.bottom for n, s in self.shapes.items() if n in self.main_set] +
                           [l.rect().y0 for l in self.placed if l.layer in self.main_set])
         row = main_bottom - PAD - caption_h / 2
         for name, shape in self.shapes.items():
-            layer = layers[name]
+            layer = self.layers[name]
             if not layer.label or not layer.style.show_label:
                 continue
             x = shape.centre_x - DEPTH_X * shape.depth / 2  # under the front face
-            up = self.rows(x, shape.top + PAD + caption_h / 2, caption_h / 2 + PAD, 8)
-            if name in self.main_set:
-                spots = self.rows(x, row, -(caption_h + PAD), 8)
+            text = wrap(layer.label)
+            width, height = text_box(text, "caption")
+            shifts = (0.0, 0.3 * width, -0.3 * width, 0.6 * width)
+            below = self.rows(x, shape.bottom - PAD - height / 2, -(caption_h / 2 + PAD), shifts=shifts)
+            if name not in self.main_set:
+                spots = self.rows(x, shape.top + PAD + height / 2, caption_h / 2 + PAD, 8, shifts) + below
+            elif isinstance(shape, Ball):
+                spots = below
             else:
-                spots = up + self.rows(x, shape.bottom - PAD - caption_h / 2, -(caption_h / 2 + PAD), 8)
-            self.put(layer.label, "caption", spots, name)
+                spots = self.rows(x, row + (caption_h - height) / 2, -(caption_h + PAD), shifts=shifts)
+            self.put(text, "caption", spots, name)
+        labelled = {(s.source, s.target): s.label for s in self.network.skips if s.label}
         for arrow in self.arrows:
-            skip = next((s for s in self.network.skips if (s.source, s.target) == (arrow.source, arrow.target)
-                         and s.label), None) if arrow.role == "skip" else None
-            if skip:
-                (x0, y0), (x1, _) = arrow.projected()[1], arrow.projected()[2]
-                self.put(skip.label, "note", self.rows((x0 + x1) / 2, y0 + PAD + TEXT["note"][0] / 2, 0.15, 6))
+            text = labelled.get((arrow.source, arrow.target)) if arrow.role == "link" else None
+            if text:
+                points = arrow.projected()
+                level = max(p[1] for p in points)
+                (x0, _), (x1, _) = [p for p in points if p[1] == level][:2]
+                width = text_box(text, "note")[0]
+                shifts = (0.0, -0.25 * (x1 - x0 - width), 0.25 * (x1 - x0 - width))
+                self.put(text, "note", self.rows((x0 + x1) / 2, level + PAD + TEXT["note"][0] / 2, 0.15,
+                                                 shifts=shifts), f"the skip {arrow.source} -> {arrow.target}")
         if self.network.caption:
             box = bounds([p for o in self.obstacles for p in o] + [p for l in self.placed for p in l.rect().polygon()])
-            self.put(self.network.caption, "note",
-                     self.rows((box.x0 + box.x1) / 2, box.y0 - 0.3, -0.2, 4))
+            self.put(self.network.caption, "note", self.rows((box.x0 + box.x1) / 2, box.y0 - 0.3, -0.2))
         return self.placed
+
+    def _sizes(self, name: str, shape: Block) -> None:
+        """The channel count under the block, and H×W on its left edge where the size changes."""
+        layer = self.layers[name]
+        out = self.analysis[name].shape
+        dims_h = TEXT["dims"][0]
+        (x0, y0), (x1, _), (_, top) = shape.corner(0, 0, 0), shape.corner(1, 0, 0), shape.corner(0, 1, 0)
+        under = self.rows((x0 + x1) / 2, y0 - PAD - dims_h / 2, -(dims_h + PAD), 30)
+        if layer.kind in ("conv", "deconv", "input", "dense"):
+            self.put(str(out[0]), "dims", under, name)
+        spatial = out[1:]
+        before = self.analysis[layer.inputs[0]].shape[1:] if layer.inputs else None
+        if not spatial or spatial == before:
+            return
+        text = describe(spatial)
+        length = text_box(text, "dims")[0]
+        beside = x0 - PAD - dims_h / 2
+        spots = [(beside, y0 + length / 2, 90), (beside, top - length / 2, 90)]
+        if shape.width < 0.3:  # a slab: try its right side as well
+            spots.append((x1 + PAD + dims_h / 2, y0 + length / 2, 90))
+        self.put(text, "dims", spots + under, name)

@@ -8,10 +8,12 @@ Labels are then placed by labels.LabelPlacer.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from . import model
 from .drawing import (BALL_RADIUS, BAND, CLEARANCE, DEPTH_X, DEPTH_Y, FLOW_GAP, PAD, PASS_THROUGH, SLAB, TEXT,
-                      Arrow, Ball, Block, Layout, Point, project, spatial_extent, channel_width, vector_extent)
+                      Arrow, Ball, Block, Layout, Point, project, spatial_extent, channel_width, text_box,
+                      vector_extent, wrap)
 from .errors import LayoutError
 from .labels import LabelPlacer
 from .model import Network
@@ -95,7 +97,8 @@ class _Planner:
             band = BAND
             family = "dense" if kind == "dense" else "conv"
             band_fill = "softmax" if act in ("softmax", "logsoftmax") else f"{family}-act"
-        return Block(name, kind, x, y, width, height, depth, fill=kind, band=band, band_fill=band_fill, style=style)
+        fill = "softmax" if getattr(layer, "fn", None) in ("softmax", "logsoftmax") else kind
+        return Block(name, kind, x, y, width, height, depth, fill=fill, band=band, band_fill=band_fill, style=style)
 
     def touches(self, a: str, b: str) -> bool:
         """Is b drawn stuck to a (no arrow between), as conv sub-blocks and pooling slabs are?"""
@@ -107,8 +110,9 @@ class _Planner:
         kinds = ("conv", "deconv", "bn", "activation", "pool")
         if la.kind not in kinds or lb.kind not in kinds:
             return False
-        if lb.kind in ("pool", "bn", "activation"):
-            return True
+        if lb.kind in ("pool", "bn", "activation"):  # a slab, unless it would sit inside a much bigger face
+            before, after = self.block(a), self.block(b)
+            return after.height >= 0.6 * before.height and after.depth >= 0.6 * before.depth
         return la.kind != "pool" and self.analysis[a].shape[1:] == self.analysis[b].shape[1:]
 
     # placement ------------------------------------------------------------------------------------------------
@@ -124,7 +128,7 @@ class _Planner:
         self.joined = {(g[i], g[i + 1]) for g in groups for i in range(len(g) - 1)}
         branches = self._branches(main, main_set)
 
-        extra: dict[str, float] = {}
+        extra = self._caption_room(groups)
         for _ in range(4 * len(branches) + 2):
             shapes = self._place_row(groups, extra, 0.0)
             deficit = None
@@ -156,6 +160,25 @@ class _Planner:
                       tuple(s for s in shapes.values() if isinstance(s, Ball)), tuple(arrows), tuple(labels),
                       tuple(taps), {n: l.at.line for n, l in self.layers.items() if l.at})
 
+    def _caption_room(self, groups) -> dict[str, float]:
+        """Extra space before groups so that neighbouring captions fit side by side on one row."""
+        extra: dict[str, float] = {}
+        shapes = self._place_row(groups, extra, 0.0)
+        previous = None  # (right end of the last caption, its group index)
+        for index, group in enumerate(groups):
+            for name in group:
+                layer = self.layers[name]
+                if not layer.label or not layer.style.show_label:
+                    continue
+                shape = shapes[name]
+                width = text_box(wrap(layer.label), "caption")[0]
+                left = shape.centre_x - DEPTH_X * shape.depth / 2 - width / 2 + sum(extra.values())
+                if previous is not None and previous[1] != index and left < previous[0] + 0.25:
+                    extra[group[0]] = extra.get(group[0], 0.0) + previous[0] + 0.25 - left
+                    left = previous[0] + 0.25
+                previous = (left + width, index)
+        return extra
+
     def _gap(self, a: Block | Ball, b: Block | Ball) -> float:
         return FLOW_GAP + DEPTH_X * (a.depth + b.depth) / 2
 
@@ -168,6 +191,8 @@ class _Planner:
                 if last is not None and i == 0:
                     cursor += self._gap(last, shape) + extra.get(name, 0.0)
                 shape = self.block(name, cursor, y)
+                if i and shape.height >= last.height - 1e-9 and shape.depth >= last.depth - 1e-9:
+                    shapes[group[i - 1]] = replace(last, covered=True)  # its side face is inside this block
                 shapes[name] = shape
                 cursor += shape.length
                 last = shape
@@ -179,13 +204,13 @@ class _Planner:
         return width + DEPTH_X * (shapes[0].depth + shapes[-1].depth) / 2
 
     def _tap(self, shapes, main, name) -> float:
-        """x where routed arrows leave the flow arrow after `name`: a third into the gap."""
+        """x where routed arrows leave the flow arrow after `name`: early in the gap, before its arrow head."""
         shape = shapes[name]
         if name in main and main.index(name) + 1 < len(main):
             following = shapes[main[main.index(name) + 1]]
             start, end = shape.visible_east, following.visible_west
             if end - start > 0.2:
-                return start + (end - start) / 3
+                return start + 0.15 * (end - start)
         return shape.visible_east + 0.25
 
     def _flow_arrows(self, groups, shapes, arrows) -> None:
@@ -231,11 +256,9 @@ class _Planner:
         end = shapes[exit_].x if exit_ else self._tap(shapes, main, entry) + self._row_width(chain)
         return end - self._tap(shapes, main, entry)
 
-    def _highest(self, shapes, x0, x1, lane_tops, skip=()) -> float:
+    def _highest(self, shapes, x0, x1, lane_tops) -> float:
         top = 0.0
-        for name, shape in shapes.items():
-            if name in skip:
-                continue
+        for shape in shapes.values():
             points = shape.outline()
             if max(p[0] for p in points) > x0 and min(p[0] for p in points) < x1:
                 top = max(top, shape.top)
@@ -271,8 +294,9 @@ class _Planner:
         lane_tops.append((start, x, label_top))
         first_shape, last_shape = placed[0], placed[-1]
         taps.append(project(tap, 0.0, 0.0))
-        arrows.append(Arrow(((tap, 0.0, 0.0), (tap, y, 0.0), (first_shape.west, y, 0.0)), "skip",
-                            entry, chain[0]))
+        head = tap + 0.8 * (first_shape.visible_west - tap)
+        arrows.append(Arrow(((tap, 0.0, 0.0), (tap, y, 0.0), (head, y, 0.0), (first_shape.west, y, 0.0)), "skip",
+                            entry, chain[0], 2))
         arrows += [_flow(a, b) for a, b in zip(placed, placed[1:])]
         if exit_ is not None:
             target = shapes[exit_]
@@ -281,41 +305,31 @@ class _Planner:
                                 "skip", chain[-1], exit_))
 
     def _route_the_rest(self, main, branches, shapes, arrows, taps, lane_tops) -> None:
+        """Connections not drawn yet go over the blocks: the shortest lowest, so that routes nest, not cross."""
         drawn_edges = {(a.source, a.target) for a in arrows} | self.joined
-        wanted = [(i, n, None) for n in self.drawn for i in self.inputs[n]]
+        wanted = [(i, n, None) for n in self.drawn for i in self.inputs[n] if (i, n) not in drawn_edges]
         wanted += [(s, t, skip) for s, t, skip in self.skips]
-        levels: list[tuple[float, float, float]] = []
+        routes = []
         for source, target, skip in wanted:
-            if skip is None and (source, target) in drawn_edges:
-                continue
             a, b = shapes[source], shapes[target]
-            if source in main:
-                x0 = self._tap(shapes, main, source)
-                start_y = a.y
-            else:
-                x0 = a.east
-                start_y = a.y
-            bx = b.centre_x
-            if bx <= x0:
+            x0 = self._tap(shapes, main, source) if source in main else a.east
+            if b.centre_x <= x0:
                 raise LayoutError(f"cannot route the connection from '{source}' back to '{target}'",
                                   span=self.layers[target].at)
-            top = self._highest(shapes, x0 - 0.05, bx + 0.05, lane_tops, skip=())
-            level = max(top, start_y) + CLEARANCE + 0.05
-            while any(lo < bx and hi > x0 and abs(level - lv) < 0.3 for lo, hi, lv in levels):
-                level += 0.3
-            levels.append((x0, bx, level))
+            routes.append((b.centre_x - x0, x0, source, target, skip))
+        for _, x0, source, target, skip in sorted(routes, key=lambda r: r[:2]):
+            a, b = shapes[source], shapes[target]
+            bx = b.centre_x
+            level = max(self._highest(shapes, x0 - 0.05, bx + 0.05, lane_tops), a.y) + CLEARANCE + 0.05
             if source in main:
                 taps.append(project(x0, a.y, 0.0))
                 points = ((x0, a.y, 0.0), (x0, level, 0.0))
             else:
-                points = ((x0, start_y, 0.0), (x0 + 0.2, start_y, 0.0), (x0 + 0.2, level, 0.0))
+                points = ((x0, a.y, 0.0), (x0 + 0.2, a.y, 0.0), (x0 + 0.2, level, 0.0))
             points += ((bx, level, 0.0), (bx, b.y + b.half, 0.0))
-            arrows.append(Arrow(points, "skip", source, target))
-            if skip is not None and skip.label:
-                lane_tops.append((x0, bx, level + TEXT["caption"][0] + 2 * PAD))
-            else:
-                lane_tops.append((x0, bx, level + 0.05))
-
+            arrows.append(Arrow(points, "skip" if skip is None else "link", source, target))
+            room = TEXT["note"][0] + 2 * PAD if skip is not None and skip.label else 0.05
+            lane_tops.append((x0, bx, level + room))
 
     @staticmethod
     def _spread_drops(arrows, shapes) -> list[Arrow]:
@@ -323,7 +337,7 @@ class _Planner:
         so that no drop crosses another route."""
         by_target: dict[str, list[int]] = {}
         for i, arrow in enumerate(arrows):
-            if arrow.role == "skip" and arrow.points[-1][0] == arrow.points[-2][0] and len(arrow.points) >= 3:
+            if arrow.role in ("skip", "link") and len(arrow.points) >= 3 and arrow.points[-1][0] == arrow.points[-2][0]:
                 by_target.setdefault(arrow.target, []).append(i)
         result = list(arrows)
         for target, indices in by_target.items():
@@ -338,14 +352,14 @@ class _Planner:
                 *head, (x2, y2, z2), (x3, y3, z3) = arrows[i].points
                 if isinstance(shape, Ball):
                     y3 = shape.y + math.sqrt(max(shape.radius ** 2 - dx ** 2, 0.0))
-                result[i] = Arrow(tuple(head) + ((x2 + dx, y2, z2), (x3 + dx, y3, z3)), "skip", arrows[i].source,
-                                  target)
+                result[i] = Arrow(tuple(head) + ((x2 + dx, y2, z2), (x3 + dx, y3, z3)), arrows[i].role,
+                                  arrows[i].source, target)
         return result
 
 
 def _flow(a, b) -> Arrow:
-    """The arrow from one shape's east face to the next one's west face, its head 70% along the visible gap."""
-    head = a.visible_east + 0.7 * (b.visible_west - a.visible_east)
+    """The arrow from one shape's east face to the next one's west face, its head 80% along the visible gap."""
+    head = a.visible_east + 0.8 * (b.visible_west - a.visible_east)
     return Arrow(((a.east, a.y, 0.0), (head, a.y, 0.0), (b.west, b.y, 0.0)), "flow", a.layer, b.layer, 1)
 
 

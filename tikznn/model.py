@@ -338,7 +338,10 @@ class Assembler:
         for ref in (skip.source, skip.target):
             if ref not in self.position:
                 raise self._undefined(ref, (ref_spans or {}).get(ref, skip.at))
-        if self.position[skip.source] >= self.position[skip.target]:
+        if skip.source == skip.target:
+            raise ModelError(f"a skip from '{skip.source}' to itself", span=skip.at,
+                             hint="a skip arrow goes from a layer to a later one")
+        if self.position[skip.source] > self.position[skip.target]:
             raise ModelError(f"skip '{skip.source} -> {skip.target}' would form a cycle: "
                              f"'{skip.target}' does not come after '{skip.source}'", span=skip.at,
                              hint="a skip arrow goes from a layer to a later one")

@@ -37,7 +37,7 @@ def outputs_for(source: Path, output: Path | None, formats: list[str]) -> dict[s
             raise OutputError(f"unknown output format '{fmt}'", hint="choose from: " + ", ".join(FORMATS))
     if output is None:
         base = source.with_suffix("")
-    elif output.is_dir() or str(output).endswith(("/", "\\")):
+    elif output.is_dir():
         base = output / source.stem
     else:
         base = output.with_suffix("") if output.suffix.lstrip(".") in FORMATS else output

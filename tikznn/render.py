@@ -17,15 +17,16 @@ PALETTE = {
     "deconv": ((120, 160, 200), 0.7),
     "upsample": ((70, 110, 160), 0.8),
     "pool": ((178, 60, 50), 0.75),
-    "bn": ((238, 203, 92), 0.8),
+    "bn": ((196, 214, 140), 0.8),
     "activation": ((236, 142, 60), 0.8),
     "dense": ((196, 182, 232), 0.7),
     "dense-act": ((130, 105, 200), 0.8),
     "softmax": ((128, 30, 100), 0.8),
     "add": ((70, 170, 100), 0.85),
-    "concat": ((120, 165, 220), 0.85),
+    "concat": ((232, 172, 70), 0.85),
     "flow": ((70, 110, 110), 1.0),
     "skip": ((30, 50, 110), 1.0),
+    "link": ((30, 50, 110), 1.0),
 }
 
 _BALL_SYMBOL = {"add": r"$+$", "concat": r"$\Vert$"}
@@ -82,7 +83,8 @@ def _block_faces(block: Block, colours: _Colours):
     if block.band:
         faces += [("front", band, (c(split, 0, 0), c(1, 0, 0), c(1, 1, 0), c(split, 1, 0))),
                   ("top", band, (c(split, 1, 0), c(1, 1, 0), c(1, 1, 1), c(split, 1, 1)))]
-    faces.append(("side", band, (c(1, 0, 0), c(1, 0, 1), c(1, 1, 1), c(1, 1, 0))))
+    if not block.covered:
+        faces.append(("side", band, (c(1, 0, 0), c(1, 0, 1), c(1, 1, 1), c(1, 1, 0))))
     edges = [block.outline() + (c(0, 0, 0),), (c(0, 1, 0), c(1, 1, 0), c(1, 0, 0)), (c(1, 1, 0), c(1, 1, 1))]
     if block.band:
         edges.append((c(split, 0, 0), c(split, 1, 0), c(split, 1, 1)))
@@ -106,11 +108,11 @@ def context(drawing: Layout, *, fragment: bool) -> dict:
     arrows = []
     for arrow in drawing.arrows:
         pts = arrow.projected()
-        if arrow.role == "flow":
-            arrows.append({"role": "flow", "head": path(pts[:arrow.head + 1]), "tail": path(pts[arrow.head:])})
-        else:
-            arrows.append({"role": "skip", "head": path(pts), "tail": ""})
-    labels = [{"role": l.role, "at": point((l.x, l.y)), "rotate": l.rotate, "text": escape(l.text),
+        head = arrow.head % len(pts)  # the arrow head sits at this point; the rest is a plain line
+        arrows.append({"role": arrow.role, "head": path(pts[:head + 1]),
+                       "tail": path(pts[head:]) if head < len(pts) - 1 else ""})
+    labels = [{"role": l.role, "at": point((l.x, l.y)), "rotate": l.rotate,
+               "text": r"\\".join(escape(part) for part in l.text.split("\n")),
                "line": lines.get(l.layer, 0)} for l in drawing.labels]
     palette = [{"name": f"tikznn-{key}", "rgb": ",".join(map(str, rgb))} for key, (rgb, _) in PALETTE.items()]
     custom = [{"name": name, "rgb": ",".join(str(int(hex_[i:i + 2], 16)) for i in (1, 3, 5))}
