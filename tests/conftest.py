@@ -26,6 +26,6 @@ def pytest_runtest_setup(item):
         pytest.skip(message)
 
 
-@pytest.fixture(params=["lenet", "fcn8", "resnet18"])
+@pytest.fixture(params=["lenet", "fcn8", "resnet18", "vgg16", "alexnet"])
 def example(request) -> Path:
     return EXAMPLES / f"{request.param}.nn"

@@ -21,6 +21,14 @@ def _fail(err: TikznnError) -> None:
     raise typer.Exit(err.exit_code)
 
 
+def _dims(value: Optional[str]) -> Optional[str]:
+    from .model import DIMS_MODES
+
+    if value is not None and value not in DIMS_MODES:
+        raise typer.BadParameter(f"'{value}'; choose from: {', '.join(DIMS_MODES)}")
+    return value
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"tikznn {__version__}")
@@ -41,6 +49,10 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
           format: str = typer.Option("pdf", "-f", "--format", help="Comma-separated: pdf, png, svg."),
           dpi: int = typer.Option(300, min=10, max=2400, help="Resolution of PNG output."),
           timeout: float = typer.Option(60.0, min=1, help="Seconds pdflatex may run per figure."),
+          dims: Optional[str] = typer.Option(None, callback=_dims,
+                                                help="Label blocks with: auto, shape, channels or none."),
+          stats: Optional[bool] = typer.Option(None, "--stats/--no-stats",
+                                               help="Add a caption line with parameter and MAC totals."),
           verbose: bool = typer.Option(False, "-v", "--verbose", help="Say what was written.")) -> None:
     """Build figures: NET.nn → NET.pdf (and .png/.svg)."""
     from .pipeline import build as build_one
@@ -61,7 +73,7 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
     for path in files:
         out = folder / f"{path.stem}.pdf" if folder else Path(output) if output else None
         try:
-            written = build_one(path, out, formats, dpi=dpi, timeout=timeout)
+            written = build_one(path, out, formats, dpi=dpi, timeout=timeout, dims=dims, stats=stats)
         except TikznnError as err:
             typer.echo(str(err), err=True)
             status = status or err.exit_code
@@ -78,19 +90,44 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
 def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
         output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write here instead of stdout."),
         fragment: bool = typer.Option(False, "--fragment",
-                                      help="A tikzpicture to \\input into a paper, not a whole document.")) -> None:
+                                      help="A tikzpicture to \\input into a paper, not a whole document."),
+        dims: Optional[str] = typer.Option(None, callback=_dims,
+                                                help="Label blocks with: auto, shape, channels or none."),
+        stats: Optional[bool] = typer.Option(None, "--stats/--no-stats",
+                                             help="Add a caption line with parameter and MAC totals.")) -> None:
     """Write the TeX of a figure: a standalone document, or with --fragment a picture for \\input."""
     from .build import write_atomic
     from .pipeline import tex_for_file
 
     try:
-        text = tex_for_file(file, fragment=fragment)
+        text = tex_for_file(file, fragment=fragment, dims=dims, stats=stats)
         if output is None:
             sys.stdout.write(text)
         else:
             write_atomic(output, text.encode("utf-8"))
     except TikznnError as err:
         _fail(err)
+
+
+@app.command()
+def info(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
+         json_: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
+    """Print every layer's output shape, parameters and MACs, with totals."""
+    import json
+
+    from .pipeline import load
+    from .report import as_json, as_table
+    from .shapes import analyse
+
+    try:
+        network, text = load(file)
+        try:
+            analysis = analyse(network)
+        except TikznnError as err:
+            raise err.located(str(file), text) from None
+    except TikznnError as err:
+        _fail(err)
+    typer.echo(json.dumps(as_json(network, analysis), indent=2) if json_ else as_table(network, analysis))
 
 
 def main() -> None:

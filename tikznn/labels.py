@@ -5,6 +5,7 @@ from .drawing import DEPTH_X, PAD, TEXT, Ball, Block, Label, text_box, wrap
 from .errors import LayoutError
 from .geometry import Index, Rect, bounds
 from .model import Network
+from .report import stats_line
 from .shapes import Analysis, describe
 
 class LabelPlacer:
@@ -83,20 +84,31 @@ class LabelPlacer:
                 shifts = (0.0, -0.25 * (x1 - x0 - width), 0.25 * (x1 - x0 - width))
                 self.put(text, "note", self.rows((x0 + x1) / 2, level + PAD + TEXT["note"][0] / 2, 0.15,
                                                  shifts=shifts), f"the skip {arrow.source} -> {arrow.target}")
-        if self.network.caption:
+        caption = "\n".join(([self.network.caption] if self.network.caption else []) +
+                             ([stats_line(self.analysis)] if self.network.stats else []))
+        if caption:
             box = bounds([p for o in self.obstacles for p in o] + [p for l in self.placed for p in l.rect().polygon()])
-            self.put(self.network.caption, "note", self.rows((box.x0 + box.x1) / 2, box.y0 - 0.3, -0.2))
+            height = text_box(caption, "note")[1]
+            self.put(caption, "note", self.rows((box.x0 + box.x1) / 2, box.y0 - 0.15 - height / 2, -0.2))
         return self.placed
 
     def _sizes(self, name: str, shape: Block) -> None:
-        """The channel count under the block, and H×W on its left edge where the size changes."""
+        """What the dims setting asks for: by default the channel count under the block and H×W on its left
+        edge where the size changes; or the whole shape under it; or the channels only; or nothing."""
         layer = self.layers[name]
+        mode = layer.style.dims or self.network.dims
         out = self.analysis[name].shape
         dims_h = TEXT["dims"][0]
         (x0, y0), (x1, _), (_, top) = shape.corner(0, 0, 0), shape.corner(1, 0, 0), shape.corner(0, 1, 0)
         under = self.rows((x0 + x1) / 2, y0 - PAD - dims_h / 2, -(dims_h + PAD), 30)
+        if mode == "shape":
+            self.put(describe(out), "dims", under, name)
+        if mode in ("shape", "none"):
+            return
         if layer.kind in ("conv", "deconv", "input", "dense"):
             self.put(str(out[0]), "dims", under, name)
+        if mode == "channels":
+            return
         spatial = out[1:]
         before = self.analysis[layer.inputs[0]].shape[1:] if layer.inputs else None
         if not spatial or spatial == before:

@@ -13,6 +13,7 @@ from .errors import ModelError, Span
 
 Pair = tuple[int, int]
 
+DIMS_MODES = ("auto", "shape", "channels", "none")  # what is written on blocks: see docs/language.md
 ACTIVATIONS = ("relu", "leakyrelu", "prelu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax", "logsoftmax")
 POOL_MODES = ("max", "avg", "global")
 UPSAMPLE_MODES = ("nearest", "bilinear")
@@ -25,6 +26,7 @@ class Style:
     color: str | None = None  # a palette colour name or '#rrggbb'
     opacity: float | None = None
     show_label: bool = True
+    dims: str | None = None  # one of DIMS_MODES; None: the figure's setting
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,7 +51,11 @@ class Conv(Layer):
     channels: int
     kernel: Pair = (3, 3)
     stride: Pair = (1, 1)
-    padding: Pair = (0, 0)
+    padding: Pair | str = (0, 0)  # or "same" / "valid", as in PyTorch
+    dilation: Pair = (1, 1)
+    groups: int = 1
+    depthwise: bool = False  # groups = input channels
+    bias: bool | None = None  # None: a bias unless batch-norm follows (torchvision's habit)
     bn: bool = False
     act: str | None = None
     kind: ClassVar[str] = "conv"
@@ -61,6 +67,7 @@ class Deconv(Conv):
 
     kernel: Pair = (2, 2)
     stride: Pair = (2, 2)
+    output_padding: Pair = (0, 0)
     kind: ClassVar[str] = "deconv"
 
 
@@ -70,6 +77,7 @@ class Pool(Layer):
     kernel: Pair = (2, 2)
     stride: Pair | None = None  # None: equal to the kernel, as in PyTorch
     padding: Pair = (0, 0)
+    ceil: bool = False  # ceil_mode: round the output size up
     kind: ClassVar[str] = "pool"
 
 
@@ -153,8 +161,12 @@ def _check_settings(layer: Layer) -> None:
         value = getattr(layer, key, 1)
         if not isinstance(value, int) or value < 1:
             bad(f"{key} must be a whole number of at least 1, not {value}")
-    for key, least in (("kernel", 1), ("stride", 1), ("padding", 0)):
+    for key, least in (("kernel", 1), ("stride", 1), ("padding", 0), ("dilation", 1), ("output_padding", 0)):
         value = getattr(layer, key, None)
+        if isinstance(value, str):
+            if value not in ("same", "valid"):
+                bad(f"padding '{value}' is not allowed", hint="write a size like p1, or psame / pvalid")
+            continue
         if value is not None and any(not isinstance(n, int) or n < least for n in value):
             shown = str(value[0]) if len(set(value)) == 1 else "x".join(map(str, value))
             bad(f"{key} {shown} is not allowed: each size must be at least {least}")
@@ -168,11 +180,19 @@ def _check_settings(layer: Layer) -> None:
         value = getattr(layer, key, None)
         if value is not None and value not in choices:
             bad(f"unknown mode '{value}'", hint=suggest(value, choices) or "choose from: " + ", ".join(choices))
+    if getattr(layer, "groups", 1) < 1:
+        bad(f"groups must be at least 1, not {layer.groups}")
+    if layer.style.dims is not None and layer.style.dims not in DIMS_MODES:
+        bad(f"unknown dims '{layer.style.dims}'", hint="choose from: " + ", ".join(DIMS_MODES))
     if isinstance(layer, Dropout) and not 0 <= layer.p < 1:
         bad(f"probability {layer.p} must be at least 0 and below 1")
     opacity = layer.style.opacity
     if opacity is not None and not 0 <= opacity <= 1:
         bad(f"opacity {opacity} must be between 0 and 1")
+
+
+def _padding(value: int | Sequence[int] | str) -> Pair | str:
+    return value if isinstance(value, str) else _pair(value)
 
 
 def _pair(value: int | Sequence[int]) -> Pair:
@@ -193,6 +213,8 @@ class Network:
     caption: str | None = None
     layers: tuple[Layer, ...] = ()
     skips: tuple[Skip, ...] = ()
+    dims: str = "auto"     # what blocks are labelled with: one of DIMS_MODES
+    stats: bool = False    # a caption line with the parameter and MAC totals
 
     # -- queries ---------------------------------------------------------------------------------------------
     def __getitem__(self, name: str) -> Layer:
@@ -217,27 +239,38 @@ class Network:
     def titled(self, name: str, caption: str | None = None) -> "Network":
         return replace(self, name=name, caption=caption if caption is not None else self.caption)
 
+    def drawn_with(self, *, dims: str | None = None, stats: bool | None = None) -> "Network":
+        """Figure settings: what blocks are labelled with (DIMS_MODES), and a caption line of totals."""
+        if dims is not None and dims not in DIMS_MODES:
+            raise ModelError(f"unknown dims '{dims}'", hint="choose from: " + ", ".join(DIMS_MODES))
+        return replace(self, dims=self.dims if dims is None else dims, stats=self.stats if stats is None else stats)
+
     def input(self, *shape: int, label: str | None = None, name: str = "", **style) -> "Network":
         return self.append(Input(shape=tuple(shape), label=label, name=name, style=Style(**style)))
 
-    def conv(self, channels: int, k: int | Pair = 3, s: int | Pair = 1, p: int | Pair = 0, *, bn: bool = False,
-             act: str | None = None, label: str | None = None, name: str = "", from_: str | None = None,
-             **style) -> "Network":
-        layer = Conv(channels=channels, kernel=_pair(k), stride=_pair(s), padding=_pair(p), bn=bn, act=act,
-                     label=label, name=name, style=Style(**style))
+    def conv(self, channels: int, k: int | Pair = 3, s: int | Pair = 1, p: int | Pair | str = 0, *,
+             d: int | Pair = 1, groups: int = 1, depthwise: bool = False, bias: bool | None = None,
+             bn: bool = False, act: str | None = None, label: str | None = None, name: str = "",
+             from_: str | None = None, **style) -> "Network":
+        layer = Conv(channels=channels, kernel=_pair(k), stride=_pair(s), padding=_padding(p), dilation=_pair(d),
+                     groups=groups, depthwise=depthwise, bias=bias, bn=bn, act=act, label=label, name=name,
+                     style=Style(**style))
         return self._fed(layer, from_)
 
-    def deconv(self, channels: int, k: int | Pair = 2, s: int | Pair = 2, p: int | Pair = 0, *, bn: bool = False,
-               act: str | None = None, label: str | None = None, name: str = "", from_: str | None = None,
-               **style) -> "Network":
-        layer = Deconv(channels=channels, kernel=_pair(k), stride=_pair(s), padding=_pair(p), bn=bn, act=act,
+    def deconv(self, channels: int, k: int | Pair = 2, s: int | Pair = 2, p: int | Pair = 0, *,
+               op: int | Pair = 0, d: int | Pair = 1, groups: int = 1, bias: bool | None = None,
+               bn: bool = False, act: str | None = None, label: str | None = None, name: str = "",
+               from_: str | None = None, **style) -> "Network":
+        layer = Deconv(channels=channels, kernel=_pair(k), stride=_pair(s), padding=_padding(p),
+                       output_padding=_pair(op), dilation=_pair(d), groups=groups, bias=bias, bn=bn, act=act,
                        label=label, name=name, style=Style(**style))
         return self._fed(layer, from_)
 
     def pool(self, mode: str = "max", k: int | Pair = 2, s: int | Pair | None = None, p: int | Pair = 0, *,
-             label: str | None = None, name: str = "", from_: str | None = None, **style) -> "Network":
+             ceil: bool = False, label: str | None = None, name: str = "", from_: str | None = None,
+             **style) -> "Network":
         layer = Pool(mode=mode, kernel=_pair(k), stride=None if s is None else _pair(s), padding=_pair(p),
-                     label=label, name=name, style=Style(**style))
+                     ceil=ceil, label=label, name=name, style=Style(**style))
         return self._fed(layer, from_)
 
     def upsample(self, scale: int = 2, mode: str = "nearest", *, label: str | None = None, name: str = "",
@@ -287,7 +320,7 @@ class Assembler:
     """
 
     def __init__(self, start: Network = Network()):
-        self.name, self.caption = start.name, start.caption
+        self.name, self.caption, self.dims, self.stats = start.name, start.caption, start.dims, start.stats
         self.layers: list[Layer] = list(start.layers)
         self.skips: list[Skip] = list(start.skips)
         self.position = {layer.name: i for i, layer in enumerate(self.layers)}
@@ -296,7 +329,7 @@ class Assembler:
             self.kinds[layer.kind] = self.kinds.get(layer.kind, 0) + 1
 
     def network(self) -> Network:
-        return Network(self.name, self.caption, tuple(self.layers), tuple(self.skips))
+        return Network(self.name, self.caption, tuple(self.layers), tuple(self.skips), self.dims, self.stats)
 
     def _undefined(self, ref: str, span: Span | None) -> ModelError:
         hint = suggest(ref, list(self.position)) or ("names must be defined before they are used"

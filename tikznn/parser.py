@@ -33,7 +33,7 @@ def unquote(token: Token) -> str:
 
 
 def _sizes(token: Token) -> tuple[int, ...]:
-    return tuple(int(part) for part in token.lstrip("kspx").split("x"))
+    return tuple(int(part) for part in re.sub(r"^[a-z]+", "", token).split("x"))
 
 
 def _pair(token: Token) -> tuple[int, int]:
@@ -50,7 +50,26 @@ class _Kind:
     refs: list[Token] = field(default_factory=list)
 
 
-_WINDOW_KEYS = {"KERNEL": "kernel", "STRIDE": "stride", "PADDING": "padding"}
+def _padding(token: Token):
+    word = token[1:]
+    return ("padding", word if word in ("same", "valid") else _pair(token))
+
+
+# option token → (setting, value)
+_CONV_OPTIONS = {
+    "KERNEL": lambda t: ("kernel", _pair(t)),
+    "STRIDE": lambda t: ("stride", _pair(t)),
+    "PADDING": _padding,
+    "DILATION": lambda t: ("dilation", _pair(t)),
+    "GROUPS": lambda t: ("groups", int(t[1:])),
+    "OUTPUT_PADDING": lambda t: ("output_padding", _pair(t)),
+    "DW": lambda t: ("depthwise", True),
+    "BIAS": lambda t: ("bias", True),
+    "NOBIAS": lambda t: ("bias", False),
+    "BN": lambda t: ("bn", True),
+    "ACT": lambda t: ("act", str(t)),
+    "CEIL": lambda t: ("ceil", True),
+}
 
 
 class _ToStatements(Transformer):
@@ -64,6 +83,12 @@ class _ToStatements(Transformer):
 
     def caption(self, items):
         return ("caption", unquote(items[0]))
+
+    def dims(self, items):
+        return ("dims", str(items[0]))
+
+    def stats(self, items):
+        return ("stats", True)
 
     @v_args(meta=True)
     def skip(self, meta, items):
@@ -105,10 +130,13 @@ class _ToStatements(Transformer):
     def _conv_settings(self, items, cls):
         settings = {"channels": int(items[0])}
         for token in items[1:]:
-            key = {"BN": "bn", "ACT": "act"}.get(token.type) or _WINDOW_KEYS[token.type]
+            key, value = _CONV_OPTIONS[token.type](token)
+            if key == "output_padding" and cls is not model.Deconv:
+                raise ParseError("output padding (op) belongs to deconv", span=_span(token),
+                                 hint="a conv's output size is set by its kernel, stride and padding")
             if key in settings:
-                raise ParseError(f"{key} given twice", span=_span(token), hint="keep one of them")
-            settings[key] = True if key == "bn" else str(token) if key == "act" else _pair(token)
+                raise ParseError(f"{key.replace('_', ' ')} given twice", span=_span(token), hint="keep one of them")
+            settings[key] = value
         return _Kind(cls, settings)
 
     def conv(self, items):
@@ -123,10 +151,12 @@ class _ToStatements(Transformer):
         if size is not None:
             settings["kernel"] = (int(size), int(size))
         for token in options:
-            key = _WINDOW_KEYS[token.type]
+            key, value = _CONV_OPTIONS[token.type](token)
             if key in settings:
                 raise ParseError(f"{key} given twice", span=_span(token), hint="keep one of them")
-            settings[key] = _pair(token)
+            if key == "padding" and isinstance(value, str):
+                raise ParseError(f"pooling takes a numeric padding, not '{token}'", span=_span(token))
+            settings[key] = value
         return _Kind(model.Pool, settings)
 
     def upsample(self, items):
@@ -182,6 +212,9 @@ class _ToStatements(Transformer):
     @v_args(meta=True)
     def nolabel(self, meta, items):
         return ("show_label", False, meta)
+
+    def style_dims(self, items):
+        return ("dims", str(items[0]), items[0])
 
 
 # xcolor's base colours, which every LaTeX install has.
@@ -240,7 +273,7 @@ def _assemble(statements) -> Network:
     for statement in statements:
         if isinstance(statement[0], str):
             key, value = statement
-            setattr(network, "name" if key == "network" else "caption", value)
+            setattr(network, "name" if key == "network" else key, value)
         elif isinstance(statement[0], Skip):
             network.skip(*statement)
         else:

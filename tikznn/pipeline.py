@@ -21,9 +21,11 @@ def load(path: str | Path) -> tuple[Network, str]:
     return parse(text, path=str(path)), text
 
 
-def tex_for_file(path: str | Path, *, fragment: bool = False) -> str:
+def tex_for_file(path: str | Path, *, fragment: bool = False, dims: str | None = None,
+                 stats: bool | None = None) -> str:
     network, text = load(path)
     try:
+        network = network.drawn_with(dims=dims, stats=stats)
         return to_tex(network, fragment=fragment)
     except TikznnError as err:
         raise err.located(str(path), text) from None
@@ -45,7 +47,7 @@ def outputs_for(source: Path, output: Path | None, formats: list[str]) -> dict[s
 
 
 def build(path: str | Path, output: str | Path | None = None, formats=("pdf",), *, dpi: int = 300,
-          timeout: float = DEFAULT_TIMEOUT) -> list[Path]:
+          timeout: float = DEFAULT_TIMEOUT, dims: str | None = None, stats: bool | None = None) -> list[Path]:
     """Build the figure of a .nn file; returns the files written (unchanged ones are left alone).
 
     Every output is made in memory first, so a failure leaves earlier outputs as they were.
@@ -53,7 +55,7 @@ def build(path: str | Path, output: str | Path | None = None, formats=("pdf",), 
     path = Path(path)
     network, text = load(path)
     try:
-        tex = to_tex(network)
+        tex = to_tex(network.drawn_with(dims=dims, stats=stats))
         pdf = compile_pdf(tex, source=Source(str(path), text), timeout=timeout)
     except TikznnError as err:
         raise err.located(str(path), text) from None

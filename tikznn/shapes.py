@@ -1,6 +1,8 @@
 """Shape inference: each layer's output shape, parameters and MACs, with PyTorch's arithmetic.
 
 Shapes are (channels, *spatial) for feature maps and (features,) for flat vectors; the batch axis is implicit.
+Parameters follow PyTorch: weights and biases, batch-norm's affine weight and bias (running statistics are
+buffers, not parameters). MACs count the multiply-accumulates of conv, deconv and dense layers.
 """
 from __future__ import annotations
 
@@ -20,18 +22,29 @@ class Analysis:
     params: int
     macs: int
 
+    @property
+    def elements(self) -> int:
+        """Activation memory of the output, in elements (per sample)."""
+        return prod(self.shape)
+
 
 def describe(shape: Shape) -> str:
     return "×".join(str(n) for n in shape)
 
 
-def window_out(size: int, kernel: int, stride: int, padding: int, dilation: int = 1) -> int:
-    """Output length of a convolution or pooling window along one axis (PyTorch's floor formula)."""
-    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+def window_out(size: int, kernel: int, stride: int, padding: int, dilation: int = 1, ceil: bool = False) -> int:
+    """Output length of a convolution or pooling window along one axis (PyTorch's formula)."""
+    span = size + 2 * padding - dilation * (kernel - 1) - 1
+    if not ceil:
+        return span // stride + 1
+    out = -(-span // stride) + 1
+    # PyTorch's ceil mode: the last window must start inside the input or its left padding
+    return out - 1 if (out - 1) * stride >= size + padding else out
 
 
-def transposed_out(size: int, kernel: int, stride: int, padding: int, output_padding: int = 0) -> int:
-    return (size - 1) * stride - 2 * padding + (kernel - 1) + output_padding + 1
+def transposed_out(size: int, kernel: int, stride: int, padding: int, output_padding: int = 0,
+                   dilation: int = 1) -> int:
+    return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
 
 
 def analyse(network: Network) -> dict[str, Analysis]:
@@ -76,31 +89,17 @@ def _analyse(layer: Layer, inputs) -> Analysis:
         raise _error(layer, f"{layer.kind} takes one input, got {len(inputs)}")
     source, shape = inputs[0]
 
-    if isinstance(layer, model.Deconv):
-        _, shape = _spatial_input(layer, inputs)
-        spatial = tuple(transposed_out(n, k, s, p) for n, k, s, p in
-                        zip(shape[1:], layer.kernel, layer.stride, layer.padding))
-        _check_window(layer, source, shape, spatial)
-        out = (layer.channels, *spatial)
-        weights = shape[0] * layer.channels * prod(layer.kernel[:len(spatial)])
-        params = weights + (2 * layer.channels if layer.bn else layer.channels)
-        return Analysis(out, params, weights * prod(shape[1:]))
-    if isinstance(layer, model.Conv):
-        _, shape = _spatial_input(layer, inputs)
-        spatial = tuple(window_out(n, k, s, p) for n, k, s, p in
-                        zip(shape[1:], layer.kernel, layer.stride, layer.padding))
-        _check_window(layer, source, shape, spatial)
-        out = (layer.channels, *spatial)
-        weights = shape[0] * layer.channels * prod(layer.kernel[:len(spatial)])
-        # with a fused batch-norm the conv has no bias (as in torchvision) and BN has 2 weights per channel
-        params = weights + (2 * layer.channels if layer.bn else layer.channels)
-        return Analysis(out, params, weights * prod(spatial))
+    if isinstance(layer, model.Conv):  # and Deconv
+        return _convolution(layer, source, _spatial_input(layer, inputs)[1])
     if isinstance(layer, model.Pool):
         _, shape = _spatial_input(layer, inputs)
         if layer.mode == "global":
             return Analysis((shape[0],) + (1,) * (len(shape) - 1), 0, 0)
         stride = layer.stride or layer.kernel
-        spatial = tuple(window_out(n, k, s, p) for n, k, s, p in
+        if any(2 * p > k for p, k in zip(layer.padding, layer.kernel)):
+            raise _error(layer, f"padding {describe(layer.padding)} is more than half the "
+                                f"{describe(layer.kernel)} window", hint="PyTorch allows at most half the kernel")
+        spatial = tuple(window_out(n, k, s, p, ceil=layer.ceil) for n, k, s, p in
                         zip(shape[1:], layer.kernel, stride, layer.padding))
         _check_window(layer, source, shape, spatial)
         return Analysis((shape[0], *spatial), 0, 0)
@@ -119,6 +118,40 @@ def _analyse(layer: Layer, inputs) -> Analysis:
         return Analysis(shape, 2 * shape[0], 0)
     # activation, dropout: the shape passes through
     return Analysis(shape, 0, 0)
+
+
+def _convolution(layer: model.Conv, source: Layer, shape: Shape) -> Analysis:
+    """Output, parameters and MACs of a conv or deconv: padding same/valid, dilation, groups, bias."""
+    channels_in = shape[0]
+    groups = channels_in if layer.depthwise else layer.groups
+    for count, what in ((channels_in, f"input channels ({_who(source)} gives {channels_in})"),
+                        (layer.channels, f"output channels ({layer.channels})")):
+        if count % groups:
+            raise _error(layer, f"{groups} groups do not divide the {what}",
+                         hint="groups must divide both channel counts")
+    axes = len(shape) - 1
+    kernel, stride, dilation = layer.kernel[:axes], layer.stride[:axes], layer.dilation[:axes]
+    transposed = isinstance(layer, model.Deconv)
+    if layer.padding == "same":
+        if transposed or any(s != 1 for s in stride):
+            raise _error(layer, "padding 'same' needs stride 1 (as in PyTorch)",
+                         hint="give the padding as a number, e.g. p1 for a 3×3 kernel")
+        spatial = shape[1:]
+    else:
+        padding = (0,) * axes if layer.padding == "valid" else layer.padding[:axes]
+        if transposed:
+            spatial = tuple(transposed_out(n, k, s, p, o, d) for n, k, s, p, o, d in
+                            zip(shape[1:], kernel, stride, padding, layer.output_padding, dilation))
+        else:
+            spatial = tuple(window_out(n, k, s, p, d) for n, k, s, p, d in
+                            zip(shape[1:], kernel, stride, padding, dilation))
+        _check_window(layer, source, shape, spatial)
+    weights = channels_in // groups * layer.channels * prod(kernel)
+    bias = layer.channels if (layer.bias if layer.bias is not None else not layer.bn) else 0
+    norm = 2 * layer.channels if layer.bn else 0
+    # each weight is used once per output position (conv) or once per input position (deconv)
+    positions = prod(shape[1:]) if transposed else prod(spatial)
+    return Analysis((layer.channels, *spatial), weights + bias + norm, weights * positions)
 
 
 def _check_window(layer, source, shape, spatial) -> None:
