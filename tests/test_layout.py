@@ -102,3 +102,28 @@ def test_a_skip_statement_is_routed():
     assert any(a.role == "link" and (a.source, a.target) == ("a", "b") for a in drawing.arrows)
     assert "copy" in [l.text for l in drawing.labels]
     assert problems(drawing) == []
+
+
+def dims_texts(drawing):
+    return sorted(l.text for l in drawing.labels if l.role == "dims")
+
+
+def test_dims_modes_per_figure_and_per_layer():
+    text = "input 3x32x32\nconv 8 k3 p1\npool max 2\nconv 16 k3 p1 {dims=none}\n"
+    auto = layout(parse(text))
+    assert dims_texts(auto) == ["16×16", "3", "32×32", "8"]
+    shape = layout(parse("dims shape\n" + text))
+    assert dims_texts(shape) == ["3×32×32", "8×16×16", "8×32×32"]
+    channels = layout(parse("dims channels\n" + text))
+    assert dims_texts(channels) == ["3", "8"]
+    assert dims_texts(layout(parse("dims none\n" + text))) == []
+    assert problems(shape) == [] and problems(channels) == []
+
+
+def test_stats_line_under_the_figure():
+    drawing = layout(parse('caption "LeNet-ish"\nstats\ninput 1x32x32\nconv 6 k5\nflatten\ndense 10\n'))
+    note = next(l for l in drawing.labels if l.role == "note")
+    params = 1 * 6 * 25 + 6 + 6 * 28 * 28 * 10 + 10
+    assert note.text == f"LeNet-ish\n{params / 1000:.3g}k parameters · {(150 * 784 + 4704 * 10) / 1000:.3g}k MACs"
+    assert note.y < min(b.bottom for b in drawing.blocks)
+    assert problems(drawing) == []

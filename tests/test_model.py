@@ -1,4 +1,6 @@
 """Parse → Network: the language and the Python builder make equal models; names and references behave."""
+import re
+
 import pytest
 
 from builders import BUILDERS
@@ -91,3 +93,26 @@ def test_syntax_error_is_located():
     text = str(caught.value)
     assert text.startswith("net.nn:2:12: ")
     assert "conv 64 k3 rellu" in text and "^^^^^" in text and "did you mean 'relu'?" in text
+
+
+def test_every_conv_and_pool_option_parses_like_the_builder():
+    text = ("dims shape\nstats\ninput 8x32x32\nconv 16 k3 s2 psame d2 g4 bias bn relu {dims=channels}\n"
+            "conv 16 k3 pvalid dw nobias\ndeconv 8 k3 s2 p1 op1\npool max k3 s2 ceil\n")
+    built = (Network().drawn_with(dims="shape", stats=True).input(8, 32, 32)
+             .conv(16, k=3, s=2, p="same", d=2, groups=4, bias=True, bn=True, act="relu", dims="channels")
+             .conv(16, k=3, p="valid", depthwise=True, bias=False)
+             .deconv(8, k=3, s=2, p=1, op=1)
+             .pool("max", 3, s=2, ceil=True))
+    assert parse(text) == built
+
+
+@pytest.mark.parametrize("text, message", [
+    ("input 3x8x8\nconv 8 k3 op1\n", "output padding (op) belongs to deconv"),
+    ("input 3x8x8\npool max k3 psame\n", "numeric padding"),
+    ("input 3x8x8\nconv 8 k3 g0\n", "groups must be at least 1"),
+    ("input 3x8x8\nconv 8 k3 d0\n", "dilation 0 is not allowed"),
+    ("dims sizes\ninput 3\n", "unexpected 'sizes'"),
+])
+def test_option_errors(text, message):
+    with pytest.raises((ModelError, ParseError), match=re.escape(message)):
+        parse(text)

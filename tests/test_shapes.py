@@ -6,13 +6,21 @@ from tikznn import ShapeError, parse, parse_file
 from tikznn.shapes import analyse, transposed_out, window_out
 
 # ../shared/reference/parameters.md (torchvision conventions)
-PUBLISHED = {"lenet": 61_706, "resnet18": 11_689_512}
+PUBLISHED = {"lenet": 61_706, "resnet18": 11_689_512, "vgg16": 138_357_544, "alexnet": 61_100_840}
+# torchvision's model table, "GFLOPS" column (which counts multiply-accumulates), to two decimals
+PUBLISHED_GMACS = {"alexnet": 0.71, "vgg16": 15.47, "resnet18": 1.81}
 
 
 @pytest.mark.parametrize("name", sorted(PUBLISHED))
 def test_parameter_totals_match_published_counts(name):
     analysis = analyse(parse_file(EXAMPLES / f"{name}.nn"))
     assert sum(a.params for a in analysis.values()) == PUBLISHED[name]
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED_GMACS))
+def test_mac_totals_match_published_counts(name):
+    analysis = analyse(parse_file(EXAMPLES / f"{name}.nn"))
+    assert round(sum(a.macs for a in analysis.values()) / 1e9, 2) == PUBLISHED_GMACS[name]
 
 
 def test_fcn8_shapes_return_to_the_image_size():
@@ -36,6 +44,38 @@ def test_window_formula(size, kernel, stride, padding, expected):
     assert window_out(size, kernel, stride, padding) == expected
 
 
+@pytest.mark.parametrize("size, kernel, stride, padding, expected", [
+    (15, 3, 2, 0, 7), (6, 2, 2, 0, 3), (5, 2, 2, 0, 3), (112, 3, 2, 1, 57), (7, 3, 2, 1, 4), (8, 3, 3, 1, 3)])
+def test_ceil_mode(size, kernel, stride, padding, expected):  # values from torch.nn.MaxPool2d(ceil_mode=True)
+    assert window_out(size, kernel, stride, padding, ceil=True) == expected
+
+
+def test_dilation_and_padding_modes():
+    analysis = analyse(parse("input 3x32x32\nconv 8 k3 d2\nconv 8 k3 psame\nconv 8 k5 pvalid\n"))
+    assert [analysis[n].shape for n in ("conv#1", "conv#2", "conv#3")] == [(8, 28, 28), (8, 28, 28), (8, 24, 24)]
+
+
+def test_groups_depthwise_bias_and_norm_parameters():
+    analysis = analyse(parse("input 32x8x8\nconv 64 k3 p1 g4\nconv 64 k3 p1 dw\nconv 64 k1 bn bias\n"
+                             "conv 64 k1 nobias\n"))
+    assert analysis["conv#1"].params == 32 // 4 * 64 * 9 + 64
+    assert analysis["conv#2"].params == 1 * 64 * 9 + 64
+    assert analysis["conv#3"].params == 64 * 64 + 64 + 2 * 64
+    assert analysis["conv#4"].params == 64 * 64
+    assert analysis["conv#1"].macs == 32 // 4 * 64 * 9 * 64
+
+
+def test_transposed_with_output_padding_and_its_macs():
+    analysis = analyse(parse("input 16x7x7\ndeconv 8 k3 s2 p1 op1\n"))
+    assert analysis["deconv#1"].shape == (8, 14, 14)
+    assert analysis["deconv#1"].macs == 16 * 8 * 9 * 7 * 7
+
+
+def test_activation_memory_is_the_output_size():
+    analysis = analyse(parse("input 3x32x32\nconv 8 k3 p1\nflatten\n"))
+    assert [a.elements for a in analysis.values()] == [3 * 32 * 32, 8 * 32 * 32, 8 * 32 * 32]
+
+
 def test_transposed_formula():
     assert transposed_out(7, 4, 2, 1) == 14 and transposed_out(28, 16, 8, 4) == 224
 
@@ -55,6 +95,9 @@ def test_conv_params_and_macs():
     ("input 3x8x8\ndense 10\n", ["dense needs a flat vector", "flatten"]),
     ("input 100\nconv 3 k3\n", ["needs a feature map"]),
     ("a = input 3x8x8\nb = input 3x4x4\nconcat a b\n", ["cannot concatenate"]),
+    ("input 6x8x8\nconv 8 k3 g4\n", ["4 groups do not divide the input channels", "gives 6"]),
+    ("input 3x8x8\nconv 8 k3 s2 psame\n", ["padding 'same' needs stride 1"]),
+    ("input 3x8x8\npool max k2 p2\n", ["more than half"]),
 ])
 def test_shape_errors_name_layers_shapes_and_fix(text, words):
     with pytest.raises(ShapeError) as caught:
