@@ -297,12 +297,12 @@ _TERMINAL_WORDS = {
 }
 _KEYWORD_TERMINALS = {"ACT": ACTIVATIONS, "POOL_MODE": ("max", "avg", "global"),
                       "UPSAMPLE_MODE": ("nearest", "bilinear")}
-_STATEMENT_WORDS = ("network", "caption", "skip", "input", "conv", "deconv", "pool", "upsample", "dense",
+_STATEMENT_WORDS = ("network", "caption", "dims", "stats", "skip", "input", "conv", "deconv", "pool", "upsample", "dense",
                     "flatten", "bn", "dropout", "add", "concat") + ACTIVATIONS
 
 
 _RESERVED = set(_STATEMENT_WORDS) | {"from", "max", "avg", "global", "nearest", "bilinear", "color", "opacity",
-                                     "nolabel"}
+                                     "nolabel", "dw", "bias", "nobias", "ceil"}
 
 
 def _terminal_literal(name: str) -> str | None:
