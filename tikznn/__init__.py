@@ -2,8 +2,8 @@
 from .errors import (LatexError, LatexNotFound, LayoutError, ModelError, OutputError, ParseError, ShapeError,
                      TikznnError)
 from .model import Network
-from .parser import parse, parse_file
-from .pipeline import build, to_tex
+from .parser import parse
+from .pipeline import build, parse_file, to_tex
 
 __all__ = ["Network", "parse", "parse_file", "to_tex", "build", "TikznnError", "ParseError", "ModelError", "ShapeError",
            "LayoutError", "LatexError", "LatexNotFound", "OutputError"]

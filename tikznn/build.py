@@ -10,7 +10,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import LatexError, LatexNotFound, OutputError, Span
+from .errors import LatexError, LatexNotFound, OutputError, ParseError, Span
 
 FORMATS = ("pdf", "png", "svg")
 DEFAULT_TIMEOUT = 60.0
@@ -64,7 +64,7 @@ def compile_pdf(tex: str, *, source: Source = Source(), timeout: float = DEFAULT
         pdf = Path(folder, "figure.pdf")
         if run.returncode != 0 or not pdf.exists():
             log = Path(folder, "figure.log")
-            text = log.read_text("latin-1") if log.exists() else run.stdout.decode("latin-1")
+            text = (log.read_bytes() if log.exists() else run.stdout).decode("utf-8", "replace")
             raise latex_error(text, tex, source)
         return pdf.read_bytes()
 
@@ -87,8 +87,8 @@ def latex_error(log: str, tex: str, source: Source) -> LatexError:
         snippet = tex_lines[line_no - 1].strip() if 0 < line_no <= len(tex_lines) else ""
         for back in range(min(line_no, len(tex_lines)) - 1, -1, -1):
             marker = re.match(r"% nn:(\d+)", tex_lines[back])
-            if marker and int(marker.group(1)) > 0:
-                span = Span(int(marker.group(1)), 1)
+            if marker:  # the drawing this TeX line belongs to; 0: no .nn line (the figure's caption)
+                span = Span(int(marker.group(1)), 1) if int(marker.group(1)) > 0 else None
                 break
         if not missing:
             hint = f"generated TeX line {line_no}: {snippet[:160]}"
@@ -105,11 +105,13 @@ def convert(pdf: bytes, fmt: str, *, dpi: int = 300, timeout: float = DEFAULT_TI
         Path(folder, "figure.pdf").write_bytes(pdf)
         if fmt == "png":
             command = [tool("pdftoppm"), "-png", "-r", str(dpi), "-singlefile", "figure.pdf", "figure"]
-        elif fmt == "svg":
-            command = [tool("pdftocairo"), "-svg", "figure.pdf", "figure.svg"]
         else:
-            raise OutputError(f"unknown output format '{fmt}'", hint="choose from: " + ", ".join(FORMATS))
-        run = subprocess.run(command, cwd=folder, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
+            command = [tool("pdftocairo"), "-svg", "figure.pdf", "figure.svg"]
+        try:
+            run = subprocess.run(command, cwd=folder, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise OutputError(f"{Path(command[0]).name} did not finish within {timeout:g} s",
+                              hint="a lower --dpi, or a higher --timeout") from None
         out = Path(folder, f"figure.{fmt}")
         if run.returncode != 0 or not out.exists():
             raise OutputError(f"{Path(command[0]).name} could not convert the PDF to {fmt}: "
@@ -117,33 +119,46 @@ def convert(pdf: bytes, fmt: str, *, dpi: int = 300, timeout: float = DEFAULT_TI
         return out.read_bytes()
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_FILE_MODE = 0o666 & ~_umask()
-
-
-def write_atomic(path: Path, data: bytes) -> bool:
-    """Write `data` to `path` in one step (a reader never sees half a file); skip it when unchanged.
-
-    Returns whether the file was written.
-    """
+def write_all(files: dict[Path, bytes]) -> list[Path]:
+    """Write several outputs as one step: each goes to a temporary file beside it first, and only when all are
+    written do they replace the old ones (a reader never sees half a file). Unchanged files are left alone, old
+    date included, so that make does not remake what depends on them. Returns the files written."""
+    changed = {path: data for path, data in files.items() if not _same(path, data)}
+    staged: list[tuple[str, Path]] = []
     try:
-        if path.exists() and path.read_bytes() == data:
-            return False
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-        try:
+        for path, data in changed.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = str(path.parent / f".{path.name}.{os.getpid()}.part")
+            # os.open applies the process umask, so outputs get ordinary permissions
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+            staged.append((temporary, path))
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-            os.chmod(temporary, _FILE_MODE)  # mkstemp makes 0600 files; outputs are ordinary files
+        for temporary, path in staged:
             os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
     except OSError as err:
-        raise OutputError(f"cannot write {path}: {err.strerror or err}") from None
-    return True
+        for temporary, _ in staged:
+            Path(temporary).unlink(missing_ok=True)
+        where = err.filename or next(iter(changed), "")
+        raise OutputError(f"cannot write it: {err.strerror or err}", path=str(where)) from None
+    return list(changed)
+
+
+def _same(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def read_source(path: str | Path, limit: int) -> bytes:
+    """The bytes of a .nn file, refusing what is too big to be one."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise ParseError(f"file is {size:,} bytes; a .nn file is expected to be under {limit:,}",
+                             path=str(path), hint="is this the right file?")
+        return path.read_bytes()
+    except OSError as err:
+        raise OutputError(f"cannot read it: {err.strerror or err}", path=str(path)) from None

@@ -96,7 +96,7 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
         stats: Optional[bool] = typer.Option(None, "--stats/--no-stats",
                                              help="Add a caption line with parameter and MAC totals.")) -> None:
     """Write the TeX of a figure: a standalone document, or with --fragment a picture for \\input."""
-    from .build import write_atomic
+    from .build import write_all
     from .pipeline import tex_for_file
 
     try:
@@ -104,7 +104,7 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
         if output is None:
             sys.stdout.write(text)
         else:
-            write_atomic(output, text.encode("utf-8"))
+            write_all({output: text.encode("utf-8")})
     except TikznnError as err:
         _fail(err)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from .geometry import Point, Rect, bounds
 from .model import Style
+from .tex import split_math
 
 # Depth (z) recedes up and to the right.
 DEPTH_X, DEPTH_Y = 0.34, 0.24
@@ -181,10 +182,8 @@ class Layout:
 
 def text_length(text: str) -> int:
     """Rough count of glyphs as typeset: math commands count as one glyph, braces and scripts as none."""
-    def math_glyphs(m):
-        body = re.sub(r"\\[A-Za-z]+", "x", m.group(1))
-        return re.sub(r"[{}^_\s]", "", body)
-    return len(re.sub(r"\$([^$]*)\$", math_glyphs, text))
+    return sum(len(re.sub(r"[{}^_\s]", "", re.sub(r"\\[A-Za-z]+", "x", piece))) if is_math
+               else len(piece.replace("\\$", "$")) for is_math, piece in split_math(text))
 
 
 def text_box(text: str, role: str) -> tuple[float, float]:
@@ -196,8 +195,14 @@ def text_box(text: str, role: str) -> tuple[float, float]:
 
 def wrap(text: str, width: int = 14) -> str:
     """Break a long label into lines of about `width` glyphs at spaces outside math (a newline per break)."""
-    words, lines, current = re.split(r" (?![^$]*\$(?:[^$]*\$[^$]*\$)*[^$]*$)", text), [], ""
-    for word in words:
+    words: list[str] = []
+    for is_math, piece in split_math(text):  # math stays in one piece
+        parts = [f"${piece}$"] if is_math else piece.split(" ")
+        if words and parts and not (not is_math and piece.startswith(" ")):
+            words[-1] += parts.pop(0)
+        words += parts
+    lines, current = [], ""
+    for word in filter(None, words):
         if current and text_length(current + " " + word) > width:
             lines.append(current)
             current = word

@@ -1,11 +1,12 @@
 """The network model: frozen dataclasses for layers and connections, and the builder that chains them.
 
-The parser and the Python builder both end in `Network.append`, so a .nn file and the equivalent builder calls
-produce equal networks. The model knows nothing about drawing.
+The parser and the Python builder both add layers through `Assembler.add`, so a .nn file and the equivalent
+builder calls produce equal networks. The model knows nothing about drawing.
 """
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field, replace
 from typing import ClassVar, Mapping, Sequence
 
@@ -13,6 +14,10 @@ from .errors import ModelError, Span
 
 Pair = tuple[int, int]
 
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\Z")  # the grammar's NAME
+# xcolor's base colours, which every LaTeX install has; other colours are written #rrggbb
+COLOR_NAMES = ("red", "green", "blue", "cyan", "magenta", "yellow", "black", "gray", "white", "darkgray",
+               "lightgray", "brown", "lime", "olive", "orange", "pink", "purple", "teal", "violet")
 DIMS_MODES = ("auto", "shape", "channels", "none")  # what is written on blocks: see docs/language.md
 ACTIVATIONS = ("relu", "leakyrelu", "prelu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax", "logsoftmax")
 POOL_MODES = ("max", "avg", "global")
@@ -142,8 +147,6 @@ class Skip:
     at: Span | None = field(default=None, compare=False, repr=False)
 
 
-LAYER_KINDS = {cls.kind: cls for cls in
-               (Input, Conv, Deconv, Pool, Upsample, Dense, Flatten, BatchNorm, Activation, Dropout, Add, Concat)}
 
 
 def suggest(word: str, choices: Sequence[str]) -> str | None:
@@ -152,10 +155,48 @@ def suggest(word: str, choices: Sequence[str]) -> str | None:
     return f"did you mean '{close[0]}'?" if close else None
 
 
+def colour_problem(value: str) -> tuple[str, str] | None:
+    """(message, hint) when `value` is not a colour tikznn can pass to TeX."""
+    if re.fullmatch(r"#[0-9a-fA-F]{6}", value) or value in COLOR_NAMES:
+        return None
+    if value.startswith("#"):
+        return f"colour '{value}' is not #rrggbb", "write six hexadecimal digits, e.g. #1f77b4"
+    return (f"unknown colour '{value}'",
+            suggest(value, COLOR_NAMES) or "use #rrggbb or one of: " + ", ".join(COLOR_NAMES))
+
+
+def label_problem(text: str) -> str | None:
+    """Why a label cannot be typeset: only math ($...$) is passed to TeX as written, so its braces must pair."""
+    for math in re.findall(r"(?<!\\)\$(.+?)(?<!\\)\$", text):
+        depth = 0
+        for ch in re.sub(r"\\[{}]", "", math):
+            depth += {"{": 1, "}": -1}.get(ch, 0)
+            if depth < 0:
+                break
+        if depth:
+            return f"the braces in the math ${math}$ do not pair"
+    return None
+
+
 def _check_settings(layer: Layer) -> None:
     """Values the grammar cannot rule out: sizes that must be positive, known words, probabilities."""
     def bad(message: str, hint: str | None = None):
         raise ModelError(f"{layer.kind}: {message}", span=layer.at, hint=hint)
+
+    if layer.name and not NAME.match(layer.name):
+        bad(f"'{layer.name}' is not a name", hint="a name is letters, digits, _ and ., starting with a letter or _")
+    if layer.label is not None and (problem := label_problem(layer.label)):
+        bad(problem, hint="in labels, TeX math goes between $...$ with balanced braces")
+    if layer.style.color is not None and (problem := colour_problem(layer.style.color)):
+        bad(*problem)
+    if layer.kind in ("flatten", "dropout") and (layer.label or layer.style != Style()):
+        bad(f"{layer.kind} is drawn as part of the arrow, so it shows no label or style",
+            hint="label the layer before or after it instead")
+    if getattr(layer, "depthwise", False) and layer.groups != 1:
+        bad("dw (depthwise) sets the groups already; remove the g option")
+    if isinstance(layer, Pool) and layer.mode == "global" and (layer.kernel, layer.stride, layer.padding,
+                                                               layer.ceil) != ((2, 2), None, (0, 0), False):
+        bad("global pooling covers the whole map; it takes no size, stride, padding or ceil")
 
     for key in ("channels", "units", "scale"):
         value = getattr(layer, key, 1)
@@ -176,10 +217,9 @@ def _check_settings(layer: Layer) -> None:
     act = getattr(layer, "act", None) or getattr(layer, "fn", None)
     if act is not None and act not in ACTIVATIONS:
         bad(f"unknown activation '{act}'", hint=suggest(act, ACTIVATIONS) or "choose from: " + ", ".join(ACTIVATIONS))
-    for key, choices in (("mode", POOL_MODES if isinstance(layer, Pool) else UPSAMPLE_MODES),):
-        value = getattr(layer, key, None)
-        if value is not None and value not in choices:
-            bad(f"unknown mode '{value}'", hint=suggest(value, choices) or "choose from: " + ", ".join(choices))
+    mode, modes = getattr(layer, "mode", None), POOL_MODES if isinstance(layer, Pool) else UPSAMPLE_MODES
+    if mode is not None and mode not in modes:
+        bad(f"unknown mode '{mode}'", hint=suggest(mode, modes) or "choose from: " + ", ".join(modes))
     if getattr(layer, "groups", 1) < 1:
         bad(f"groups must be at least 1, not {layer.groups}")
     if layer.style.dims is not None and layer.style.dims not in DIMS_MODES:
@@ -329,7 +369,8 @@ class Assembler:
             self.kinds[layer.kind] = self.kinds.get(layer.kind, 0) + 1
 
     def network(self) -> Network:
-        return Network(self.name, self.caption, tuple(self.layers), tuple(self.skips), self.dims, self.stats)
+        return Network(name=self.name, caption=self.caption, layers=tuple(self.layers), skips=tuple(self.skips),
+                       dims=self.dims, stats=self.stats)
 
     def _undefined(self, ref: str, span: Span | None) -> ModelError:
         hint = suggest(ref, list(self.position)) or ("names must be defined before they are used"
@@ -368,6 +409,8 @@ class Assembler:
         return self
 
     def skip(self, skip: Skip, ref_spans: Mapping[str, Span] | None = None) -> "Assembler":
+        if skip.label is not None and (problem := label_problem(skip.label)):
+            raise ModelError(problem, span=skip.at, hint="in labels, TeX math goes between $...$ with balanced braces")
         for ref in (skip.source, skip.target):
             if ref not in self.position:
                 raise self._undefined(ref, (ref_spans or {}).get(ref, skip.at))

@@ -4,13 +4,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from . import model
-from .errors import OutputError, ParseError, Span, TikznnError
+from .errors import ParseError, Span, TikznnError
 from .model import ACTIVATIONS, Network, Skip, Style, suggest
 from .resources import resource_dir
 
@@ -19,8 +18,9 @@ MAX_BYTES = 2_000_000  # a hand-written network is a few kB; bigger input is alm
 
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
+    # no cache=True: lark would pickle the parser to a predictable, shared file in /tmp and load it back
     return Lark.open(str(resource_dir("grammar") / "tikznn.lark"), parser="lalr", propagate_positions=True,
-                     maybe_placeholders=True, cache=True)
+                     maybe_placeholders=True)
 
 
 def _span(token_or_meta) -> Span:
@@ -55,6 +55,8 @@ def _padding(token: Token):
     return ("padding", word if word in ("same", "valid") else _pair(token))
 
 
+_SETTING_WORDS = {"act": "activation", "bn": "batch-norm", "depthwise": "dw"}
+
 # option token → (setting, value)
 _CONV_OPTIONS = {
     "KERNEL": lambda t: ("kernel", _pair(t)),
@@ -78,17 +80,21 @@ class _ToStatements(Transformer):
     def start(self, items):
         return list(items)
 
-    def network(self, items):
-        return ("network", unquote(items[0]))
+    @v_args(meta=True)
+    def network(self, meta, items):
+        return ("network", unquote(items[0]), _span(meta))
 
-    def caption(self, items):
-        return ("caption", unquote(items[0]))
+    @v_args(meta=True)
+    def caption(self, meta, items):
+        return ("caption", unquote(items[0]), _span(meta))
 
-    def dims(self, items):
-        return ("dims", str(items[0]))
+    @v_args(meta=True)
+    def dims(self, meta, items):
+        return ("dims", str(items[0]), _span(meta))
 
-    def stats(self, items):
-        return ("stats", True)
+    @v_args(meta=True)
+    def stats(self, meta, items):
+        return ("stats", True, _span(meta))
 
     @v_args(meta=True)
     def skip(self, meta, items):
@@ -97,7 +103,7 @@ class _ToStatements(Transformer):
                 {str(source): _span(source), str(target): _span(target)})
 
     def label(self, items):
-        return ("label", items[0], unquote(items[0]))
+        return ("label", unquote(items[0]), items[0])
 
     def source(self, items):
         return ("source", items[0], items[0])
@@ -107,7 +113,7 @@ class _ToStatements(Transformer):
         name, kind, *extras = items
         given = {}
         for extra in extras:
-            key, token, value = extra if isinstance(extra, tuple) else ("style", None, extra)
+            key, value, token = extra if isinstance(extra, tuple) else ("style", extra, None)
             if key in given:
                 raise ParseError(f"this layer has two {key}s", span=_span(token) if token else _span(meta),
                                  hint=f"keep one {key}")
@@ -135,7 +141,8 @@ class _ToStatements(Transformer):
                 raise ParseError("output padding (op) belongs to deconv", span=_span(token),
                                  hint="a conv's output size is set by its kernel, stride and padding")
             if key in settings:
-                raise ParseError(f"{key.replace('_', ' ')} given twice", span=_span(token), hint="keep one of them")
+                raise ParseError(f"{_SETTING_WORDS.get(key, key.replace('_', ' '))} given twice", span=_span(token),
+                                 hint="keep one of them")
             settings[key] = value
         return _Kind(cls, settings)
 
@@ -196,17 +203,15 @@ class _ToStatements(Transformer):
         return Style(**settings)
 
     def color(self, items):
-        value = str(items[0])
-        if items[0].type == "COLOR_NAME" and value not in COLOR_NAMES:
-            raise ParseError(f"unknown colour '{value}'", span=_span(items[0]),
-                             hint=suggest(value, COLOR_NAMES) or
-                             "use #rrggbb or one of: " + ", ".join(COLOR_NAMES))
-        return ("color", value, items[0])
+        problem = model.colour_problem(str(items[0]))
+        if problem:  # checked here too, to point at the colour itself
+            raise ParseError(problem[0], span=_span(items[0]), hint=problem[1])
+        return ("color", str(items[0]), items[0])
 
     def opacity(self, items):
         value = float(items[0])
         if not 0 <= value <= 1:
-            raise ParseError(f"opacity {value} is outside 0..1", span=_span(items[0]))
+            raise ParseError(f"opacity {value} must be between 0 and 1", span=_span(items[0]))
         return ("opacity", value, items[0])
 
     @v_args(meta=True)
@@ -217,35 +222,20 @@ class _ToStatements(Transformer):
         return ("dims", str(items[0]), items[0])
 
 
-# xcolor's base colours, which every LaTeX install has.
-COLOR_NAMES = ("red", "green", "blue", "cyan", "magenta", "yellow", "black", "gray", "white", "darkgray",
-               "lightgray", "brown", "lime", "olive", "orange", "pink", "purple", "teal", "violet")
 
 
-def read_source(path: str | Path) -> str:
-    """The text of a .nn file, refusing what is not one (binary, not UTF-8, huge)."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise OutputError(f"cannot read it: {err.strerror or err}", path=str(path)) from None
-    if len(data) > MAX_BYTES:
-        raise ParseError(f"file is {len(data):,} bytes; a .nn file is expected to be under {MAX_BYTES:,}",
-                         path=str(path), hint="is this the right file?")
+def decode(data: bytes, path: str | None = None) -> str:
+    """The text of a .nn file's bytes, refusing what is not one (binary, not UTF-8)."""
     if b"\0" in data:
-        raise ParseError("this is a binary file, not a .nn text file", path=str(path),
+        raise ParseError("this is a binary file, not a .nn text file", path=path,
                          hint="a .nn file is plain UTF-8 text")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = data[:err.start].count(b"\n") + 1
         column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
-        raise ParseError("the file is not UTF-8 text", path=str(path), span=Span(line, column),
+        raise ParseError("the file is not UTF-8 text", path=path, span=Span(line, column),
                          source=data.decode("utf-8", "replace"), hint="save the file as UTF-8") from None
-
-
-def parse_file(path: str | Path) -> Network:
-    return parse(read_source(path), path=str(path))
 
 
 def parse(text: str, path: str | None = None) -> Network:
@@ -270,9 +260,13 @@ def parse(text: str, path: str | None = None) -> Network:
 def _assemble(statements) -> Network:
     network = model.Assembler()
     seen_input = False
+    settings: set[str] = set()
     for statement in statements:
         if isinstance(statement[0], str):
-            key, value = statement
+            key, value, span = statement
+            if key in settings:
+                raise ParseError(f"a second '{key}' line", span=span, hint=f"a figure has one '{key}' line")
+            settings.add(key)
             setattr(network, "name" if key == "network" else key, value)
         elif isinstance(statement[0], Skip):
             network.skip(*statement)
@@ -294,11 +288,13 @@ _TERMINAL_WORDS = {
     "PADDING": "a padding like p1", "ACT": "an activation (" + ", ".join(ACTIVATIONS) + ")",
     "POOL_MODE": "max, avg or global", "UPSAMPLE_MODE": "nearest or bilinear", "_NL": "the end of the line",
     "HEX_COLOR": "#rrggbb", "COLOR_NAME": "a colour name", "$END": "the end of the file",
+    "DIMS_MODE": "auto, shape, channels or none", "DILATION": "a dilation like d2", "GROUPS": "groups like g4",
+    "OUTPUT_PADDING": "an output padding like op1",
 }
-_KEYWORD_TERMINALS = {"ACT": ACTIVATIONS, "POOL_MODE": ("max", "avg", "global"),
-                      "UPSAMPLE_MODE": ("nearest", "bilinear")}
-_STATEMENT_WORDS = ("network", "caption", "dims", "stats", "skip", "input", "conv", "deconv", "pool", "upsample", "dense",
-                    "flatten", "bn", "dropout", "add", "concat") + ACTIVATIONS
+_KEYWORD_TERMINALS = {"ACT": ACTIVATIONS, "POOL_MODE": model.POOL_MODES, "UPSAMPLE_MODE": model.UPSAMPLE_MODES,
+                      "DIMS_MODE": model.DIMS_MODES}
+_STATEMENT_WORDS = ("network", "caption", "dims", "stats", "skip", "input", "conv", "deconv", "pool", "upsample",
+                    "dense", "flatten", "bn", "dropout", "add", "concat") + ACTIVATIONS
 
 
 _RESERVED = set(_STATEMENT_WORDS) | {"from", "max", "avg", "global", "nearest", "bilinear", "color", "opacity",
@@ -369,10 +365,16 @@ def _syntax_error(err: UnexpectedInput, text: str) -> ParseError:
                               "a line starts with a layer kind (conv, pool, dense, ...) or 'name ='")
     words, keywords = _describe(expected)
     if "CONV" in expected or not before:  # the start of a statement
-        words = ["a layer kind (" + ", ".join(_STATEMENT_WORDS[3:10]) + ", ...)", "'name ='", "network", "skip"]
+        kinds = ("input", "conv", "deconv", "pool", "upsample", "dense", "flatten")
+        words = ["a layer kind (" + ", ".join(kinds) + ", ...)", "'name ='", "network", "skip"]
     hint = suggest(word, keywords) if word != "end of line" else None
-    found = "the end of the line" if word == "end of line" else f"'{word}'"
     if len(words) > 8:
         words = words[:8] + ["..."]
-    return ParseError(f"unexpected {found}; expected {', '.join(words)}",
+    if word == "end of line":
+        return ParseError(f"the line ends too early; expected {', '.join(words)}",
+                          span=Span(line, column, column + 1))
+    if rest.startswith("#") and "HEX_COLOR" in expected:
+        return ParseError("a colour is # and six hexadecimal digits", span=Span(line, column, column + len(word)),
+                          hint="e.g. color=#1f77b4")
+    return ParseError(f"unexpected '{word}'; expected {', '.join(words)}",
                       span=Span(line, column, column + max(1, len(word))), hint=hint)

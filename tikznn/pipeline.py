@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .build import DEFAULT_TIMEOUT, FORMATS, Source, compile_pdf, convert, write_atomic
+from .build import DEFAULT_TIMEOUT, FORMATS, Source, compile_pdf, convert, read_source, write_all
 from .errors import OutputError, TikznnError
 from .layout import layout
 from .model import Network
-from .parser import parse, read_source
+from .parser import MAX_BYTES, decode, parse
 from .render import to_tex as _render
 from .shapes import analyse
 
@@ -17,8 +17,13 @@ def to_tex(network: Network, *, fragment: bool = False) -> str:
 
 
 def load(path: str | Path) -> tuple[Network, str]:
-    text = read_source(path)
+    """A .nn file's network and text."""
+    text = decode(read_source(path, MAX_BYTES), str(path))
     return parse(text, path=str(path)), text
+
+
+def parse_file(path: str | Path) -> Network:
+    return load(path)[0]
 
 
 def tex_for_file(path: str | Path, *, fragment: bool = False, dims: str | None = None,
@@ -37,6 +42,8 @@ def outputs_for(source: Path, output: Path | None, formats: list[str]) -> dict[s
     for fmt in formats:
         if fmt not in FORMATS:
             raise OutputError(f"unknown output format '{fmt}'", hint="choose from: " + ", ".join(FORMATS))
+    if len(set(formats)) != len(formats):
+        formats = list(dict.fromkeys(formats))
     if output is None:
         base = source.with_suffix("")
     elif output.is_dir():
@@ -60,5 +67,4 @@ def build(path: str | Path, output: str | Path | None = None, formats=("pdf",), 
     except TikznnError as err:
         raise err.located(str(path), text) from None
     targets = outputs_for(path, Path(output) if output is not None else None, list(formats))
-    data = {fmt: convert(pdf, fmt, dpi=dpi, timeout=timeout) for fmt in targets}
-    return [target for fmt, target in targets.items() if write_atomic(target, data[fmt])]
+    return write_all({target: convert(pdf, fmt, dpi=dpi, timeout=timeout) for fmt, target in targets.items()})

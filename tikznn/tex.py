@@ -12,15 +12,31 @@ _SPECIAL = {
 _MATH = re.compile(r"(?<!\\)\$(.+?)(?<!\\)\$")
 
 
-def escape(text: str) -> str:
-    """TeX for a label: special characters escaped, `$...$` kept as math, `\\$` a literal dollar."""
-    out, pos = [], 0
+def split_math(text: str) -> list[tuple[bool, str]]:
+    """A label in pieces: (True, math without its $ signs) or (False, plain text)."""
+    pieces, pos = [], 0
     for match in _MATH.finditer(text):
-        out.append(_escape_plain(text[pos:match.start()]))
-        out.append("$" + match.group(1).replace("\n", " ") + "$")
+        if match.start() > pos:
+            pieces.append((False, text[pos:match.start()]))
+        pieces.append((True, match.group(1)))
         pos = match.end()
-    out.append(_escape_plain(text[pos:]))
-    return "".join(out)
+    if pos < len(text):
+        pieces.append((False, text[pos:]))
+    return pieces
+
+
+def escape(text: str) -> str:
+    """TeX for a label: special characters escaped, `$...$` kept as math, `\\$` a literal dollar.
+
+    Math is passed on as written, except the characters that would end the node or the line in TeX
+    (% # &), and line breaks.
+    """
+    return "".join("$" + _escape_math(piece) + "$" if math else _escape_plain(piece)
+                   for math, piece in split_math(text))
+
+
+def _escape_math(text: str) -> str:
+    return re.sub(r"(?<!\\)([%#&])", r"\\\1", text).replace("\n", " ").replace("\r", " ")
 
 
 def _escape_plain(text: str) -> str:
