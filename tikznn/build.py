@@ -1,5 +1,5 @@
-"""The one place tikznn runs programs and writes files: pdflatex in a sandboxed temporary folder, Poppler for
-PNG/SVG, and atomic writes that leave an earlier output untouched when anything fails."""
+"""The one place tikznn runs programs and touches files: reading .nn files, pdflatex in a sandboxed temporary
+folder, Poppler for PNG/SVG, and atomic writes that leave earlier outputs untouched when anything fails."""
 from __future__ import annotations
 
 import os

@@ -48,7 +48,7 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
                                                     "name ending in /)."),
           format: str = typer.Option("pdf", "-f", "--format", help="Comma-separated: pdf, png, svg."),
           dpi: int = typer.Option(300, min=10, max=2400, help="Resolution of PNG output."),
-          timeout: float = typer.Option(60.0, min=1, help="Seconds pdflatex may run per figure."),
+          timeout: float = typer.Option(60.0, min=1, help="Seconds pdflatex (and Poppler) may run per figure."),
           dims: Optional[str] = typer.Option(None, callback=_dims,
                                                 help="Label blocks with: auto, shape, channels or none."),
           stats: Optional[bool] = typer.Option(None, "--stats/--no-stats",
@@ -67,8 +67,13 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
     folder = None
     if output is not None and (len(files) > 1 or output.endswith(("/", "\\")) or Path(output).is_dir()):
         folder = Path(output)
-        if folder.suffix.lstrip(".") in FORMATS:
+        if folder.suffix.lstrip(".") in FORMATS and len(files) > 1:
             raise typer.BadParameter("with several inputs, -o names a folder, not a file", param_hint="-o")
+        stems = [path.stem for path in files]
+        if len(set(stems)) < len(stems):
+            twice = next(stem for stem in stems if stems.count(stem) > 1)
+            raise typer.BadParameter(f"two inputs are named '{twice}': their outputs would overwrite each other "
+                                     "in one folder", param_hint="-o")
     status = 0
     for path in files:
         out = folder / f"{path.stem}.pdf" if folder else Path(output) if output else None

@@ -180,6 +180,11 @@ class Layout:
 
 # -- text size estimates ---------------------------------------------------------------------------------------
 
+def skip_owner(skip) -> str:
+    """How labels and messages name a `skip` statement."""
+    return f"the skip {skip.source} -> {skip.target}"
+
+
 def text_length(text: str) -> int:
     """Rough count of glyphs as typeset: math commands count as one glyph, braces and scripts as none."""
     return sum(len(re.sub(r"[{}^_\s]", "", re.sub(r"\\[A-Za-z]+", "x", piece))) if is_math

@@ -1,12 +1,11 @@
 """Label placement: each label goes on the first of its candidate spots that overlaps nothing drawn or placed."""
 from __future__ import annotations
 
-from .drawing import DEPTH_X, PAD, TEXT, Ball, Block, Label, text_box, wrap
+from .drawing import DEPTH_X, PAD, TEXT, Ball, Block, Label, skip_owner, text_box, wrap
 from .errors import LayoutError
 from .geometry import Index, Rect, bounds
 from .model import Network
-from .report import stats_line
-from .shapes import Analysis, describe
+from .shapes import Analysis, describe, stats_line
 
 class LabelPlacer:
     """Puts each label on the first of its candidate spots that overlaps nothing already there."""
@@ -73,17 +72,18 @@ class LabelPlacer:
             else:
                 spots = self.rows(x, row + (caption_h - height) / 2, -(caption_h + PAD), shifts=shifts)
             self.put(text, "caption", spots, name)
-        labelled = {(s.source, s.target): s.label for s in self.network.skips if s.label}
+        labelled = {(s.source, s.target): s for s in self.network.skips if s.label}
         for arrow in self.arrows:
-            text = labelled.get((arrow.source, arrow.target)) if arrow.role == "link" else None
-            if text:
+            skip = labelled.get((arrow.source, arrow.target)) if arrow.role == "link" else None
+            if skip:
+                text = skip.label
                 points = arrow.projected()
                 level = max(p[1] for p in points)
                 (x0, _), (x1, _) = [p for p in points if p[1] == level][:2]
                 width = text_box(text, "note")[0]
                 shifts = (0.0, -0.25 * (x1 - x0 - width), 0.25 * (x1 - x0 - width))
                 self.put(text, "note", self.rows((x0 + x1) / 2, level + PAD + TEXT["note"][0] / 2, 0.15,
-                                                 shifts=shifts), f"the skip {arrow.source} -> {arrow.target}")
+                                                 shifts=shifts), skip_owner(skip))
         caption = "\n".join(([self.network.caption] if self.network.caption else []) +
                              ([stats_line(self.analysis)] if self.network.stats else []))
         if caption:

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from . import model
 from .drawing import (BALL_RADIUS, BAND, CLEARANCE, DEPTH_X, DEPTH_Y, FLOW_GAP, PAD, PASS_THROUGH, SLAB, TEXT,
-                      Arrow, Ball, Block, Layout, Point, project, spatial_extent, channel_width, text_box,
+                      Arrow, Ball, Block, Layout, Point, project, skip_owner, spatial_extent, channel_width, text_box,
                       vector_extent, wrap)
 from .errors import LayoutError
 from .labels import LabelPlacer
@@ -158,7 +158,13 @@ class _Planner:
         labels = LabelPlacer(self.network, self.analysis, shapes, arrows, main_set).place_all()
         return Layout(self.network.name, tuple(s for s in shapes.values() if isinstance(s, Block)),
                       tuple(s for s in shapes.values() if isinstance(s, Ball)), tuple(arrows), tuple(labels),
-                      tuple(taps), {n: l.at.line for n, l in self.layers.items() if l.at})
+                      tuple(taps), self._source_lines())
+
+    def _source_lines(self) -> dict[str, int]:
+        """The .nn line of everything that has a label: layers by name, skips as 'the skip A -> B'."""
+        lines = {name: layer.at.line for name, layer in self.layers.items() if layer.at}
+        lines.update({skip_owner(s): s.at.line for s in self.network.skips if s.at})
+        return lines
 
     def _caption_room(self, groups) -> dict[str, float]:
         """Extra space before groups so that neighbouring captions fit side by side on one row."""

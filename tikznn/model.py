@@ -79,7 +79,7 @@ class Deconv(Conv):
 @dataclass(frozen=True, kw_only=True)
 class Pool(Layer):
     mode: str = "max"  # one of POOL_MODES; 'global' is global average pooling
-    kernel: Pair = (2, 2)
+    kernel: Pair | None = None  # None: 2×2 (max and avg), the whole map (global)
     stride: Pair | None = None  # None: equal to the kernel, as in PyTorch
     padding: Pair = (0, 0)
     ceil: bool = False  # ceil_mode: round the output size up
@@ -195,7 +195,7 @@ def _check_settings(layer: Layer) -> None:
     if getattr(layer, "depthwise", False) and layer.groups != 1:
         bad("dw (depthwise) sets the groups already; remove the g option")
     if isinstance(layer, Pool) and layer.mode == "global" and (layer.kernel, layer.stride, layer.padding,
-                                                               layer.ceil) != ((2, 2), None, (0, 0), False):
+                                                               layer.ceil) != (None, None, (0, 0), False):
         bad("global pooling covers the whole map; it takes no size, stride, padding or ceil")
 
     for key in ("channels", "units", "scale"):
@@ -306,10 +306,11 @@ class Network:
                        label=label, name=name, style=Style(**style))
         return self._fed(layer, from_)
 
-    def pool(self, mode: str = "max", k: int | Pair = 2, s: int | Pair | None = None, p: int | Pair = 0, *,
-             ceil: bool = False, label: str | None = None, name: str = "", from_: str | None = None,
+    def pool(self, mode: str = "max", k: int | Pair | None = None, s: int | Pair | None = None, p: int | Pair = 0,
+             *, ceil: bool = False, label: str | None = None, name: str = "", from_: str | None = None,
              **style) -> "Network":
-        layer = Pool(mode=mode, kernel=_pair(k), stride=None if s is None else _pair(s), padding=_pair(p),
+        layer = Pool(mode=mode, kernel=None if k is None else _pair(k), stride=None if s is None else _pair(s),
+                     padding=_pair(p),
                      ceil=ceil, label=label, name=name, style=Style(**style))
         return self._fed(layer, from_)
 

@@ -350,6 +350,11 @@ def _syntax_error(err: UnexpectedInput, text: str) -> ParseError:
         return ParseError(f"'{before[-1]}' is a reserved word and cannot name a layer",
                           span=Span(line, column - len(before[-1]) - 1 if column > len(before[-1]) else 1),
                           hint=f"choose another name, e.g. {before[-1]}1 = ...")
+    hex_colour = re.search(r"=\s*(#[^\s,}]*)", text[line_start:line_end if line_end >= 0 else len(text)])
+    if "HEX_COLOR" in expected and hex_colour:  # '#12345' reads as a comment
+        start = hex_colour.start(1) + 1
+        return ParseError(f"'{hex_colour.group(1)}' is not a colour: a colour is # and six hexadecimal digits",
+                          span=Span(line, start, start + len(hex_colour.group(1))), hint="e.g. color=#1f77b4")
     if not word.isprintable():
         word = " ".join(f"U+{ord(ch):04X}" for ch in word[:3])
 
@@ -373,8 +378,5 @@ def _syntax_error(err: UnexpectedInput, text: str) -> ParseError:
     if word == "end of line":
         return ParseError(f"the line ends too early; expected {', '.join(words)}",
                           span=Span(line, column, column + 1))
-    if rest.startswith("#") and "HEX_COLOR" in expected:
-        return ParseError("a colour is # and six hexadecimal digits", span=Span(line, column, column + len(word)),
-                          hint="e.g. color=#1f77b4")
     return ParseError(f"unexpected '{word}'; expected {', '.join(words)}",
                       span=Span(line, column, column + max(1, len(word))), hint=hint)

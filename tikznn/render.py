@@ -1,7 +1,6 @@
 """Layout → TeX through the Jinja templates in templates/. All numbers and user text are formatted here."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
 import jinja2
@@ -30,6 +29,7 @@ PALETTE = {
 }
 
 _BALL_SYMBOL = {"add": r"$+$", "concat": r"$\Vert$"}
+_SHADE = {"front": "", "top": "!88!black", "side": "!75!black"}  # light from the front
 
 
 def num(value: float) -> str:
@@ -58,11 +58,11 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined)
 
 
-@dataclass(frozen=True)
 class _Colours:
     """Colour names for the template; user '#rrggbb' colours get names of their own."""
 
-    custom: dict
+    def __init__(self):
+        self.custom: dict[str, str] = {}
 
     def name(self, value: str | None, default: str) -> str:
         if value is None:
@@ -76,7 +76,7 @@ def _block_faces(block: Block, colours: _Colours):
     c = block.corner
     fill = colours.name(block.style.color, block.fill)
     band = colours.name(block.style.color, block.band_fill) if block.band_fill else fill
-    opacity = block.style.opacity if block.style.opacity is not None else PALETTE[block.fill][0 + 1]
+    opacity = block.style.opacity if block.style.opacity is not None else PALETTE[block.fill][1]
     split = 1 - block.band
     faces = [("front", fill, (c(0, 0, 0), c(split, 0, 0), c(split, 1, 0), c(0, 1, 0))),
              ("top", fill, (c(0, 1, 0), c(split, 1, 0), c(split, 1, 1), c(0, 1, 1)))]
@@ -90,7 +90,7 @@ def _block_faces(block: Block, colours: _Colours):
         edges.append((c(split, 0, 0), c(split, 1, 0), c(split, 1, 1)))
     hidden = [(c(0, 0, 1), c(1, 0, 1)), (c(0, 0, 1), c(0, 1, 1)), (c(0, 0, 1), c(0, 0, 0))]
     return {
-        "faces": [{"face": face, "colour": colour, "path": path(pts)} for face, colour, pts in faces],
+        "faces": [{"colour": colour + _SHADE[face], "path": path(pts)} for face, colour, pts in faces],
         "opacity": num(opacity),
         "edges": [path(e) for e in edges],
         "hidden": [path(e) for e in hidden],
@@ -98,7 +98,7 @@ def _block_faces(block: Block, colours: _Colours):
 
 
 def context(drawing: Layout, *, fragment: bool) -> dict:
-    colours = _Colours({})
+    colours = _Colours()
     lines = drawing.source_lines
     blocks = [{"name": b.layer, "line": lines.get(b.layer, 0), **_block_faces(b, colours)} for b in drawing.blocks]
     balls = [{"name": b.layer, "line": lines.get(b.layer, 0), "centre": point((b.x, b.y)), "radius": num(b.radius),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from . import model
 from .model import Layer, Network
-from .shapes import Analysis, describe
+from .shapes import Analysis, describe, human
 
 
 def summary(layer: Layer) -> str:
@@ -24,7 +24,8 @@ def summary(layer: Layer) -> str:
     if isinstance(layer, model.Pool):
         words.append(layer.mode)
         if layer.mode != "global":
-            words += _window(layer.kernel, "k", None) + _window(layer.stride or layer.kernel, "s", layer.kernel)
+            kernel = layer.kernel or (2, 2)
+            words += _window(kernel, "k", None) + _window(layer.stride or kernel, "s", kernel)
             words += _window(layer.padding, "p", (0, 0)) + (["ceil"] if layer.ceil else [])
     if isinstance(layer, model.Upsample):
         words += [str(layer.scale), layer.mode]
@@ -57,14 +58,6 @@ def as_json(network: Network, analysis: dict[str, Analysis]) -> dict:
     }
 
 
-def human(count: int) -> str:
-    """Three significant digits and a unit: 11689512 → '11.7M', 416520 → '417k'; below 1000 exact."""
-    for size, unit in ((10**9, "G"), (10**6, "M"), (10**3, "k")):
-        if count >= size:
-            return f"{count / size:.3g}{unit}"
-    return str(count)
-
-
 def as_table(network: Network, analysis: dict[str, Analysis]) -> str:
     rows = [("line", "layer", "kind", "output", "params", "MACs")]
     for layer in network.layers:
@@ -86,10 +79,3 @@ def as_table(network: Network, analysis: dict[str, Analysis]) -> str:
     out.append(f"total: {params:,} parameters ({human(params)}), {human(macs)} MACs, "
                f"{human(elements)} activations per sample")
     return "\n".join(out)
-
-
-def stats_line(analysis: dict[str, Analysis]) -> str:
-    """The caption line a figure gets with `stats`."""
-    params = sum(a.params for a in analysis.values())
-    macs = sum(a.macs for a in analysis.values())
-    return f"{human(params)} parameters · {human(macs)} MACs"

@@ -32,6 +32,25 @@ def describe(shape: Shape) -> str:
     return "×".join(str(n) for n in shape)
 
 
+def human(count: int) -> str:
+    """Three significant digits and a unit: 11689512 → '11.7M', 416520 → '417k'; below 1000 exact."""
+    units = ((10**9, "G"), (10**6, "M"), (10**3, "k"))
+    for i, (size, unit) in enumerate(units):
+        if count >= size:
+            value = float(f"{count / size:.3g}")
+            if value >= 1000 and i > 0:  # 999,999 rounds up to the next unit
+                return f"{value / 1000:.3g}{units[i - 1][1]}"
+            return f"{value:g}{unit}"
+    return str(count)
+
+
+def stats_line(analysis: dict[str, "Analysis"]) -> str:
+    """The caption line a figure gets with `stats`."""
+    params = sum(a.params for a in analysis.values())
+    macs = sum(a.macs for a in analysis.values())
+    return f"{human(params)} parameters · {human(macs)} MACs"
+
+
 def window_out(size: int, kernel: int, stride: int, padding: int, dilation: int = 1, ceil: bool = False) -> int:
     """Output length of a convolution or pooling window along one axis (PyTorch's formula)."""
     span = size + 2 * padding - dilation * (kernel - 1) - 1
@@ -78,10 +97,7 @@ def _spatial_input(layer: Layer, inputs) -> tuple[Layer, Shape]:
 
 
 def _analyse(layer: Layer, inputs) -> Analysis:
-    if isinstance(layer, model.Input):
-        if any(n <= 0 for n in layer.shape) or len(layer.shape) > 4:
-            raise _error(layer, f"input shape {describe(layer.shape)} is not a tensor shape",
-                         hint="write C×H×W like 3x224x224, C×L like 1x128, or a vector size like 784")
+    if isinstance(layer, model.Input):  # the model has checked its shape
         return Analysis(layer.shape, 0, 0)
     if isinstance(layer, (model.Add, model.Concat)):
         return _merge(layer, inputs)
@@ -95,12 +111,13 @@ def _analyse(layer: Layer, inputs) -> Analysis:
         _, shape = _spatial_input(layer, inputs)
         if layer.mode == "global":
             return Analysis((shape[0],) + (1,) * (len(shape) - 1), 0, 0)
-        stride = layer.stride or layer.kernel
-        if any(2 * p > k for p, k in zip(layer.padding, layer.kernel)):
+        kernel = layer.kernel or (2, 2)
+        stride = layer.stride or kernel
+        if any(2 * p > k for p, k in zip(layer.padding, kernel)):
             raise _error(layer, f"padding {describe(layer.padding)} is more than half the "
-                                f"{describe(layer.kernel)} window", hint="PyTorch allows at most half the kernel")
+                                f"{describe(kernel)} window", hint="PyTorch allows at most half the kernel")
         spatial = tuple(window_out(n, k, s, p, ceil=layer.ceil) for n, k, s, p in
-                        zip(shape[1:], layer.kernel, stride, layer.padding))
+                        zip(shape[1:], kernel, stride, layer.padding))
         _check_window(layer, source, shape, spatial)
         return Analysis((shape[0], *spatial), 0, 0)
     if isinstance(layer, model.Upsample):
@@ -140,6 +157,9 @@ def _convolution(layer: model.Conv, source: Layer, shape: Shape) -> Analysis:
     else:
         padding = (0,) * axes if layer.padding == "valid" else layer.padding[:axes]
         if transposed:
+            if any(o >= max(s, d) for o, s, d in zip(layer.output_padding, stride, dilation)):
+                raise _error(layer, f"output padding {describe(layer.output_padding)} must be smaller than the "
+                                    f"stride or the dilation (as in PyTorch)")
             spatial = tuple(transposed_out(n, k, s, p, o, d) for n, k, s, p, o, d in
                             zip(shape[1:], kernel, stride, padding, layer.output_padding, dilation))
         else:
@@ -156,7 +176,8 @@ def _convolution(layer: model.Conv, source: Layer, shape: Shape) -> Analysis:
 
 def _check_window(layer, source, shape, spatial) -> None:
     if any(n <= 0 for n in spatial):
-        raise _error(layer, f"its output would be {describe(spatial)}: the {describe(layer.kernel)} window does "
+        window = describe(layer.kernel or (2, 2))
+        raise _error(layer, f"its output would be {describe(spatial)}: the {window} window does "
                             f"not fit the {describe(shape[1:])} output of {_who(source)}",
                      hint="use a smaller kernel or stride, or change the padding")
 
@@ -179,9 +200,9 @@ def _merge(layer: Layer, inputs) -> Analysis:
 
 
 def _projection_hint(a: Shape, b: Shape) -> str:
-    if len(a) == len(b) == 3 and a[1] and b[1]:
+    if len(a) == len(b) == 3:
         big, small = (a, b) if a[1] >= b[1] else (b, a)
-        stride = big[1] // small[1] if small[1] else 1
+        stride = big[1] // small[1]
         if stride > 1:
             return (f"project the larger one on the skip: a 1×1 conv with {small[0]} channels and stride {stride} "
                     f"(conv {small[0]} k1 s{stride} bn from NAME)")
