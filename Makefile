@@ -24,16 +24,19 @@ $(VENV)/.installed: pyproject.toml
 
 # Install TeX Live and Poppler when pdflatex is missing (Debian/Ubuntu; elsewhere, say what to install).
 tex:
-	@if ! command -v pdflatex >/dev/null || ! command -v pdftoppm >/dev/null || ! kpsewhich lmodern.sty >/dev/null; then \
+	@if ! command -v pdflatex >/dev/null || ! command -v pdftoppm >/dev/null || \
+	    ! kpsewhich lmodern.sty standalone.cls tikz.sty >/dev/null; then \
 	  if command -v apt-get >/dev/null; then \
 	    echo "installing TeX Live and Poppler (about 320 MB)"; \
-	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES) >/dev/null; \
+	    $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES) >/dev/null; \
 	  else \
 	    echo "please install TeX Live (or MacTeX) with TikZ, lmodern and standalone, and Poppler"; exit 1; \
 	  fi; \
 	fi
 
-examples/%.pdf: examples/%.nn $(VENV)/.installed
+SOURCES := $(wildcard tikznn/*.py templates/* grammar/*)
+
+examples/%.pdf: examples/%.nn $(SOURCES) $(VENV)/.installed
 	$(BIN)/tikznn build $<
 
 test: venv tex

@@ -116,3 +116,17 @@ def test_every_conv_and_pool_option_parses_like_the_builder():
 def test_option_errors(text, message):
     with pytest.raises((ModelError, ParseError), match=re.escape(message)):
         parse(text)
+
+
+def test_the_grammar_and_the_model_list_the_same_words():
+    """The grammar's word lists and the model's tuples must not drift apart."""
+    from tikznn import model
+    from tikznn.resources import resource_dir
+    grammar = (resource_dir("grammar") / "tikznn.lark").read_text()
+
+    def alternatives(terminal):
+        return tuple(re.search(rf"^{terminal}(?:\.\d)?: /\(([^)]*)\)", grammar, re.M).group(1).split("|"))
+    assert alternatives("ACT") == model.ACTIVATIONS
+    assert alternatives("POOL_MODE") == model.POOL_MODES
+    assert alternatives("UPSAMPLE_MODE") == model.UPSAMPLE_MODES
+    assert alternatives("DIMS_MODE") == model.DIMS_MODES
