@@ -5,28 +5,9 @@ from functools import lru_cache
 
 import jinja2
 
+from . import theme
 from .drawing import Block, Layout
 from .tex import escape
-
-# The classic look: (RGB, fill opacity). Names are prefixed 'tikznn-' in TeX.
-PALETTE = {
-    "input": ((176, 190, 197), 0.55),
-    "conv": ((255, 226, 180), 0.7),
-    "conv-act": ((236, 142, 60), 0.8),
-    "deconv": ((120, 160, 200), 0.7),
-    "upsample": ((70, 110, 160), 0.8),
-    "pool": ((178, 60, 50), 0.75),
-    "bn": ((196, 214, 140), 0.8),
-    "activation": ((236, 142, 60), 0.8),
-    "dense": ((196, 182, 232), 0.7),
-    "dense-act": ((130, 105, 200), 0.8),
-    "softmax": ((128, 30, 100), 0.8),
-    "add": ((70, 170, 100), 0.85),
-    "concat": ((232, 172, 70), 0.85),
-    "flow": ((70, 110, 110), 1.0),
-    "skip": ((30, 50, 110), 1.0),
-    "link": ((30, 50, 110), 1.0),
-}
 
 _BALL_SYMBOL = {"add": r"$+$", "concat": r"$\Vert$"}
 _SHADE = {"front": "", "top": "!88!black", "side": "!75!black"}  # light from the front
@@ -59,24 +40,22 @@ def environment() -> jinja2.Environment:
 
 
 class _Colours:
-    """Colour names for the template; user '#rrggbb' colours get names of their own."""
+    """Colour names for the template: the theme's, or the user's (a '#rrggbb' one gets a name of its own)."""
 
     def __init__(self):
         self.custom: dict[str, str] = {}
 
-    def name(self, value: str | None, default: str) -> str:
-        if value is None:
-            return f"tikznn-{default}"
-        if value.startswith("#"):
-            return self.custom.setdefault(value, f"tikznn-user{len(self.custom) + 1}")
-        return value
+    def of(self, style, part: str) -> tuple[str, float]:
+        colour, opacity = theme.resolve(style, part)
+        if colour.startswith("#"):
+            colour = self.custom.setdefault(colour, f"tikznn-user{len(self.custom) + 1}")
+        return colour, opacity
 
 
 def _block_faces(block: Block, colours: _Colours):
     c = block.corner
-    fill = colours.name(block.style.color, block.fill)
-    band = colours.name(block.style.color, block.band_fill) if block.band_fill else fill
-    opacity = block.style.opacity if block.style.opacity is not None else PALETTE[block.fill][1]
+    fill, opacity = colours.of(block.style, block.fill)
+    band = colours.of(block.style, block.band_fill)[0] if block.band_fill else fill
     split = 1 - block.band
     faces = [("front", fill, (c(0, 0, 0), c(split, 0, 0), c(split, 1, 0), c(0, 1, 0))),
              ("top", fill, (c(0, 1, 0), c(split, 1, 0), c(split, 1, 1), c(0, 1, 1)))]
@@ -102,8 +81,8 @@ def context(drawing: Layout, *, fragment: bool) -> dict:
     lines = drawing.source_lines
     blocks = [{"name": b.layer, "line": lines.get(b.layer, 0), **_block_faces(b, colours)} for b in drawing.blocks]
     balls = [{"name": b.layer, "line": lines.get(b.layer, 0), "centre": point((b.x, b.y)), "radius": num(b.radius),
-              "colour": colours.name(b.style.color, b.fill), "symbol": _BALL_SYMBOL[b.kind],
-              "opacity": num(b.style.opacity if b.style.opacity is not None else PALETTE[b.fill][1])}
+              "colour": colours.of(b.style, b.fill)[0], "symbol": _BALL_SYMBOL[b.kind],
+              "opacity": num(colours.of(b.style, b.fill)[1])}
              for b in drawing.balls]
     arrows = []
     for arrow in drawing.arrows:
@@ -114,7 +93,7 @@ def context(drawing: Layout, *, fragment: bool) -> dict:
     labels = [{"role": l.role, "at": point((l.x, l.y)), "rotate": l.rotate,
                "text": r"\\".join(escape(part) for part in l.text.split("\n")),
                "line": lines.get(l.layer, 0)} for l in drawing.labels]
-    palette = [{"name": f"tikznn-{key}", "rgb": ",".join(map(str, rgb))} for key, (rgb, _) in PALETTE.items()]
+    palette = [{"name": theme.colour_name(part), "rgb": ",".join(map(str, rgb))} for part, rgb in theme.RGB.items()]
     custom = [{"name": name, "rgb": ",".join(str(int(hex_[i:i + 2], 16)) for i in (1, 3, 5))}
               for hex_, name in colours.custom.items()]
     return {"title": escape(drawing.name), "palette": palette, "custom": custom, "blocks": blocks, "balls": balls,
