@@ -26,6 +26,6 @@ def pytest_runtest_setup(item):
         pytest.skip(message)
 
 
-@pytest.fixture(params=["lenet", "fcn8", "resnet18", "vgg16", "alexnet"])
+@pytest.fixture(params=["lenet", "fcn8", "resnet18", "vgg16", "alexnet", "mlp"])
 def example(request) -> Path:
     return EXAMPLES / f"{request.param}.nn"

@@ -108,3 +108,25 @@ def test_outputs_are_ordinary_files_readable_by_others(tmp_path):
     finally:
         os.umask(mask)
     assert pdf.stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize("preamble, body", [
+    ("\\documentclass[twocolumn]{article}",
+     "\\begin{figure}\\centering\\resizebox{\\linewidth}{!}{\\input{a.tikz}}\\caption{A}\\end{figure}"
+     "\\begin{figure*}\\centering\\resizebox{\\textwidth}{!}{\\input{b.tikz}}\\caption{B}\\end{figure*}"
+     "\\begin{figure}\\centering\\resizebox{\\linewidth}{!}{\\input{c.tikz}}\\caption{C}\\end{figure}"),
+    ("\\documentclass{beamer}",
+     "\\begin{frame}{Nets}\\resizebox{\\linewidth}{!}{\\input{a.tikz}}\\\\"
+     "\\resizebox{\\linewidth}{!}{\\input{b.tikz}}\\end{frame}"
+     "\\begin{frame}{More}\\resizebox{0.8\\linewidth}{!}{\\input{c.tikz}}\\end{frame}"),
+], ids=["two-column", "beamer"])
+def test_three_fragments_in_one_document(tmp_path, preamble, body):
+    for name, example in zip("abc", ("lenet", "fcn8", "resnet18")):
+        (tmp_path / f"{name}.tikz").write_text(to_tex(parse_file(EXAMPLES / f"{example}.nn"), fragment=True))
+    (tmp_path / "doc.tex").write_text(f"{preamble}\n\\usepackage{{tikz}}\n\\begin{{document}}\n{body}\n"
+                                      "\\end{document}\n")
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "doc.tex"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=180)
+    log = (tmp_path / "doc.log").read_text(errors="replace")
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert "Overfull" not in log and "LaTeX Error" not in log
