@@ -26,6 +26,6 @@ def pytest_runtest_setup(item):
         pytest.skip(message)
 
 
-@pytest.fixture(params=["lenet", "fcn8", "resnet18", "vgg16", "alexnet", "mlp"])
+@pytest.fixture(params=["lenet", "fcn8", "resnet18", "vgg16", "alexnet", "mlp", "siamese"])
 def example(request) -> Path:
     return EXAMPLES / f"{request.param}.nn"

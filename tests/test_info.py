@@ -10,7 +10,7 @@ from test_shapes import PUBLISHED
 from tikznn import parse_file
 from tikznn.shapes import analyse
 
-EXAMPLE_NAMES = ["lenet", "fcn8", "resnet18", "vgg16", "alexnet", "mlp"]
+EXAMPLE_NAMES = ["lenet", "fcn8", "resnet18", "vgg16", "alexnet", "mlp", "siamese"]
 
 
 def info(*args):

@@ -127,3 +127,14 @@ def test_stats_line_under_the_figure():
     assert note.text == f"LeNet-ish\n{params / 1000:.3g}k parameters · {(150 * 784 + 4704 * 10) / 1000:.3g}k MACs"
     assert note.y < min(b.bottom for b in drawing.blocks)
     assert problems(drawing) == []
+
+
+def test_a_second_input_runs_below_and_joins_from_underneath():
+    net = parse_file(EXAMPLES / "siamese.nn")
+    drawing = layout(net)
+    by_name = {s.layer: s for s in drawing.shapes()}
+    a, b, merge = by_name["a"], by_name["b"], by_name["concat#1"]
+    assert a.y == 0 and b.y < 0 and abs(a.x - b.x) < 0.5  # the twin towers line up
+    joining = next(arrow for arrow in drawing.arrows if arrow.target == "concat#1" and arrow.points[0][1] < 0)
+    assert joining.points[-1][1] < merge.y  # it comes up into the ball from below
+    assert problems(drawing) == []

@@ -7,6 +7,9 @@ from .geometry import Index, Rect, bounds
 from .model import Network
 from .shapes import Analysis, describe, stats_line
 
+ARROW_HALF_WIDTH = 0.05
+
+
 class LabelPlacer:
     """Puts each label on the first of its candidate spots that overlaps nothing already there."""
 
@@ -17,7 +20,9 @@ class LabelPlacer:
         self.shapes = shapes
         self.main_set = main_set
         self.obstacles = [s.outline() for s in shapes.values()]
-        self.obstacles += [(p, q) for a in arrows for p, q in zip(a.projected(), a.projected()[1:])]
+        # arrows as strips as wide as their heads, since a label must not touch a line or a head either
+        self.obstacles += [bounds((p, q)).grown(ARROW_HALF_WIDTH).polygon() for a in arrows
+                           for p, q in zip(a.projected(), a.projected()[1:])]
         self.index = Index()
         for obstacle in self.obstacles:
             self.index.add(obstacle)
@@ -56,6 +61,11 @@ class LabelPlacer:
         main_bottom = min([s.bottom for n, s in self.shapes.items() if n in self.main_set] +
                           [l.rect().y0 for l in self.placed if l.layer in self.main_set])
         row = main_bottom - PAD - caption_h / 2
+        lane_rows = {}
+        for lane_y in {s.y for n, s in self.shapes.items() if n not in self.main_set and s.y < 0}:
+            lane = {n for n, s in self.shapes.items() if s.y == lane_y}
+            lane_rows[lane_y] = min([self.shapes[n].bottom for n in lane] +
+                                    [l.rect().y0 for l in self.placed if l.layer in lane]) - PAD - caption_h / 2
         for name, shape in self.shapes.items():
             layer = self.layers[name]
             if not layer.label or not layer.style.show_label:
@@ -65,7 +75,10 @@ class LabelPlacer:
             width, height = text_box(text, "caption")
             shifts = (0.0, 0.3 * width, -0.3 * width, 0.6 * width)
             below = self.rows(x, shape.bottom - PAD - height / 2, -(caption_h / 2 + PAD), shifts=shifts)
-            if name not in self.main_set:
+            if name not in self.main_set and shape.y < 0:  # a lane below the main path: its own caption row
+                spots = self.rows(x, lane_rows[shape.y] + (caption_h - height) / 2, -(caption_h + PAD),
+                                  shifts=shifts)
+            elif name not in self.main_set:
                 spots = self.rows(x, shape.top + PAD + height / 2, caption_h / 2 + PAD, 8, shifts) + below
             elif isinstance(shape, Ball):
                 spots = below
@@ -113,7 +126,7 @@ class LabelPlacer:
         before = self.analysis[layer.inputs[0]].shape[1:] if layer.inputs else None
         if not spatial or spatial == before:
             return
-        text = describe(spatial)
+        text = describe(spatial) if len(spatial) > 1 else f"L={spatial[0]}"  # a 1-D length, not a count
         length = text_box(text, "dims")[0]
         beside = x0 - PAD - dims_h / 2
         spots = [(beside, y0 + length / 2, 90), (beside, top - length / 2, 90)]

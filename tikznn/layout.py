@@ -133,7 +133,7 @@ class _Planner:
             shapes = self._place_row(groups, extra, 0.0)
             deficit = None
             for branch, entry, exit_ in branches:
-                if exit_ is None:
+                if exit_ is None or entry is None:
                     continue
                 room = shapes[exit_].visible_west - self._tap(shapes, main, entry) - 2 * CLEARANCE
                 need = self._row_width(branch)
@@ -151,8 +151,12 @@ class _Planner:
         taps: list[Point] = []
         self._flow_arrows(groups, shapes, arrows)
         lane_tops: list[tuple[float, float, float]] = []  # x0, x1, top of branch labels
+        lane_bottoms: list[float] = []
         for branch, entry, exit_ in sorted(branches, key=lambda b: self._span(shapes, main, b)):
-            self._place_branch(branch, entry, exit_, shapes, main, arrows, taps, lane_tops)
+            if entry is None:
+                self._place_input_chain(branch, exit_, shapes, arrows, lane_bottoms)
+            else:
+                self._place_branch(branch, entry, exit_, shapes, main, arrows, taps, lane_tops)
         self._route_the_rest(main, branches, shapes, arrows, taps, lane_tops)
         arrows = self._spread_drops(arrows, shapes)
         labels = LabelPlacer(self.network, self.analysis, shapes, arrows, main_set).place_all()
@@ -204,10 +208,20 @@ class _Planner:
                 last = shape
         return shapes
 
+    def _chain_groups(self, names) -> list[list[str]]:
+        """A chain of layers in drawing groups: blocks stuck together (conv sub-blocks, pooling slabs)."""
+        groups: list[list[str]] = []
+        for name in names:
+            if groups and self.touches(groups[-1][-1], name):
+                groups[-1].append(name)
+            else:
+                groups.append([name])
+        return groups
+
     def _row_width(self, names) -> float:
-        shapes = [self.block(n) for n in names]
-        width = sum(s.length for s in shapes) + sum(self._gap(a, b) for a, b in zip(shapes, shapes[1:]))
-        return width + DEPTH_X * (shapes[0].depth + shapes[-1].depth) / 2
+        shapes = self._place_row(self._chain_groups(names), {}, 0.0)
+        first, last = shapes[names[0]], shapes[names[-1]]
+        return last.visible_east - first.visible_west
 
     def _tap(self, shapes, main, name) -> float:
         """x where routed arrows leave the flow arrow after `name`: early in the gap, before its arrow head."""
@@ -241,16 +255,19 @@ class _Planner:
         result = []
         for chain in chains:
             on_main = [n for n in self.inputs[chain[0]] if n in main_set]
-            if isinstance(self.layers[chain[0]], model.Input):
-                raise LayoutError(f"a second input ('{chain[0]}') cannot be drawn yet: the layout draws networks "
-                                  "with one input", span=self.layers[chain[0]].at,
-                                  hint="draw each input's network as its own figure for now")
+            joins = [n for n in self.consumers[chain[-1]] if n in main_set]
+            if isinstance(self.layers[chain[0]], model.Input):  # another input: its chain runs below the main one
+                if not joins:
+                    raise LayoutError(f"the input '{chain[0]}' leads nowhere the rest of the network goes",
+                                      span=self.layers[chain[0]].at,
+                                      hint="join its layers to the others with add or concat")
+                result.append((chain, None, min(joins, key=main.index)))
+                continue
             if not on_main or len(self.inputs[chain[0]]) != len(on_main):
                 raise LayoutError(f"'{chain[0]}' starts a branch that does not leave the main path; "
                                   "this layout places branches that leave and rejoin it",
                                   span=self.layers[chain[0]].at)
             entry = max(on_main, key=main.index)
-            joins = [n for n in self.consumers[chain[-1]] if n in main_set]
             exit_ = min(joins, key=main.index) if joins else None
             if exit_ is not None and main.index(exit_) <= main.index(entry):
                 raise LayoutError(f"the branch '{chain[0]}' rejoins before it leaves", span=self.layers[chain[0]].at)
@@ -259,6 +276,8 @@ class _Planner:
 
     def _span(self, shapes, main, branch) -> float:
         chain, entry, exit_ = branch
+        if entry is None:
+            return self._row_width(chain)
         end = shapes[exit_].x if exit_ else self._tap(shapes, main, entry) + self._row_width(chain)
         return end - self._tap(shapes, main, entry)
 
@@ -273,6 +292,33 @@ class _Planner:
                 top = max(top, label_top)
         return top
 
+    def _lay_chain(self, chain, start, y, shapes, arrows) -> list[Block | Ball]:
+        """Place a chain off the main path from x = start (its visible left end) at height y, with its arrows."""
+        groups = self._chain_groups(chain)
+        row = self._place_row(groups, {}, y)
+        shift = start - row[chain[0]].visible_west
+        placed = [replace(row[name], x=row[name].x + shift) for name in chain]
+        shapes.update(zip(chain, placed))
+        self.joined |= {(g[i], g[i + 1]) for g in groups for i in range(len(g) - 1)}
+        arrows += [_flow(shapes[a[-1]], shapes[b[0]]) for a, b in zip(groups, groups[1:])]
+        return placed
+
+    def _place_input_chain(self, chain, exit_, shapes, arrows, lane_bottoms) -> None:
+        """Another input and the layers it feeds, on a lane below the main path, ending before they join it."""
+        target = shapes[exit_]
+        width = self._row_width(chain)
+        end = target.visible_west - FLOW_GAP
+        # below the main path's blocks and the two rows of sizes and captions under them
+        lowest = min(min(s.bottom for s in shapes.values() if s.visible_west < end + 0.1), *lane_bottoms, 0.0)
+        room = 2 * (TEXT["dims"][0] + PAD) + TEXT["caption"][0] + 2 * PAD + CLEARANCE
+        probe = self._place_row(self._chain_groups(chain), {}, 0.0)
+        y = lowest - room - max(s.half + DEPTH_Y * s.depth / 2 for s in probe.values())
+        placed = self._lay_chain(chain, end - width, y, shapes, arrows)
+        lane_bottoms.append(min(s.bottom for s in placed) - room)
+        last, cx = placed[-1], target.centre_x
+        arrows.append(Arrow(((last.east, y, 0.0), (cx, y, 0.0), (cx, target.y - target.half, 0.0)), "skip",
+                            chain[-1], exit_))
+
     def _place_branch(self, chain, entry, exit_, shapes, main, arrows, taps, lane_tops) -> None:
         tap = self._tap(shapes, main, entry)
         width = self._row_width(chain)
@@ -281,29 +327,19 @@ class _Planner:
             start = (tap + end) / 2 - width / 2
         else:
             start = tap + CLEARANCE
-        probe = [self.block(n) for n in chain]
-        first = probe[0]
-        x = start + DEPTH_X * first.depth / 2
+        probe = self._place_row(self._chain_groups(chain), {}, 0.0)
         highest = self._highest(shapes, tap - 0.1, start + width + 0.1, lane_tops)
-        half = max(s.half + DEPTH_Y * s.depth / 2 for s in probe)
+        half = max(s.half + DEPTH_Y * s.depth / 2 for s in probe.values())
         y = highest + CLEARANCE + TEXT["dims"][0] + PAD + half
-        placed = []
-        for i, name in enumerate(chain):
-            if i:
-                x += self._gap(placed[-1], probe[i])
-            shape = self.block(name, x, y)
-            shapes[name] = shape
-            placed.append(shape)
-            x += shape.length
+        placed = self._lay_chain(chain, start, y, shapes, arrows)
         # captions of branch layers go above them: reserve that room for lanes and routes over this one
         label_top = max(s.top for s in placed) + TEXT["caption"][0] + 2 * PAD + 0.1
-        lane_tops.append((start, x, label_top))
+        lane_tops.append((start, placed[-1].visible_east, label_top))
         first_shape, last_shape = placed[0], placed[-1]
         taps.append(project(tap, 0.0, 0.0))
-        head = tap + 0.8 * (first_shape.visible_west - tap)
+        head = max(tap, first_shape.visible_west - 0.45)  # the head just before the block, as on flow arrows
         arrows.append(Arrow(((tap, 0.0, 0.0), (tap, y, 0.0), (head, y, 0.0), (first_shape.west, y, 0.0)), "skip",
                             entry, chain[0], 2))
-        arrows += [_flow(a, b) for a, b in zip(placed, placed[1:])]
         if exit_ is not None:
             target = shapes[exit_]
             cx = target.centre_x
