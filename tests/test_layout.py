@@ -138,3 +138,16 @@ def test_a_second_input_runs_below_and_joins_from_underneath():
     joining = next(arrow for arrow in drawing.arrows if arrow.target == "concat#1" and arrow.points[0][1] < 0)
     assert joining.points[-1][1] < merge.y  # it comes up into the ball from below
     assert problems(drawing) == []
+
+
+@pytest.mark.parametrize("path", sorted(DATA.glob("*.nn")), ids=lambda p: p.stem)
+def test_test_networks_have_no_overlaps(path):
+    assert problems(layout(parse_file(path))) == []
+
+
+def test_an_auxiliary_head_leaves_the_main_path_and_ends():
+    drawing = layout(parse_file(DATA / "aux_head.nn"))
+    by_name = {s.layer: s for s in drawing.shapes()}
+    aux, main_out = by_name["dense#2"], by_name["dense#1"]
+    assert aux.y > 0 and main_out.y == 0
+    assert not any(a.source == "dense#2" for a in drawing.arrows)

@@ -326,7 +326,7 @@ class _Planner:
             end = shapes[exit_].visible_west
             start = (tap + end) / 2 - width / 2
         else:
-            start = tap + CLEARANCE
+            start = tap + FLOW_GAP + CLEARANCE  # an auxiliary head: room for its arrow to show
         probe = self._place_row(self._chain_groups(chain), {}, 0.0)
         highest = self._highest(shapes, tap - 0.1, start + width + 0.1, lane_tops)
         half = max(s.half + DEPTH_Y * s.depth / 2 for s in probe.values())
