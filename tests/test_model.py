@@ -130,3 +130,12 @@ def test_the_grammar_and_the_model_list_the_same_words():
     assert alternatives("POOL_MODE") == model.POOL_MODES
     assert alternatives("UPSAMPLE_MODE") == model.UPSAMPLE_MODES
     assert alternatives("DIMS_MODE") == model.DIMS_MODES
+
+
+def test_repetition_adds_copies_label_first_name_last():
+    net = parse('input 3x8x8\nconv 4 k3 p1 x3 "c"\nb = conv 4 k1 ×2\n')
+    convs = [l for l in net.layers if l.kind == "conv"]
+    assert [l.label for l in convs] == ["c", None, None, None, None]
+    assert net.layers[-1].name == "b" and net.layers[-1].inputs == (convs[-2].name,)
+    with pytest.raises(ModelError, match="cannot be repeated"):
+        parse("x = input 3x8x8\ny = input 3x8x8\nadd x y ×2\n")

@@ -268,9 +268,10 @@ class Network:
 
     # -- the one way layers enter a network ------------------------------------------------------------------
     def append(self, layer: Layer, refs: Sequence[str] = (), *, implicit: bool = True,
-               ref_spans: Mapping[str, Span] | None = None) -> "Network":
-        """Add `layer`, fed by `refs` (names of earlier layers), plus the previous layer when `implicit`."""
-        return Assembler(self).add(layer, refs, implicit=implicit, ref_spans=ref_spans).network()
+               ref_spans: Mapping[str, Span] | None = None, times: int = 1) -> "Network":
+        """Add `layer` (`times` times in a row), fed by `refs` (names of earlier layers), plus the previous layer
+        when `implicit`."""
+        return Assembler(self).add(layer, refs, implicit=implicit, ref_spans=ref_spans, times=times).network()
 
     def with_skip(self, skip: Skip, ref_spans: Mapping[str, Span] | None = None) -> "Network":
         return Assembler(self).skip(skip, ref_spans).network()
@@ -291,36 +292,36 @@ class Network:
     def conv(self, channels: int, k: int | Pair = 3, s: int | Pair = 1, p: int | Pair | str = 0, *,
              d: int | Pair = 1, groups: int = 1, depthwise: bool = False, bias: bool | None = None,
              bn: bool = False, act: str | None = None, label: str | None = None, name: str = "",
-             from_: str | None = None, **style) -> "Network":
+             from_: str | None = None, times: int = 1, **style) -> "Network":
         layer = Conv(channels=channels, kernel=_pair(k), stride=_pair(s), padding=_padding(p), dilation=_pair(d),
                      groups=groups, depthwise=depthwise, bias=bias, bn=bn, act=act, label=label, name=name,
                      style=Style(**style))
-        return self._fed(layer, from_)
+        return self._fed(layer, from_, times)
 
     def deconv(self, channels: int, k: int | Pair = 2, s: int | Pair = 2, p: int | Pair = 0, *,
                op: int | Pair = 0, d: int | Pair = 1, groups: int = 1, bias: bool | None = None,
                bn: bool = False, act: str | None = None, label: str | None = None, name: str = "",
-               from_: str | None = None, **style) -> "Network":
+               from_: str | None = None, times: int = 1, **style) -> "Network":
         layer = Deconv(channels=channels, kernel=_pair(k), stride=_pair(s), padding=_padding(p),
                        output_padding=_pair(op), dilation=_pair(d), groups=groups, bias=bias, bn=bn, act=act,
                        label=label, name=name, style=Style(**style))
-        return self._fed(layer, from_)
+        return self._fed(layer, from_, times)
 
     def pool(self, mode: str = "max", k: int | Pair | None = None, s: int | Pair | None = None, p: int | Pair = 0,
              *, ceil: bool = False, label: str | None = None, name: str = "", from_: str | None = None,
-             **style) -> "Network":
+             times: int = 1, **style) -> "Network":
         layer = Pool(mode=mode, kernel=None if k is None else _pair(k), stride=None if s is None else _pair(s),
                      padding=_pair(p),
                      ceil=ceil, label=label, name=name, style=Style(**style))
-        return self._fed(layer, from_)
+        return self._fed(layer, from_, times)
 
     def upsample(self, scale: int = 2, mode: str = "nearest", *, label: str | None = None, name: str = "",
                  from_: str | None = None, **style) -> "Network":
         return self._fed(Upsample(scale=scale, mode=mode, label=label, name=name, style=Style(**style)), from_)
 
     def dense(self, units: int, act: str | None = None, *, label: str | None = None, name: str = "",
-              from_: str | None = None, **style) -> "Network":
-        return self._fed(Dense(units=units, act=act, label=label, name=name, style=Style(**style)), from_)
+              from_: str | None = None, times: int = 1, **style) -> "Network":
+        return self._fed(Dense(units=units, act=act, label=label, name=name, style=Style(**style)), from_, times)
 
     def flatten(self, *, label: str | None = None, name: str = "", from_: str | None = None, **style) -> "Network":
         return self._fed(Flatten(label=label, name=name, style=Style(**style)), from_)
@@ -348,10 +349,10 @@ class Network:
     def skip(self, source: str, target: str, *, label: str | None = None) -> "Network":
         return self.with_skip(Skip(source=source, target=target, label=label))
 
-    def _fed(self, layer: Layer, from_: str | None) -> "Network":
+    def _fed(self, layer: Layer, from_: str | None, times: int = 1) -> "Network":
         if from_ is None:
-            return self.append(layer)
-        return self.append(layer, (from_,), implicit=False)
+            return self.append(layer, times=times)
+        return self.append(layer, (from_,), implicit=False, times=times)
 
 
 class Assembler:
@@ -379,8 +380,20 @@ class Assembler:
         return ModelError(f"undefined layer '{ref}'", span=span, hint=hint)
 
     def add(self, layer: Layer, refs: Sequence[str] = (), *, implicit: bool = True,
-            ref_spans: Mapping[str, Span] | None = None) -> "Assembler":
-        """An unnamed layer gets the name kind#n, which no .nn name can clash with."""
+            ref_spans: Mapping[str, Span] | None = None, times: int = 1) -> "Assembler":
+        """An unnamed layer gets the name kind#n, which no user's name can clash with ('#' is not allowed in them).
+
+        `times` > 1 adds the layer that many times in a row: the label goes to the first, the name to the last
+        (the one later lines refer to).
+        """
+        if times != 1:
+            if not isinstance(times, int) or times < 1 or isinstance(layer, (Input, Add, Concat)):
+                raise ModelError(f"{layer.kind} cannot be repeated {times} times", span=layer.at,
+                                 hint="repeat a layer with one input, e.g. conv 64 k3 p1 relu x2")
+            self.add(replace(layer, name=""), refs, implicit=implicit, ref_spans=ref_spans)
+            for _ in range(times - 2):
+                self.add(replace(layer, name="", label=None))
+            return self.add(replace(layer, label=None))
         _check_settings(layer)
         if layer.name and layer.name in self.position:
             first = self.layers[self.position[layer.name]]

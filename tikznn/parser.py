@@ -108,6 +108,9 @@ class _ToStatements(Transformer):
     def source(self, items):
         return ("source", items[0], items[0])
 
+    def times(self, items):
+        return ("times", int(items[0][1:]), items[0])
+
     @v_args(meta=True)
     def layer(self, meta, items):
         name, kind, *extras = items
@@ -128,7 +131,7 @@ class _ToStatements(Transformer):
             refs, implicit = [source], False
         layer = kind.cls(name=str(name or ""), label=label, style=style or Style(),
                          at=_span(meta), **kind.settings)
-        return (layer, [str(r) for r in refs], implicit, {str(r): _span(r) for r in refs})
+        return (layer, [str(r) for r in refs], implicit, {str(r): _span(r) for r in refs}, given.get("times", 1))
 
     def input(self, items):
         return _Kind(model.Input, {"shape": _sizes(items[0])})
@@ -271,9 +274,9 @@ def _assemble(statements) -> Network:
         elif isinstance(statement[0], Skip):
             network.skip(*statement)
         else:
-            layer, refs, implicit, spans = statement
+            layer, refs, implicit, spans, times = statement
             seen_input = seen_input or isinstance(layer, model.Input)
-            network.add(layer, refs, implicit=implicit, ref_spans=spans)
+            network.add(layer, refs, implicit=implicit, ref_spans=spans, times=times)
     if not seen_input:
         raise ParseError("no network here: the description has no input line",
                          hint='start with lines like:  network "My net"  /  input 3x224x224')
