@@ -20,10 +20,7 @@ def fcn8() -> Network:
     stages = [(64, 2, "conv1", ""), (128, 2, "conv2", ""), (256, 3, "conv3", "pool3"), (512, 3, "conv4", "pool4"),
               (512, 3, "conv5", "")]
     for channels, count, label, pool_name in stages:
-        net = net.conv(channels, k=3, p=1, act="relu", label=label)
-        for _ in range(count - 1):
-            net = net.conv(channels, k=3, p=1, act="relu")
-        net = net.pool("max", 2, name=pool_name)
+        net = net.conv(channels, k=3, p=1, act="relu", label=label, times=count).pool("max", 2, name=pool_name)
     return (net.conv(4096, k=7, p=3, act="relu", label="fc6")
             .conv(4096, k=1, act="relu", label="fc7")
             .conv(21, k=1, label="score")

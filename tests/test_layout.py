@@ -151,3 +151,12 @@ def test_an_auxiliary_head_leaves_the_main_path_and_ends():
     aux, main_out = by_name["dense#2"], by_name["dense#1"]
     assert aux.y > 0 and main_out.y == 0
     assert not any(a.source == "dense#2" for a in drawing.arrows)
+
+
+def test_collapsed_repetition_draws_one_block_marked_times_n():
+    text = "input 3x32x32\nconv 64 k3 p1 relu x2 \"conv1\"\npool max 2\nflatten\ndense 32 relu ×3\n"
+    expanded = layout(parse(text))
+    collapsed = layout(parse("collapse\n" + text))
+    assert len(expanded.blocks) == 1 + 2 + 1 + 3 and len(collapsed.blocks) == 1 + 1 + 1 + 1
+    assert sorted(l.text for l in collapsed.labels if l.role == "note") == ["×2", "×3"]
+    assert problems(collapsed) == []

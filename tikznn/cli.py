@@ -53,6 +53,8 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
                                                 help="Label blocks with: auto, shape, channels or none."),
           stats: Optional[bool] = typer.Option(None, "--stats/--no-stats",
                                                help="Add a caption line with parameter and MAC totals."),
+          collapse: Optional[bool] = typer.Option(None, "--collapse/--expand",
+                                                  help="Draw repeated layers once, marked ×N (or each copy)."),
           verbose: bool = typer.Option(False, "-v", "--verbose", help="Say what was written.")) -> None:
     """Build figures: NET.nn → NET.pdf (and .png/.svg)."""
     from .pipeline import build as build_one
@@ -78,7 +80,8 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
     for path in files:
         out = folder / f"{path.stem}.pdf" if folder else Path(output) if output else None
         try:
-            written = build_one(path, out, formats, dpi=dpi, timeout=timeout, dims=dims, stats=stats)
+            written = build_one(path, out, formats, dpi=dpi, timeout=timeout, dims=dims, stats=stats,
+                                collapse=collapse)
         except TikznnError as err:
             typer.echo(str(err), err=True)
             status = status or err.exit_code
@@ -99,13 +102,15 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
         dims: Optional[str] = typer.Option(None, callback=_dims,
                                                 help="Label blocks with: auto, shape, channels or none."),
         stats: Optional[bool] = typer.Option(None, "--stats/--no-stats",
-                                             help="Add a caption line with parameter and MAC totals.")) -> None:
+                                             help="Add a caption line with parameter and MAC totals."),
+        collapse: Optional[bool] = typer.Option(None, "--collapse/--expand",
+                                                help="Draw repeated layers once, marked ×N (or each copy).")) -> None:
     """Write the TeX of a figure: a standalone document, or with --fragment a picture for \\input."""
     from .build import write_all
     from .pipeline import tex_for_file
 
     try:
-        text = tex_for_file(file, fragment=fragment, dims=dims, stats=stats)
+        text = tex_for_file(file, fragment=fragment, dims=dims, stats=stats, collapse=collapse)
         if output is None:
             sys.stdout.write(text)
         else:

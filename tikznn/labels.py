@@ -85,6 +85,12 @@ class LabelPlacer:
             else:
                 spots = self.rows(x, row + (caption_h - height) / 2, -(caption_h + PAD), shifts=shifts)
             self.put(text, "caption", spots, name)
+        if self.network.collapse:  # a repeated layer drawn once says how many times
+            for name, shape in self.shapes.items():
+                times = self.layers[name].times
+                if times > 1:
+                    x = shape.centre_x + DEPTH_X * shape.depth / 2
+                    self.put(f"×{times}", "note", self.rows(x, shape.top + PAD + TEXT["note"][0] / 2, 0.15), name)
         labelled = {(s.source, s.target): s for s in self.network.skips if s.label}
         for arrow in self.arrows:
             skip = labelled.get((arrow.source, arrow.target)) if arrow.role == "link" else None

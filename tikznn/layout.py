@@ -30,8 +30,9 @@ class _Planner:
         self.analysis = analysis
         self.layers = {layer.name: layer for layer in network.layers}
         self.order = {layer.name: i for i, layer in enumerate(network.layers)}
+        self.hidden = self._collapsed_copies() if network.collapse else set()
         self.inputs = self._drawn_inputs()
-        self.drawn = [layer.name for layer in network.layers if layer.kind not in PASS_THROUGH]
+        self.drawn = [layer.name for layer in network.layers if not self._passes(layer.name)]
         self.consumers: dict[str, list[str]] = {name: [] for name in self.drawn}
         for name in self.drawn:
             for source in self.inputs[name]:
@@ -39,23 +40,32 @@ class _Planner:
         self.skips = [(self._drawn_source(s.source), self._drawn_target(s.target), s) for s in network.skips]
 
     # graph ----------------------------------------------------------------------------------------------------
+    def _collapsed_copies(self) -> set[str]:
+        """The second and later copies of repeated layers, drawn as part of the first."""
+        names = [layer.name for layer in self.network.layers]
+        return {name for i, layer in enumerate(self.network.layers) for name in names[i + 1:i + layer.times]}
+
+    def _passes(self, name: str) -> bool:
+        """Is this layer drawn as part of an arrow (flatten, dropout) or of another block (a collapsed copy)?"""
+        return self.layers[name].kind in PASS_THROUGH or name in self.hidden
+
     def _drawn_inputs(self) -> dict[str, tuple[str, ...]]:
         resolved: dict[str, tuple[str, ...]] = {}
         for layer in self.network.layers:
             names: list[str] = []
             for name in layer.inputs:
-                via = resolved[name] if self.layers[name].kind in PASS_THROUGH else (name,)
+                via = resolved[name] if self._passes(name) else (name,)
                 names += [n for n in via if n not in names]
             resolved[layer.name] = tuple(names)
         return resolved
 
     def _drawn_source(self, name: str) -> str:
-        while self.layers[name].kind in PASS_THROUGH:
+        while self._passes(name):
             name = self.layers[name].inputs[0]
         return name
 
     def _drawn_target(self, name: str) -> str:
-        while self.layers[name].kind in PASS_THROUGH:
+        while self._passes(name):
             later = [layer.name for layer in self.network.layers if name in layer.inputs]
             if not later:
                 raise LayoutError(f"the skip into '{name}' has nothing drawn to point at", span=self.layers[name].at)

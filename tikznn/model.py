@@ -40,6 +40,7 @@ class Layer:
     inputs: tuple[str, ...] = ()
     label: str | None = None
     style: Style = Style()
+    times: int = 1  # on the first of a repeated layer's copies: how many there are (the next ones follow it)
     at: Span | None = field(default=None, compare=False, repr=False)
 
     kind: ClassVar[str] = "layer"
@@ -255,6 +256,7 @@ class Network:
     skips: tuple[Skip, ...] = ()
     dims: str = "auto"     # what blocks are labelled with: one of DIMS_MODES
     stats: bool = False    # a caption line with the parameter and MAC totals
+    collapse: bool = False  # draw a repeated layer once, marked ×N
 
     # -- queries ---------------------------------------------------------------------------------------------
     def __getitem__(self, name: str) -> Layer:
@@ -280,11 +282,14 @@ class Network:
     def titled(self, name: str, caption: str | None = None) -> "Network":
         return replace(self, name=name, caption=caption if caption is not None else self.caption)
 
-    def drawn_with(self, *, dims: str | None = None, stats: bool | None = None) -> "Network":
-        """Figure settings: what blocks are labelled with (DIMS_MODES), and a caption line of totals."""
+    def drawn_with(self, *, dims: str | None = None, stats: bool | None = None,
+                   collapse: bool | None = None) -> "Network":
+        """Figure settings: what blocks are labelled with (DIMS_MODES), a caption line of totals, and whether
+        repeated layers are drawn once, marked ×N."""
         if dims is not None and dims not in DIMS_MODES:
             raise ModelError(f"unknown dims '{dims}'", hint="choose from: " + ", ".join(DIMS_MODES))
-        return replace(self, dims=self.dims if dims is None else dims, stats=self.stats if stats is None else stats)
+        return replace(self, dims=self.dims if dims is None else dims, stats=self.stats if stats is None else stats,
+                       collapse=self.collapse if collapse is None else collapse)
 
     def input(self, *shape: int, label: str | None = None, name: str = "", **style) -> "Network":
         return self.append(Input(shape=tuple(shape), label=label, name=name, style=Style(**style)))
@@ -363,6 +368,7 @@ class Assembler:
 
     def __init__(self, start: Network = Network()):
         self.name, self.caption, self.dims, self.stats = start.name, start.caption, start.dims, start.stats
+        self.collapse = start.collapse
         self.layers: list[Layer] = list(start.layers)
         self.skips: list[Skip] = list(start.skips)
         self.position = {layer.name: i for i, layer in enumerate(self.layers)}
@@ -372,7 +378,7 @@ class Assembler:
 
     def network(self) -> Network:
         return Network(name=self.name, caption=self.caption, layers=tuple(self.layers), skips=tuple(self.skips),
-                       dims=self.dims, stats=self.stats)
+                       dims=self.dims, stats=self.stats, collapse=self.collapse)
 
     def _undefined(self, ref: str, span: Span | None) -> ModelError:
         hint = suggest(ref, list(self.position)) or ("names must be defined before they are used"
@@ -390,7 +396,7 @@ class Assembler:
             if not isinstance(times, int) or times < 1 or isinstance(layer, (Input, Add, Concat)):
                 raise ModelError(f"{layer.kind} cannot be repeated {times} times", span=layer.at,
                                  hint="repeat a layer with one input, e.g. conv 64 k3 p1 relu x2")
-            self.add(replace(layer, name=""), refs, implicit=implicit, ref_spans=ref_spans)
+            self.add(replace(layer, name="", times=times), refs, implicit=implicit, ref_spans=ref_spans)
             for _ in range(times - 2):
                 self.add(replace(layer, name="", label=None))
             return self.add(replace(layer, label=None))

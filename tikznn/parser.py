@@ -97,6 +97,10 @@ class _ToStatements(Transformer):
         return ("stats", True, _span(meta))
 
     @v_args(meta=True)
+    def collapse(self, meta, items):
+        return ("collapse", True, _span(meta))
+
+    @v_args(meta=True)
     def skip(self, meta, items):
         source, target, label = items
         return (Skip(source=str(source), target=str(target), label=label and unquote(label), at=_span(meta)),
@@ -296,8 +300,8 @@ _TERMINAL_WORDS = {
 }
 _KEYWORD_TERMINALS = {"ACT": ACTIVATIONS, "POOL_MODE": model.POOL_MODES, "UPSAMPLE_MODE": model.UPSAMPLE_MODES,
                       "DIMS_MODE": model.DIMS_MODES}
-_STATEMENT_WORDS = ("network", "caption", "dims", "stats", "skip", "input", "conv", "deconv", "pool", "upsample",
-                    "dense", "flatten", "bn", "dropout", "add", "concat") + ACTIVATIONS
+_STATEMENT_WORDS = ("network", "caption", "dims", "stats", "collapse", "skip", "input", "conv", "deconv", "pool",
+                    "upsample", "dense", "flatten", "bn", "dropout", "add", "concat") + ACTIVATIONS
 
 
 _RESERVED = set(_STATEMENT_WORDS) | {"from", "max", "avg", "global", "nearest", "bilinear", "color", "opacity",

@@ -27,10 +27,10 @@ def parse_file(path: str | Path) -> Network:
 
 
 def tex_for_file(path: str | Path, *, fragment: bool = False, dims: str | None = None,
-                 stats: bool | None = None) -> str:
+                 stats: bool | None = None, collapse: bool | None = None) -> str:
     network, text = load(path)
     try:
-        network = network.drawn_with(dims=dims, stats=stats)
+        network = network.drawn_with(dims=dims, stats=stats, collapse=collapse)
         return to_tex(network, fragment=fragment)
     except TikznnError as err:
         raise err.located(str(path), text) from None
@@ -54,7 +54,8 @@ def outputs_for(source: Path, output: Path | None, formats: list[str]) -> dict[s
 
 
 def build(path: str | Path, output: str | Path | None = None, formats=("pdf",), *, dpi: int = 300,
-          timeout: float = DEFAULT_TIMEOUT, dims: str | None = None, stats: bool | None = None) -> list[Path]:
+          timeout: float = DEFAULT_TIMEOUT, dims: str | None = None, stats: bool | None = None,
+          collapse: bool | None = None) -> list[Path]:
     """Build the figure of a .nn file; returns the files written (unchanged ones are left alone).
 
     Every output is made in memory first, so a failure leaves earlier outputs as they were.
@@ -62,7 +63,7 @@ def build(path: str | Path, output: str | Path | None = None, formats=("pdf",), 
     path = Path(path)
     network, text = load(path)
     try:
-        tex = to_tex(network.drawn_with(dims=dims, stats=stats))
+        tex = to_tex(network.drawn_with(dims=dims, stats=stats, collapse=collapse))
         pdf = compile_pdf(tex, source=Source(str(path), text), timeout=timeout)
     except TikznnError as err:
         raise err.located(str(path), text) from None
