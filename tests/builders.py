@@ -40,18 +40,19 @@ def resnet18() -> Network:
            .pool("max", 3, s=2, p=1, label="max pool", name="stem"))
     previous, index = "stem", 1
     for stage, channels in enumerate((64, 128, 256, 512)):
+        net = net.stage(f"conv{stage + 2}_x")
         for block in range(2):
             down = stage > 0 and block == 0
             net = net.conv(channels, k=3, s=2 if down else 1, p=1, bn=True, act="relu")
-            label = f"conv{stage + 2}_x" if block == 1 else None
             if down:
                 main, proj = f"b{stage}", f"p{stage + 2}"
                 net = (net.conv(channels, k=3, p=1, bn=True, name=main)
                        .conv(channels, k=1, s=2, bn=True, label="proj", name=proj, from_=previous)
-                       .add(main, proj, act="relu", name=f"a{index}", label=label))
+                       .add(main, proj, act="relu", name=f"a{index}"))
             else:
-                net = net.conv(channels, k=3, p=1, bn=True).add(previous, act="relu", name=f"a{index}", label=label)
+                net = net.conv(channels, k=3, p=1, bn=True).add(previous, act="relu", name=f"a{index}")
             previous, index = f"a{index}", index + 1
+        net = net.end()
     return net.pool("global", label="avg pool").flatten().dense(1000, "softmax", label="fc 1000")
 
 

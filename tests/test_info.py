@@ -55,3 +55,11 @@ def test_info_reports_shape_errors_with_location(tmp_path):
     bad.write_text("input 64x56x56\nx = conv 128 k3 s2 p1\na = input 64x56x56\nadd x a\n")
     run = info(bad)
     assert run.returncode == 4 and f"{bad}:4:1" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_table_groups_layers_by_stage_with_their_totals():
+    run = info(EXAMPLES / "resnet18.nn")
+    rows = {line.split()[0]: line for line in run.stdout.splitlines() if line.strip().startswith("[")}
+    assert list(rows) == ["[conv2_x]", "[conv3_x]", "[conv4_x]", "[conv5_x]"]
+    # conv2_x: four 3×3 convs of 64 channels with batch-norm
+    assert "147,968" in rows["[conv2_x]"]

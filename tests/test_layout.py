@@ -160,3 +160,16 @@ def test_collapsed_repetition_draws_one_block_marked_times_n():
     assert len(expanded.blocks) == 1 + 2 + 1 + 3 and len(collapsed.blocks) == 1 + 1 + 1 + 1
     assert sorted(l.text for l in collapsed.labels if l.role == "note") == ["×2", "×3"]
     assert problems(collapsed) == []
+
+
+def test_stages_are_framed_and_named():
+    drawing = layout(parse_file(EXAMPLES / "resnet18.nn"))
+    assert [f.stage for f in drawing.frames] == ["conv2_x", "conv3_x", "conv4_x", "conv5_x"]
+    by_name = {s.layer: s for s in drawing.shapes()}
+    conv3 = next(f for f in drawing.frames if f.stage == "conv3_x")
+    assert {"p3", "a3", "a4"} <= conv3.layers and "a2" not in conv3.layers
+    for name in conv3.layers:
+        box = by_name[name].outline()
+        assert all(conv3.rect.x0 <= x <= conv3.rect.x1 and conv3.rect.y0 <= y <= conv3.rect.y1 for x, y in box)
+    assert {l.text for l in drawing.labels if l.role == "stage"} == {"conv2_x", "conv3_x", "conv4_x", "conv5_x"}
+    assert len({f.rect.y0 for f in drawing.frames}) == 1  # they line up at the bottom

@@ -139,3 +139,13 @@ def test_repetition_adds_copies_label_first_name_last():
     assert net.layers[-1].name == "b" and net.layers[-1].inputs == (convs[-2].name,)
     with pytest.raises(ModelError, match="cannot be repeated"):
         parse("x = input 3x8x8\ny = input 3x8x8\nadd x y ×2\n")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("input 3\nend\n", "'end' without a stage"),
+    ('input 3\nstage "a"\nstage "b"\n', "starts inside stage 'a'"),
+    ('input 3\nstage "a"\ndense 3\nend\nstage "a"\n', "a name of its own"),
+])
+def test_stage_errors(text, message):
+    with pytest.raises(ModelError, match=re.escape(message)):
+        parse(text)

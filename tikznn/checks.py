@@ -37,6 +37,17 @@ def problems(drawing: Layout) -> list[str]:
                 continue
             if any(overlap((p, q), shape.outline()) for p, q in zip(pts, pts[1:])):
                 found.append(f"arrow {arrow.source} -> {arrow.target} crosses '{shape.layer}' in the drawing")
+    for i, frame in enumerate(drawing.frames):
+        box = frame.rect.polygon()
+        for shape in shapes:
+            if shape.layer not in frame.layers and overlap(box, shape.outline()):
+                found.append(f"the frame of stage '{frame.stage}' takes in '{shape.layer}'")
+        for label in labels:
+            if label.layer not in frame.layers and label.role != "stage" and overlap(box, label.rect().polygon()):
+                found.append(f"the frame of stage '{frame.stage}' takes in the label '{label.text}'")
+        for other in drawing.frames[i + 1:]:
+            if overlap(box, other.rect.polygon()):
+                found.append(f"the frames of stages '{frame.stage}' and '{other.stage}' overlap")
     for i, a in enumerate(shapes):
         for b in shapes[i + 1:]:
             if all(min(ra[1], rb[1]) - max(ra[0], rb[0]) > 1e-6 for ra, rb in zip(a.box3d(), b.box3d())):

@@ -21,7 +21,7 @@ BAND = 0.3           # share of a block drawn in its activation colour
 PASS_THROUGH = ("flatten", "dropout")  # reshaping layers that draw as part of the arrow
 
 # Text metrics of the standalone figure's fonts, in cm: line height and an upper bound of the mean glyph width.
-TEXT = {"caption": (0.34, 0.19), "dims": (0.25, 0.135), "note": (0.3, 0.16)}
+TEXT = {"caption": (0.34, 0.19), "dims": (0.25, 0.135), "note": (0.3, 0.16), "stage": (0.34, 0.18)}
 
 
 def project(x: float, y: float, z: float) -> Point:
@@ -157,6 +157,15 @@ class Arrow:
 
 
 @dataclass(frozen=True)
+class Frame:
+    """A stage's dashed frame around its blocks and their labels; its name is a label above it."""
+
+    stage: str
+    rect: Rect
+    layers: frozenset
+
+
+@dataclass(frozen=True)
 class Layout:
     name: str
     blocks: tuple[Block, ...]
@@ -165,6 +174,7 @@ class Layout:
     labels: tuple[Label, ...]
     taps: tuple[Point, ...] = ()  # dots where a routed arrow leaves a flow arrow
     source_lines: dict = field(default_factory=dict, compare=False)  # layer name -> .nn line
+    frames: tuple[Frame, ...] = ()
 
     def shapes(self):
         return list(self.blocks) + list(self.balls)
@@ -173,6 +183,8 @@ class Layout:
         box = bounds([p for s in self.shapes() for p in s.outline()])
         for label in self.labels:
             box = box.union(label.rect())
+        for frame in self.frames:
+            box = box.union(frame.rect)
         for arrow in self.arrows:
             box = box.union(bounds(arrow.projected()))
         return box

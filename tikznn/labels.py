@@ -1,13 +1,14 @@
 """Label placement: each label goes on the first of its candidate spots that overlaps nothing drawn or placed."""
 from __future__ import annotations
 
-from .drawing import DEPTH_X, PAD, TEXT, Ball, Block, Label, skip_owner, text_box, wrap
+from .drawing import DEPTH_X, PAD, TEXT, Ball, Block, Frame, Label, skip_owner, text_box, wrap
 from .errors import LayoutError
 from .geometry import Index, Rect, bounds
 from .model import Network
 from .shapes import Analysis, describe, stats_line
 
 ARROW_HALF_WIDTH = 0.05
+FRAME_MARGIN = 0.12
 
 
 class LabelPlacer:
@@ -109,7 +110,31 @@ class LabelPlacer:
             box = bounds([p for o in self.obstacles for p in o] + [p for l in self.placed for p in l.rect().polygon()])
             height = text_box(caption, "note")[1]
             self.put(caption, "note", self.rows((box.x0 + box.x1) / 2, box.y0 - 0.15 - height / 2, -0.2))
+        self._frame_stages()
         return self.placed
+
+    def _frame_stages(self) -> None:
+        """A dashed frame around each stage's blocks and labels, its name above it."""
+        self.frames: list[Frame] = []
+        stages: dict[str, set[str]] = {}
+        for name in self.shapes:
+            if self.layers[name].stage:
+                stages.setdefault(self.layers[name].stage, set()).add(name)
+        boxes = {}
+        for stage, members in stages.items():
+            points = [p for n in members for p in self.shapes[n].outline()]
+            points += [p for l in self.placed if l.layer in members for p in l.rect().polygon()]
+            boxes[stage] = bounds(points).grown(FRAME_MARGIN)
+        bottom = min((box.y0 for box in boxes.values()), default=0.0)  # frames line up at the bottom
+        for stage, members in stages.items():
+            box = boxes[stage]
+            rect = Rect(box.x0, bottom, box.x1, box.y1)
+            self.frames.append(Frame(stage, rect, frozenset(members)))
+            for edge in zip(rect.polygon(), rect.polygon()[1:] + rect.polygon()[:1]):
+                self.index.add(edge)
+            height = TEXT["stage"][0]
+            self.put(stage, "stage", self.rows((rect.x0 + rect.x1) / 2, rect.y1 + PAD + height / 2, height / 2),
+                     next(iter(sorted(members))))
 
     def _sizes(self, name: str, shape: Block) -> None:
         """What the dims setting asks for: by default the channel count under the block and H×W on its left

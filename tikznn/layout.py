@@ -169,10 +169,11 @@ class _Planner:
                 self._place_branch(branch, entry, exit_, shapes, main, arrows, taps, lane_tops)
         self._route_the_rest(main, branches, shapes, arrows, taps, lane_tops)
         arrows = self._spread_drops(arrows, shapes)
-        labels = LabelPlacer(self.network, self.analysis, shapes, arrows, main_set).place_all()
+        placer = LabelPlacer(self.network, self.analysis, shapes, arrows, main_set)
+        labels = placer.place_all()
         return Layout(self.network.name, tuple(s for s in shapes.values() if isinstance(s, Block)),
                       tuple(s for s in shapes.values() if isinstance(s, Ball)), tuple(arrows), tuple(labels),
-                      tuple(taps), self._source_lines())
+                      tuple(taps), self._source_lines(), tuple(placer.frames))
 
     def _source_lines(self) -> dict[str, int]:
         """The .nn line of everything that has a label: layers by name, skips as 'the skip A -> B'."""

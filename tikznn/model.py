@@ -41,6 +41,7 @@ class Layer:
     label: str | None = None
     style: Style = Style()
     times: int = 1  # on the first of a repeated layer's copies: how many there are (the next ones follow it)
+    stage: str = ""  # the stage it belongs to, if any
     at: Span | None = field(default=None, compare=False, repr=False)
 
     kind: ClassVar[str] = "layer"
@@ -257,6 +258,7 @@ class Network:
     dims: str = "auto"     # what blocks are labelled with: one of DIMS_MODES
     stats: bool = False    # a caption line with the parameter and MAC totals
     collapse: bool = False  # draw a repeated layer once, marked ×N
+    open_stage: str = ""    # the stage layers added now join (between 'stage' and 'end')
 
     # -- queries ---------------------------------------------------------------------------------------------
     def __getitem__(self, name: str) -> Layer:
@@ -354,6 +356,13 @@ class Network:
     def skip(self, source: str, target: str, *, label: str | None = None) -> "Network":
         return self.with_skip(Skip(source=source, target=target, label=label))
 
+    def stage(self, name: str) -> "Network":
+        """Layers added from here until end() form a stage, framed and captioned in the figure."""
+        return Assembler(self).stage(name).network()
+
+    def end(self) -> "Network":
+        return Assembler(self).stage(None).network()
+
     def _fed(self, layer: Layer, from_: str | None, times: int = 1) -> "Network":
         if from_ is None:
             return self.append(layer, times=times)
@@ -368,7 +377,7 @@ class Assembler:
 
     def __init__(self, start: Network = Network()):
         self.name, self.caption, self.dims, self.stats = start.name, start.caption, start.dims, start.stats
-        self.collapse = start.collapse
+        self.collapse, self.open_stage = start.collapse, start.open_stage
         self.layers: list[Layer] = list(start.layers)
         self.skips: list[Skip] = list(start.skips)
         self.position = {layer.name: i for i, layer in enumerate(self.layers)}
@@ -378,7 +387,7 @@ class Assembler:
 
     def network(self) -> Network:
         return Network(name=self.name, caption=self.caption, layers=tuple(self.layers), skips=tuple(self.skips),
-                       dims=self.dims, stats=self.stats, collapse=self.collapse)
+                       dims=self.dims, stats=self.stats, collapse=self.collapse, open_stage=self.open_stage)
 
     def _undefined(self, ref: str, span: Span | None) -> ModelError:
         hint = suggest(ref, list(self.position)) or ("names must be defined before they are used"
@@ -425,7 +434,24 @@ class Assembler:
         self.kinds[layer.kind] = self.kinds.get(layer.kind, 0) + 1
         name = layer.name or f"{layer.kind}#{self.kinds[layer.kind]}"
         self.position[name] = len(self.layers)
-        self.layers.append(replace(layer, name=name, inputs=tuple(inputs)))
+        self.layers.append(replace(layer, name=name, inputs=tuple(inputs), stage=self.open_stage))
+        return self
+
+    def stage(self, name: str | None, span: Span | None = None) -> "Assembler":
+        """Open a stage (name) or close the open one (None)."""
+        if name is None:
+            if not self.open_stage:
+                raise ModelError("'end' without a stage to end", span=span, hint='a stage starts with: stage "name"')
+            self.open_stage = ""
+            return self
+        if self.open_stage:
+            raise ModelError(f"stage '{name}' starts inside stage '{self.open_stage}'", span=span,
+                             hint="stages do not nest: put 'end' before it")
+        if not name.strip() or any(l.stage == name for l in self.layers):
+            raise ModelError(f"a stage needs a name of its own, not '{name}'", span=span)
+        if (problem := label_problem(name)):
+            raise ModelError(problem, span=span)
+        self.open_stage = name
         return self
 
     def skip(self, skip: Skip, ref_spans: Mapping[str, Span] | None = None) -> "Assembler":

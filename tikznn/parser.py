@@ -42,6 +42,14 @@ def _pair(token: Token) -> tuple[int, int]:
 
 
 @dataclass
+class _Stage:
+    """A 'stage' line (name) or an 'end' line (None)."""
+
+    name: str | None
+    span: Span
+
+
+@dataclass
 class _Kind:
     """A layer statement's kind and settings, before its name, label and inputs are known."""
 
@@ -99,6 +107,14 @@ class _ToStatements(Transformer):
     @v_args(meta=True)
     def collapse(self, meta, items):
         return ("collapse", True, _span(meta))
+
+    @v_args(meta=True)
+    def stage(self, meta, items):
+        return (_Stage(unquote(items[0]), _span(meta)),)
+
+    @v_args(meta=True)
+    def end(self, meta, items):
+        return (_Stage(None, _span(meta)),)
 
     @v_args(meta=True)
     def skip(self, meta, items):
@@ -269,7 +285,9 @@ def _assemble(statements) -> Network:
     seen_input = False
     settings: set[str] = set()
     for statement in statements:
-        if isinstance(statement[0], str):
+        if isinstance(statement[0], _Stage):
+            network.stage(statement[0].name, statement[0].span)
+        elif isinstance(statement[0], str):
             key, value, span = statement
             if key in settings:
                 raise ParseError(f"a second '{key}' line", span=span, hint=f"a figure has one '{key}' line")
@@ -300,8 +318,8 @@ _TERMINAL_WORDS = {
 }
 _KEYWORD_TERMINALS = {"ACT": ACTIVATIONS, "POOL_MODE": model.POOL_MODES, "UPSAMPLE_MODE": model.UPSAMPLE_MODES,
                       "DIMS_MODE": model.DIMS_MODES}
-_STATEMENT_WORDS = ("network", "caption", "dims", "stats", "collapse", "skip", "input", "conv", "deconv", "pool",
-                    "upsample", "dense", "flatten", "bn", "dropout", "add", "concat") + ACTIVATIONS
+_STATEMENT_WORDS = ("network", "caption", "dims", "stats", "collapse", "stage", "end", "skip", "input", "conv",
+                    "deconv", "pool", "upsample", "dense", "flatten", "bn", "dropout", "add", "concat") + ACTIVATIONS
 
 
 _RESERVED = set(_STATEMENT_WORDS) | {"from", "max", "avg", "global", "nearest", "bilinear", "color", "opacity",

@@ -60,7 +60,14 @@ def as_json(network: Network, analysis: dict[str, Analysis]) -> dict:
 
 def as_table(network: Network, analysis: dict[str, Analysis]) -> str:
     rows = [("line", "layer", "kind", "output", "params", "MACs")]
+    stage = ""
     for layer in network.layers:
+        if layer.stage != stage:  # a stage's layers under its name, with their totals
+            stage = layer.stage
+            if stage:
+                members = [analysis[l.name] for l in network.layers if l.stage == stage]
+                rows.append(("", f"[{stage}]", "", "", f"{sum(a.params for a in members):,}",
+                             human(sum(a.macs for a in members))))
         a = analysis[layer.name]
         rows.append((str(layer.at.line) if layer.at else "", layer.name, summary(layer), describe(a.shape),
                      f"{a.params:,}", human(a.macs) if a.macs else ""))
