@@ -128,12 +128,7 @@ class _Planner:
     # placement ------------------------------------------------------------------------------------------------
     def run(self) -> Layout:
         main = self.main_path()
-        groups: list[list[str]] = []
-        for name in main:
-            if groups and self.touches(groups[-1][-1], name):
-                groups[-1].append(name)
-            else:
-                groups.append([name])
+        groups = self._chain_groups(main)
         main_set = set(main)
         self.joined = {(g[i], g[i + 1]) for g in groups for i in range(len(g) - 1)}
         branches = self._branches(main, main_set)
