@@ -60,13 +60,14 @@ class LabelPlacer:
         # captions of the main path's blocks share one row under everything drawn so far; a ball's caption
         # goes right under it; branch captions go above their blocks
         main_bottom = min([s.bottom for n, s in self.shapes.items() if n in self.main_set] +
-                          [l.rect().y0 for l in self.placed if l.layer in self.main_set])
+                          [label.rect().y0 for label in self.placed if label.layer in self.main_set])
         row = main_bottom - PAD - caption_h / 2
         lane_rows = {}
         for lane_y in {s.y for n, s in self.shapes.items() if n not in self.main_set and s.y < 0}:
             lane = {n for n, s in self.shapes.items() if s.y == lane_y}
-            lane_rows[lane_y] = min([self.shapes[n].bottom for n in lane] +
-                                    [l.rect().y0 for l in self.placed if l.layer in lane]) - PAD - caption_h / 2
+            lowest = min([self.shapes[n].bottom for n in lane] +
+                         [label.rect().y0 for label in self.placed if label.layer in lane])
+            lane_rows[lane_y] = lowest - PAD - caption_h / 2
         for name, shape in self.shapes.items():
             layer = self.layers[name]
             if not layer.label or not layer.style.show_label:
@@ -107,7 +108,8 @@ class LabelPlacer:
         caption = "\n".join(([self.network.caption] if self.network.caption else []) +
                              ([stats_line(self.analysis)] if self.network.stats else []))
         if caption:
-            box = bounds([p for o in self.obstacles for p in o] + [p for l in self.placed for p in l.rect().polygon()])
+            box = bounds([p for o in self.obstacles for p in o] +
+                         [p for label in self.placed for p in label.rect().polygon()])
             height = text_box(caption, "note")[1]
             self.put(caption, "note", self.rows((box.x0 + box.x1) / 2, box.y0 - 0.15 - height / 2, -0.2))
         self._frame_stages()
@@ -123,7 +125,8 @@ class LabelPlacer:
         boxes = {}
         for stage, members in stages.items():
             points = [p for n in members for p in self.shapes[n].outline()]
-            points += [p for l in self.placed if l.layer in members for p in l.rect().polygon()]
+            points += [p for label in self.placed if label.layer in members
+                       for p in label.rect().polygon()]
             boxes[stage] = bounds(points).grown(FRAME_MARGIN)
         bottom = min((box.y0 for box in boxes.values()), default=0.0)  # frames line up at the bottom
         for stage, members in stages.items():

@@ -447,7 +447,7 @@ class Assembler:
         if self.open_stage:
             raise ModelError(f"stage '{name}' starts inside stage '{self.open_stage}'", span=span,
                              hint="stages do not nest: put 'end' before it")
-        if not name.strip() or any(l.stage == name for l in self.layers):
+        if not name.strip() or any(layer.stage == name for layer in self.layers):
             raise ModelError(f"a stage needs a name of its own, not '{name}'", span=span)
         if (problem := label_problem(name)):
             raise ModelError(problem, span=span)

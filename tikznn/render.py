@@ -90,9 +90,9 @@ def context(drawing: Layout, *, fragment: bool) -> dict:
         head = arrow.head % len(pts)  # the arrow head sits at this point; the rest is a plain line
         arrows.append({"role": arrow.role, "head": path(pts[:head + 1]),
                        "tail": path(pts[head:]) if head < len(pts) - 1 else ""})
-    labels = [{"role": l.role, "at": point((l.x, l.y)), "rotate": l.rotate,
-               "text": r"\\".join(escape(part) for part in l.text.split("\n")),
-               "line": lines.get(l.layer, 0)} for l in drawing.labels]
+    labels = [{"role": label.role, "at": point((label.x, label.y)), "rotate": label.rotate,
+               "text": r"\\".join(escape(part) for part in label.text.split("\n")),
+               "line": lines.get(label.layer, 0)} for label in drawing.labels]
     palette = [{"name": theme.colour_name(part), "rgb": ",".join(map(str, rgb))} for part, rgb in theme.RGB.items()]
     custom = [{"name": name, "rgb": ",".join(str(int(hex_[i:i + 2], 16)) for i in (1, 3, 5))}
               for hex_, name in colours.custom.items()]

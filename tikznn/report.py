@@ -65,7 +65,7 @@ def as_table(network: Network, analysis: dict[str, Analysis]) -> str:
         if layer.stage != stage:  # a stage's layers under its name, with their totals
             stage = layer.stage
             if stage:
-                members = [analysis[l.name] for l in network.layers if l.stage == stage]
+                members = [analysis[other.name] for other in network.layers if other.stage == stage]
                 rows.append(("", f"[{stage}]", "", "", f"{sum(a.params for a in members):,}",
                              human(sum(a.macs for a in members))))
         a = analysis[layer.name]
