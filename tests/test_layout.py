@@ -173,3 +173,12 @@ def test_stages_are_framed_and_named():
         assert all(conv3.rect.x0 <= x <= conv3.rect.x1 and conv3.rect.y0 <= y <= conv3.rect.y1 for x, y in box)
     assert {l.text for l in drawing.labels if l.role == "stage"} == {"conv2_x", "conv3_x", "conv4_x", "conv5_x"}
     assert len({f.rect.y0 for f in drawing.frames}) == 1  # they line up at the bottom
+
+
+def test_branches_over_one_stretch_alternate_above_and_below():
+    drawing = layout(parse_file(DATA / "inception_module.nn"))
+    by_name = {s.layer: s for s in drawing.shapes()}
+    arms = [by_name[n] for n in ("b1", "b3", "b4")]
+    assert sorted(s.y > 0 for s in arms) == [False, True, True]
+    fcn = {s.layer: s for s in layout(parse_file(EXAMPLES / "fcn8.nn")).shapes()}
+    assert fcn["s4"].y > 0 > fcn["s3"].y

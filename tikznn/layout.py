@@ -140,7 +140,8 @@ class _Planner:
             for branch, entry, exit_ in branches:
                 if exit_ is None or entry is None:
                     continue
-                room = shapes[exit_].visible_west - self._tap(shapes, main, entry) - 2 * CLEARANCE
+                # room for the branch and for its arrows to show their heads on either side
+                room = shapes[exit_].visible_west - self._tap(shapes, main, entry) - 2 * (CLEARANCE + 0.45)
                 need = self._row_width(branch)
                 if need > room + 1e-9:
                     deficit = (exit_, need - room)
@@ -157,11 +158,20 @@ class _Planner:
         self._flow_arrows(groups, shapes, arrows)
         lane_tops: list[tuple[float, float, float]] = []  # x0, x1, top of branch labels
         lane_bottoms: list[float] = []
+        sides: dict[str, list[tuple[float, float]]] = {"above": [], "below": []}
         for branch, entry, exit_ in sorted(branches, key=lambda b: self._span(shapes, main, b)):
             if entry is None:
                 self._place_input_chain(branch, exit_, shapes, arrows, lane_bottoms)
-            else:
+                continue
+            # branches that bridge the same stretch of the main path alternate above and below it
+            span = (self._tap(shapes, main, entry), shapes[exit_].centre_x if exit_ else math.inf)
+            crowd = {side: sum(1 for a, b in spans if a < span[1] and span[0] < b) for side, spans in sides.items()}
+            side = "below" if exit_ is not None and crowd["above"] > crowd["below"] else "above"
+            sides[side].append(span)
+            if side == "above":
                 self._place_branch(branch, entry, exit_, shapes, main, arrows, taps, lane_tops)
+            else:
+                self._place_branch_below(branch, entry, exit_, shapes, main, arrows, taps, lane_bottoms)
         self._route_the_rest(main, branches, shapes, arrows, taps, lane_tops)
         arrows = self._spread_drops(arrows, shapes)
         placer = LabelPlacer(self.network, self.analysis, shapes, arrows, main_set)
@@ -314,14 +324,32 @@ class _Planner:
         target = shapes[exit_]
         width = self._row_width(chain)
         end = target.visible_west - FLOW_GAP
-        # below the main path's blocks and the two rows of sizes and captions under them
-        lowest = min(min(s.bottom for s in shapes.values() if s.visible_west < end + 0.1), *lane_bottoms, 0.0)
-        room = 2 * (TEXT["dims"][0] + PAD) + TEXT["caption"][0] + 2 * PAD + CLEARANCE
-        probe = self._place_row(self._chain_groups(chain), {}, 0.0)
-        y = lowest - room - max(s.half + DEPTH_Y * s.depth / 2 for s in probe.values())
+        y = self._lane_below(chain, shapes, lane_bottoms)
         placed = self._lay_chain(chain, end - width, y, shapes, arrows)
-        lane_bottoms.append(min(s.bottom for s in placed) - room)
+        lane_bottoms.append(min(s.bottom for s in placed) - LANE_ROOM)
         last, cx = placed[-1], target.centre_x
+        arrows.append(Arrow(((last.east, y, 0.0), (cx, y, 0.0), (cx, target.y - target.half, 0.0)), "skip",
+                            chain[-1], exit_))
+
+    def _lane_below(self, chain, shapes, lane_bottoms) -> float:
+        """Height of a lane below the main path: under its blocks, the rows of labels under them and other lanes."""
+        # under the whole main path, whose captions share one row
+        lowest = min([s.bottom for s in shapes.values() if s.y == 0] + lane_bottoms + [0.0])
+        probe = self._place_row(self._chain_groups(chain), {}, 0.0)
+        return lowest - LANE_ROOM - max(s.half + DEPTH_Y * s.depth / 2 for s in probe.values())
+
+    def _place_branch_below(self, chain, entry, exit_, shapes, main, arrows, taps, lane_bottoms) -> None:
+        tap, target = self._tap(shapes, main, entry), shapes[exit_]
+        width = self._row_width(chain)
+        start = (tap + target.visible_west) / 2 - width / 2
+        y = self._lane_below(chain, shapes, lane_bottoms)
+        placed = self._lay_chain(chain, start, y, shapes, arrows)
+        lane_bottoms.append(min(s.bottom for s in placed) - LANE_ROOM)
+        first, last, cx = placed[0], placed[-1], target.centre_x
+        taps.append(project(tap, 0.0, 0.0))
+        head = max(tap, first.visible_west - 0.45)
+        arrows.append(Arrow(((tap, 0.0, 0.0), (tap, y, 0.0), (head, y, 0.0), (first.west, y, 0.0)), "skip",
+                            entry, chain[0], 2))
         arrows.append(Arrow(((last.east, y, 0.0), (cx, y, 0.0), (cx, target.y - target.half, 0.0)), "skip",
                             chain[-1], exit_))
 
@@ -385,7 +413,8 @@ class _Planner:
         so that no drop crosses another route."""
         by_target: dict[str, list[int]] = {}
         for i, arrow in enumerate(arrows):
-            if arrow.role in ("skip", "link") and len(arrow.points) >= 3 and arrow.points[-1][0] == arrow.points[-2][0]:
+            (x2, y2, _), (x3, y3, _) = arrow.points[-2:]
+            if arrow.role in ("skip", "link") and len(arrow.points) >= 3 and x2 == x3 and y2 > y3:  # from above
                 by_target.setdefault(arrow.target, []).append(i)
         result = list(arrows)
         for target, indices in by_target.items():
@@ -403,6 +432,10 @@ class _Planner:
                 result[i] = Arrow(tuple(head) + ((x2 + dx, y2, z2), (x3 + dx, y3, z3)), arrows[i].role,
                                   arrows[i].source, target)
         return result
+
+
+# between a lane below the main path and what is above it: two rows of sizes, a row of captions, clearance
+LANE_ROOM = 2 * (TEXT["dims"][0] + PAD) + TEXT["caption"][0] + 2 * PAD + CLEARANCE
 
 
 def _flow(a, b) -> Arrow:
