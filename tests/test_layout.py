@@ -29,10 +29,11 @@ def test_every_drawn_layer_and_label_is_in_the_layout(example):
     drawing = layout(net)
     drawn = {s.layer for s in drawing.shapes()}
     assert drawn == {l.name for l in net.layers if l.kind not in ("flatten", "dropout")}
-    texts = [l.text.replace("\n", " ") for l in drawing.labels]
+    lines = [line for l in drawing.labels for line in l.text.split("\n")]
     for layer in net.layers:
-        if layer.label:
-            assert layer.label in texts
+        if layer.label:  # a label may be wrapped, or one line of its stack's caption
+            assert " ".join(line for line in lines if line in layer.label).find(layer.label) >= 0 or \
+                layer.label in lines
 
 
 def test_layout_is_deterministic(example):
@@ -182,3 +183,11 @@ def test_branches_over_one_stretch_alternate_above_and_below():
     assert sorted(s.y > 0 for s in arms) == [False, True, True]
     fcn = {s.layer: s for s in layout(parse_file(EXAMPLES / "fcn8.nn")).shapes()}
     assert fcn["s4"].y > 0 > fcn["s3"].y
+
+
+def test_a_stack_whose_captions_do_not_fit_side_by_side_gets_one_caption_in_order():
+    drawing = layout(parse('input 3x64x64\nconv 8 k3 p1 relu "conv1_1"\nconv 8 k3 p1 relu "conv1_2"\n'
+                           'pool max 2 "pool1"\n'))
+    captions = [l.text for l in drawing.labels if l.role == "caption"]
+    assert captions == ["conv1_1\nconv1_2\npool1"]
+    assert problems(drawing) == []

@@ -11,6 +11,25 @@ ARROW_HALF_WIDTH = 0.05
 FRAME_MARGIN = 0.12
 
 
+def stack_captions(stacks, shapes, layers) -> dict[str, tuple[float, str]]:
+    """Each shown label with the x it is centred on. A stack of blocks whose captions cannot stand side by side
+    under it gets one caption, its labels one per line in order (not a staircase of rows)."""
+    captions = {}
+    for stack in stacks:
+        named = [n for n in stack if layers[n].label and layers[n].style.show_label]
+        texts = [wrap(layers[n].label) for n in named]
+        first, last = shapes[stack[0]], shapes[stack[-1]]
+        room = last.visible_east - first.visible_west + 0.4
+        if len(named) > 1 and sum(text_box(t, "caption")[0] + 0.2 for t in texts) > room:
+            x = (first.corner(0, 0, 0)[0] + last.corner(1, 0, 0)[0]) / 2
+            captions[named[0]] = (x, "\n".join(texts))
+            continue
+        for name, text in zip(named, texts):
+            shape = shapes[name]
+            captions[name] = (shape.centre_x - DEPTH_X * shape.depth / 2, text)  # under the front face
+    return captions
+
+
 class LabelPlacer:
     """Puts each label on the first of its candidate spots that overlaps nothing already there."""
 
@@ -68,12 +87,8 @@ class LabelPlacer:
             lowest = min([self.shapes[n].bottom for n in lane] +
                          [label.rect().y0 for label in self.placed if label.layer in lane])
             lane_rows[lane_y] = lowest - PAD - caption_h / 2
-        for name, shape in self.shapes.items():
-            layer = self.layers[name]
-            if not layer.label or not layer.style.show_label:
-                continue
-            x = shape.centre_x - DEPTH_X * shape.depth / 2  # under the front face
-            text = wrap(layer.label)
+        for name, (x, text) in self._captions().items():
+            shape = self.shapes[name]
             width, height = text_box(text, "caption")
             shifts = (0.0, 0.3 * width, -0.3 * width, 0.6 * width)
             below = self.rows(x, shape.bottom - PAD - height / 2, -(caption_h / 2 + PAD), shifts=shifts)
@@ -138,6 +153,18 @@ class LabelPlacer:
             height = TEXT["stage"][0]
             self.put(stage, "stage", self.rows((rect.x0 + rect.x1) / 2, rect.y1 + PAD + height / 2, height / 2),
                      next(iter(sorted(members))))
+
+    def _captions(self) -> dict[str, tuple[float, str]]:
+        stacks: list[list[str]] = []  # blocks stuck together, found from their places
+        for name, shape in self.shapes.items():
+            previous = self.shapes[stacks[-1][-1]] if stacks else None
+            stuck = (isinstance(shape, Block) and isinstance(previous, Block) and previous.y == shape.y
+                     and abs(shape.x - previous.right) < 1e-9)
+            if stuck:
+                stacks[-1].append(name)
+            else:
+                stacks.append([name])
+        return stack_captions(stacks, self.shapes, self.layers)
 
     def _sizes(self, name: str, shape: Block) -> None:
         """What the dims setting asks for: by default the channel count under the block and H×W on its left

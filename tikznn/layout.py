@@ -13,9 +13,9 @@ from dataclasses import replace
 from . import model
 from .drawing import (BALL_RADIUS, BAND, CLEARANCE, DEPTH_X, DEPTH_Y, FLOW_GAP, PAD, PASS_THROUGH, SLAB, TEXT,
                       Arrow, Ball, Block, Layout, Point, project, skip_owner, spatial_extent, channel_width, text_box,
-                      vector_extent, wrap)
+                      vector_extent)
 from .errors import LayoutError
-from .labels import LabelPlacer
+from .labels import LabelPlacer, stack_captions
 from .model import Network
 from .shapes import Analysis, analyse
 
@@ -190,15 +190,15 @@ class _Planner:
         """Extra space before groups so that neighbouring captions fit side by side on one row."""
         extra: dict[str, float] = {}
         shapes = self._place_row(groups, extra, 0.0)
+        captions = stack_captions(groups, shapes, self.layers)
         previous = None  # (right end of the last caption, its group index)
         for index, group in enumerate(groups):
             for name in group:
-                layer = self.layers[name]
-                if not layer.label or not layer.style.show_label:
+                if name not in captions:
                     continue
-                shape = shapes[name]
-                width = text_box(wrap(layer.label), "caption")[0]
-                left = shape.centre_x - DEPTH_X * shape.depth / 2 - width / 2 + sum(extra.values())
+                x, text = captions[name]
+                width = text_box(text, "caption")[0]
+                left = x - width / 2 + sum(extra.values())
                 if previous is not None and previous[1] != index and left < previous[0] + 0.25:
                     extra[group[0]] = extra.get(group[0], 0.0) + previous[0] + 0.25 - left
                     left = previous[0] + 0.25
