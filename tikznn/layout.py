@@ -327,9 +327,7 @@ class _Planner:
         y = self._lane_below(chain, shapes, lane_bottoms)
         placed = self._lay_chain(chain, end - width, y, shapes, arrows)
         lane_bottoms.append(min(s.bottom for s in placed) - LANE_ROOM)
-        last, cx = placed[-1], target.centre_x
-        arrows.append(Arrow(((last.east, y, 0.0), (cx, y, 0.0), (cx, target.y - target.half, 0.0)), "skip",
-                            chain[-1], exit_))
+        arrows.append(_join(placed[-1], target))
 
     def _lane_below(self, chain, shapes, lane_bottoms) -> float:
         """Height of a lane below the main path: under its blocks, the rows of labels under them and other lanes."""
@@ -345,13 +343,8 @@ class _Planner:
         y = self._lane_below(chain, shapes, lane_bottoms)
         placed = self._lay_chain(chain, start, y, shapes, arrows)
         lane_bottoms.append(min(s.bottom for s in placed) - LANE_ROOM)
-        first, last, cx = placed[0], placed[-1], target.centre_x
         taps.append(project(tap, 0.0, 0.0))
-        head = max(tap, first.visible_west - 0.45)
-        arrows.append(Arrow(((tap, 0.0, 0.0), (tap, y, 0.0), (head, y, 0.0), (first.west, y, 0.0)), "skip",
-                            entry, chain[0], 2))
-        arrows.append(Arrow(((last.east, y, 0.0), (cx, y, 0.0), (cx, target.y - target.half, 0.0)), "skip",
-                            chain[-1], exit_))
+        arrows += [_leave(tap, entry, placed[0]), _join(placed[-1], target)]
 
     def _place_branch(self, chain, entry, exit_, shapes, main, arrows, taps, lane_tops) -> None:
         tap = self._tap(shapes, main, entry)
@@ -369,16 +362,10 @@ class _Planner:
         # captions of branch layers go above them: reserve that room for lanes and routes over this one
         label_top = max(s.top for s in placed) + TEXT["caption"][0] + 2 * PAD + 0.1
         lane_tops.append((start, placed[-1].visible_east, label_top))
-        first_shape, last_shape = placed[0], placed[-1]
         taps.append(project(tap, 0.0, 0.0))
-        head = max(tap, first_shape.visible_west - 0.45)  # the head just before the block, as on flow arrows
-        arrows.append(Arrow(((tap, 0.0, 0.0), (tap, y, 0.0), (head, y, 0.0), (first_shape.west, y, 0.0)), "skip",
-                            entry, chain[0], 2))
+        arrows.append(_leave(tap, entry, placed[0]))
         if exit_ is not None:
-            target = shapes[exit_]
-            cx = target.centre_x
-            arrows.append(Arrow(((last_shape.east, y, 0.0), (cx, y, 0.0), (cx, target.y + target.half, 0.0)),
-                                "skip", chain[-1], exit_))
+            arrows.append(_join(placed[-1], shapes[exit_]))
 
     def _route_the_rest(self, main, branches, shapes, arrows, taps, lane_tops) -> None:
         """Connections not drawn yet go over the blocks: the shortest lowest, so that routes nest, not cross."""
@@ -436,6 +423,20 @@ class _Planner:
 
 # between a lane below the main path and what is above it: two rows of sizes, a row of captions, clearance
 LANE_ROOM = 2 * (TEXT["dims"][0] + PAD) + TEXT["caption"][0] + 2 * PAD + CLEARANCE
+
+
+def _leave(tap: float, entry: str, first) -> Arrow:
+    """From the main path at x = tap to the first block of a lane, its head just before the block."""
+    head = max(tap, first.visible_west - 0.45)
+    return Arrow(((tap, 0.0, 0.0), (tap, first.y, 0.0), (head, first.y, 0.0), (first.west, first.y, 0.0)), "skip",
+                 entry, first.layer, 2)
+
+
+def _join(last, target) -> Arrow:
+    """From the last block of a lane along it, then into the target's top (lane above) or bottom (lane below)."""
+    edge = target.y + (target.half if last.y > target.y else -target.half)
+    return Arrow(((last.east, last.y, 0.0), (target.centre_x, last.y, 0.0), (target.centre_x, edge, 0.0)), "skip",
+                 last.layer, target.layer)
 
 
 def _flow(a, b) -> Arrow:

@@ -42,8 +42,7 @@ def outputs_for(source: Path, output: Path | None, formats: list[str]) -> dict[s
     for fmt in formats:
         if fmt not in FORMATS:
             raise OutputError(f"unknown output format '{fmt}'", hint="choose from: " + ", ".join(FORMATS))
-    if len(set(formats)) != len(formats):
-        formats = list(dict.fromkeys(formats))
+    formats = list(dict.fromkeys(formats))  # each once, in order
     if output is None:
         base = source.with_suffix("")
     elif output.is_dir():

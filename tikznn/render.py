@@ -80,10 +80,12 @@ def context(drawing: Layout, *, fragment: bool) -> dict:
     colours = _Colours()
     lines = drawing.source_lines
     blocks = [{"name": b.layer, "line": lines.get(b.layer, 0), **_block_faces(b, colours)} for b in drawing.blocks]
-    balls = [{"name": b.layer, "line": lines.get(b.layer, 0), "centre": point((b.x, b.y)), "radius": num(b.radius),
-              "colour": colours.of(b.style, b.fill)[0], "symbol": _BALL_SYMBOL[b.kind],
-              "opacity": num(colours.of(b.style, b.fill)[1])}
-             for b in drawing.balls]
+    balls = []
+    for b in drawing.balls:
+        colour, opacity = colours.of(b.style, b.fill)
+        balls.append({"name": b.layer, "line": lines.get(b.layer, 0), "centre": point((b.x, b.y)),
+                      "radius": num(b.radius), "colour": colour, "symbol": _BALL_SYMBOL[b.kind],
+                      "opacity": num(opacity)})
     arrows = []
     for arrow in drawing.arrows:
         pts = arrow.projected()
