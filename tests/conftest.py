@@ -26,6 +26,9 @@ def pytest_runtest_setup(item):
         pytest.skip(message)
 
 
-@pytest.fixture(params=["lenet", "fcn8", "resnet18", "vgg16", "alexnet", "mlp", "siamese"])
+EXAMPLE_NAMES = sorted(path.stem for path in EXAMPLES.glob("*.nn"))
+
+
+@pytest.fixture(params=EXAMPLE_NAMES)
 def example(request) -> Path:
     return EXAMPLES / f"{request.param}.nn"

@@ -9,6 +9,7 @@ import pytest
 
 import tikznn
 from tikznn import Network
+from tikznn.blocks import split as split_blocks
 from tikznn.checks import problems
 from tikznn.layout import layout
 from tikznn.shapes import analyse
@@ -59,7 +60,8 @@ def test_every_fence_is_nn_python_or_plain():
 
 @pytest.mark.parametrize("body,line", [pytest.param(b, l, id=_id(i, l)) for i, (b, l) in enumerate(NN)])
 def test_nn_example_works(body, line):
-    first = next(s for s in (ln.split("#")[0].strip() for ln in body.splitlines()) if s
+    outside_blocks = split_blocks(body)[0]
+    first = next(s for s in (ln.split("#")[0].strip() for ln in outside_blocks.splitlines()) if s
                  and not s.startswith(("network", "caption", "dims", "stats", "collapse", "stage")))
     assert first.startswith("input "), f"the example at line {line} should start with an input line"
     network = tikznn.parse(body, path=f"{DOC.name}:{line}")

@@ -8,12 +8,12 @@ import pytest
 from pdf2image import convert_from_path
 from PIL import Image
 
-from conftest import EXAMPLES, GOLDENS, OUTPUT, REGENERATE
+from conftest import EXAMPLE_NAMES, EXAMPLES, GOLDENS, OUTPUT, REGENERATE
 from imagecompare import compare, diff_image
 from tikznn import build
 
 DPI = 100
-NAMES = ["lenet", "fcn8", "resnet18"]
+NAMES = EXAMPLE_NAMES
 
 
 @pytest.mark.latex

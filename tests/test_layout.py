@@ -25,7 +25,7 @@ def test_every_construct_together_has_no_overlaps():
 
 
 def test_every_drawn_layer_and_label_is_in_the_layout(example):
-    net = parse_file(example)
+    net = parse_file(example).drawn_with(collapse=False)  # collapsed copies are tested in test_blocks
     drawing = layout(net)
     drawn = {s.layer for s in drawing.shapes()}
     assert drawn == {l.name for l in net.layers if l.kind not in ("flatten", "dropout")}

@@ -46,7 +46,8 @@ def problems(drawing: Layout) -> list[str]:
             if label.layer not in frame.layers and label.role != "stage" and overlap(box, label.rect().polygon()):
                 found.append(f"the frame of stage '{frame.stage}' takes in the label '{label.text}'")
         for other in drawing.frames[i + 1:]:
-            if overlap(box, other.rect.polygon()):
+            nested = frame.rect.contains(other.rect) or other.rect.contains(frame.rect)
+            if overlap(box, other.rect.polygon()) and not nested:
                 found.append(f"the frames of stages '{frame.stage}' and '{other.stage}' overlap")
     for i, a in enumerate(shapes):
         for b in shapes[i + 1:]:

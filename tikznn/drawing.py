@@ -158,11 +158,13 @@ class Arrow:
 
 @dataclass(frozen=True)
 class Frame:
-    """A stage's dashed frame around its blocks and their labels; its name is a label above it."""
+    """A stage's dashed frame around its blocks and their labels, its name a label above it; or (role 'repeat')
+    the frame of a repeated block drawn once, marked ×N."""
 
     stage: str
     rect: Rect
     layers: frozenset
+    role: str = "stage"
 
 
 @dataclass(frozen=True)

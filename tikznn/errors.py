@@ -4,16 +4,18 @@ Every error a user can cause is a TikznnError; the CLI prints `str(error)` and e
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
 class Span:
-    """A place in a .nn source: 1-based line and column."""
+    """A place in a .nn source: 1-based line and column; `origin` is (path, text) of the file it is in when that
+    is not the file being read (a block defined in an imported file)."""
 
     line: int
     column: int
     end_column: int | None = None
+    origin: tuple[str | None, str] | None = field(default=None, compare=False, repr=False)
 
 
 class TikznnError(Exception):
@@ -28,6 +30,8 @@ class TikznnError(Exception):
         self.message = message
         self.span = span
         self.hint = hint
+        if span is not None and span.origin is not None and path is None:
+            path, source = span.origin
         self.path = path
         self.source = source
 

@@ -24,6 +24,9 @@ class Rect:
     def grown(self, margin: float) -> "Rect":
         return Rect(self.x0 - margin, self.y0 - margin, self.x1 + margin, self.y1 + margin)
 
+    def contains(self, other: "Rect") -> bool:
+        return self.x0 <= other.x0 and self.y0 <= other.y0 and other.x1 <= self.x1 and other.y1 <= self.y1
+
     def union(self, other: "Rect") -> "Rect":
         return Rect(min(self.x0, other.x0), min(self.y0, other.y0), max(self.x1, other.x1), max(self.y1, other.y1))
 

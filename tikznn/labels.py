@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .drawing import DEPTH_X, PAD, TEXT, Ball, Block, Frame, Label, skip_owner, text_box, wrap
 from .errors import LayoutError
-from .geometry import Index, Rect, bounds
+from .geometry import Index, Rect, bounds, overlap
 from .model import Network
 from .shapes import Analysis, describe, stats_line
 
@@ -130,9 +130,41 @@ class LabelPlacer:
         self._frame_stages()
         return self.placed
 
+    def _frame_repeats(self) -> None:
+        """A repeated block drawn once gets a frame around its blocks and labels, marked ×N at its top right."""
+        names = [layer.name for layer in self.network.layers]
+        for i, layer in enumerate(self.network.layers):
+            members = {n for n in names[i:i + layer.block_length] if n in self.shapes}
+            if layer.block_times < 2 or not self.network.collapse or not members:
+                continue
+            points = [p for n in members for p in self.shapes[n].outline()]
+            points += [p for label in self.placed if label.layer in members for p in label.rect().polygon()]
+            # and the routes into it from its input (the block's own skips), which would cross its edge
+            points += [p for a in self.arrows if a.target in members and a.role != "flow" for p in a.projected()]
+            rect = bounds(points).grown(FRAME_MARGIN)
+            inside = bounds([p for n in members for p in self.shapes[n].outline()])
+            for name, shape in self.shapes.items():  # a route may start at a tap right by the block before
+                xs = [p[0] for p in shape.outline()]
+                if name not in members and overlap(rect.polygon(), shape.outline()):
+                    if max(xs) <= inside.x0:
+                        rect = Rect(max(xs) + PAD, rect.y0, rect.x1, rect.y1)
+                    elif min(xs) >= inside.x1:
+                        rect = Rect(rect.x0, rect.y0, min(xs) - PAD, rect.y1)
+            self.frames.append(Frame(f"×{layer.block_times}", rect, frozenset(members), "repeat"))
+            self._add_edges(rect)
+            text = f"×{layer.block_times}"
+            width, height = text_box(text, "note")
+            self.put(text, "note", self.rows(rect.x1 - width / 2, rect.y1 + PAD + height / 2, height / 2,
+                                             shifts=(0.0, -width, -2 * width)), min(members, key=names.index))
+
+    def _add_edges(self, rect: Rect) -> None:
+        for edge in zip(rect.polygon(), rect.polygon()[1:] + rect.polygon()[:1]):
+            self.index.add(edge)
+
     def _frame_stages(self) -> None:
         """A dashed frame around each stage's blocks and labels, its name above it."""
         self.frames: list[Frame] = []
+        self._frame_repeats()
         stages: dict[str, set[str]] = {}
         for name in self.shapes:
             if self.layers[name].stage:
@@ -142,14 +174,14 @@ class LabelPlacer:
             points = [p for n in members for p in self.shapes[n].outline()]
             points += [p for label in self.placed if label.layer in members
                        for p in label.rect().polygon()]
+            points += [p for frame in self.frames if frame.layers <= members for p in frame.rect.polygon()]
             boxes[stage] = bounds(points).grown(FRAME_MARGIN)
         bottom = min((box.y0 for box in boxes.values()), default=0.0)  # frames line up at the bottom
         for stage, members in stages.items():
             box = boxes[stage]
             rect = Rect(box.x0, bottom, box.x1, box.y1)
             self.frames.append(Frame(stage, rect, frozenset(members)))
-            for edge in zip(rect.polygon(), rect.polygon()[1:] + rect.polygon()[:1]):
-                self.index.add(edge)
+            self._add_edges(rect)
             height = TEXT["stage"][0]
             self.put(stage, "stage", self.rows((rect.x0 + rect.x1) / 2, rect.y1 + PAD + height / 2, height / 2),
                      next(iter(sorted(members))))

@@ -41,9 +41,13 @@ class _Planner:
 
     # graph ----------------------------------------------------------------------------------------------------
     def _collapsed_copies(self) -> set[str]:
-        """The second and later copies of repeated layers, drawn as part of the first."""
+        """The second and later copies of repeated layers and blocks, drawn as part of the first."""
         names = [layer.name for layer in self.network.layers]
-        return {name for i, layer in enumerate(self.network.layers) for name in names[i + 1:i + layer.times]}
+        hidden = {name for i, layer in enumerate(self.network.layers) for name in names[i + 1:i + layer.times]}
+        for i, layer in enumerate(self.network.layers):
+            if layer.block_times > 1:
+                hidden.update(names[i + layer.block_length:i + layer.block_length * layer.block_times])
+        return hidden
 
     def _passes(self, name: str) -> bool:
         """Is this layer drawn as part of an arrow (flatten, dropout) or of another block (a collapsed copy)?"""
@@ -182,7 +186,7 @@ class _Planner:
 
     def _source_lines(self) -> dict[str, int]:
         """The .nn line of everything that has a label: layers by name, skips as 'the skip A -> B'."""
-        lines = {name: layer.at.line for name, layer in self.layers.items() if layer.at}
+        lines = {name: (layer.used_at or layer.at).line for name, layer in self.layers.items() if layer.at}
         lines.update({skip_owner(s): s.at.line for s in self.network.skips if s.at})
         return lines
 

@@ -41,8 +41,11 @@ class Layer:
     label: str | None = None
     style: Style = Style()
     times: int = 1  # on the first of a repeated layer's copies: how many there are (the next ones follow it)
+    block_times: int = 1  # on the first layer of a repeated block: how many copies of the block follow from here
+    block_length: int = 0  # ... and how many layers each copy has
     stage: str = ""  # the stage it belongs to, if any
     at: Span | None = field(default=None, compare=False, repr=False)
+    used_at: Span | None = field(default=None, compare=False, repr=False)  # in a block: where the block is used
 
     kind: ClassVar[str] = "layer"
 
@@ -149,6 +152,32 @@ class Skip:
     at: Span | None = field(default=None, compare=False, repr=False)
 
 
+@dataclass(frozen=True)
+class BlockScope:
+    """A block being added: its layers are named `prefix + local name`, 'in' is what feeds it, and its last layer
+    takes the instance's name."""
+
+    block: str
+    name: str
+    prefix: str
+    input: str
+    start: int  # index of its first layer
+    used_at: Span | None = field(default=None, compare=False)
+    names: tuple[tuple[str, str], ...] = ()  # local name -> name in the network
+    counts: tuple[tuple[str, int], ...] = ()  # unnamed layers so far, by kind
+
+    def local(self, ref: str) -> str | None:
+        if ref == "in":
+            return self.input
+        return dict(self.names).get(ref)
+
+    def named(self, local: str, full: str) -> "BlockScope":
+        return replace(self, names=self.names + ((local, full),))
+
+    def unnamed(self, kind: str) -> tuple[str, "BlockScope"]:
+        counts = dict(self.counts)
+        counts[kind] = counts.get(kind, 0) + 1
+        return f"{self.prefix}{kind}{counts[kind]}", replace(self, counts=tuple(counts.items()))
 
 
 def suggest(word: str, choices: Sequence[str]) -> str | None:
@@ -259,6 +288,9 @@ class Network:
     stats: bool = False    # a caption line with the parameter and MAC totals
     collapse: bool = False  # draw a repeated layer once, marked ×N
     open_stage: str = ""    # the stage layers added now join (between 'stage' and 'end')
+    open_blocks: tuple[BlockScope, ...] = ()  # blocks being added, outermost first (builder calls inside `use`)
+    aliases: tuple[tuple[str, str], ...] = ()  # a repeated block's name -> the name of its last copy
+    imports: tuple[str, ...] = field(default=(), compare=False)  # files whose block definitions it uses
 
     # -- queries ---------------------------------------------------------------------------------------------
     def __getitem__(self, name: str) -> Layer:
@@ -363,6 +395,18 @@ class Network:
     def end(self) -> "Network":
         return Assembler(self).stage(None).network()
 
+    def use(self, block, *args, name: str = "", from_: str | None = None, times: int = 1, **kwargs) -> "Network":
+        """Add a block: `block(network, *args, **kwargs)` is a function that adds layers, as a 'block' definition
+        does in the language; inside it, "in" names the layer that feeds the block.
+
+            def basic(net, c):
+                return net.conv(c, 3, 1, 1, bn=True, act="relu").conv(c, 3, 1, 1, bn=True).add("in", act="relu")
+            Network().input(64, 56, 56).use(basic, 64, name="layer1", times=2)
+        """
+        def expand(assembler: Assembler) -> None:
+            assembler.load(block(assembler.network(), *args, **kwargs))
+        return Assembler(self).use(block.__name__, expand, name=name, source=from_, times=times).network()
+
     def _fed(self, layer: Layer, from_: str | None, times: int = 1) -> "Network":
         if from_ is None:
             return self.append(layer, times=times)
@@ -376,27 +420,67 @@ class Assembler:
     """
 
     def __init__(self, start: Network = Network()):
+        self.load(start)
+
+    def load(self, start: Network) -> None:
         self.name, self.caption, self.dims, self.stats = start.name, start.caption, start.dims, start.stats
         self.collapse, self.open_stage = start.collapse, start.open_stage
+        self.scopes: list[BlockScope] = list(start.open_blocks)
+        self.aliases: dict[str, str] = dict(start.aliases)
         self.layers: list[Layer] = list(start.layers)
         self.skips: list[Skip] = list(start.skips)
         self.position = {layer.name: i for i, layer in enumerate(self.layers)}
-        self.kinds: dict[str, int] = {}
+        self.kinds: dict[str, int] = {}  # layers of each kind so far, and instances of each block
         for layer in self.layers:
             self.kinds[layer.kind] = self.kinds.get(layer.kind, 0) + 1
+            instance = re.match(r"([A-Za-z_]\w*)#(\d+)\.", layer.name)
+            if instance:
+                block, count = instance.group(1), int(instance.group(2))
+                self.kinds[block] = max(self.kinds.get(block, 0), count)
 
     def network(self) -> Network:
         return Network(name=self.name, caption=self.caption, layers=tuple(self.layers), skips=tuple(self.skips),
-                       dims=self.dims, stats=self.stats, collapse=self.collapse, open_stage=self.open_stage)
+                       dims=self.dims, stats=self.stats, collapse=self.collapse, open_stage=self.open_stage,
+                       open_blocks=tuple(self.scopes), aliases=tuple(self.aliases.items()))
 
     def _undefined(self, ref: str, span: Span | None) -> ModelError:
-        hint = suggest(ref, list(self.position)) or ("names must be defined before they are used"
-                                                     if self.position else None)
+        known = list(self.position) + list(self.aliases) + [n for s in self.scopes for n, _ in s.names]
+        hint = suggest(ref, known) or ("names must be defined before they are used" if self.position else None)
+        if ref == "in" and not self.scopes:
+            hint = "'in' names a block's input, inside a block definition"
         return ModelError(f"undefined layer '{ref}'", span=span, hint=hint)
+
+    def resolve(self, ref: str) -> str:
+        """The network's name for a name written here: inside blocks their own names and 'in' come first."""
+        for scope in reversed(self.scopes):
+            found = scope.local(ref)
+            if found is not None:
+                return found
+        return self.aliases.get(ref, ref)
+
+    def _full_name(self, layer: Layer) -> str:
+        """An unnamed layer gets the name kind#n, which no user's name can clash with ('#' is not allowed in
+        them); in a block, names are prefixed with the block's, as torchvision's are (layer1.0.conv1)."""
+        self.kinds[layer.kind] = self.kinds.get(layer.kind, 0) + 1
+        if self.scopes:
+            scope = self.scopes[-1]
+            kind = getattr(layer, "fn", None) or layer.kind
+            if layer.name:
+                if layer.name == "in":
+                    raise ModelError("'in' names the block's input; give this layer another name", span=layer.at)
+                full = scope.prefix + layer.name
+                if layer.name in dict(scope.names):
+                    raise ModelError(f"duplicate name '{layer.name}' in block '{scope.block}'", span=layer.at,
+                                     hint="give each named layer of a block its own name")
+                self.scopes[-1] = scope.named(layer.name, full)
+                return full
+            full, self.scopes[-1] = scope.unnamed(kind)
+            return full
+        return layer.name or f"{layer.kind}#{self.kinds[layer.kind]}"
 
     def add(self, layer: Layer, refs: Sequence[str] = (), *, implicit: bool = True,
             ref_spans: Mapping[str, Span] | None = None, times: int = 1) -> "Assembler":
-        """An unnamed layer gets the name kind#n, which no user's name can clash with ('#' is not allowed in them).
+        """Add a layer fed by `refs` and, when `implicit`, by the previous layer (in a block: at first, 'in').
 
         `times` > 1 adds the layer that many times in a row: the label goes to the first, the name to the last
         (the one later lines refer to).
@@ -410,14 +494,26 @@ class Assembler:
                 self.add(replace(layer, name="", label=None))
             return self.add(replace(layer, label=None))
         _check_settings(layer)
-        if layer.name and layer.name in self.position:
-            first = self.layers[self.position[layer.name]]
+        if self.scopes:
+            if isinstance(layer, Input):
+                raise ModelError("a block cannot hold an input", span=layer.at,
+                                 hint="a block is fed by the layer before it; its first line can say 'from in'")
+            layer = replace(layer, used_at=self.scopes[0].used_at)
+            if implicit and len(self.layers) == self.scopes[-1].start:  # the block's first layer: fed by 'in'
+                refs, implicit = ["in"] + [r for r in refs if r != "in"], False
+        elif layer.name and (layer.name in self.position or layer.name in self.aliases):
+            first = self.layers[self.position[self.resolve(layer.name)]]
             where = f" (first defined on line {first.at.line})" if first.at else ""
             raise ModelError(f"duplicate name '{layer.name}'{where}", span=layer.at,
                              hint="give each named layer its own name")
+        spans = dict(ref_spans or {})
+        resolved = []
         for ref in refs:
-            if ref not in self.position:
-                raise self._undefined(ref, (ref_spans or {}).get(ref, layer.at))
+            full = self.resolve(ref)
+            if full not in self.position:
+                raise self._undefined(ref, spans.get(ref, layer.at))
+            resolved.append(full)
+        refs = resolved
         inputs = list(refs)
         if isinstance(layer, Input):
             inputs = []
@@ -431,14 +527,86 @@ class Assembler:
                                  span=layer.at, hint=f"name both inputs: {layer.kind} OTHER {previous}")
             if previous not in inputs:
                 inputs.insert(0, previous)
-        self.kinds[layer.kind] = self.kinds.get(layer.kind, 0) + 1
-        name = layer.name or f"{layer.kind}#{self.kinds[layer.kind]}"
+        name = self._full_name(layer)
+        if name in self.position:
+            raise ModelError(f"duplicate name '{name}'", span=layer.at, hint="give each named layer its own name")
         self.position[name] = len(self.layers)
         self.layers.append(replace(layer, name=name, inputs=tuple(inputs), stage=self.open_stage))
         return self
 
+    def use(self, block: str, expand, *, name: str = "", source: str | None = None, times: int = 1,
+            span: Span | None = None, source_span: Span | None = None) -> "Assembler":
+        """Add `times` copies of a block, each fed by the one before; `expand(self)` adds one copy's layers.
+
+        The last layer of a copy takes the instance's name: `name`, or with copies name.0, name.1, ... and `name`
+        then stands for the last copy. An unnamed instance is block#n.
+        """
+        if not isinstance(times, int) or times < 1:
+            raise ModelError(f"a block cannot be used {times} times", span=span)
+        if not self.layers:
+            raise ModelError(f"block '{block}' comes before any input", span=span,
+                             hint="start the network with a line like: input 3x224x224")
+        if name and (name == "in" or not NAME.match(name) or self.resolve(name) in self.position):
+            raise ModelError(f"'{name}' cannot name this block: it is {'taken' if NAME.match(name) else 'no name'}",
+                             span=span, hint="give the block a name of its own")
+        if len(self.scopes) > 20:
+            raise ModelError(f"blocks nest more than 20 deep at '{block}'", span=span,
+                             hint="a block cannot use itself")
+        feed = self.resolve(source) if source is not None else self.layers[-1].name
+        if feed not in self.position:
+            raise self._undefined(source, source_span or span)
+        start, last = len(self.layers), None
+        for copy in range(times):
+            instance = f"{name}.{copy}" if name and times > 1 else name
+            if self.scopes:
+                parent = self.scopes[-1]
+                if not instance:
+                    instance, self.scopes[-1] = parent.unnamed(block)
+                else:
+                    instance = parent.prefix + instance
+            elif not instance:
+                self.kinds[block] = self.kinds.get(block, 0) + 1
+                instance = f"{block}#{self.kinds[block]}"
+            first = len(self.layers)
+            used_at = self.scopes[0].used_at if self.scopes else span
+            self.scopes.append(BlockScope(block, instance, instance + ".", feed, first, used_at))
+            expand(self)
+            self.scopes.pop()
+            if len(self.layers) == first:
+                raise ModelError(f"block '{block}' adds no layers", span=span)
+            last = self.layers[-1].name
+            self._rename(last, instance)
+            feed = last = instance
+        if name:
+            full = self.scopes[-1].prefix + name if self.scopes else name
+            if self.scopes:
+                self.scopes[-1] = self.scopes[-1].named(name, last)
+            elif times > 1:
+                self.aliases[full] = last
+        if times > 1:
+            self.layers[start] = replace(self.layers[start], block_times=times,
+                                         block_length=(len(self.layers) - start) // times)
+        return self
+
+    def _rename(self, old: str, new: str) -> None:
+        """Give the last layer a new name (a block's output takes the instance's name)."""
+        if old == new:
+            return
+        if new in self.position:
+            raise ModelError(f"duplicate name '{new}'", span=self.layers[-1].at)
+        for scope_index, scope in enumerate(self.scopes):
+            self.scopes[scope_index] = replace(scope, names=tuple((k, new if v == old else v) for k, v in scope.names))
+        self.layers[-1] = replace(self.layers[-1], name=new)
+        del self.position[old]
+        self.position[new] = len(self.layers) - 1
+        self.skips = [replace(s, source=new if s.source == old else s.source,
+                              target=new if s.target == old else s.target) for s in self.skips]
+
     def stage(self, name: str | None, span: Span | None = None) -> "Assembler":
         """Open a stage (name) or close the open one (None)."""
+        if self.scopes:
+            raise ModelError("a stage cannot start or end inside a block", span=span,
+                             hint="put the stage around the lines that use the block")
         if name is None:
             if not self.open_stage:
                 raise ModelError("'end' without a stage to end", span=span, hint='a stage starts with: stage "name"')
@@ -457,9 +625,11 @@ class Assembler:
     def skip(self, skip: Skip, ref_spans: Mapping[str, Span] | None = None) -> "Assembler":
         if skip.label is not None and (problem := label_problem(skip.label)):
             raise ModelError(problem, span=skip.at, hint="in labels, TeX math goes between $...$ with balanced braces")
+        spans = dict(ref_spans or {})
         for ref in (skip.source, skip.target):
-            if ref not in self.position:
-                raise self._undefined(ref, (ref_spans or {}).get(ref, skip.at))
+            if self.resolve(ref) not in self.position:
+                raise self._undefined(ref, spans.get(ref, skip.at))
+        skip = replace(skip, source=self.resolve(skip.source), target=self.resolve(skip.target))
         if skip.source == skip.target:
             raise ModelError(f"a skip from '{skip.source}' to itself", span=skip.at,
                              hint="a skip arrow goes from a layer to a later one")

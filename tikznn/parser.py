@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import Callable
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from . import model
+from .blocks import BlockDef, split as split_blocks
 from .errors import ParseError, Span, TikznnError
 from .model import ACTIVATIONS, Network, Skip, Style, suggest
 from .resources import resource_dir
@@ -82,45 +84,87 @@ _CONV_OPTIONS = {
 }
 
 
+@dataclass
+class _Use:
+    """A line that uses a block: [name =] block(args) [from X] [xN]."""
+
+    name: str
+    block: str
+    args: str
+    source: str | None
+    times: int
+    span: Span
+    spans: dict
+
+
+@dataclass
+class _Import:
+    path: str
+    span: Span
+
+
 class _ToStatements(Transformer):
-    """Parse tree → a list of statements: ('network', str), ('caption', str), (Layer, refs, implicit), Skip."""
+    """Parse tree → a list of statements: ('network', str, span), (_Stage,), (Skip, spans),
+    (Layer, refs, implicit, spans, times), (_Use,), (_Import,)."""
+
+    def __init__(self, origin: tuple[str | None, str] | None = None):
+        super().__init__()
+        self.origin = origin
+
+    def span(self, token_or_meta) -> Span:
+        span = _span(token_or_meta)
+        return Span(span.line, span.column, span.end_column, origin=self.origin)
 
     def start(self, items):
         return list(items)
 
     @v_args(meta=True)
     def network(self, meta, items):
-        return ("network", unquote(items[0]), _span(meta))
+        return ("network", unquote(items[0]), self.span(meta))
 
     @v_args(meta=True)
     def caption(self, meta, items):
-        return ("caption", unquote(items[0]), _span(meta))
+        return ("caption", unquote(items[0]), self.span(meta))
 
     @v_args(meta=True)
     def dims(self, meta, items):
-        return ("dims", str(items[0]), _span(meta))
+        return ("dims", str(items[0]), self.span(meta))
 
     @v_args(meta=True)
     def stats(self, meta, items):
-        return ("stats", True, _span(meta))
+        return ("stats", True, self.span(meta))
 
     @v_args(meta=True)
     def collapse(self, meta, items):
-        return ("collapse", True, _span(meta))
+        return ("collapse", True, self.span(meta))
 
     @v_args(meta=True)
     def stage(self, meta, items):
-        return (_Stage(unquote(items[0]), _span(meta)),)
+        return (_Stage(unquote(items[0]), self.span(meta)),)
 
     @v_args(meta=True)
     def end(self, meta, items):
-        return (_Stage(None, _span(meta)),)
+        return (_Stage(None, self.span(meta)),)
 
     @v_args(meta=True)
     def skip(self, meta, items):
         source, target, label = items
-        return (Skip(source=str(source), target=str(target), label=label and unquote(label), at=_span(meta)),
-                {str(source): _span(source), str(target): _span(target)})
+        return (Skip(source=str(source), target=str(target), label=label and unquote(label), at=self.span(meta)),
+                {str(source): self.span(source), str(target): self.span(target)})
+
+    @v_args(meta=True)
+    def use(self, meta, items):
+        name, block, args, *extras = items
+        given = {key: (value, token) for key, value, token in extras}
+        source = given.get("source", (None, None))[0]
+        spans = {str(source): self.span(source)} if source is not None else {}
+        spans["(args)"], spans["(block)"] = self.span(args), self.span(block)
+        return (_Use(str(name or ""), str(block), str(args), source and str(source),
+                     given.get("times", (1, None))[0], self.span(meta), spans),)
+
+    @v_args(meta=True)
+    def import_(self, meta, items):
+        return (_Import(unquote(items[0]), self.span(meta)),)
 
     def label(self, items):
         return ("label", unquote(items[0]), items[0])
@@ -138,7 +182,7 @@ class _ToStatements(Transformer):
         for extra in extras:
             key, value, token = extra if isinstance(extra, tuple) else ("style", extra, None)
             if key in given:
-                raise ParseError(f"this layer has two {key}s", span=_span(token) if token else _span(meta),
+                raise ParseError(f"this layer has two {key}s", span=self.span(token) if token else self.span(meta),
                                  hint=f"keep one {key}")
             given[key] = value
         label, style, source = given.get("label"), given.get("style"), given.get("source")
@@ -147,11 +191,11 @@ class _ToStatements(Transformer):
         if source is not None:
             if kind.cls in (model.Add, model.Concat):
                 raise ParseError(f"'{kind.cls.kind}' names its inputs itself; 'from' does not apply",
-                                 span=_span(source), hint=f"write: {kind.cls.kind} a b")
+                                 span=self.span(source), hint=f"write: {kind.cls.kind} a b")
             refs, implicit = [source], False
         layer = kind.cls(name=str(name or ""), label=label, style=style or Style(),
-                         at=_span(meta), **kind.settings)
-        return (layer, [str(r) for r in refs], implicit, {str(r): _span(r) for r in refs}, given.get("times", 1))
+                         at=self.span(meta), **kind.settings)
+        return (layer, [str(r) for r in refs], implicit, {str(r): self.span(r) for r in refs}, given.get("times", 1))
 
     def input(self, items):
         return _Kind(model.Input, {"shape": _sizes(items[0])})
@@ -161,10 +205,10 @@ class _ToStatements(Transformer):
         for token in items[1:]:
             key, value = _CONV_OPTIONS[token.type](token)
             if key == "output_padding" and cls is not model.Deconv:
-                raise ParseError("output padding (op) belongs to deconv", span=_span(token),
+                raise ParseError("output padding (op) belongs to deconv", span=self.span(token),
                                  hint="a conv's output size is set by its kernel, stride and padding")
             if key in settings:
-                raise ParseError(f"{_SETTING_WORDS.get(key, key.replace('_', ' '))} given twice", span=_span(token),
+                raise ParseError(f"{_SETTING_WORDS.get(key, key.replace('_', ' '))} given twice", span=self.span(token),
                                  hint="keep one of them")
             settings[key] = value
         return _Kind(cls, settings)
@@ -183,9 +227,9 @@ class _ToStatements(Transformer):
         for token in options:
             key, value = _CONV_OPTIONS[token.type](token)
             if key in settings:
-                raise ParseError(f"{key} given twice", span=_span(token), hint="keep one of them")
+                raise ParseError(f"{key} given twice", span=self.span(token), hint="keep one of them")
             if key == "padding" and isinstance(value, str):
-                raise ParseError(f"pooling takes a numeric padding, not '{token}'", span=_span(token))
+                raise ParseError(f"pooling takes a numeric padding, not '{token}'", span=self.span(token))
             settings[key] = value
         return _Kind(model.Pool, settings)
 
@@ -220,7 +264,7 @@ class _ToStatements(Transformer):
         settings = {}
         for key, value, token in items:
             if key in settings:
-                raise ParseError(f"{key.replace('show_', '')} given twice in this style", span=_span(token),
+                raise ParseError(f"{key.replace('show_', '')} given twice in this style", span=self.span(token),
                                  hint="keep one of them")
             settings[key] = value
         return Style(**settings)
@@ -228,13 +272,13 @@ class _ToStatements(Transformer):
     def color(self, items):
         problem = model.colour_problem(str(items[0]))
         if problem:  # checked here too, to point at the colour itself
-            raise ParseError(problem[0], span=_span(items[0]), hint=problem[1])
+            raise ParseError(problem[0], span=self.span(items[0]), hint=problem[1])
         return ("color", str(items[0]), items[0])
 
     def opacity(self, items):
         value = float(items[0])
         if not 0 <= value <= 1:
-            raise ParseError(f"opacity {value} must be between 0 and 1", span=_span(items[0]))
+            raise ParseError(f"opacity {value} must be between 0 and 1", span=self.span(items[0]))
         return ("opacity", value, items[0])
 
     @v_args(meta=True)
@@ -261,48 +305,178 @@ def decode(data: bytes, path: str | None = None) -> str:
                          source=data.decode("utf-8", "replace"), hint="save the file as UTF-8") from None
 
 
-def parse(text: str, path: str | None = None) -> Network:
-    """Parse .nn text into a Network. Raises ParseError/ModelError located at `path`."""
+Reader = Callable[[str, "str | None"], tuple[str, str]]  # (import text, importing file) -> (path, text)
+
+
+def parse(text: str, path: str | None = None, *, read: Reader | None = None) -> Network:
+    """Parse .nn text into a Network. Raises ParseError/ModelError located at `path`.
+
+    `read` loads the files named by import lines; without it, an import is an error.
+    """
     try:
-        if len(text) > MAX_BYTES:
-            raise ParseError(f"text is {len(text):,} characters; a .nn description is expected to be short")
-        tree = _lark().parse(text if text.endswith("\n") else text + "\n")
-        statements = _ToStatements().transform(tree)
-        return _assemble(statements)
-    except UnexpectedInput as err:
-        raise _syntax_error(err, text).located(path, text) from None
+        return _Reading(read).network(text, path)
     except TikznnError as err:
         raise err.located(path, text) from None
-    except Exception as err:  # a Transformer wraps errors raised inside callbacks
-        inner = getattr(err, "orig_exc", None)
-        if isinstance(inner, TikznnError):
-            raise inner.located(path, text) from None
-        raise
 
 
-def _assemble(statements) -> Network:
-    network = model.Assembler()
-    seen_input = False
-    settings: set[str] = set()
-    for statement in statements:
-        if isinstance(statement[0], _Stage):
-            network.stage(statement[0].name, statement[0].span)
-        elif isinstance(statement[0], str):
-            key, value, span = statement
-            if key in settings:
-                raise ParseError(f"a second '{key}' line", span=span, hint=f"a figure has one '{key}' line")
-            settings.add(key)
-            setattr(network, "name" if key == "network" else key, value)
-        elif isinstance(statement[0], Skip):
-            network.skip(*statement)
+class _Reading:
+    """One parse: the block definitions known so far (the file's and its imports') and the files imported."""
+
+    def __init__(self, read: Reader | None):
+        self.read = read
+        self.blocks: dict[str, tuple[BlockDef, tuple[str | None, str]]] = {}
+        self.imported: list[str] = []
+        self.importing: list[str] = []
+
+    def statements(self, text: str, origin: tuple[str | None, str]) -> list:
+        try:
+            if len(text) > MAX_BYTES:
+                raise ParseError(f"text is {len(text):,} characters; a .nn description is expected to be short")
+            tree = _lark().parse(text if text.endswith("\n") else text + "\n")
+            return _ToStatements(origin).transform(tree)
+        except UnexpectedInput as err:
+            raise _syntax_error(err, text).located(*origin) from None
+        except TikznnError as err:
+            raise err.located(*origin) from None
+        except Exception as err:  # a Transformer wraps errors raised inside callbacks
+            inner = getattr(err, "orig_exc", None)
+            if isinstance(inner, TikznnError):
+                raise inner.located(*origin) from None
+            raise
+
+    def definitions(self, text: str, origin: tuple[str | None, str]) -> list:
+        """The file's statements after taking out its block definitions and reading its imports."""
+        try:
+            rest, blocks = split_blocks(text)
+        except TikznnError as err:
+            raise err.located(*origin) from None
+        for block in blocks:
+            self.define(block, origin)
+        statements = self.statements(rest, origin)
+        for statement in statements:
+            if isinstance(statement[0], _Import):
+                self.load(statement[0], origin)
+        return [s for s in statements if not isinstance(s[0], _Import)]
+
+    def define(self, block: BlockDef, origin) -> None:
+        problem = None
+        if block.name in _RESERVED:
+            problem = f"'{block.name}' is a word of the language and cannot name a block"
+        elif block.name in self.blocks:
+            first, where = self.blocks[block.name]
+            problem = (f"block '{block.name}' is defined twice "
+                       f"(first on line {first.span.line} of {where[0] or 'this file'})")
+        if problem:
+            raise ParseError(problem, span=Span(block.span.line, block.span.column, origin=origin),
+                             hint="give the block another name")
+        self.blocks[block.name] = (block, origin)
+
+    def load(self, statement: _Import, origin) -> None:
+        if self.read is None:
+            raise ParseError("import needs a file to read from", span=statement.span,
+                             hint="imports work when a file is built (tikznn build, tikznn.parse_file)")
+        try:
+            path, text = self.read(statement.path, origin[0])
+        except TikznnError as err:
+            if err.span is not None:  # an error inside that file, already located there
+                raise
+            raise ParseError(f"cannot import '{statement.path}': {err.message}", span=statement.span,
+                             hint="the path is relative to the file that imports it") from None
+        if path in self.importing:
+            raise ParseError(f"'{statement.path}' imports itself (through {' -> '.join(self.importing)})",
+                             span=statement.span)
+        if path in self.imported:
+            return
+        self.imported.append(path)
+        self.importing.append(path)
+        try:
+            for other in self.definitions(text, (path, text)):
+                span = other[0].span if isinstance(other[0], (_Stage, _Use)) else (
+                    other[-1] if isinstance(other[0], str) else getattr(other[0], "at", None))
+                raise ParseError(f"an imported file holds only block definitions and imports; "
+                                 f"'{statement.path}' has more", span=span,
+                                 hint="move the network's own lines into the file that imports it")
+        finally:
+            self.importing.pop()
+
+    def network(self, text: str, path: str | None) -> Network:
+        origin = (path, text)
+        if path is not None:
+            self.importing.append(path)
+        statements = self.definitions(text, origin)
+        assembler = model.Assembler()
+        seen_input = False
+        settings: set[str] = set()
+        for statement in statements:
+            if isinstance(statement[0], str):
+                key, value, span = statement
+                if key in settings:
+                    raise ParseError(f"a second '{key}' line", span=span, hint=f"a figure has one '{key}' line")
+                settings.add(key)
+                setattr(assembler, "name" if key == "network" else key, value)
+            elif isinstance(statement[0], _Stage):
+                assembler.stage(statement[0].name, statement[0].span)
+            else:
+                seen_input = seen_input or isinstance(statement[0], model.Input)
+                self.add(assembler, statement)
+        if not seen_input:
+            raise ParseError("no network here: the description has no input line",
+                             hint='start with lines like:  network "My net"  /  input 3x224x224')
+        return replace(assembler.network(), imports=tuple(self.imported))
+
+    def add(self, assembler: model.Assembler, statement) -> None:
+        """A layer, skip or block use, added to the network (or to the block being written out)."""
+        if isinstance(statement[0], Skip):
+            assembler.skip(*statement)
+        elif isinstance(statement[0], _Use):
+            self.use(assembler, statement[0])
         else:
             layer, refs, implicit, spans, times = statement
-            seen_input = seen_input or isinstance(layer, model.Input)
-            network.add(layer, refs, implicit=implicit, ref_spans=spans, times=times)
-    if not seen_input:
-        raise ParseError("no network here: the description has no input line",
-                         hint='start with lines like:  network "My net"  /  input 3x224x224')
-    return network.network()
+            assembler.add(layer, refs, implicit=implicit, ref_spans=spans, times=times)
+
+    def use(self, assembler: model.Assembler, use: _Use) -> None:
+        if use.block not in self.blocks:
+            known = list(self.blocks)
+            raise ParseError(f"unknown block '{use.block}'", span=use.spans["(block)"],
+                             hint=suggest(use.block, known) or ("define it first: block NAME(params) ... end"
+                                                                if not known else "known blocks: " + ", ".join(known)))
+        block, origin = self.blocks[use.block]
+        values = block.bind(use.args, use.spans["(args)"])
+
+        def expand(inner: model.Assembler) -> None:
+            try:
+                text = block.text(values)
+                for statement in self.statements(text, origin):
+                    refused = _outside_blocks(statement)
+                    if refused:
+                        raise ParseError(f"a block holds layers, skips and other blocks, not '{refused[0]}' lines",
+                                         span=refused[1], hint="put it outside the block definition")
+                    self.add(inner, statement)
+            except TikznnError as err:
+                if err.path is None:
+                    err.located(*origin)
+                used_in = use.span.origin[0] if use.span.origin else None
+                note = f"in block '{block.name}' used on line {use.span.line}" + (
+                    f" of {used_in}" if used_in != origin[0] and used_in else "")
+                if note not in (err.hint or ""):
+                    err.hint = f"{err.hint}; {note}" if err.hint else note
+                raise
+        assembler.use(block.name, expand, name=use.name, source=use.source, times=use.times, span=use.span,
+                      source_span=use.spans.get(use.source))
+
+
+def _outside_blocks(statement) -> tuple[str, Span | None] | None:
+    """(word, span) of a statement that has no place in a block: figure settings, stages, imports, inputs."""
+    head = statement[0]
+    if isinstance(head, str):
+        return head, statement[-1]
+    if isinstance(head, _Stage):
+        return ("stage" if head.name is not None else "end"), head.span
+    if isinstance(head, _Import):
+        return "import", head.span
+    if isinstance(head, model.Input):
+        return "input", head.at
+    return None
 
 
 # -- syntax errors in the user's words -----------------------------------------------------------------------
@@ -318,12 +492,13 @@ _TERMINAL_WORDS = {
 }
 _KEYWORD_TERMINALS = {"ACT": ACTIVATIONS, "POOL_MODE": model.POOL_MODES, "UPSAMPLE_MODE": model.UPSAMPLE_MODES,
                       "DIMS_MODE": model.DIMS_MODES}
-_STATEMENT_WORDS = ("network", "caption", "dims", "stats", "collapse", "stage", "end", "skip", "input", "conv",
-                    "deconv", "pool", "upsample", "dense", "flatten", "bn", "dropout", "add", "concat") + ACTIVATIONS
+_STATEMENT_WORDS = ("network", "caption", "dims", "stats", "collapse", "stage", "end", "skip", "import", "input",
+                    "conv", "deconv", "pool", "upsample", "dense", "flatten", "bn", "dropout", "add",
+                    "concat") + ACTIVATIONS
 
 
 _RESERVED = set(_STATEMENT_WORDS) | {"from", "max", "avg", "global", "nearest", "bilinear", "color", "opacity",
-                                     "nolabel", "dw", "bias", "nobias", "ceil"}
+                                     "nolabel", "dw", "bias", "nobias", "ceil", "block", "import", "in"}
 
 
 def _terminal_literal(name: str) -> str | None:
@@ -384,7 +559,7 @@ def _syntax_error(err: UnexpectedInput, text: str) -> ParseError:
         word = " ".join(f"U+{ord(ch):04X}" for ch in word[:3])
 
     # 'convv 64 k3' lexes 'convv' as a name awaiting '='; the real mistake is the unknown layer kind.
-    if expected == {"EQUAL"}:
+    if expected and expected <= {"EQUAL", "ARGS"}:
         start = text.rfind("\n", 0, pos) + 1
         head = re.match(r"\s*([^\s=]+)", text[start:pos])
         if head:

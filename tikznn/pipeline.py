@@ -17,9 +17,16 @@ def to_tex(network: Network, *, fragment: bool = False) -> str:
 
 
 def load(path: str | Path) -> tuple[Network, str]:
-    """A .nn file's network and text."""
+    """A .nn file's network and text; import lines are read relative to the file that has them."""
     text = decode(read_source(path, MAX_BYTES), str(path))
-    return parse(text, path=str(path)), text
+    return parse(text, path=str(path), read=read_import), text
+
+
+def read_import(name: str, importer: str | None) -> tuple[str, str]:
+    """The path and text of the file an import line names."""
+    base = Path(importer).parent if importer else Path.cwd()
+    path = Path(name) if Path(name).is_absolute() else base / name
+    return str(path), decode(read_source(path, MAX_BYTES), str(path))
 
 
 def parse_file(path: str | Path) -> Network:

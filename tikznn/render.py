@@ -98,7 +98,8 @@ def context(drawing: Layout, *, fragment: bool) -> dict:
     palette = [{"name": theme.colour_name(part), "rgb": ",".join(map(str, rgb))} for part, rgb in theme.RGB.items()]
     custom = [{"name": name, "rgb": ",".join(str(int(hex_[i:i + 2], 16)) for i in (1, 3, 5))}
               for hex_, name in colours.custom.items()]
-    frames = [{"from": point((f.rect.x0, f.rect.y0)), "to": point((f.rect.x1, f.rect.y1))} for f in drawing.frames]
+    frames = [{"style": "frame" if f.role == "stage" else "repeat", "from": point((f.rect.x0, f.rect.y0)),
+               "to": point((f.rect.x1, f.rect.y1))} for f in drawing.frames]
     return {"title": escape(drawing.name), "frames": frames, "palette": palette, "custom": custom, "blocks": blocks,
             "balls": balls, "arrows": arrows, "labels": labels, "taps": [point(t) for t in drawing.taps],
             "fragment": fragment}

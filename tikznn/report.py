@@ -69,7 +69,8 @@ def as_table(network: Network, analysis: dict[str, Analysis]) -> str:
                 rows.append(("", f"[{stage}]", "", "", f"{sum(a.params for a in members):,}",
                              human(sum(a.macs for a in members))))
         a = analysis[layer.name]
-        rows.append((str(layer.at.line) if layer.at else "", layer.name, summary(layer), describe(a.shape),
+        line = str((layer.used_at or layer.at).line) if layer.at else ""
+        rows.append((line, layer.name, summary(layer), describe(a.shape),
                      f"{a.params:,}", human(a.macs) if a.macs else ""))
     params = sum(a.params for a in analysis.values())
     macs = sum(a.macs for a in analysis.values())

@@ -77,6 +77,9 @@ def analyse(network: Network) -> dict[str, Analysis]:
 
 
 def _error(layer: Layer, message: str, hint: str | None = None) -> ShapeError:
+    if layer.used_at:
+        note = f"it is in the block used on line {layer.used_at.line}"
+        hint = f"{hint}; {note}" if hint else note
     return ShapeError(f"{_who(layer)}: {message}", span=layer.at, hint=hint)
 
 
@@ -84,6 +87,8 @@ def _who(layer: Layer) -> str:
     """A layer as the user knows it: by its name, or for an unnamed one by its kind and line."""
     if "#" not in layer.name:
         return f"'{layer.name}'"
+    if layer.used_at:
+        return f"the {layer.kind} of the block used on line {layer.used_at.line}"
     return f"the {layer.kind} on line {layer.at.line}" if layer.at else f"'{layer.name}'"
 
 
