@@ -1,14 +1,17 @@
 """Shape inference with PyTorch's arithmetic, checked against published parameter counts."""
 import pytest
 
+import tikznn
+
 from conftest import EXAMPLES
 from tikznn import ShapeError, parse, parse_file
 from tikznn.shapes import analyse, transposed_out, window_out
 
 # ../shared/reference/parameters.md (torchvision conventions)
-PUBLISHED = {"lenet": 61_706, "resnet18": 11_689_512, "vgg16": 138_357_544, "alexnet": 61_100_840}
+PUBLISHED = {"lenet": 61_706, "resnet18": 11_689_512, "vgg16": 138_357_544, "alexnet": 61_100_840,
+             "resnet50": 25_557_032}
 # torchvision's model table, "GFLOPS" column (which counts multiply-accumulates), to two decimals
-PUBLISHED_GMACS = {"alexnet": 0.71, "vgg16": 15.47, "resnet18": 1.81}
+PUBLISHED_GMACS = {"alexnet": 0.71, "vgg16": 15.47, "resnet18": 1.81, "resnet50": 4.09}
 
 
 @pytest.mark.parametrize("name", sorted(PUBLISHED))
@@ -106,3 +109,35 @@ def test_shape_errors_name_layers_shapes_and_fix(text, words):
     for word in words:
         assert word in message
     assert message.startswith("net.nn:")
+
+
+def test_bert_base_encoder_layers_have_their_published_size():
+    """BERT-base (Devlin et al.): 12 encoder layers of d=768, 12 heads, ff=3072, GELU; 7,087,872 parameters
+    each, 85,054,464 in all, the 110M model's body without its 23.8M embeddings and pooler."""
+    net = tikznn.parse("input 512x768 seq\nencoder h12 ff3072 gelu x12\n")
+    layers = [a.params for n, a in analyse(net).items() if n.startswith("encoder")]
+    assert layers == [7_087_872] * 12 and sum(layers) == 85_054_464
+
+
+def test_the_transformer_example_counts_embeddings_and_six_encoder_layers():
+    """Vaswani et al.'s base encoder: a 37,000-token embedding of 512, then 6 layers of 3,152,384 parameters
+    (attention 4·512²+4·512, feed-forward 2·512·2048+2048+512, two layer norms 4·512); an encoder line
+    counts the same as the block written out."""
+    analysis = analyse(parse_file(EXAMPLES / "transformer.nn"))
+    assert sum(a.params for a in analysis.values()) == 37_000 * 512 + 6 * 3_152_384
+    one = analyse(tikznn.parse("input 128x512 seq\nencoder h8 ff2048\n"))
+    assert one["encoder#1"].params == 3_152_384
+
+
+@pytest.mark.parametrize("text,message", [
+    ("input 3x8x8\nlstm 4\n", "lstm works on a sequence"),
+    ("input 8 tokens\nlstm 4\n", "gives token ids; lstm needs vectors"),
+    ("input 8x6 seq\nembed 10 4\n", "embed looks up token ids"),
+    ("input 8x6 seq\nattention h4\n", "4 heads do not divide the 6 features"),
+    ("input 8x6 seq\nconv 4\n", "conv does not apply to a sequence"),
+    ("input 3x8x8\nlayernorm\n", "layernorm normalises a sequence's features or a vector"),
+    ("x = input 8x6 seq\ninput 6\nadd x\n", "a sequence and a feature map or vector together"),
+])
+def test_sequence_mistakes_are_explained(text, message):
+    with pytest.raises(tikznn.errors.ShapeError, match=message):
+        analyse(tikznn.parse(text))

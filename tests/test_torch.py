@@ -15,9 +15,61 @@ else:
 nn = torch.nn
 
 
-def module_for(layer, shapes):
+class _Recurrent(nn.Module):
+    """An LSTM or GRU giving its outputs at every position, or only the final hidden state (both directions)."""
+
+    def __init__(self, layer, features):
+        super().__init__()
+        cls = nn.LSTM if isinstance(layer, model.LSTM) else nn.GRU
+        self.rnn = cls(features, layer.hidden, num_layers=layer.layers, bidirectional=layer.bidirectional,
+                       batch_first=True)
+        self.last = layer.last
+
+    def forward(self, x):
+        out, state = self.rnn(x)
+        hidden = state[0] if isinstance(state, tuple) else state
+        return torch.cat(list(hidden[-(2 if self.rnn.bidirectional else 1):]), dim=1) if self.last else out
+
+
+class _SelfAttention(nn.Module):
+    def __init__(self, features, heads):
+        super().__init__()
+        self.attention = nn.MultiheadAttention(features, heads, batch_first=True)
+
+    def forward(self, x):
+        return self.attention(x, x, x)[0]
+
+
+def sequence_module_for(layer, source):
+    if isinstance(layer, model.Embedding):
+        return nn.Embedding(layer.vocab, layer.dim)
+    if isinstance(layer, model.Recurrent):
+        return _Recurrent(layer, source[-1])
+    if isinstance(layer, model.Attention):
+        return _SelfAttention(source[-1], layer.heads)
+    if isinstance(layer, model.Encoder):
+        return nn.TransformerEncoderLayer(source[-1], layer.heads, layer.ff, activation=layer.act, batch_first=True)
+    if isinstance(layer, (model.LayerNorm, model.BatchNorm)):
+        return nn.LayerNorm(source[-1]) if isinstance(layer, model.LayerNorm) else None
+    if isinstance(layer, model.Dense):
+        return nn.Linear(source[-1], layer.units)
+    if isinstance(layer, model.Pool):  # global: the mean over positions
+        return _Mean()
+    return nn.Identity() if not isinstance(layer, model.Flatten) else nn.Flatten()
+
+
+class _Mean(nn.Module):
+    def forward(self, x):
+        return x.mean(dim=1)
+
+
+def module_for(layer, shapes, sequence=False):
     """The PyTorch module of one layer, given the shapes of its inputs (the test's own small translator)."""
     source = shapes[layer.inputs[0]] if layer.inputs else None
+    if sequence:
+        return sequence_module_for(layer, source)
+    if isinstance(layer, model.LayerNorm):
+        return nn.LayerNorm(source[-1])
     one_d = source is not None and len(source) == 2
     if isinstance(layer, model.Conv):
         groups = source[0] if layer.depthwise else layer.groups
@@ -53,20 +105,28 @@ def module_for(layer, shapes):
 def forward_shapes(network):
     """Each layer's output shape (batch axis dropped) and parameter count, from a real forward pass."""
     shapes, params, values = {}, {}, {}
+    sequence = {}  # is the layer's output positions first?
     for layer in network.layers:
         if isinstance(layer, model.Input):
-            values[layer.name] = torch.zeros(1, *layer.shape)
+            values[layer.name] = (torch.zeros(1, *layer.shape, dtype=torch.long) if layer.data == "tokens"
+                                  else torch.zeros(1, *layer.shape))
             params[layer.name] = 0
+            sequence[layer.name] = layer.data != "tensor"
         elif isinstance(layer, model.Add):
             values[layer.name] = sum(values[name] for name in layer.inputs)
             params[layer.name] = 0
         elif isinstance(layer, model.Concat):
-            values[layer.name] = torch.cat([values[name] for name in layer.inputs], dim=1)
+            values[layer.name] = torch.cat([values[name] for name in layer.inputs],
+                                           dim=-1 if sequence[layer.inputs[0]] else 1)
             params[layer.name] = 0
         else:
-            module = module_for(layer, shapes)
+            module = module_for(layer, shapes, sequence[layer.inputs[0]])
             values[layer.name] = module.eval()(values[layer.inputs[0]])
             params[layer.name] = sum(p.numel() for p in module.parameters())
+        if layer.inputs:
+            out = values[layer.name]
+            # a sequence stays one while it keeps a positions axis (L, D); pooling, flatten, 'last' end it
+            sequence[layer.name] = sequence[layer.inputs[0]] and out.dim() == 3
         shapes[layer.name] = tuple(values[layer.name].shape[1:])
     return shapes, params
 
@@ -82,6 +142,12 @@ NETS = {
     "one-dimensional": "input 4x100\nconv 8 k5 s2\nconv 8 k3 psame bn relu\ndeconv 4 k2 s2\npool global\nflatten\n"
                        "dense 3\n",
     "vector": "input 784\ndense 128 relu\nbn\ndropout 0.2\ndense 10 softmax\n",
+    "sequences": "input 20 tokens\nembed 100 32\nx = lstm 16 n2 bi\ngru 24\nattention h4\nencoder h4 ff64\n"
+                 "encoder h2 ff32 gelu\nlayernorm\nz = dense 8 relu\ny = dense 8 from x\nc = concat z y\n"
+                 "dense 8 from c\nadd y\n"
+                 "dropout 0.1\nflatten\nlayernorm\ndense 3\n",
+    "sequence-summaries": "input 12x6 seq\na = lstm 5\ngru 7 n3 bi last\nlstm 4 bi last from a\n"
+                          "pool global from a\n",
 }
 
 
@@ -96,7 +162,7 @@ def test_shapes_and_params_match_a_forward_pass(name):
         assert ours.params == params[layer.name], f"{layer.name}: {ours.params} != torch {params[layer.name]}"
 
 
-@pytest.mark.parametrize("name", ["lenet", "alexnet", "resnet18", "fcn8"])
+@pytest.mark.parametrize("name", ["lenet", "alexnet", "resnet18", "fcn8", "resnet50", "transformer"])
 def test_examples_match_a_forward_pass(name):
     network = parse_file(EXAMPLES / f"{name}.nn")
     analysis = analyse(network)

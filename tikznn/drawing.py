@@ -56,6 +56,7 @@ class Block:
     band_fill: str | None = None
     style: Style = Style()
     covered: bool = False  # its east face is hidden inside the next block of its stack
+    loop: bool = False  # a recurrent layer: a loop arrow on its front face
 
     # Blocks and balls answer the same questions about where they are along the flow.
     @property

@@ -8,6 +8,8 @@ from .model import Network
 from .shapes import Analysis, describe, stats_line
 
 ARROW_HALF_WIDTH = 0.05
+# kinds whose blocks show their channel (or feature) count underneath
+_COUNTED = ("conv", "deconv", "input", "dense", "embed", "lstm", "gru", "attention", "encoder")
 FRAME_MARGIN = 0.12
 
 
@@ -120,14 +122,15 @@ class LabelPlacer:
                 shifts = (0.0, -0.25 * (x1 - x0 - width), 0.25 * (x1 - x0 - width))
                 self.put(text, "note", self.rows((x0 + x1) / 2, level + PAD + TEXT["note"][0] / 2, 0.15,
                                                  shifts=shifts), skip_owner(skip))
+        self._frame_stages()
         caption = "\n".join(([self.network.caption] if self.network.caption else []) +
                              ([stats_line(self.analysis)] if self.network.stats else []))
-        if caption:
+        if caption:  # under everything, frames included
             box = bounds([p for o in self.obstacles for p in o] +
-                         [p for label in self.placed for p in label.rect().polygon()])
+                         [p for label in self.placed for p in label.rect().polygon()] +
+                         [p for frame in self.frames for p in frame.rect.polygon()])
             height = text_box(caption, "note")[1]
             self.put(caption, "note", self.rows((box.x0 + box.x1) / 2, box.y0 - 0.15 - height / 2, -0.2))
-        self._frame_stages()
         return self.placed
 
     def _frame_repeats(self) -> None:
@@ -142,13 +145,16 @@ class LabelPlacer:
             # and the routes into it from its input (the block's own skips), which would cross its edge
             points += [p for a in self.arrows if a.target in members and a.role != "flow" for p in a.projected()]
             rect = bounds(points).grown(FRAME_MARGIN)
+            # a route may start at a tap right by the block before: keep that block and its labels outside
             inside = bounds([p for n in members for p in self.shapes[n].outline()])
-            for name, shape in self.shapes.items():  # a route may start at a tap right by the block before
-                xs = [p[0] for p in shape.outline()]
-                if name not in members and overlap(rect.polygon(), shape.outline()):
-                    if max(xs) <= inside.x0:
+            others = [s.outline() for n, s in self.shapes.items() if n not in members]
+            others += [label.rect().polygon() for label in self.placed if label.layer not in members]
+            for outline in others:
+                xs = [p[0] for p in outline]
+                if overlap(rect.polygon(), outline):
+                    if max(xs) <= inside.x0 + 0.3:
                         rect = Rect(max(xs) + PAD, rect.y0, rect.x1, rect.y1)
-                    elif min(xs) >= inside.x1:
+                    elif min(xs) >= inside.x1 - 0.3:
                         rect = Rect(rect.x0, rect.y0, min(xs) - PAD, rect.y1)
             self.frames.append(Frame(f"×{layer.block_times}", rect, frozenset(members), "repeat"))
             self._add_edges(rect)
@@ -211,12 +217,17 @@ class LabelPlacer:
             self.put(describe(out), "dims", under, name)
         if mode in ("shape", "none"):
             return
-        if layer.kind in ("conv", "deconv", "input", "dense"):
-            self.put(str(out[0]), "dims", under, name)
+        sequence = self.analysis[name].sequence
+        features = (out[-1] if len(out) == 2 else None) if sequence else out[0]
+        if layer.kind in _COUNTED and features is not None:
+            self.put(str(features), "dims", under, name)
         if mode == "channels":
             return
-        spatial = out[1:]
-        before = self.analysis[layer.inputs[0]].shape[1:] if layer.inputs else None
+        spatial = out[:1] if sequence else out[1:]
+        before = None
+        if layer.inputs:
+            source = self.analysis[layer.inputs[0]]
+            before = source.shape[:1] if source.sequence else source.shape[1:]
         if not spatial or spatial == before:
             return
         text = describe(spatial) if len(spatial) > 1 else f"L={spatial[0]}"  # a 1-D length, not a count

@@ -99,20 +99,23 @@ class _Planner:
         style = layer.style
         if isinstance(layer, (model.Add, model.Concat)):
             return Ball(name, layer.kind, x + BALL_RADIUS, y, style=style)
-        width, height, depth = _extent(shape)
+        width, height, depth = _extent(shape, self.analysis[name].sequence)
         band, band_fill = 0.0, None
         act = getattr(layer, "act", None)
         kind = layer.kind
-        if kind in ("pool", "bn", "activation", "upsample"):
+        if kind in ("pool", "bn", "activation", "upsample", "layernorm"):
             width = SLAB if kind in ("pool", "upsample") else SLAB * 0.75
-        elif kind == "dense":
+        elif kind == "dense" and not self.analysis[name].sequence:
             width, height, depth = 0.32, vector_extent(shape[0]), 0.32
+        if kind == "encoder":  # its feed-forward network's activation is inside it, not after it
+            act = None
         if act:
             band = BAND
             family = "dense" if kind == "dense" else "conv"
             band_fill = "softmax" if act in ("softmax", "logsoftmax") else f"{family}-act"
         fill = "softmax" if getattr(layer, "fn", None) in ("softmax", "logsoftmax") else kind
-        return Block(name, kind, x, y, width, height, depth, fill=fill, band=band, band_fill=band_fill, style=style)
+        return Block(name, kind, x, y, width, height, depth, fill=fill, band=band, band_fill=band_fill, style=style,
+                     loop=kind in ("lstm", "gru"))
 
     def touches(self, a: str, b: str) -> bool:
         """Is b drawn stuck to a (no arrow between), as conv sub-blocks and pooling slabs are?"""
@@ -449,8 +452,10 @@ def _flow(a, b) -> Arrow:
     return Arrow(((a.east, a.y, 0.0), (head, a.y, 0.0), (b.west, b.y, 0.0)), "flow", a.layer, b.layer, 1)
 
 
-def _extent(shape: tuple[int, ...]) -> tuple[float, float, float]:
-    """width (channels), height and depth of a tensor's block."""
+def _extent(shape: tuple[int, ...], sequence: bool = False) -> tuple[float, float, float]:
+    """width (channels, or a sequence's features), height (positions) and depth of a tensor's block."""
+    if sequence:  # (L,) token ids or (L, D)
+        return (channel_width(shape[1]) if len(shape) == 2 else 0.22), spatial_extent(shape[0]), 0.32
     if len(shape) == 1:
         return 0.32, vector_extent(shape[0]), 0.32
     width = channel_width(shape[0])

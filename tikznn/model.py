@@ -21,6 +21,7 @@ COLOR_NAMES = ("red", "green", "blue", "cyan", "magenta", "yellow", "black", "gr
 DIMS_MODES = ("auto", "shape", "channels", "none")  # what is written on blocks: see docs/language.md
 ACTIVATIONS = ("relu", "leakyrelu", "prelu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax", "logsoftmax")
 POOL_MODES = ("max", "avg", "global")
+INPUT_DATA = ("tensor", "tokens", "seq")  # a feature map or vector; token ids (L); a sequence of vectors (L×D)
 UPSAMPLE_MODES = ("nearest", "bilinear")
 
 
@@ -53,6 +54,7 @@ class Layer:
 @dataclass(frozen=True, kw_only=True)
 class Input(Layer):
     shape: tuple[int, ...]
+    data: str = "tensor"  # one of INPUT_DATA
     kind: ClassVar[str] = "input"
 
 
@@ -142,6 +144,66 @@ class Concat(Layer):
     kind: ClassVar[str] = "concat"
 
 
+# -- sequence layers: their inputs are sequences, L positions of D features (PyTorch's batch_first layout) ------
+
+@dataclass(frozen=True, kw_only=True)
+class Embedding(Layer):
+    """Token ids → vectors: a table of `vocab` rows of `dim` features (nn.Embedding)."""
+
+    vocab: int
+    dim: int
+    kind: ClassVar[str] = "embed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recurrent(Layer):
+    """An LSTM or GRU over the sequence; `last` keeps only the final hidden state (a vector)."""
+
+    hidden: int
+    layers: int = 1
+    bidirectional: bool = False
+    last: bool = False
+    gates: ClassVar[int] = 4
+
+
+@dataclass(frozen=True, kw_only=True)
+class LSTM(Recurrent):
+    gates: ClassVar[int] = 4
+    kind: ClassVar[str] = "lstm"
+
+
+@dataclass(frozen=True, kw_only=True)
+class GRU(Recurrent):
+    gates: ClassVar[int] = 3
+    kind: ClassVar[str] = "gru"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Attention(Layer):
+    """Multi-head self-attention with `heads` heads over the sequence's features (nn.MultiheadAttention)."""
+
+    heads: int
+    kind: ClassVar[str] = "attention"
+
+
+@dataclass(frozen=True, kw_only=True)
+class LayerNorm(Layer):
+    """Normalisation over each position's features (nn.LayerNorm of the last axis)."""
+
+    kind: ClassVar[str] = "layernorm"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Encoder(Layer):
+    """A Transformer encoder layer (Vaswani et al.; nn.TransformerEncoderLayer): self-attention and a
+    feed-forward network of `ff` units, each with a residual connection and layer norm."""
+
+    heads: int
+    ff: int = 2048
+    act: str = "relu"
+    kind: ClassVar[str] = "encoder"
+
+
 @dataclass(frozen=True, kw_only=True)
 class Skip:
     """A plain arrow from one layer to a later one, drawn as a routed skip; it carries no data."""
@@ -229,7 +291,7 @@ def _check_settings(layer: Layer) -> None:
                                                                layer.ceil) != (None, None, (0, 0), False):
         bad("global pooling covers the whole map; it takes no size, stride, padding or ceil")
 
-    for key in ("channels", "units", "scale"):
+    for key in ("channels", "units", "scale", "vocab", "dim", "hidden", "layers", "heads", "ff"):
         value = getattr(layer, key, 1)
         if not isinstance(value, int) or value < 1:
             bad(f"{key} must be a whole number of at least 1, not {value}")
@@ -242,12 +304,18 @@ def _check_settings(layer: Layer) -> None:
         if value is not None and any(not isinstance(n, int) or n < least for n in value):
             shown = str(value[0]) if len(set(value)) == 1 else "x".join(map(str, value))
             bad(f"{key} {shown} is not allowed: each size must be at least {least}")
+    if isinstance(layer, Input) and layer.data not in INPUT_DATA:
+        bad(f"unknown input data '{layer.data}'", hint="choose from: " + ", ".join(INPUT_DATA))
+    if isinstance(layer, Input) and layer.data != "tensor" and len(layer.shape) != {"tokens": 1, "seq": 2}[layer.data]:
+        bad(f"{layer.data} input takes {'a length, like 128' if layer.data == 'tokens' else 'L×D, like 128x512'}")
     if isinstance(layer, Input) and not (1 <= len(layer.shape) <= 3 and all(n >= 1 for n in layer.shape)):
         bad(f"shape {'x'.join(map(str, layer.shape))} is not supported",
             hint="write C×H×W like 3x224x224, C×L like 1x128, or a vector size like 784")
     act = getattr(layer, "act", None) or getattr(layer, "fn", None)
     if act is not None and act not in ACTIVATIONS:
         bad(f"unknown activation '{act}'", hint=suggest(act, ACTIVATIONS) or "choose from: " + ", ".join(ACTIVATIONS))
+    if isinstance(layer, Encoder) and layer.act not in ("relu", "gelu"):
+        bad(f"an encoder's feed-forward activation is relu or gelu, not {layer.act}")
     mode, modes = getattr(layer, "mode", None), POOL_MODES if isinstance(layer, Pool) else UPSAMPLE_MODES
     if mode is not None and mode not in modes:
         bad(f"unknown mode '{mode}'", hint=suggest(mode, modes) or "choose from: " + ", ".join(modes))
@@ -325,8 +393,10 @@ class Network:
         return replace(self, dims=self.dims if dims is None else dims, stats=self.stats if stats is None else stats,
                        collapse=self.collapse if collapse is None else collapse)
 
-    def input(self, *shape: int, label: str | None = None, name: str = "", **style) -> "Network":
-        return self.append(Input(shape=tuple(shape), label=label, name=name, style=Style(**style)))
+    def input(self, *shape: int, data: str = "tensor", label: str | None = None, name: str = "",
+              **style) -> "Network":
+        """A network input: a feature map or vector; data="tokens" (token ids) or "seq" (L×D vectors)."""
+        return self.append(Input(shape=tuple(shape), data=data, label=label, name=name, style=Style(**style)))
 
     def conv(self, channels: int, k: int | Pair = 3, s: int | Pair = 1, p: int | Pair | str = 0, *,
              d: int | Pair = 1, groups: int = 1, depthwise: bool = False, bias: bool | None = None,
@@ -375,6 +445,33 @@ class Network:
     def dropout(self, p: float = 0.5, *, label: str | None = None, name: str = "", from_: str | None = None,
                 **style) -> "Network":
         return self._fed(Dropout(p=p, label=label, name=name, style=Style(**style)), from_)
+
+    def embed(self, vocab: int, dim: int, *, label: str | None = None, name: str = "", from_: str | None = None,
+              **style) -> "Network":
+        return self._fed(Embedding(vocab=vocab, dim=dim, label=label, name=name, style=Style(**style)), from_)
+
+    def lstm(self, hidden: int, *, layers: int = 1, bidirectional: bool = False, last: bool = False,
+             label: str | None = None, name: str = "", from_: str | None = None, **style) -> "Network":
+        return self._fed(LSTM(hidden=hidden, layers=layers, bidirectional=bidirectional, last=last, label=label,
+                              name=name, style=Style(**style)), from_)
+
+    def gru(self, hidden: int, *, layers: int = 1, bidirectional: bool = False, last: bool = False,
+            label: str | None = None, name: str = "", from_: str | None = None, **style) -> "Network":
+        return self._fed(GRU(hidden=hidden, layers=layers, bidirectional=bidirectional, last=last, label=label,
+                             name=name, style=Style(**style)), from_)
+
+    def attention(self, heads: int, *, label: str | None = None, name: str = "", from_: str | None = None,
+                  **style) -> "Network":
+        return self._fed(Attention(heads=heads, label=label, name=name, style=Style(**style)), from_)
+
+    def layernorm(self, *, label: str | None = None, name: str = "", from_: str | None = None,
+                  **style) -> "Network":
+        return self._fed(LayerNorm(label=label, name=name, style=Style(**style)), from_)
+
+    def encoder(self, heads: int, ff: int = 2048, act: str = "relu", *, label: str | None = None, name: str = "",
+                from_: str | None = None, times: int = 1, **style) -> "Network":
+        return self._fed(Encoder(heads=heads, ff=ff, act=act, label=label, name=name, style=Style(**style)), from_,
+                         times)
 
     def add(self, *refs: str, act: str | None = None, label: str | None = None, name: str = "",
             **style) -> "Network":

@@ -198,7 +198,42 @@ class _ToStatements(Transformer):
         return (layer, [str(r) for r in refs], implicit, {str(r): self.span(r) for r in refs}, given.get("times", 1))
 
     def input(self, items):
-        return _Kind(model.Input, {"shape": _sizes(items[0])})
+        shape, data = items
+        return _Kind(model.Input, {"shape": _sizes(shape), "data": str(data or "tensor")})
+
+    def embed(self, items):
+        return _Kind(model.Embedding, {"vocab": int(items[0]), "dim": int(items[1])})
+
+    def _recurrent(self, items, cls):
+        settings = {"hidden": int(items[0])}
+        for token in items[1:]:
+            key, value = {"STACKED": ("layers", int(token[1:]) if token.type == "STACKED" else 0),
+                          "BI": ("bidirectional", True), "LAST": ("last", True)}[token.type]
+            if key in settings:
+                raise ParseError(f"{key} given twice", span=self.span(token), hint="keep one of them")
+            settings[key] = value
+        return _Kind(cls, settings)
+
+    def lstm(self, items):
+        return self._recurrent(items, model.LSTM)
+
+    def gru(self, items):
+        return self._recurrent(items, model.GRU)
+
+    def attention(self, items):
+        return _Kind(model.Attention, {"heads": int(items[0][1:])})
+
+    def layernorm(self, items):
+        return _Kind(model.LayerNorm, {})
+
+    def encoder(self, items):
+        heads, ff, act = items
+        settings = {"heads": int(heads[1:])}
+        if ff is not None:
+            settings["ff"] = int(ff[2:])
+        if act is not None:
+            settings["act"] = str(act)
+        return _Kind(model.Encoder, settings)
 
     def _conv_settings(self, items, cls):
         settings = {"channels": int(items[0])}
@@ -488,17 +523,19 @@ _TERMINAL_WORDS = {
     "POOL_MODE": "max, avg or global", "UPSAMPLE_MODE": "nearest or bilinear", "_NL": "the end of the line",
     "HEX_COLOR": "#rrggbb", "COLOR_NAME": "a colour name", "$END": "the end of the file",
     "DIMS_MODE": "auto, shape, channels or none", "DILATION": "a dilation like d2", "GROUPS": "groups like g4",
-    "OUTPUT_PADDING": "an output padding like op1",
+    "OUTPUT_PADDING": "an output padding like op1", "HEADS": "heads like h8", "FF": "a feed-forward size like ff2048",
+    "STACKED": "stacked layers like n2", "INPUT_DATA": "tokens or seq", "ARGS": "(arguments)",
 }
 _KEYWORD_TERMINALS = {"ACT": ACTIVATIONS, "POOL_MODE": model.POOL_MODES, "UPSAMPLE_MODE": model.UPSAMPLE_MODES,
-                      "DIMS_MODE": model.DIMS_MODES}
+                      "DIMS_MODE": model.DIMS_MODES, "INPUT_DATA": model.INPUT_DATA[1:]}
 _STATEMENT_WORDS = ("network", "caption", "dims", "stats", "collapse", "stage", "end", "skip", "import", "input",
                     "conv", "deconv", "pool", "upsample", "dense", "flatten", "bn", "dropout", "add",
-                    "concat") + ACTIVATIONS
+                    "concat", "embed", "lstm", "gru", "attention", "layernorm", "encoder") + ACTIVATIONS
 
 
 _RESERVED = set(_STATEMENT_WORDS) | {"from", "max", "avg", "global", "nearest", "bilinear", "color", "opacity",
-                                     "nolabel", "dw", "bias", "nobias", "ceil", "block", "import", "in"}
+                                     "nolabel", "dw", "bias", "nobias", "ceil", "block", "import", "in", "bi",
+                                     "last", "tokens", "seq"}
 
 
 def _terminal_literal(name: str) -> str | None:

@@ -68,7 +68,13 @@ def _block_faces(block: Block, colours: _Colours):
     if block.band:
         edges.append((c(split, 0, 0), c(split, 1, 0), c(split, 1, 1)))
     hidden = [(c(0, 0, 1), c(1, 0, 1)), (c(0, 0, 1), c(0, 1, 1)), (c(0, 0, 1), c(0, 0, 0))]
+    loop = ""
+    if block.loop:  # a circular arrow in the middle of the front face
+        radius = min(0.2, block.width * (1 - block.band) * 0.3, block.height * 0.15)
+        cx, cy = c((1 - block.band) / 2, 0.5, 0)
+        loop = f"{point((cx + radius, cy))} arc[start angle=0, end angle=290, radius={num(radius)}]"
     return {
+        "loop": loop,
         "faces": [{"colour": colour + _SHADE[face], "path": path(pts)} for face, colour, pts in faces],
         "opacity": num(opacity),
         "edges": [path(e) for e in edges],

@@ -11,6 +11,17 @@ def summary(layer: Layer) -> str:
     words = [layer.kind if not isinstance(layer, model.Activation) else layer.fn]
     if isinstance(layer, model.Input):
         words.append("x".join(map(str, layer.shape)))
+        words += [layer.data] if layer.data != "tensor" else []
+    if isinstance(layer, model.Embedding):
+        words += [str(layer.vocab), str(layer.dim)]
+    if isinstance(layer, model.Recurrent):
+        words.append(str(layer.hidden))
+        words += ([f"n{layer.layers}"] if layer.layers > 1 else []) + (["bi"] if layer.bidirectional else [])
+        words += ["last"] if layer.last else []
+    if isinstance(layer, (model.Attention, model.Encoder)):
+        words.append(f"h{layer.heads}")
+    if isinstance(layer, model.Encoder):
+        words.append(f"ff{layer.ff}")
     if isinstance(layer, model.Conv):
         words.append(str(layer.channels))
         words += _window(layer.kernel, "k", None) + _window(layer.stride, "s", (1, 1))

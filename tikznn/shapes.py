@@ -1,6 +1,7 @@
 """Shape inference: each layer's output shape, parameters and MACs, with PyTorch's arithmetic.
 
-Shapes are (channels, *spatial) for feature maps and (features,) for flat vectors; the batch axis is implicit.
+Shapes are (channels, *spatial) for feature maps, (features,) for flat vectors, and for sequences (length,) of
+token ids or (length, features), as PyTorch's batch_first layout; the batch axis is implicit.
 Parameters follow PyTorch: weights and biases, batch-norm's affine weight and bias (running statistics are
 buffers, not parameters). MACs count the multiply-accumulates of conv, deconv and dense layers.
 """
@@ -21,6 +22,7 @@ class Analysis:
     shape: Shape
     params: int
     macs: int
+    sequence: bool = False  # positions first: (L,) token ids or (L, D)
 
     @property
     def elements(self) -> int:
@@ -72,7 +74,14 @@ def analyse(network: Network) -> dict[str, Analysis]:
     by_name = {layer.name: layer for layer in network.layers}
     for layer in network.layers:
         inputs = [(by_name[name], result[name].shape) for name in layer.inputs]
-        result[layer.name] = _analyse(layer, inputs)
+        sequences = {result[name].sequence for name in layer.inputs}
+        if len(sequences) > 1:
+            raise _error(layer, "it takes a sequence and a feature map or vector together",
+                         hint="merge sequences with sequences (add, concat)")
+        if sequences == {True}:
+            result[layer.name] = _sequence_layer(layer, inputs)
+        else:
+            result[layer.name] = _analyse(layer, inputs)
     return result
 
 
@@ -101,9 +110,22 @@ def _spatial_input(layer: Layer, inputs) -> tuple[Layer, Shape]:
     return source, shape
 
 
+_SEQUENCE_KINDS = (model.Embedding, model.Recurrent, model.Attention, model.Encoder)
+
+
 def _analyse(layer: Layer, inputs) -> Analysis:
     if isinstance(layer, model.Input):  # the model has checked its shape
-        return Analysis(layer.shape, 0, 0)
+        return Analysis(layer.shape, 0, 0, sequence=layer.data != "tensor")
+    if isinstance(layer, _SEQUENCE_KINDS):
+        source, shape = inputs[0]
+        raise _error(layer, f"{layer.kind} works on a sequence, but {_who(source)} gives {describe(shape)}",
+                     hint="start from 'input 128 tokens' (token ids) or 'input 128x512 seq' (L×D vectors)")
+    if isinstance(layer, model.LayerNorm):
+        source, shape = inputs[0]
+        if len(shape) != 1:
+            raise _error(layer, f"layernorm normalises a sequence's features or a vector, not the {describe(shape)} "
+                                f"of {_who(source)}", hint="for feature maps use bn")
+        return Analysis(shape, 2 * shape[0], 0)
     if isinstance(layer, (model.Add, model.Concat)):
         return _merge(layer, inputs)
     if len(inputs) != 1:
@@ -140,6 +162,60 @@ def _analyse(layer: Layer, inputs) -> Analysis:
         return Analysis(shape, 2 * shape[0], 0)
     # activation, dropout: the shape passes through
     return Analysis(shape, 0, 0)
+
+
+def _sequence_layer(layer: Layer, inputs) -> Analysis:
+    """Layers on sequences: (L,) token ids or (L, D) vectors. Weights are shared across positions, so
+    MACs are per position times L."""
+    if isinstance(layer, (model.Add, model.Concat)):
+        return _merge(layer, inputs, sequence=True)
+    if len(inputs) != 1:
+        raise _error(layer, f"{layer.kind} takes one input, got {len(inputs)}")
+    source, shape = inputs[0]
+    if isinstance(layer, model.Embedding):
+        if len(shape) != 1:
+            raise _error(layer, f"embed looks up token ids, but {_who(source)} gives vectors ({describe(shape)})",
+                         hint="feed it from 'input 128 tokens'")
+        return Analysis((shape[0], layer.dim), layer.vocab * layer.dim, 0, True)
+    if len(shape) == 1:
+        raise _error(layer, f"{_who(source)} gives token ids; {layer.kind} needs vectors",
+                     hint="put 'embed VOCAB DIM' first")
+    length, features = shape
+    if isinstance(layer, model.Recurrent):
+        directions = 2 if layer.bidirectional else 1
+        params = macs = 0
+        width = features
+        for _ in range(layer.layers):
+            step = layer.gates * layer.hidden * (width + layer.hidden)  # input and hidden weights, per direction
+            params += directions * (step + 2 * layer.gates * layer.hidden)
+            macs += directions * step * length
+            width = directions * layer.hidden
+        if layer.last:
+            return Analysis((width,), params, macs)
+        return Analysis((length, width), params, macs, True)
+    if isinstance(layer, (model.Attention, model.Encoder)):
+        if features % layer.heads:
+            raise _error(layer, f"{layer.heads} heads do not divide the {features} features of {_who(source)}",
+                         hint="the features are split evenly among the heads")
+        params = 4 * features * features + 4 * features  # query, key, value and output projections
+        macs = 4 * length * features * features + 2 * length * length * features
+        if isinstance(layer, model.Encoder):  # feed-forward network and two layer norms
+            params += 2 * features * layer.ff + layer.ff + features + 4 * features
+            macs += 2 * length * features * layer.ff
+        return Analysis(shape, params, macs, True)
+    if isinstance(layer, model.Dense):  # applied at each position
+        return Analysis((length, layer.units), features * layer.units + layer.units,
+                        length * features * layer.units, True)
+    if isinstance(layer, (model.LayerNorm, model.BatchNorm)):
+        return Analysis(shape, 2 * features, 0, True)
+    if isinstance(layer, model.Flatten):
+        return Analysis((length * features,), 0, 0)
+    if isinstance(layer, model.Pool) and layer.mode == "global":  # the mean over positions
+        return Analysis((features,), 0, 0)
+    if isinstance(layer, (model.Activation, model.Dropout)):
+        return Analysis(shape, 0, 0, True)
+    raise _error(layer, f"{layer.kind} does not apply to a sequence ({describe(shape)}, positions × features)",
+                 hint="sequences take embed, lstm, gru, attention, encoder, layernorm, dense, pool global, flatten")
 
 
 def _convolution(layer: model.Conv, source: Layer, shape: Shape) -> Analysis:
@@ -187,7 +263,7 @@ def _check_window(layer, source, shape, spatial) -> None:
                      hint="use a smaller kernel or stride, or change the padding")
 
 
-def _merge(layer: Layer, inputs) -> Analysis:
+def _merge(layer: Layer, inputs, sequence: bool = False) -> Analysis:
     if len(inputs) < 2:
         raise _error(layer, f"{layer.kind} needs at least two inputs", hint=f"write: {layer.kind} a b")
     (first, first_shape), rest = inputs[0], inputs[1:]
@@ -195,12 +271,15 @@ def _merge(layer: Layer, inputs) -> Analysis:
         if isinstance(layer, model.Add) and shape != first_shape:
             raise _error(layer, f"cannot add {_who(first)} ({describe(first_shape)}) and {_who(other)} "
                                 f"({describe(shape)})", hint=_projection_hint(first_shape, shape))
-        if isinstance(layer, model.Concat) and (len(shape) != len(first_shape) or shape[1:] != first_shape[1:]):
+        kept = (lambda sh: sh[:-1]) if sequence else (lambda sh: sh[1:])  # all but the concatenated axis
+        if isinstance(layer, model.Concat) and (len(shape) != len(first_shape) or kept(shape) != kept(first_shape)):
             raise _error(layer, f"cannot concatenate {_who(first)} ({describe(first_shape)}) and "
                                 f"{_who(other)} ({describe(shape)}): sizes other than channels differ",
                          hint="resize one branch (pool, upsample or a strided conv) to the other's size")
     if isinstance(layer, model.Add):
-        return Analysis(first_shape, 0, 0)
+        return Analysis(first_shape, 0, 0, sequence)
+    if sequence:  # features are the last axis
+        return Analysis((*first_shape[:-1], sum(shape[-1] for _, shape in inputs)), 0, 0, True)
     return Analysis((sum(shape[0] for _, shape in inputs), *first_shape[1:]), 0, 0)
 
 

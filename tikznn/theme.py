@@ -19,13 +19,21 @@ RGB = {
     "dense": (196, 182, 232),
     "dense-act": (130, 105, 200),
     "softmax": (128, 30, 100),
+    "embed": (150, 200, 185),
+    "lstm": (150, 190, 230),
+    "gru": (150, 190, 230),
+    "attention": (240, 165, 165),
+    "encoder": (235, 205, 120),
+    "layernorm": (215, 215, 140),
+    "loop": (30, 50, 110),
     "add": (70, 170, 100),
     "concat": (232, 172, 70),
     "flow": (70, 110, 110),
     "skip": (30, 50, 110),
     "link": (30, 50, 110),
 }
-OPACITY = {"input": 0.55, "conv": 0.7, "deconv": 0.7, "dense": 0.7, "pool": 0.75, "add": 0.85, "concat": 0.85}
+OPACITY = {"input": 0.55, "conv": 0.7, "deconv": 0.7, "dense": 0.7, "pool": 0.75, "add": 0.85, "concat": 0.85,
+           "embed": 0.7, "lstm": 0.7, "gru": 0.7, "attention": 0.7, "encoder": 0.7}
 DEFAULT_OPACITY = 0.8
 
 
