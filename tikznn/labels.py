@@ -140,28 +140,35 @@ class LabelPlacer:
             members = {n for n in names[i:i + layer.block_length] if n in self.shapes}
             if layer.block_times < 2 or not self.network.collapse or not members:
                 continue
-            points = [p for n in members for p in self.shapes[n].outline()]
-            points += [p for label in self.placed if label.layer in members for p in label.rect().polygon()]
-            # and the routes into it from its input (the block's own skips), which would cross its edge
-            points += [p for a in self.arrows if a.target in members and a.role != "flow" for p in a.projected()]
-            rect = bounds(points).grown(FRAME_MARGIN)
-            # a route may start at a tap right by the block before: keep that block and its labels outside
-            inside = bounds([p for n in members for p in self.shapes[n].outline()])
-            others = [s.outline() for n, s in self.shapes.items() if n not in members]
-            others += [label.rect().polygon() for label in self.placed if label.layer not in members]
-            for outline in others:
-                xs = [p[0] for p in outline]
-                if overlap(rect.polygon(), outline):
-                    if max(xs) <= inside.x0 + 0.3:
-                        rect = Rect(max(xs) + PAD, rect.y0, rect.x1, rect.y1)
-                    elif min(xs) >= inside.x1 - 0.3:
-                        rect = Rect(rect.x0, rect.y0, min(xs) - PAD, rect.y1)
+            rect = self._frame_box(members, incoming=True)
             self.frames.append(Frame(f"×{layer.block_times}", rect, frozenset(members), "repeat"))
             self._add_edges(rect)
             text = f"×{layer.block_times}"
             width, height = text_box(text, "note")
             self.put(text, "note", self.rows(rect.x1 - width / 2, rect.y1 + PAD + height / 2, height / 2,
                                              shifts=(0.0, -width, -2 * width)), min(members, key=names.index))
+
+    def _frame_box(self, members: set[str], incoming: bool) -> Rect:
+        """Around the members' blocks, their labels, the frames inside and the routes between them (which would
+        cross its edge); with `incoming`, the routes into them from outside too (a repeated block's own skips,
+        which start at a tap right by the block before); never around anything else."""
+        points = [p for n in members for p in self.shapes[n].outline()]
+        points += [p for label in self.placed if label.layer in members for p in label.rect().polygon()]
+        points += [p for frame in self.frames if frame.layers <= members for p in frame.rect.polygon()]
+        points += [p for a in self.arrows if a.target in members and a.role != "flow"
+                   and (incoming or a.source in members) for p in a.projected()]
+        rect = bounds(points).grown(FRAME_MARGIN)
+        inside = bounds([p for n in members for p in self.shapes[n].outline()])
+        others = [s.outline() for n, s in self.shapes.items() if n not in members]
+        others += [label.rect().polygon() for label in self.placed if label.layer not in members]
+        for outline in others:
+            xs = [p[0] for p in outline]
+            if overlap(rect.polygon(), outline):
+                if max(xs) <= inside.x0 + 0.3:
+                    rect = Rect(max(xs) + PAD, rect.y0, rect.x1, rect.y1)
+                elif min(xs) >= inside.x1 - 0.3:
+                    rect = Rect(rect.x0, rect.y0, min(xs) - PAD, rect.y1)
+        return rect
 
     def _add_edges(self, rect: Rect) -> None:
         for edge in zip(rect.polygon(), rect.polygon()[1:] + rect.polygon()[:1]):
@@ -177,11 +184,7 @@ class LabelPlacer:
                 stages.setdefault(self.layers[name].stage, set()).add(name)
         boxes = {}
         for stage, members in stages.items():
-            points = [p for n in members for p in self.shapes[n].outline()]
-            points += [p for label in self.placed if label.layer in members
-                       for p in label.rect().polygon()]
-            points += [p for frame in self.frames if frame.layers <= members for p in frame.rect.polygon()]
-            boxes[stage] = bounds(points).grown(FRAME_MARGIN)
+            boxes[stage] = self._frame_box(members, incoming=False)
         bottom = min((box.y0 for box in boxes.values()), default=0.0)  # frames line up at the bottom
         for stage, members in stages.items():
             box = boxes[stage]

@@ -164,7 +164,7 @@ class _Planner:
         taps: list[Point] = []
         self._flow_arrows(groups, shapes, arrows)
         lane_tops: list[tuple[float, float, float]] = []  # x0, x1, top of branch labels
-        lane_bottoms: list[float] = []
+        lane_bottoms: list[tuple[float, float, float]] = []  # x0, x1 and the bottom of each lane below
         sides: dict[str, list[tuple[float, float]]] = {"above": [], "below": []}
         for branch, entry, exit_ in sorted(branches, key=lambda b: self._span(shapes, main, b)):
             if entry is None:
@@ -331,15 +331,18 @@ class _Planner:
         target = shapes[exit_]
         width = self._row_width(chain)
         end = target.visible_west - FLOW_GAP
-        y = self._lane_below(chain, shapes, lane_bottoms)
+        reach = (end - width - 0.05, target.centre_x + 0.05)
+        y = self._lane_below(chain, shapes, lane_bottoms, reach)
         placed = self._lay_chain(chain, end - width, y, shapes, arrows)
-        lane_bottoms.append(min(s.bottom for s in placed) - LANE_ROOM)
+        lane_bottoms.append((*reach, min(s.bottom for s in placed) - LANE_ROOM))
         arrows.append(_join(placed[-1], target))
 
-    def _lane_below(self, chain, shapes, lane_bottoms) -> float:
-        """Height of a lane below the main path: under its blocks, the rows of labels under them and other lanes."""
+    def _lane_below(self, chain, shapes, lane_bottoms, reach) -> float:
+        """Height of a lane below the main path: under its blocks, the rows of labels under them, and the lanes
+        below that share part of its stretch (`reach`: from where its arrows leave to where they join)."""
         # under the whole main path, whose captions share one row
-        lowest = min([s.bottom for s in shapes.values() if s.y == 0] + lane_bottoms + [0.0])
+        others = [bottom for x0, x1, bottom in lane_bottoms if x0 < reach[1] and reach[0] < x1]
+        lowest = min([s.bottom for s in shapes.values() if s.y == 0] + others + [0.0])
         probe = self._place_row(self._chain_groups(chain), {}, 0.0)
         return lowest - LANE_ROOM - max(s.half + DEPTH_Y * s.depth / 2 for s in probe.values())
 
@@ -347,9 +350,10 @@ class _Planner:
         tap, target = self._tap(shapes, main, entry), shapes[exit_]
         width = self._row_width(chain)
         start = (tap + target.visible_west) / 2 - width / 2
-        y = self._lane_below(chain, shapes, lane_bottoms)
+        reach = (min(tap, start) - 0.05, max(target.centre_x, start + width) + 0.05)
+        y = self._lane_below(chain, shapes, lane_bottoms, reach)
         placed = self._lay_chain(chain, start, y, shapes, arrows)
-        lane_bottoms.append(min(s.bottom for s in placed) - LANE_ROOM)
+        lane_bottoms.append((*reach, min(s.bottom for s in placed) - LANE_ROOM))
         taps.append(project(tap, 0.0, 0.0))
         arrows += [_leave(tap, entry, placed[0]), _join(placed[-1], target)]
 

@@ -541,7 +541,8 @@ class Assembler:
                        open_blocks=tuple(self.scopes), aliases=tuple(self.aliases.items()))
 
     def _undefined(self, ref: str, span: Span | None) -> ModelError:
-        known = list(self.position) + list(self.aliases) + [n for s in self.scopes for n, _ in s.names]
+        known = [n for n in list(self.position) + list(self.aliases) if "#" not in n]  # what a user can write
+        known += [n for s in self.scopes for n, _ in s.names]
         hint = suggest(ref, known) or ("names must be defined before they are used" if self.position else None)
         if ref == "in" and not self.scopes:
             hint = "'in' names a block's input, inside a block definition"
