@@ -62,7 +62,7 @@ def test_every_fence_is_nn_python_or_plain():
 def test_nn_example_works(body, line):
     outside_blocks = split_blocks(body)[0]
     first = next(s for s in (ln.split("#")[0].strip() for ln in outside_blocks.splitlines()) if s
-                 and not s.startswith(("network", "caption", "dims", "stats", "collapse", "stage")))
+                 and not s.startswith(("network", "caption", "dims", "stats", "collapse", "layout", "stage", "import")))
     assert first.startswith("input "), f"the example at line {line} should start with an input line"
     network = tikznn.parse(body, path=f"{DOC.name}:{line}")
     analysis = analyse(network)

@@ -191,3 +191,24 @@ def test_a_stack_whose_captions_do_not_fit_side_by_side_gets_one_caption_in_orde
     captions = [l.text for l in drawing.labels if l.role == "caption"]
     assert captions == ["conv1_1\nconv1_2\npool1"]
     assert problems(drawing) == []
+
+
+def test_u_layout_puts_each_resolution_on_its_own_level():
+    from conftest import EXAMPLES
+    net = parse_file(EXAMPLES / "unet.nn")
+    drawing = layout(net)
+    y = {s.layer: s.y for s in drawing.shapes()}
+    # encoder down, decoder up: the decoder level of each resolution is the encoder's
+    levels = [y["e1"], y["e2"], y["e3"], y["e4"], y["down#1"]]
+    assert levels == sorted(levels, reverse=True) and len(set(levels)) == 5
+    assert [y["up#4"], y["up#3"], y["up#2"], y["up#1"]] == levels[:4]
+    # the copied features run across at their own level: above its blocks, below the level above
+    for source, target, above in (("e4", "up#1.concat1", "e3"), ("e3", "up#2.concat1", "e2"),
+                                  ("e2", "up#3.concat1", "e1")):
+        (route,) = [a for a in drawing.arrows if (a.source, a.target) == (source, target)]
+        across = max(p[1] for p in route.points)
+        assert y[source] < across < y[above]
+    assert problems(drawing) == []
+    # the same network laid out left to right keeps one axis
+    flat = layout(net.drawn_with(layout="right"))
+    assert {s.y for s in flat.shapes()} == {0.0}

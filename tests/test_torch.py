@@ -162,7 +162,8 @@ def test_shapes_and_params_match_a_forward_pass(name):
         assert ours.params == params[layer.name], f"{layer.name}: {ours.params} != torch {params[layer.name]}"
 
 
-@pytest.mark.parametrize("name", ["lenet", "alexnet", "resnet18", "fcn8", "resnet50", "transformer"])
+@pytest.mark.parametrize("name", ["lenet", "alexnet", "resnet18", "fcn8", "resnet50", "transformer", "unet",
+                                  "inception", "densenet_block"])
 def test_examples_match_a_forward_pass(name):
     network = parse_file(EXAMPLES / f"{name}.nn")
     analysis = analyse(network)

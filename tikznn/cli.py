@@ -29,6 +29,14 @@ def _dims(value: Optional[str]) -> Optional[str]:
     return value
 
 
+def _layout(value: Optional[str]) -> Optional[str]:
+    from .model import LAYOUTS
+
+    if value is not None and value not in LAYOUTS:
+        raise typer.BadParameter(f"'{value}'; choose from: {', '.join(LAYOUTS)}")
+    return value
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"tikznn {__version__}")
@@ -55,6 +63,8 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
                                                help="Add a caption line with parameter and MAC totals."),
           collapse: Optional[bool] = typer.Option(None, "--collapse/--expand",
                                                   help="Draw repeated layers once, marked ×N (or each copy)."),
+          layout: Optional[str] = typer.Option(None, callback=_layout,
+                                               help="right (the flow left to right) or u (down and up again)."),
           verbose: bool = typer.Option(False, "-v", "--verbose", help="Say what was written.")) -> None:
     """Build figures: NET.nn → NET.pdf (and .png/.svg)."""
     from .pipeline import build as build_one
@@ -81,7 +91,7 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
         out = folder / f"{path.stem}.pdf" if folder else Path(output) if output else None
         try:
             written = build_one(path, out, formats, dpi=dpi, timeout=timeout, dims=dims, stats=stats,
-                                collapse=collapse)
+                                collapse=collapse, layout=layout)
         except TikznnError as err:
             typer.echo(str(err), err=True)
             status = status or err.exit_code
@@ -104,13 +114,15 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
         stats: Optional[bool] = typer.Option(None, "--stats/--no-stats",
                                              help="Add a caption line with parameter and MAC totals."),
         collapse: Optional[bool] = typer.Option(None, "--collapse/--expand",
-                                                help="Draw repeated layers once, marked ×N (or each copy).")) -> None:
+                                                help="Draw repeated layers once, marked ×N (or each copy)."),
+        layout: Optional[str] = typer.Option(None, callback=_layout,
+                                             help="right (the flow left to right) or u (down and up again).")) -> None:
     """Write the TeX of a figure: a standalone document, or with --fragment a picture for \\input."""
     from .build import write_all
     from .pipeline import tex_for_file
 
     try:
-        text = tex_for_file(file, fragment=fragment, dims=dims, stats=stats, collapse=collapse)
+        text = tex_for_file(file, fragment=fragment, dims=dims, stats=stats, collapse=collapse, layout=layout)
         if output is None:
             sys.stdout.write(text)
         else:

@@ -80,9 +80,12 @@ class LabelPlacer:
         caption_h = TEXT["caption"][0]
         # captions of the main path's blocks share one row under everything drawn so far; a ball's caption
         # goes right under it; branch captions go above their blocks
-        main_bottom = min([s.bottom for n, s in self.shapes.items() if n in self.main_set] +
-                          [label.rect().y0 for label in self.placed if label.layer in self.main_set])
-        row = main_bottom - PAD - caption_h / 2
+        main_rows = {}  # one row per level of the main path (one level unless the layout is a U)
+        for y in {s.y for n, s in self.shapes.items() if n in self.main_set}:
+            level = {n for n, s in self.shapes.items() if n in self.main_set and s.y == y}
+            lowest = min([self.shapes[n].bottom for n in level] +
+                         [label.rect().y0 for label in self.placed if label.layer in level])
+            main_rows[y] = lowest - PAD - caption_h / 2
         lane_rows = {}
         for lane_y in {s.y for n, s in self.shapes.items() if n not in self.main_set and s.y < 0}:
             lane = {n for n, s in self.shapes.items() if s.y == lane_y}
@@ -102,7 +105,8 @@ class LabelPlacer:
             elif isinstance(shape, Ball):
                 spots = below
             else:
-                spots = self.rows(x, row + (caption_h - height) / 2, -(caption_h + PAD), shifts=shifts)
+                spots = self.rows(x, main_rows[shape.y] + (caption_h - height) / 2, -(caption_h + PAD),
+                                  shifts=shifts)
             self.put(text, "caption", spots, name)
         if self.network.collapse:  # a repeated layer drawn once says how many times
             for name, shape in self.shapes.items():

@@ -31,6 +31,7 @@ class _Planner:
         self.layers = {layer.name: layer for layer in network.layers}
         self.order = {layer.name: i for i, layer in enumerate(network.layers)}
         self.hidden = self._collapsed_copies() if network.collapse else set()
+        self.level_y: dict[str, float] = {}  # main-path layers' heights in the U layout
         self.inputs = self._drawn_inputs()
         self.drawn = [layer.name for layer in network.layers if not self._passes(layer.name)]
         self.consumers: dict[str, list[str]] = {name: [] for name in self.drawn}
@@ -120,6 +121,8 @@ class _Planner:
     def touches(self, a: str, b: str) -> bool:
         """Is b drawn stuck to a (no arrow between), as conv sub-blocks and pooling slabs are?"""
         la, lb = self.layers[a], self.layers[b]
+        if self.level_y.get(a, 0.0) != self.level_y.get(b, 0.0):  # on different levels of a U
+            return False
         if self.inputs[b] != (a,) or self.consumers[a] != [b]:
             return False
         if any(a == source for source, _, _ in self.skips):  # its skip leaves from the gap after it
@@ -132,9 +135,43 @@ class _Planner:
             return after.height >= 0.6 * before.height and after.depth >= 0.6 * before.depth
         return la.kind != "pool" and self.analysis[a].shape[1:] == self.analysis[b].shape[1:]
 
+    def _levels(self, main) -> dict[str, int]:
+        """For the U layout: how many times each main-path layer's resolution has halved (vectors and other
+        layers without a size stay on the level of the layer before them)."""
+        sizes = {}
+        for name in main:
+            shape, sequence = self.analysis[name].shape, self.analysis[name].sequence
+            if len(shape) >= 2 and not sequence:
+                sizes[name] = shape[1]
+        if not sizes:
+            return {}
+        top, level, levels = max(sizes.values()), 0, {}
+        for name in main:
+            if name in sizes:
+                level = max(0, round(math.log2(top / sizes[name])))
+            levels[name] = level
+        return levels
+
+    def _level_heights(self, main) -> dict[str, float]:
+        """y of each main-path layer in the U layout: each level's blocks start a little below the axis of the
+        level above, so that the encoder goes down, the decoder comes up and copies run straight across."""
+        levels = self._levels(main)
+        if not levels:
+            return {}
+        reach = {}  # how far blocks of each level rise above their axis
+        for name, level in levels.items():
+            shape = self.block(name)
+            reach[level] = max(reach.get(level, 0.0), shape.half + DEPTH_Y * shape.depth / 2)
+        heights, y = {0: 0.0}, 0.0
+        for level in range(1, max(levels.values()) + 1):
+            y -= reach.get(level, 0.0) + LEVEL_GAP
+            heights[level] = y
+        return {name: heights[level] for name, level in levels.items()}
+
     # placement ------------------------------------------------------------------------------------------------
     def run(self) -> Layout:
         main = self.main_path()
+        self.level_y = self._level_heights(main) if self.network.layout == "u" else {}
         groups = self._chain_groups(main)
         main_set = set(main)
         self.joined = {(g[i], g[i + 1]) for g in groups for i in range(len(g) - 1)}
@@ -223,8 +260,8 @@ class _Planner:
                 shape = self.block(name)
                 if last is not None and i == 0:
                     cursor += self._gap(last, shape) + extra.get(name, 0.0)
-                shape = self.block(name, cursor, y)
-                if i and shape.height >= last.height - 1e-9 and shape.depth >= last.depth - 1e-9:
+                shape = self.block(name, cursor, self.level_y.get(name, y) if y == 0.0 else y)
+                if i and shape.height >= last.height - 1e-9 and shape.depth >= last.depth - 1e-9 and shape.y == last.y:
                     shapes[group[i - 1]] = replace(last, covered=True)  # its side face is inside this block
                 shapes[name] = shape
                 cursor += shape.length
@@ -304,8 +341,9 @@ class _Planner:
         end = shapes[exit_].x if exit_ else self._tap(shapes, main, entry) + self._row_width(chain)
         return end - self._tap(shapes, main, entry)
 
-    def _highest(self, shapes, x0, x1, lane_tops) -> float:
-        top = 0.0
+    def _highest(self, shapes, x0, x1, lane_tops, floor: float = 0.0) -> float:
+        """The top of everything drawn between x0 and x1 (blocks, and lanes with their labels), at least floor."""
+        top = floor
         for shape in shapes.values():
             points = shape.outline()
             if max(p[0] for p in points) > x0 and min(p[0] for p in points) < x1:
@@ -394,7 +432,7 @@ class _Planner:
         for _, x0, source, target, skip in sorted(routes, key=lambda r: r[:2]):
             a, b = shapes[source], shapes[target]
             bx = b.centre_x
-            level = max(self._highest(shapes, x0 - 0.05, bx + 0.05, lane_tops), a.y) + CLEARANCE + 0.05
+            level = self._highest(shapes, x0 - 0.05, bx + 0.05, lane_tops, floor=a.y) + CLEARANCE + 0.05
             if source in main:
                 taps.append(project(x0, a.y, 0.0))
                 points = ((x0, a.y, 0.0), (x0, level, 0.0))
@@ -432,6 +470,7 @@ class _Planner:
         return result
 
 
+LEVEL_GAP = CLEARANCE + 0.45  # in the U layout, from a level's axis to the tops on the level below: room for a route
 # between a lane below the main path and what is above it: two rows of sizes, a row of captions, clearance
 LANE_ROOM = 2 * (TEXT["dims"][0] + PAD) + TEXT["caption"][0] + 2 * PAD + CLEARANCE
 
@@ -451,9 +490,14 @@ def _join(last, target) -> Arrow:
 
 
 def _flow(a, b) -> Arrow:
-    """The arrow from one shape's east face to the next one's west face, its head 80% along the visible gap."""
+    """The arrow from one shape's east face to the next one's west face, its head 80% along the visible gap;
+    between levels of a U, down or up in the middle of the gap first."""
     head = a.visible_east + 0.8 * (b.visible_west - a.visible_east)
-    return Arrow(((a.east, a.y, 0.0), (head, a.y, 0.0), (b.west, b.y, 0.0)), "flow", a.layer, b.layer, 1)
+    if a.y == b.y:
+        return Arrow(((a.east, a.y, 0.0), (head, a.y, 0.0), (b.west, b.y, 0.0)), "flow", a.layer, b.layer, 1)
+    middle = a.visible_east + 0.45 * (b.visible_west - a.visible_east)
+    return Arrow(((a.east, a.y, 0.0), (middle, a.y, 0.0), (middle, b.y, 0.0), (head, b.y, 0.0), (b.west, b.y, 0.0)),
+                 "flow", a.layer, b.layer, 3)
 
 
 def _extent(shape: tuple[int, ...], sequence: bool = False) -> tuple[float, float, float]:

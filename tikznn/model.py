@@ -19,6 +19,7 @@ NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\Z")  # the grammar's NAME
 COLOR_NAMES = ("red", "green", "blue", "cyan", "magenta", "yellow", "black", "gray", "white", "darkgray",
                "lightgray", "brown", "lime", "olive", "orange", "pink", "purple", "teal", "violet")
 DIMS_MODES = ("auto", "shape", "channels", "none")  # what is written on blocks: see docs/language.md
+LAYOUTS = ("right", "u")  # the main path left to right; or down and up again by resolution (encoder-decoders)
 ACTIVATIONS = ("relu", "leakyrelu", "prelu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax", "logsoftmax")
 POOL_MODES = ("max", "avg", "global")
 INPUT_DATA = ("tensor", "tokens", "seq")  # a feature map or vector; token ids (L); a sequence of vectors (L×D)
@@ -355,6 +356,7 @@ class Network:
     dims: str = "auto"     # what blocks are labelled with: one of DIMS_MODES
     stats: bool = False    # a caption line with the parameter and MAC totals
     collapse: bool = False  # draw a repeated layer once, marked ×N
+    layout: str = "right"   # one of LAYOUTS
     open_stage: str = ""    # the stage layers added now join (between 'stage' and 'end')
     open_blocks: tuple[BlockScope, ...] = ()  # blocks being added, outermost first (builder calls inside `use`)
     aliases: tuple[tuple[str, str], ...] = ()  # a repeated block's name -> the name of its last copy
@@ -385,13 +387,16 @@ class Network:
         return replace(self, name=name, caption=caption if caption is not None else self.caption)
 
     def drawn_with(self, *, dims: str | None = None, stats: bool | None = None,
-                   collapse: bool | None = None) -> "Network":
-        """Figure settings: what blocks are labelled with (DIMS_MODES), a caption line of totals, and whether
-        repeated layers are drawn once, marked ×N."""
+                   collapse: bool | None = None, layout: str | None = None) -> "Network":
+        """Figure settings: what blocks are labelled with (DIMS_MODES), a caption line of totals, whether
+        repeated layers are drawn once, marked ×N, and the layout (LAYOUTS)."""
         if dims is not None and dims not in DIMS_MODES:
             raise ModelError(f"unknown dims '{dims}'", hint="choose from: " + ", ".join(DIMS_MODES))
+        if layout is not None and layout not in LAYOUTS:
+            raise ModelError(f"unknown layout '{layout}'", hint="choose from: " + ", ".join(LAYOUTS))
         return replace(self, dims=self.dims if dims is None else dims, stats=self.stats if stats is None else stats,
-                       collapse=self.collapse if collapse is None else collapse)
+                       collapse=self.collapse if collapse is None else collapse,
+                       layout=self.layout if layout is None else layout)
 
     def input(self, *shape: int, data: str = "tensor", label: str | None = None, name: str = "",
               **style) -> "Network":
@@ -521,7 +526,7 @@ class Assembler:
 
     def load(self, start: Network) -> None:
         self.name, self.caption, self.dims, self.stats = start.name, start.caption, start.dims, start.stats
-        self.collapse, self.open_stage = start.collapse, start.open_stage
+        self.collapse, self.open_stage, self.layout = start.collapse, start.open_stage, start.layout
         self.scopes: list[BlockScope] = list(start.open_blocks)
         self.aliases: dict[str, str] = dict(start.aliases)
         self.layers: list[Layer] = list(start.layers)
@@ -537,7 +542,8 @@ class Assembler:
 
     def network(self) -> Network:
         return Network(name=self.name, caption=self.caption, layers=tuple(self.layers), skips=tuple(self.skips),
-                       dims=self.dims, stats=self.stats, collapse=self.collapse, open_stage=self.open_stage,
+                       dims=self.dims, stats=self.stats, collapse=self.collapse, layout=self.layout,
+                       open_stage=self.open_stage,
                        open_blocks=tuple(self.scopes), aliases=tuple(self.aliases.items()))
 
     def _undefined(self, ref: str, span: Span | None) -> ModelError:

@@ -139,6 +139,10 @@ class _ToStatements(Transformer):
         return ("collapse", True, self.span(meta))
 
     @v_args(meta=True)
+    def layout(self, meta, items):
+        return ("layout", str(items[0]), self.span(meta))
+
+    @v_args(meta=True)
     def stage(self, meta, items):
         return (_Stage(unquote(items[0]), self.span(meta)),)
 
@@ -525,11 +529,12 @@ _TERMINAL_WORDS = {
     "DIMS_MODE": "auto, shape, channels or none", "DILATION": "a dilation like d2", "GROUPS": "groups like g4",
     "OUTPUT_PADDING": "an output padding like op1", "HEADS": "heads like h8", "FF": "a feed-forward size like ff2048",
     "STACKED": "stacked layers like n2", "INPUT_DATA": "tokens or seq", "ARGS": "(arguments)",
+    "LAYOUT": "right or u",
 }
 _KEYWORD_TERMINALS = {"ACT": ACTIVATIONS, "POOL_MODE": model.POOL_MODES, "UPSAMPLE_MODE": model.UPSAMPLE_MODES,
-                      "DIMS_MODE": model.DIMS_MODES, "INPUT_DATA": model.INPUT_DATA[1:]}
-_STATEMENT_WORDS = ("network", "caption", "dims", "stats", "collapse", "stage", "end", "skip", "import", "input",
-                    "conv", "deconv", "pool", "upsample", "dense", "flatten", "bn", "dropout", "add",
+                      "DIMS_MODE": model.DIMS_MODES, "INPUT_DATA": model.INPUT_DATA[1:], "LAYOUT": model.LAYOUTS}
+_STATEMENT_WORDS = ("network", "caption", "dims", "stats", "collapse", "layout", "stage", "end", "skip", "import",
+                    "input", "conv", "deconv", "pool", "upsample", "dense", "flatten", "bn", "dropout", "add",
                     "concat", "embed", "lstm", "gru", "attention", "layernorm", "encoder") + ACTIVATIONS
 
 

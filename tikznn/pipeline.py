@@ -34,10 +34,10 @@ def parse_file(path: str | Path) -> Network:
 
 
 def tex_for_file(path: str | Path, *, fragment: bool = False, dims: str | None = None,
-                 stats: bool | None = None, collapse: bool | None = None) -> str:
+                 stats: bool | None = None, collapse: bool | None = None, layout: str | None = None) -> str:
     network, text = load(path)
     try:
-        network = network.drawn_with(dims=dims, stats=stats, collapse=collapse)
+        network = network.drawn_with(dims=dims, stats=stats, collapse=collapse, layout=layout)
         return to_tex(network, fragment=fragment)
     except TikznnError as err:
         raise err.located(str(path), text) from None
@@ -61,7 +61,7 @@ def outputs_for(source: Path, output: Path | None, formats: list[str]) -> dict[s
 
 def build(path: str | Path, output: str | Path | None = None, formats=("pdf",), *, dpi: int = 300,
           timeout: float = DEFAULT_TIMEOUT, dims: str | None = None, stats: bool | None = None,
-          collapse: bool | None = None) -> list[Path]:
+          collapse: bool | None = None, layout: str | None = None) -> list[Path]:
     """Build the figure of a .nn file; returns the files written (unchanged ones are left alone).
 
     Every output is made in memory first, so a failure leaves earlier outputs as they were.
@@ -69,7 +69,7 @@ def build(path: str | Path, output: str | Path | None = None, formats=("pdf",), 
     path = Path(path)
     network, text = load(path)
     try:
-        tex = to_tex(network.drawn_with(dims=dims, stats=stats, collapse=collapse))
+        tex = to_tex(network.drawn_with(dims=dims, stats=stats, collapse=collapse, layout=layout))
         pdf = compile_pdf(tex, source=Source(str(path), text), timeout=timeout)
     except TikznnError as err:
         raise err.located(str(path), text) from None
