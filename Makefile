@@ -47,9 +47,10 @@ goldens: venv tex
 	TIKZNN_REGENERATE_GOLDENS=1 $(BIN)/pytest -q tests/test_goldens.py tests/test_render.py
 	@echo "look at tests/goldens/images/*.png before committing"
 
-# The pictures in the README and docs/.
+# The pictures in the README and docs/gallery/.
 docs: venv tex
-	for f in $(EXAMPLES); do $(BIN)/tikznn build $$f -o docs/ -f png --dpi 110; done
+	mkdir -p docs/gallery
+	for f in $(EXAMPLES); do $(BIN)/tikznn build $$f -o docs/gallery/ -f png --dpi 110; done
 
 clean:
 	rm -f examples/*.pdf examples/*.png examples/*.svg

@@ -22,3 +22,12 @@ def test_readme_python_builds_the_same_lenet():
     exec(PY_BLOCKS[0], scope)
     assert isinstance(scope["net"], Network)
     assert scope["net"] == parse(NN_BLOCKS[0])
+
+
+def test_the_gallery_shows_every_example_and_every_link_works():
+    linked = set(re.findall(r"\]\((docs/gallery/[\w.]+\.png)\)", README))
+    sources = set(re.findall(r"\]\((examples/[\w.]+\.nn)\)", README))
+    examples = {p.relative_to(ROOT).as_posix() for p in (ROOT / "examples").glob("*.nn")}
+    assert sources == examples, f"examples missing from the README: {sorted(examples - sources)}"
+    assert linked == {f"docs/gallery/{p.rsplit('/', 1)[1][:-3]}.png" for p in examples}
+    assert all((ROOT / path).exists() for path in linked | sources)
