@@ -76,3 +76,15 @@ def test_several_inputs_go_into_a_new_folder_each_under_its_own_name(tmp_path):
 def test_nonsense_dpi_is_a_usage_error(tmp_path):
     run = tikznn("build", EXAMPLES / "lenet.nn", "--dpi", "0", "-o", tmp_path / "x.pdf")
     assert run.returncode == 2 and "--dpi" in run.stderr and list(tmp_path.iterdir()) == []
+
+
+def test_width_options_shrink_wrap_and_warn():
+    run = tikznn("tex", EXAMPLES / "unet.nn", "--width", "17cm")
+    assert run.returncode == 0 and "x=0.3" in run.stdout  # drawn at 0.3 of its size
+    assert "unet.nn: warning: the figure is 55" in run.stderr and "smallest labels are 2." in run.stderr
+    run = tikznn("tex", EXAMPLES / "vgg16.nn", "--width", "12cm", "--wrap")
+    assert run.returncode == 0 and run.stderr == "" and "x=1cm" in run.stdout
+    run = tikznn("tex", EXAMPLES / "unet.nn", "--width", "17cm", "--wrap")
+    assert run.returncode == 5 and "wrap puts a left-to-right layout on rows" in run.stderr
+    run = tikznn("tex", EXAMPLES / "vgg16.nn", "--width", "wide")
+    assert run.returncode == 2 and "is not a width" in run.stderr

@@ -58,11 +58,14 @@ def test_every_fence_is_nn_python_or_plain():
     assert {info for info, _, _ in BLOCKS} <= {"nn", "python", ""}
 
 
+SETTINGS = ("network", "caption", "dims", "stats", "collapse", "layout", "width", "stage", "import")
+
+
 @pytest.mark.parametrize("body,line", [pytest.param(b, l, id=_id(i, l)) for i, (b, l) in enumerate(NN)])
 def test_nn_example_works(body, line):
     outside_blocks = split_blocks(body)[0]
     first = next(s for s in (ln.split("#")[0].strip() for ln in outside_blocks.splitlines()) if s
-                 and not s.startswith(("network", "caption", "dims", "stats", "collapse", "layout", "stage", "import")))
+                 and not s.startswith(SETTINGS))
     assert first.startswith("input "), f"the example at line {line} should start with an input line"
     network = tikznn.parse(body, path=f"{DOC.name}:{line}")
     analysis = analyse(network)

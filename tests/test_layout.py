@@ -212,3 +212,38 @@ def test_u_layout_puts_each_resolution_on_its_own_level():
     # the same network laid out left to right keeps one axis
     flat = layout(net.drawn_with(layout="right"))
     assert {s.y for s in flat.shapes()} == {0.0}
+
+
+def test_wrap_puts_a_long_network_on_rows_that_fit_the_width():
+    from conftest import EXAMPLES
+    net = parse_file(EXAMPLES / "vgg16.nn")
+    one_row = layout(net)
+    wrapped = layout(net.drawn_with(width="12cm", wrap=True))
+    box = wrapped.bounds()
+    assert one_row.bounds().x1 - one_row.bounds().x0 > 20
+    assert box.x1 - box.x0 <= 12 and wrapped.scale() == 1.0
+    assert len({round(s.y, 3) for s in wrapped.shapes()}) >= 3  # three rows at least
+    # nothing is lost: the same blocks, labels and number of arrows
+    assert {s.layer for s in wrapped.shapes()} == {s.layer for s in one_row.shapes()}
+    assert sorted(label.text for label in wrapped.labels) == sorted(label.text for label in one_row.labels)
+    assert len(wrapped.arrows) == len(one_row.arrows)
+    assert problems(wrapped) == []
+
+
+def test_a_figure_wider_than_its_width_is_shrunk_and_flagged_when_unreadable():
+    from conftest import EXAMPLES
+    net = parse_file(EXAMPLES / "unet.nn")  # a U has no place to wrap: the copies span it
+    natural = layout(net).bounds()
+    shrunk = layout(net.drawn_with(width="17cm"))
+    assert abs(shrunk.scale() - 17 / (natural.x1 - natural.x0)) < 1e-9
+    assert any("smallest labels would be" in p for p in problems(shrunk))
+    assert not any("smallest" in p for p in problems(layout(net.drawn_with(width="40cm"))))
+
+
+def test_the_checks_catch_an_arrow_that_misses_its_block():
+    from dataclasses import replace as replaced
+    drawing = layout(parse_file(DATA / "constructs.nn"))
+    arrow = next(a for a in drawing.arrows if a.role == "flow")
+    moved = replaced(arrow, points=arrow.points[:-1] + ((arrow.points[-1][0] - 0.3,) + arrow.points[-1][1:],))
+    broken = replaced(drawing, arrows=tuple(moved if a is arrow else a for a in drawing.arrows))
+    assert any(f"does not end on a face of '{arrow.target}'" in p for p in problems(broken))

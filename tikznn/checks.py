@@ -6,9 +6,18 @@ import math
 from .drawing import Ball, Block, Layout
 from .geometry import overlap
 
+SMALLEST_TEXT_PT = 4.5  # a figure shrunk to fit its width must keep its smallest labels (7 pt) above this
+SMALLEST_LABEL_PT = 7.0
+
+
 def problems(drawing: Layout) -> list[str]:
-    """Everything that overlaps in a layout: labels with anything, arrows through blocks, blocks in blocks."""
+    """Everything that overlaps in a layout (labels with anything, arrows through blocks, blocks in blocks),
+    arrows that do not start and end at their blocks, and a figure shrunk to illegible text to fit its width."""
     found = []
+    if drawing.width is not None and SMALLEST_LABEL_PT * drawing.scale() < SMALLEST_TEXT_PT:
+        box = drawing.bounds()
+        found.append(f"the figure is {box.x1 - box.x0:.1f} cm wide: shrunk to {drawing.width:.1f} cm, its smallest "
+                     f"labels would be {SMALLEST_LABEL_PT * drawing.scale():.1f} pt")
     shapes = drawing.shapes()
     labels = drawing.labels
     for i, label in enumerate(labels):
@@ -23,6 +32,17 @@ def problems(drawing: Layout) -> list[str]:
             pts = arrow.projected()
             if any(overlap(box, (p, q)) for p, q in zip(pts, pts[1:])):
                 found.append(f"label '{label.text}' overlaps the arrow {arrow.source} -> {arrow.target}")
+    by_layer = {shape.layer: shape for shape in shapes}
+    flows = [a for a in drawing.arrows if a.role == "flow"]
+    for arrow in drawing.arrows:
+        source, target = by_layer.get(arrow.source), by_layer.get(arrow.target)
+        if target is None or not _on_surface(arrow.points[-1], target):
+            found.append(f"arrow {arrow.source} -> {arrow.target} does not end on a face of '{arrow.target}'")
+        start = arrow.points[0]
+        tapped = any(_on_polyline(start, flow.points) for flow in flows if flow.source == arrow.source)
+        if source is None or not (_on_surface(start, source) or tapped):
+            found.append(f"arrow {arrow.source} -> {arrow.target} does not start at '{arrow.source}' "
+                         "or on an arrow leaving it")
     for arrow in drawing.arrows:
         for p, q in zip(arrow.points, arrow.points[1:]):
             for shape in shapes:
@@ -54,6 +74,24 @@ def problems(drawing: Layout) -> list[str]:
             if all(min(ra[1], rb[1]) - max(ra[0], rb[0]) > 1e-6 for ra, rb in zip(a.box3d(), b.box3d())):
                 found.append(f"'{a.layer}' and '{b.layer}' intersect")
     return found
+
+
+def _on_surface(point, shape) -> bool:
+    """Is the 3-D point on the shape's surface (a block's face, a ball's sphere), not inside or away from it?"""
+    if isinstance(shape, Ball):
+        return abs(math.dist(point, (shape.x, shape.y, 0.0)) - shape.radius) < 1e-6
+    box = shape.box3d()
+    inside = all(lo - 1e-6 <= c <= hi + 1e-6 for c, (lo, hi) in zip(point, box))
+    on_face = any(abs(c - lo) < 1e-6 or abs(c - hi) < 1e-6 for c, (lo, hi) in zip(point, box))
+    return inside and on_face
+
+
+def _on_polyline(point, points) -> bool:
+    for p, q in zip(points, points[1:]):
+        if all(min(a, b) - 1e-6 <= c <= max(a, b) + 1e-6 for a, b, c in zip(p, q, point)):
+            if math.dist(p, point) + math.dist(point, q) - math.dist(p, q) < 1e-6:
+                return True
+    return False
 
 
 def _stuck_to(start, shapes) -> list:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
 from typing import List, Optional
 
@@ -14,6 +16,19 @@ from .errors import TikznnError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Draw neural-network figures from .nn descriptions: TikZ, PDF, PNG, SVG.")
+
+
+@contextmanager
+def _warnings_of(path: Path):
+    """Print the warnings a figure's build gives, each naming the file."""
+    from .errors import TikznnWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", TikznnWarning)
+        yield
+    for warning in caught:
+        if issubclass(warning.category, TikznnWarning):
+            typer.echo(f"{path}: warning: {warning.message}", err=True)
 
 
 def _fail(err: TikznnError) -> None:
@@ -34,6 +49,18 @@ def _layout(value: Optional[str]) -> Optional[str]:
 
     if value is not None and value not in LAYOUTS:
         raise typer.BadParameter(f"'{value}'; choose from: {', '.join(LAYOUTS)}")
+    return value
+
+
+def _width(value: Optional[str]) -> Optional[str]:
+    from .errors import ModelError
+    from .model import length_cm
+
+    if value is not None:
+        try:
+            length_cm(value)
+        except ModelError as err:
+            raise typer.BadParameter(f"{err.message}; {err.hint}")
     return value
 
 
@@ -65,6 +92,10 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
                                                   help="Draw repeated layers once, marked ×N (or each copy)."),
           layout: Optional[str] = typer.Option(None, callback=_layout,
                                                help="right (the flow left to right) or u (down and up again)."),
+          width: Optional[str] = typer.Option(None, callback=_width,
+                                              help="Fit this width (17cm, 6.5in): shrink the figure if wider."),
+          wrap: Optional[bool] = typer.Option(None, "--wrap/--no-wrap",
+                                              help="With a width: wrap the network onto rows first."),
           verbose: bool = typer.Option(False, "-v", "--verbose", help="Say what was written.")) -> None:
     """Build figures: NET.nn → NET.pdf (and .png/.svg)."""
     from .pipeline import build as build_one
@@ -90,8 +121,9 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
     for path in files:
         out = folder / f"{path.stem}.pdf" if folder else Path(output) if output else None
         try:
-            written = build_one(path, out, formats, dpi=dpi, timeout=timeout, dims=dims, stats=stats,
-                                collapse=collapse, layout=layout)
+            with _warnings_of(path):
+                written = build_one(path, out, formats, dpi=dpi, timeout=timeout, dims=dims, stats=stats,
+                                    collapse=collapse, layout=layout, width=width, wrap=wrap)
         except TikznnError as err:
             typer.echo(str(err), err=True)
             status = status or err.exit_code
@@ -116,13 +148,19 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
         collapse: Optional[bool] = typer.Option(None, "--collapse/--expand",
                                                 help="Draw repeated layers once, marked ×N (or each copy)."),
         layout: Optional[str] = typer.Option(None, callback=_layout,
-                                             help="right (the flow left to right) or u (down and up again).")) -> None:
+                                             help="right (the flow left to right) or u (down and up again)."),
+        width: Optional[str] = typer.Option(None, callback=_width,
+                                            help="Fit this width (17cm, 6.5in): shrink the figure if wider."),
+        wrap: Optional[bool] = typer.Option(None, "--wrap/--no-wrap",
+                                            help="With a width: wrap the network onto rows first.")) -> None:
     """Write the TeX of a figure: a standalone document, or with --fragment a picture for \\input."""
     from .build import write_all
     from .pipeline import tex_for_file
 
     try:
-        text = tex_for_file(file, fragment=fragment, dims=dims, stats=stats, collapse=collapse, layout=layout)
+        with _warnings_of(file):
+            text = tex_for_file(file, fragment=fragment, dims=dims, stats=stats, collapse=collapse, layout=layout,
+                                width=width, wrap=wrap)
         if output is None:
             sys.stdout.write(text)
         else:

@@ -178,9 +178,17 @@ class Layout:
     taps: tuple[Point, ...] = ()  # dots where a routed arrow leaves a flow arrow
     source_lines: dict = field(default_factory=dict, compare=False)  # layer name -> .nn line
     frames: tuple[Frame, ...] = ()
+    width: float | None = None  # cm the figure must fit: drawn smaller if it is wider
 
     def shapes(self):
         return list(self.blocks) + list(self.balls)
+
+    def scale(self) -> float:
+        """How much the figure is shrunk to fit its width (1: not at all)."""
+        if self.width is None:
+            return 1.0
+        box = self.bounds()
+        return min(1.0, self.width / (box.x1 - box.x0))
 
     def bounds(self) -> Rect:
         box = bounds([p for s in self.shapes() for p in s.outline()])

@@ -115,3 +115,7 @@ class OutputError(TikznnError):
 
     exit_code = 8
     kind = "file error"
+
+
+class TikznnWarning(UserWarning):
+    """Something a figure will show that its author may not want (text shrunk too small to read)."""

@@ -16,12 +16,22 @@ from .drawing import (BALL_RADIUS, BAND, CLEARANCE, DEPTH_X, DEPTH_Y, FLOW_GAP, 
                       vector_extent)
 from .errors import LayoutError
 from .labels import LabelPlacer, stack_captions
-from .model import Network
+from .model import Network, length_cm
+from .rows import wrap
 from .shapes import Analysis, analyse
 
 def layout(network: Network, analysis: dict[str, Analysis] | None = None) -> Layout:
     analysis = analysis or analyse(network)
-    return _Planner(network, analysis).run()
+    drawing = _Planner(network, analysis).run()
+    if network.width is None:
+        return drawing
+    width = length_cm(network.width)
+    if network.wrap:
+        if network.layout != "right":
+            raise LayoutError(f"wrap puts a left-to-right layout on rows; this one is '{network.layout}'",
+                              hint="remove 'wrap' (the figure is then scaled to the width) or use layout right")
+        drawing = wrap(drawing, width)
+    return replace(drawing, width=width)
 
 
 class _Planner:
@@ -260,6 +270,8 @@ class _Planner:
                 shape = self.block(name)
                 if last is not None and i == 0:
                     cursor += self._gap(last, shape) + extra.get(name, 0.0)
+                    if self.layers[name].stage != self.layers[last.layer].stage:  # room between stage frames
+                        cursor += STAGE_GAP
                 shape = self.block(name, cursor, self.level_y.get(name, y) if y == 0.0 else y)
                 if i and shape.height >= last.height - 1e-9 and shape.depth >= last.depth - 1e-9 and shape.y == last.y:
                     shapes[group[i - 1]] = replace(last, covered=True)  # its side face is inside this block
@@ -287,10 +299,13 @@ class _Planner:
         """x where routed arrows leave the flow arrow after `name`: early in the gap, before its arrow head."""
         shape = shapes[name]
         if name in main and main.index(name) + 1 < len(main):
-            following = shapes[main[main.index(name) + 1]]
+            after = main[main.index(name) + 1]
+            following = shapes[after]
             start, end = shape.visible_east, following.visible_west
             if end - start > 0.2:
-                return start + 0.15 * (end - start)
+                # into the next stage: leave after its frame's edge, so that the gap between frames stays clear
+                share = 0.7 if self.layers[after].stage != self.layers[name].stage else 0.15
+                return start + share * (end - start)
         return shape.visible_east + 0.25
 
     def _flow_arrows(self, groups, shapes, arrows) -> None:
@@ -470,6 +485,7 @@ class _Planner:
         return result
 
 
+STAGE_GAP = 0.4  # more room where one stage ends and the next begins
 LEVEL_GAP = CLEARANCE + 0.45  # in the U layout, from a level's axis to the tops on the level below: room for a route
 # between a lane below the main path and what is above it: two rows of sizes, a row of captions, clearance
 LANE_ROOM = 2 * (TEXT["dims"][0] + PAD) + TEXT["caption"][0] + 2 * PAD + CLEARANCE

@@ -19,7 +19,19 @@ NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\Z")  # the grammar's NAME
 COLOR_NAMES = ("red", "green", "blue", "cyan", "magenta", "yellow", "black", "gray", "white", "darkgray",
                "lightgray", "brown", "lime", "olive", "orange", "pink", "purple", "teal", "violet")
 DIMS_MODES = ("auto", "shape", "channels", "none")  # what is written on blocks: see docs/language.md
-LAYOUTS = ("right", "u")  # the main path left to right; or down and up again by resolution (encoder-decoders)
+# the main path left to right; or down and up again by resolution (encoder-decoders)
+LAYOUTS = ("right", "u")
+_UNITS_CM = {"cm": 1.0, "mm": 0.1, "in": 2.54, "pt": 2.54 / 72.27}
+
+
+def length_cm(length: str) -> float:
+    """A TeX length like '17cm' or '6.5in' in centimetres."""
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)(cm|mm|in|pt)", length.strip())
+    if not match:
+        raise ModelError(f"'{length}' is not a width", hint="write a length like 17cm, 170mm, 6.5in or 480pt")
+    return float(match.group(1)) * _UNITS_CM[match.group(2)]
+
+
 ACTIVATIONS = ("relu", "leakyrelu", "prelu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax", "logsoftmax")
 POOL_MODES = ("max", "avg", "global")
 INPUT_DATA = ("tensor", "tokens", "seq")  # a feature map or vector; token ids (L); a sequence of vectors (L×D)
@@ -357,6 +369,8 @@ class Network:
     stats: bool = False    # a caption line with the parameter and MAC totals
     collapse: bool = False  # draw a repeated layer once, marked ×N
     layout: str = "right"   # one of LAYOUTS
+    width: str | None = None  # a TeX length the figure must fit: scaled down to it
+    wrap: bool = False      # with a width: first wrap the main path onto rows that fit it
     open_stage: str = ""    # the stage layers added now join (between 'stage' and 'end')
     open_blocks: tuple[BlockScope, ...] = ()  # blocks being added, outermost first (builder calls inside `use`)
     aliases: tuple[tuple[str, str], ...] = ()  # a repeated block's name -> the name of its last copy
@@ -386,17 +400,21 @@ class Network:
     def titled(self, name: str, caption: str | None = None) -> "Network":
         return replace(self, name=name, caption=caption if caption is not None else self.caption)
 
-    def drawn_with(self, *, dims: str | None = None, stats: bool | None = None,
-                   collapse: bool | None = None, layout: str | None = None) -> "Network":
+    def drawn_with(self, *, dims: str | None = None, stats: bool | None = None, collapse: bool | None = None,
+                   layout: str | None = None, width: str | None = None, wrap: bool | None = None) -> "Network":
         """Figure settings: what blocks are labelled with (DIMS_MODES), a caption line of totals, whether
-        repeated layers are drawn once, marked ×N, and the layout (LAYOUTS)."""
+        repeated layers are drawn once, marked ×N, the layout (LAYOUTS), and a width to fit (a TeX length such
+        as '17cm'), wrapping onto rows first with `wrap`."""
+        if width is not None:
+            length_cm(width)
         if dims is not None and dims not in DIMS_MODES:
             raise ModelError(f"unknown dims '{dims}'", hint="choose from: " + ", ".join(DIMS_MODES))
         if layout is not None and layout not in LAYOUTS:
             raise ModelError(f"unknown layout '{layout}'", hint="choose from: " + ", ".join(LAYOUTS))
         return replace(self, dims=self.dims if dims is None else dims, stats=self.stats if stats is None else stats,
                        collapse=self.collapse if collapse is None else collapse,
-                       layout=self.layout if layout is None else layout)
+                       layout=self.layout if layout is None else layout, width=self.width if width is None else width,
+                       wrap=self.wrap if wrap is None else wrap)
 
     def input(self, *shape: int, data: str = "tensor", label: str | None = None, name: str = "",
               **style) -> "Network":
@@ -527,6 +545,7 @@ class Assembler:
     def load(self, start: Network) -> None:
         self.name, self.caption, self.dims, self.stats = start.name, start.caption, start.dims, start.stats
         self.collapse, self.open_stage, self.layout = start.collapse, start.open_stage, start.layout
+        self.width, self.wrap = start.width, start.wrap
         self.scopes: list[BlockScope] = list(start.open_blocks)
         self.aliases: dict[str, str] = dict(start.aliases)
         self.layers: list[Layer] = list(start.layers)
@@ -543,6 +562,7 @@ class Assembler:
     def network(self) -> Network:
         return Network(name=self.name, caption=self.caption, layers=tuple(self.layers), skips=tuple(self.skips),
                        dims=self.dims, stats=self.stats, collapse=self.collapse, layout=self.layout,
+                       width=self.width, wrap=self.wrap,
                        open_stage=self.open_stage,
                        open_blocks=tuple(self.scopes), aliases=tuple(self.aliases.items()))
 

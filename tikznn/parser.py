@@ -143,6 +143,10 @@ class _ToStatements(Transformer):
         return ("layout", str(items[0]), self.span(meta))
 
     @v_args(meta=True)
+    def width(self, meta, items):
+        return ("width", (str(items[0]), items[1] is not None), self.span(meta))
+
+    @v_args(meta=True)
     def stage(self, meta, items):
         return (_Stage(unquote(items[0]), self.span(meta)),)
 
@@ -452,7 +456,10 @@ class _Reading:
                 if key in settings:
                     raise ParseError(f"a second '{key}' line", span=span, hint=f"a figure has one '{key}' line")
                 settings.add(key)
-                setattr(assembler, "name" if key == "network" else key, value)
+                if key == "width":
+                    assembler.width, assembler.wrap = value
+                else:
+                    setattr(assembler, "name" if key == "network" else key, value)
             elif isinstance(statement[0], _Stage):
                 assembler.stage(statement[0].name, statement[0].span)
             else:
@@ -529,17 +536,17 @@ _TERMINAL_WORDS = {
     "DIMS_MODE": "auto, shape, channels or none", "DILATION": "a dilation like d2", "GROUPS": "groups like g4",
     "OUTPUT_PADDING": "an output padding like op1", "HEADS": "heads like h8", "FF": "a feed-forward size like ff2048",
     "STACKED": "stacked layers like n2", "INPUT_DATA": "tokens or seq", "ARGS": "(arguments)",
-    "LAYOUT": "right or u",
+    "LAYOUT": "right or u", "LENGTH": "a length like 17cm (cm, mm, in or pt)",
 }
 _KEYWORD_TERMINALS = {"ACT": ACTIVATIONS, "POOL_MODE": model.POOL_MODES, "UPSAMPLE_MODE": model.UPSAMPLE_MODES,
                       "DIMS_MODE": model.DIMS_MODES, "INPUT_DATA": model.INPUT_DATA[1:], "LAYOUT": model.LAYOUTS}
-_STATEMENT_WORDS = ("network", "caption", "dims", "stats", "collapse", "layout", "stage", "end", "skip", "import",
-                    "input", "conv", "deconv", "pool", "upsample", "dense", "flatten", "bn", "dropout", "add",
+_STATEMENT_WORDS = ("network", "caption", "dims", "stats", "collapse", "layout", "width", "stage", "end", "skip",
+                    "import", "input", "conv", "deconv", "pool", "upsample", "dense", "flatten", "bn", "dropout", "add",
                     "concat", "embed", "lstm", "gru", "attention", "layernorm", "encoder") + ACTIVATIONS
 
 
 _RESERVED = set(_STATEMENT_WORDS) | {"from", "max", "avg", "global", "nearest", "bilinear", "color", "opacity",
-                                     "nolabel", "dw", "bias", "nobias", "ceil", "block", "import", "in", "bi",
+                                     "nolabel", "dw", "bias", "nobias", "ceil", "block", "import", "in", "bi", "wrap",
                                      "last", "tokens", "seq"}
 
 

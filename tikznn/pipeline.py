@@ -1,10 +1,12 @@
 """The whole pipeline in one call each: .nn text → Network → layout → TeX → PDF/PNG/SVG."""
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from .build import DEFAULT_TIMEOUT, FORMATS, Source, compile_pdf, convert, read_source, write_all
-from .errors import OutputError, TikznnError
+from .checks import SMALLEST_LABEL_PT, SMALLEST_TEXT_PT
+from .errors import OutputError, TikznnError, TikznnWarning
 from .layout import layout
 from .model import Network
 from .parser import MAX_BYTES, decode, parse
@@ -13,7 +15,14 @@ from .shapes import analyse
 
 
 def to_tex(network: Network, *, fragment: bool = False) -> str:
-    return _render(layout(network, analyse(network)), fragment=fragment)
+    drawing = layout(network, analyse(network))
+    if drawing.width is not None and SMALLEST_LABEL_PT * drawing.scale() < SMALLEST_TEXT_PT:
+        box = drawing.bounds()
+        hint = ("try 'wrap', or a larger width" if network.layout == "right" and not network.wrap
+                else "try a larger width")
+        warnings.warn(TikznnWarning(f"the figure is {box.x1 - box.x0:.1f} cm wide; shrunk to {network.width} its "
+                                    f"smallest labels are {SMALLEST_LABEL_PT * drawing.scale():.1f} pt ({hint})"))
+    return _render(drawing, fragment=fragment)
 
 
 def load(path: str | Path) -> tuple[Network, str]:
@@ -34,10 +43,11 @@ def parse_file(path: str | Path) -> Network:
 
 
 def tex_for_file(path: str | Path, *, fragment: bool = False, dims: str | None = None,
-                 stats: bool | None = None, collapse: bool | None = None, layout: str | None = None) -> str:
+                 stats: bool | None = None, collapse: bool | None = None, layout: str | None = None,
+                 width: str | None = None, wrap: bool | None = None) -> str:
     network, text = load(path)
     try:
-        network = network.drawn_with(dims=dims, stats=stats, collapse=collapse, layout=layout)
+        network = network.drawn_with(dims=dims, stats=stats, collapse=collapse, layout=layout, width=width, wrap=wrap)
         return to_tex(network, fragment=fragment)
     except TikznnError as err:
         raise err.located(str(path), text) from None
@@ -61,7 +71,8 @@ def outputs_for(source: Path, output: Path | None, formats: list[str]) -> dict[s
 
 def build(path: str | Path, output: str | Path | None = None, formats=("pdf",), *, dpi: int = 300,
           timeout: float = DEFAULT_TIMEOUT, dims: str | None = None, stats: bool | None = None,
-          collapse: bool | None = None, layout: str | None = None) -> list[Path]:
+          collapse: bool | None = None, layout: str | None = None, width: str | None = None,
+          wrap: bool | None = None) -> list[Path]:
     """Build the figure of a .nn file; returns the files written (unchanged ones are left alone).
 
     Every output is made in memory first, so a failure leaves earlier outputs as they were.
@@ -69,7 +80,8 @@ def build(path: str | Path, output: str | Path | None = None, formats=("pdf",), 
     path = Path(path)
     network, text = load(path)
     try:
-        tex = to_tex(network.drawn_with(dims=dims, stats=stats, collapse=collapse, layout=layout))
+        tex = to_tex(network.drawn_with(dims=dims, stats=stats, collapse=collapse, layout=layout, width=width,
+                                        wrap=wrap))
         pdf = compile_pdf(tex, source=Source(str(path), text), timeout=timeout)
     except TikznnError as err:
         raise err.located(str(path), text) from None

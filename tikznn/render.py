@@ -106,9 +106,10 @@ def context(drawing: Layout, *, fragment: bool) -> dict:
               for hex_, name in colours.custom.items()]
     frames = [{"style": "frame" if f.role == "stage" else "repeat", "from": point((f.rect.x0, f.rect.y0)),
                "to": point((f.rect.x1, f.rect.y1))} for f in drawing.frames]
-    return {"title": escape(drawing.name), "frames": frames, "palette": palette, "custom": custom, "blocks": blocks,
-            "balls": balls, "arrows": arrows, "labels": labels, "taps": [point(t) for t in drawing.taps],
-            "fragment": fragment}
+    scale = drawing.scale()
+    return {"title": escape(drawing.name), "scale": num(scale) if scale < 1 else "", "frames": frames,
+            "palette": palette, "custom": custom, "blocks": blocks, "balls": balls, "arrows": arrows,
+            "labels": labels, "taps": [point(t) for t in drawing.taps], "fragment": fragment}
 
 
 def to_tex(drawing: Layout, *, fragment: bool = False) -> str:

@@ -1,0 +1,145 @@
+"""Wrapping a finished left-to-right layout onto rows that fit a width, like lines of text.
+
+A row ends at a cut: a vertical line between two blocks of the main path that only their flow arrow crosses
+(no block, label, frame or other arrow), so that each row keeps its skips, lanes and labels whole. The rows are
+stacked top to bottom, and the flow arrow at each cut becomes an arrow that goes down the cut line, back left
+under the row and into the first block of the next.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .drawing import Arrow, Frame, Layout
+from .geometry import Rect, bounds
+
+ROW_GAP = 0.9  # between the lowest thing in a row and the highest in the next: the returning arrow runs there
+EDGE = 0.25    # the returning arrow's rise, left of the next row
+MIN_CUT = 0.06  # the narrowest free stretch of a gap a row may end in
+
+
+def wrap(drawing: Layout, width: float) -> Layout:
+    """The layout on rows at most `width` cm wide where the cuts allow (a row with no cut in reach is wider)."""
+    box = drawing.bounds()
+    if box.x1 - box.x0 <= width:
+        return drawing
+    cuts = _rows(_cuts(drawing), box.x0, box.x1, width)
+    if not cuts:
+        return drawing
+    edges = [box.x0] + [c for c, _ in cuts] + [box.x1]
+    rows = [_Row(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
+    crossing = {id(arrow) for _, arrow in cuts}
+    captions = [label for label in drawing.labels if not label.layer]
+    for row in rows:
+        row.take(drawing, crossing)
+        row.labels = [label for label in row.labels if label.layer]
+    # stack the rows: each starts at the left edge of the first, below the one before
+    y, moved = 0.0, []
+    for i, row in enumerate(rows):
+        extent = row.extent()
+        dx = box.x0 + (EDGE + 0.1 if i else 0.0) - row.x0
+        dy = 0.0 if i == 0 else y - ROW_GAP - extent.y1
+        moved.append(row.moved(dx, dy))
+        y = extent.y0 + dy
+    arrows = [a for row in moved for a in row.arrows]
+    for i, (cut, arrow) in enumerate(cuts):
+        above, below = moved[i], moved[i + 1]
+        arrows.append(_return(arrow, above, below, cut + above.dx, box.x0 + 0.1))
+    labels = [label for r in moved for label in r.labels]
+    width = max(r.extent().x1 for r in moved) - box.x0
+    for caption in captions:  # centred under the last row
+        labels.append(replace(caption, x=box.x0 + width / 2, y=y - 0.15 - caption.height / 2))
+        y -= caption.height + 0.15
+    return Layout(drawing.name, tuple(b for r in moved for b in r.blocks), tuple(b for r in moved for b in r.balls),
+                  tuple(arrows), tuple(labels),
+                  tuple(t for r in moved for t in r.taps), drawing.source_lines,
+                  tuple(f for r in moved for f in r.frames))
+
+
+def _cuts(drawing: Layout) -> list[tuple[float, Arrow]]:
+    """Vertical lines that only one flow arrow crosses (the middle of the widest stretch of its gap that nothing
+    else spans: the blocks, labels, frames, other arrows and taps), left to right."""
+    labels = [label for label in drawing.labels if label.layer]  # the figure's caption moves under the rows
+    spans = [(min(p[0] for p in o), max(p[0] for p in o)) for o in
+             [s.outline() for s in drawing.shapes()] + [label.rect().polygon() for label in labels] +
+             [f.rect.polygon() for f in drawing.frames]]
+    spans += [(t[0] - 0.03, t[0] + 0.03) for t in drawing.taps]
+    result = []
+    for arrow in drawing.arrows:
+        ends = arrow.projected()
+        if arrow.role != "flow" or ends[0][1] != ends[-1][1]:
+            continue
+        others = spans + [(min(p[0], q[0]) - 0.02, max(p[0], q[0]) + 0.02) for other in drawing.arrows
+                          if other is not arrow for p, q in zip(other.projected(), other.projected()[1:])]
+        free = [(ends[0][0], ends[-1][0])]
+        for a, b in others:
+            free = [piece for x0, x1 in free for piece in ((x0, min(x1, a)), (max(x0, b), x1)) if piece[1] > piece[0]]
+        widest = max(free, key=lambda piece: piece[1] - piece[0], default=None)
+        if widest and widest[1] - widest[0] >= MIN_CUT:
+            result.append(((widest[0] + widest[1]) / 2, arrow))
+    return sorted(result, key=lambda c: c[0])
+
+
+def _rows(cuts, start: float, end: float, width: float):
+    """The cuts to make: each row ends at the last cut within `width` of its start (or the first beyond)."""
+    chosen = []
+    while end - start > width:
+        within = [c for c in cuts if start + 0.5 < c[0] <= start + width]
+        beyond = [c for c in cuts if c[0] > start + width]
+        cut = within[-1] if within else (beyond[0] if beyond else None)
+        if cut is None:
+            break
+        chosen.append(cut)
+        start = cut[0]
+    return chosen
+
+
+class _Row:
+    """What lies between two cuts."""
+
+    def __init__(self, x0: float, x1: float):
+        self.x0, self.x1 = x0, x1
+        self.blocks, self.balls, self.arrows, self.labels, self.taps, self.frames = [], [], [], [], [], []
+        self.dx = self.dy = 0.0
+
+    def _inside(self, x: float) -> bool:
+        return self.x0 - 1e-9 <= x <= self.x1 + 1e-9
+
+    def take(self, drawing: Layout, crossing: set[int]) -> None:
+        self.blocks = [b for b in drawing.blocks if self._inside(b.outline()[0][0])]
+        self.balls = [b for b in drawing.balls if self._inside(b.x)]
+        self.arrows = [a for a in drawing.arrows if id(a) not in crossing and self._inside(a.projected()[0][0])]
+        self.labels = [label for label in drawing.labels if self._inside(label.x)]
+        self.taps = [t for t in drawing.taps if self._inside(t[0])]
+        self.frames = [f for f in drawing.frames if self._inside(f.rect.x0)]
+
+    def extent(self) -> Rect:
+        points = [p for s in self.blocks + self.balls for p in s.outline()]
+        points += [p for label in self.labels for p in label.rect().polygon()]
+        points += [p for f in self.frames for p in f.rect.polygon()]
+        points += [p for a in self.arrows for p in a.projected()]
+        return bounds(points)
+
+    def moved(self, dx: float, dy: float) -> "_Row":
+        row = _Row(self.x0 + dx, self.x1 + dx)
+        row.dx, row.dy = dx, dy
+        row.blocks = [replace(b, x=b.x + dx, y=b.y + dy) for b in self.blocks]
+        row.balls = [replace(b, x=b.x + dx, y=b.y + dy) for b in self.balls]
+        row.arrows = [replace(a, points=tuple((x + dx, y + dy, z) for x, y, z in a.points)) for a in self.arrows]
+        row.labels = [replace(label, x=label.x + dx, y=label.y + dy) for label in self.labels]
+        row.taps = [(x + dx, y + dy) for x, y in self.taps]
+        row.frames = [Frame(f.stage, Rect(f.rect.x0 + dx, f.rect.y0 + dy, f.rect.x1 + dx, f.rect.y1 + dy), f.layers,
+                            f.role) for f in self.frames]
+        return row
+
+
+def _return(arrow: Arrow, above: _Row, below: _Row, cut: float, rise: float) -> Arrow:
+    """The flow arrow at a cut, re-drawn: down the cut line, left under the row, down at x = rise and into the
+    first block of the next row."""
+    (sx, sy, sz), (tx, ty, tz) = arrow.points[0], arrow.points[-1]
+    sx, sy = sx + above.dx, sy + above.dy
+    tx, ty = tx + below.dx, ty + below.dy
+    corridor = above.extent().y0 - ROW_GAP / 2
+    head = tx - 0.45 if tx - 0.45 > rise else (rise + tx) / 2
+    points = ((sx, sy, sz), (cut, sy, 0.0), (cut, corridor, 0.0), (rise, corridor, 0.0), (rise, ty, 0.0),
+              (head, ty, 0.0), (tx, ty, tz))
+    return Arrow(points, "flow", arrow.source, arrow.target, 5)
