@@ -5,6 +5,7 @@ from conftest import EXAMPLES, ROOT
 from tikznn import parse, parse_file
 from tikznn.checks import problems
 from tikznn.drawing import Ball, Block, channel_width, spatial_extent, text_length
+from tikznn.errors import LayoutError
 from tikznn.layout import layout
 from tikznn.shapes import analyse
 
@@ -247,3 +248,31 @@ def test_the_checks_catch_an_arrow_that_misses_its_block():
     moved = replaced(arrow, points=arrow.points[:-1] + ((arrow.points[-1][0] - 0.3,) + arrow.points[-1][1:],))
     broken = replaced(drawing, arrows=tuple(moved if a is arrow else a for a in drawing.arrows))
     assert any(f"does not end on a face of '{arrow.target}'" in p for p in problems(broken))
+
+
+def test_a_graph_without_a_main_path_falls_back_to_a_layered_layout():
+    from tikznn.layout import _Planner
+    from tikznn.shapes import analyse
+    net = parse_file(DATA / "nested_branches.nn")
+    with pytest.raises(LayoutError, match="does not leave the main path"):
+        _Planner(net, analyse(net)).run_main_path()
+    drawing = layout(net)
+    assert problems(drawing) == []
+    columns = sorted({round(s.west, 3) for s in drawing.shapes()})
+    assert len(columns) >= 6  # layers in columns, not stacked on one axis
+    # every connection is drawn, as data (flow) arrows, each starting and ending on its blocks (checked above)
+    connections = {(i, layer.name) for layer in net.layers for i in layer.inputs}
+    assert {(a.source, a.target) for a in drawing.arrows} == connections
+
+
+@pytest.mark.parametrize("name", ["inception_module", "constructs", "aux_head"])
+def test_the_layered_layout_draws_branching_networks_cleanly(name):
+    drawing = layout(parse_file(DATA / f"{name}.nn").drawn_with(layout="layered"))
+    assert problems(drawing) == []
+    ranks = {}
+    for s in drawing.shapes():
+        ranks.setdefault(round(s.west, 3), []).append(s)
+    # within a column nothing overlaps vertically
+    for column in ranks.values():
+        column.sort(key=lambda s: -s.y)
+        assert all(a.bottom > b.top for a, b in zip(column, column[1:]))

@@ -16,6 +16,7 @@ from .drawing import (BALL_RADIUS, BAND, CLEARANCE, DEPTH_X, DEPTH_Y, FLOW_GAP, 
                       vector_extent)
 from .errors import LayoutError
 from .labels import LabelPlacer, stack_captions
+from .layered import layered
 from .model import Network, length_cm
 from .rows import wrap
 from .shapes import Analysis, analyse
@@ -180,6 +181,25 @@ class _Planner:
 
     # placement ------------------------------------------------------------------------------------------------
     def run(self) -> Layout:
+        """The main path with branches around it; a layered layout when the graph has no such shape."""
+        if self.network.layout == "layered":
+            return self.run_layered()
+        try:
+            return self.run_main_path()
+        except LayoutError:
+            if self.network.layout != "right":
+                raise
+            return self.run_layered()
+
+    def run_layered(self) -> Layout:
+        shapes, arrows = layered(self)
+        placer = LabelPlacer(self.network, self.analysis, shapes, arrows, set(shapes))
+        labels = placer.place_all()
+        return Layout(self.network.name, tuple(s for s in shapes.values() if isinstance(s, Block)),
+                      tuple(s for s in shapes.values() if isinstance(s, Ball)), tuple(arrows), tuple(labels),
+                      (), self._source_lines(), tuple(placer.frames))
+
+    def run_main_path(self) -> Layout:
         main = self.main_path()
         self.level_y = self._level_heights(main) if self.network.layout == "u" else {}
         groups = self._chain_groups(main)
