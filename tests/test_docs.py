@@ -66,7 +66,7 @@ def test_nn_example_works(body, line):
     outside_blocks = split_blocks(body)[0]
     first = next(s for s in (ln.split("#")[0].strip() for ln in outside_blocks.splitlines()) if s
                  and not s.startswith(SETTINGS))
-    assert first.startswith("input "), f"the example at line {line} should start with an input line"
+    assert re.match(r"(\w+ = )?input ", first), f"the example at line {line} should start with an input line"
     network = tikznn.parse(body, path=f"{DOC.name}:{line}")
     analysis = analyse(network)
     assert set(analysis) == set(network.names())

@@ -276,3 +276,28 @@ def test_the_layered_layout_draws_branching_networks_cleanly(name):
     for column in ranks.values():
         column.sort(key=lambda s: -s.y)
         assert all(a.bottom > b.top for a, b in zip(column, column[1:]))
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in EXAMPLES.glob("*.nn")))
+def test_every_example_flows_top_to_bottom_cleanly(name):
+    net = parse_file(EXAMPLES / f"{name}.nn").drawn_with(layout="down", wrap=False)
+    drawing = layout(net)
+    assert problems(drawing) == []
+    # the flow goes down from the input, and every block is drawn for a flow down
+    first = next(s for s in drawing.shapes() if s.layer == net.layers[0].name)
+    assert first.y == max(s.y for s in drawing.shapes() if s.layer not in {l.name for l in net.layers[1:]
+                                                                          if isinstance(l, type(net.layers[0]))})
+    assert all(block.vertical for block in drawing.blocks)
+
+
+def test_a_vertical_flow_draws_arrows_under_the_blocks_and_bands_at_the_bottom():
+    from tikznn import to_tex
+    net = parse("input 3x32x32\nconv 16 k3 p1 relu\nconv 16 k3 p1\n").drawn_with(layout="down")
+    tex = to_tex(net)
+    assert tex.index("tikznn/flow") < tex.index("% nn:2")  # the arrows come before the blocks
+    drawing = layout(net)
+    conv = next(b for b in drawing.blocks if b.layer == "conv#1")
+    assert conv.vertical and conv.band > 0
+    # the flow goes in at the top face and out at the bottom face
+    flow = next(a for a in drawing.arrows if a.source == "input#1")
+    assert abs(flow.points[-1][1] - (conv.y + conv.height / 2)) < 1e-9

@@ -57,6 +57,7 @@ class Block:
     style: Style = Style()
     covered: bool = False  # its east face is hidden inside the next block of its stack
     loop: bool = False  # a recurrent layer: a loop arrow on its front face
+    vertical: bool = False  # the flow runs down through it: its activation band is at its bottom
 
     # Blocks and balls answer the same questions about where they are along the flow.
     @property

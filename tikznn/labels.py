@@ -35,8 +35,10 @@ def stack_captions(stacks, shapes, layers) -> dict[str, tuple[float, str]]:
 class LabelPlacer:
     """Puts each label on the first of its candidate spots that overlaps nothing already there."""
 
-    def __init__(self, network: Network, analysis: dict[str, Analysis], shapes, arrows, main_set):
+    def __init__(self, network: Network, analysis: dict[str, Analysis], shapes, arrows, main_set,
+                 vertical: bool = False):
         self.network = network
+        self.vertical = vertical  # the flow runs top to bottom: labels stand beside the blocks
         self.analysis = analysis
         self.layers = {layer.name: layer for layer in network.layers}
         self.shapes = shapes
@@ -74,6 +76,87 @@ class LabelPlacer:
         return [(x + shift, y + i * step) for i in range(count) for shift in shifts]
 
     def place_all(self) -> list[Label]:
+        if self.vertical:
+            self._beside()
+        else:
+            self._under()
+        self._skip_labels()
+        self._frame_stages()
+        caption = "\n".join(([self.network.caption] if self.network.caption else []) +
+                             ([stats_line(self.analysis)] if self.network.stats else []))
+        if caption:  # under everything, frames included
+            box = bounds([p for o in self.obstacles for p in o] +
+                         [p for label in self.placed for p in label.rect().polygon()] +
+                         [p for frame in self.frames for p in frame.rect.polygon()])
+            height = text_box(caption, "note")[1]
+            self.put(caption, "note", self.rows((box.x0 + box.x1) / 2, box.y0 - 0.15 - height / 2, -0.2))
+        return self.placed
+
+    def _beside(self) -> None:
+        """Labels of a flow from top to bottom: sizes just left of each block, the caption left of them, ×N
+        right of the block; the farther out, the later a spot is tried."""
+        def leftwards(x_edge, y, text, role):
+            width = text_box(text, role)[0]
+            return [(x_edge - PAD - width / 2 - 0.12 * k, y + dy) for k in range(40) for dy in (0.0, -0.2, 0.2)]
+
+        def rightwards(x_edge, y, text, role):
+            width = text_box(text, role)[0]
+            return [(x_edge + PAD + width / 2 + 0.12 * k, y + dy) for k in range(40) for dy in (0.0, -0.2, 0.2)]
+
+        for name, shape in self.shapes.items():
+            layer = self.layers[name]
+            if not isinstance(shape, Block) or not layer.style.show_label:
+                continue
+            (x0, y0), (_, top) = shape.corner(0, 0, 0), shape.corner(0, 1, 0)
+            dims_h = TEXT["dims"][0]
+            for text, y in self._size_texts(name)[::-1]:
+                spot_y = y0 + dims_h / 2 if y == "bottom" else top - dims_h / 2
+                right_edge = max(p[0] for p in shape.outline())
+                left, right = leftwards(x0, spot_y, text, "dims"), rightwards(right_edge, spot_y, text, "dims")
+                self.put(text, "dims", left + right if name in self.main_set else right + left, name)
+        for name, shape in self.shapes.items():  # outside the sizes: left of the main path, right of a lane
+            layer = self.layers[name]
+            if not (layer.label and layer.style.show_label):
+                continue
+            text = wrap(layer.label)
+            own = [label.rect() for label in self.placed if label.layer == name]
+            x0 = min([p[0] for p in shape.outline()] + [r.x0 for r in own])
+            x1 = max([p[0] for p in shape.outline()] + [r.x1 for r in own])
+            left, right = leftwards(x0, shape.y, text, "caption"), rightwards(x1, shape.y, text, "caption")
+            self.put(text, "caption", left + right if name in self.main_set else right + left, name)
+        if self.network.collapse:
+            for name, shape in self.shapes.items():
+                if self.layers[name].times > 1:
+                    text = f"×{self.layers[name].times}"
+                    self.put(text, "note", rightwards(max(p[0] for p in shape.outline()), shape.y, text, "note"),
+                             name)
+
+    def _size_texts(self, name: str) -> list[tuple[str, str]]:
+        """The size labels a block gets, each with where on its side it goes (by its 'bottom' or 'top')."""
+        layer = self.layers[name]
+        mode = layer.style.dims or self.network.dims
+        out = self.analysis[name].shape
+        if mode == "none":
+            return []
+        if mode == "shape":
+            return [(describe(out), "bottom")]
+        sequence = self.analysis[name].sequence
+        features = (out[-1] if len(out) == 2 else None) if sequence else out[0]
+        texts = [(str(features), "bottom")] if layer.kind in _COUNTED and features is not None else []
+        if mode == "channels":
+            return texts
+        spatial = out[:1] if sequence else out[1:]
+        before = None
+        if layer.inputs:
+            source = self.analysis[layer.inputs[0]]
+            before = source.shape[:1] if source.sequence else source.shape[1:]
+        if spatial and spatial != before:
+            texts.append((describe(spatial) if len(spatial) > 1 else f"L={spatial[0]}", "top"))
+        return texts
+
+    def _under(self) -> None:
+        """Labels of a flow from left to right: sizes under and beside each block, captions on rows under them
+        (branch captions above their blocks), ×N above a repeated layer."""
         for name, shape in self.shapes.items():  # sizes first: they belong right at their block's edges
             if isinstance(shape, Block) and self.layers[name].style.show_label:
                 self._sizes(name, shape)
@@ -114,28 +197,29 @@ class LabelPlacer:
                 if times > 1:
                     x = shape.centre_x + DEPTH_X * shape.depth / 2
                     self.put(f"×{times}", "note", self.rows(x, shape.top + PAD + TEXT["note"][0] / 2, 0.15), name)
+
+    def _skip_labels(self) -> None:
+        """A skip's label by the stretch of its route farthest out (above a flow to the right, right of a flow
+        down)."""
         labelled = {(s.source, s.target): s for s in self.network.skips if s.label}
         for arrow in self.arrows:
             skip = labelled.get((arrow.source, arrow.target)) if arrow.role == "link" else None
-            if skip:
-                text = skip.label
-                points = arrow.projected()
+            if not skip:
+                continue
+            text = skip.label
+            points = arrow.projected()
+            width, height = text_box(text, "note")
+            if self.vertical:
+                level = max(p[0] for p in points)
+                (_, y0), (_, y1) = [p for p in points if p[0] == level][:2]
+                spots = [(level + PAD + width / 2 + 0.1 * k, (y0 + y1) / 2 + dy) for k in range(20)
+                         for dy in (0.0, 0.25 * (y1 - y0), -0.25 * (y1 - y0))]
+            else:
                 level = max(p[1] for p in points)
                 (x0, _), (x1, _) = [p for p in points if p[1] == level][:2]
-                width = text_box(text, "note")[0]
                 shifts = (0.0, -0.25 * (x1 - x0 - width), 0.25 * (x1 - x0 - width))
-                self.put(text, "note", self.rows((x0 + x1) / 2, level + PAD + TEXT["note"][0] / 2, 0.15,
-                                                 shifts=shifts), skip_owner(skip))
-        self._frame_stages()
-        caption = "\n".join(([self.network.caption] if self.network.caption else []) +
-                             ([stats_line(self.analysis)] if self.network.stats else []))
-        if caption:  # under everything, frames included
-            box = bounds([p for o in self.obstacles for p in o] +
-                         [p for label in self.placed for p in label.rect().polygon()] +
-                         [p for frame in self.frames for p in frame.rect.polygon()])
-            height = text_box(caption, "note")[1]
-            self.put(caption, "note", self.rows((box.x0 + box.x1) / 2, box.y0 - 0.15 - height / 2, -0.2))
-        return self.placed
+                spots = self.rows((x0 + x1) / 2, level + PAD + height / 2, 0.15, shifts=shifts)
+            self.put(text, "note", spots, skip_owner(skip))
 
     def _frame_repeats(self) -> None:
         """A repeated block drawn once gets a frame around its blocks and labels, marked ×N at its top right."""
@@ -149,8 +233,13 @@ class LabelPlacer:
             self._add_edges(rect)
             text = f"×{layer.block_times}"
             width, height = text_box(text, "note")
-            self.put(text, "note", self.rows(rect.x1 - width / 2, rect.y1 + PAD + height / 2, height / 2,
-                                             shifts=(0.0, -width, -2 * width)), min(members, key=names.index))
+            if self.vertical:  # beside its top right corner
+                spots = [(rect.x1 + PAD + width / 2 + 0.1 * k, rect.y1 - height / 2 - 0.15 * j)
+                         for j in range(10) for k in range(10)]
+            else:  # over its top right corner
+                spots = self.rows(rect.x1 - width / 2, rect.y1 + PAD + height / 2, height / 2,
+                                  shifts=(0.0, -width, -2 * width))
+            self.put(text, "note", spots, min(members, key=names.index))
 
     def _frame_box(self, members: set[str], incoming: bool) -> Rect:
         """Around the members' blocks, their labels, the frames inside and the routes between them (which would
@@ -166,12 +255,17 @@ class LabelPlacer:
         others = [s.outline() for n, s in self.shapes.items() if n not in members]
         others += [label.rect().polygon() for label in self.placed if label.layer not in members]
         for outline in others:
-            xs = [p[0] for p in outline]
-            if overlap(rect.polygon(), outline):
-                if max(xs) <= inside.x0 + 0.3:
-                    rect = Rect(max(xs) + PAD, rect.y0, rect.x1, rect.y1)
-                elif min(xs) >= inside.x1 - 0.3:
-                    rect = Rect(rect.x0, rect.y0, min(xs) - PAD, rect.y1)
+            if not overlap(rect.polygon(), outline):
+                continue
+            xs, ys = [p[0] for p in outline], [p[1] for p in outline]
+            if self.vertical and min(ys) >= inside.y1 - 0.3:  # before it, above
+                rect = Rect(rect.x0, rect.y0, rect.x1, min(ys) - PAD)
+            elif self.vertical and max(ys) <= inside.y0 + 0.3:
+                rect = Rect(rect.x0, max(ys) + PAD, rect.x1, rect.y1)
+            elif not self.vertical and max(xs) <= inside.x0 + 0.3:  # before it, on the left
+                rect = Rect(max(xs) + PAD, rect.y0, rect.x1, rect.y1)
+            elif not self.vertical and min(xs) >= inside.x1 - 0.3:
+                rect = Rect(rect.x0, rect.y0, min(xs) - PAD, rect.y1)
         return rect
 
     def _add_edges(self, rect: Rect) -> None:
@@ -189,15 +283,22 @@ class LabelPlacer:
         boxes = {}
         for stage, members in stages.items():
             boxes[stage] = self._frame_box(members, incoming=False)
-        bottom = min((box.y0 for box in boxes.values()), default=0.0)  # frames line up at the bottom
+        # frames line up across the flow: at the bottom (flow to the right) or at both sides (flow down)
+        bottom = min((box.y0 for box in boxes.values()), default=0.0)
+        left = min((box.x0 for box in boxes.values()), default=0.0)
+        right = max((box.x1 for box in boxes.values()), default=0.0)
         for stage, members in stages.items():
             box = boxes[stage]
-            rect = Rect(box.x0, bottom, box.x1, box.y1)
+            rect = Rect(left, box.y0, right, box.y1) if self.vertical else Rect(box.x0, bottom, box.x1, box.y1)
             self.frames.append(Frame(stage, rect, frozenset(members)))
             self._add_edges(rect)
-            height = TEXT["stage"][0]
-            self.put(stage, "stage", self.rows((rect.x0 + rect.x1) / 2, rect.y1 + PAD + height / 2, height / 2),
-                     next(iter(sorted(members))))
+            width, height = text_box(stage, "stage")
+            if self.vertical:  # beside its top right corner
+                spots = [(rect.x1 + PAD + width / 2 + 0.1 * k, rect.y1 - height / 2 - 0.1 * j)
+                         for j in range(10) for k in range(10)]
+            else:
+                spots = self.rows((rect.x0 + rect.x1) / 2, rect.y1 + PAD + height / 2, height / 2)
+            self.put(stage, "stage", spots, next(iter(sorted(members))))
 
     def _captions(self) -> dict[str, tuple[float, str]]:
         stacks: list[list[str]] = []  # blocks stuck together, found from their places

@@ -184,6 +184,11 @@ class _Planner:
         """The main path with branches around it; a layered layout when the graph has no such shape."""
         if self.network.layout == "layered":
             return self.run_layered()
+        if self.network.layout == "down":
+            try:
+                return self.run_down()
+            except LayoutError:
+                return self.run_layered(vertical=True)
         try:
             return self.run_main_path()
         except LayoutError:
@@ -191,15 +196,32 @@ class _Planner:
                 raise
             return self.run_layered()
 
-    def run_layered(self) -> Layout:
+    def run_layered(self, vertical: bool = False) -> Layout:
         shapes, arrows = layered(self)
-        placer = LabelPlacer(self.network, self.analysis, shapes, arrows, set(shapes))
+        if vertical:
+            shapes, arrows = _turned_all(shapes, arrows)
+        return self._labelled(shapes, arrows, [], set(shapes), vertical=vertical)
+
+    def run_main_path(self) -> Layout:
+        shapes, arrows, taps, main_set = self._arrange()
+        return self._labelled(shapes, arrows, taps, main_set)
+
+    def run_down(self) -> Layout:
+        """The main path top to bottom: arranged as left to right, then turned a quarter clockwise (x → −y,
+        y → x, depth kept, so blocks are still seen from the front right); labels are placed afterwards."""
+        shapes, arrows, taps, main_set = self._arrange(vertical=True)
+        shapes, arrows = _turned_all(shapes, arrows)
+        return self._labelled(shapes, arrows, [(y, -x) for x, y in taps], main_set, vertical=True)
+
+    def _labelled(self, shapes, arrows, taps, main_set, vertical: bool = False) -> Layout:
+        placer = LabelPlacer(self.network, self.analysis, shapes, arrows, main_set, vertical=vertical)
         labels = placer.place_all()
         return Layout(self.network.name, tuple(s for s in shapes.values() if isinstance(s, Block)),
                       tuple(s for s in shapes.values() if isinstance(s, Ball)), tuple(arrows), tuple(labels),
-                      (), self._source_lines(), tuple(placer.frames))
+                      tuple(taps), self._source_lines(), tuple(placer.frames))
 
-    def run_main_path(self) -> Layout:
+    def _arrange(self, vertical: bool = False):
+        """Blocks, balls, arrows and taps of the main path and its branches, left to right."""
         main = self.main_path()
         self.level_y = self._level_heights(main) if self.network.layout == "u" else {}
         groups = self._chain_groups(main)
@@ -207,7 +229,7 @@ class _Planner:
         self.joined = {(g[i], g[i + 1]) for g in groups for i in range(len(g) - 1)}
         branches = self._branches(main, main_set)
 
-        extra = self._caption_room(groups)
+        extra = {} if vertical else self._caption_room(groups)  # captions stand beside a vertical flow
         for _ in range(4 * len(branches) + 2):
             shapes = self._place_row(groups, extra, 0.0)
             deficit = None
@@ -240,7 +262,7 @@ class _Planner:
             # branches that bridge the same stretch of the main path alternate above and below it
             span = (self._tap(shapes, main, entry), shapes[exit_].centre_x if exit_ else math.inf)
             crowd = {side: sum(1 for a, b in spans if a < span[1] and span[0] < b) for side, spans in sides.items()}
-            side = "below" if exit_ is not None and crowd["above"] > crowd["below"] else "above"
+            side = "below" if exit_ is not None and crowd["above"] > crowd["below"] and not vertical else "above"
             sides[side].append(span)
             if side == "above":
                 self._place_branch(branch, entry, exit_, shapes, main, arrows, taps, lane_tops)
@@ -248,11 +270,7 @@ class _Planner:
                 self._place_branch_below(branch, entry, exit_, shapes, main, arrows, taps, lane_bottoms)
         self._route_the_rest(main, branches, shapes, arrows, taps, lane_tops)
         arrows = self._spread_drops(arrows, shapes)
-        placer = LabelPlacer(self.network, self.analysis, shapes, arrows, main_set)
-        labels = placer.place_all()
-        return Layout(self.network.name, tuple(s for s in shapes.values() if isinstance(s, Block)),
-                      tuple(s for s in shapes.values() if isinstance(s, Ball)), tuple(arrows), tuple(labels),
-                      tuple(taps), self._source_lines(), tuple(placer.frames))
+        return shapes, arrows, taps, main_set
 
     def _source_lines(self) -> dict[str, int]:
         """The .nn line of everything that has a label: layers by name, skips as 'the skip A -> B'."""
@@ -534,6 +552,22 @@ def _flow(a, b) -> Arrow:
     middle = a.visible_east + 0.45 * (b.visible_west - a.visible_east)
     return Arrow(((a.east, a.y, 0.0), (middle, a.y, 0.0), (middle, b.y, 0.0), (head, b.y, 0.0), (b.west, b.y, 0.0)),
                  "flow", a.layer, b.layer, 3)
+
+
+def _turned_all(shapes, arrows):
+    """Shapes and arrows of a left-to-right arrangement turned a quarter clockwise: x → −y, y → x."""
+    turned = {name: _turned(shape) for name, shape in shapes.items()}
+    # lower blocks first, so that a block's top face goes under the block stacked on it
+    turned = dict(sorted(turned.items(), key=lambda item: item[1].y))
+    return turned, [replace(a, points=tuple((y, -x, z) for x, y, z in a.points)) for a in arrows]
+
+
+def _turned(shape):
+    """A block or ball of a left-to-right arrangement, turned to flow top to bottom."""
+    if isinstance(shape, Ball):
+        return replace(shape, x=shape.y, y=-shape.x)
+    return replace(shape, x=shape.y - shape.height / 2, y=-(shape.x + shape.width / 2), width=shape.height,
+                   height=shape.width, covered=False, vertical=True)
 
 
 def _extent(shape: tuple[int, ...], sequence: bool = False) -> tuple[float, float, float]:

@@ -19,8 +19,9 @@ NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\Z")  # the grammar's NAME
 COLOR_NAMES = ("red", "green", "blue", "cyan", "magenta", "yellow", "black", "gray", "white", "darkgray",
                "lightgray", "brown", "lime", "olive", "orange", "pink", "purple", "teal", "violet")
 DIMS_MODES = ("auto", "shape", "channels", "none")  # what is written on blocks: see docs/language.md
-# the main path left to right; down and up again by resolution (encoder-decoders); columns of a layered layout
-LAYOUTS = ("right", "u", "layered")
+# the main path left to right, or top to bottom; down and up again by resolution (encoder-decoders); columns of a
+# layered layout
+LAYOUTS = ("right", "down", "u", "layered")
 _UNITS_CM = {"cm": 1.0, "mm": 0.1, "in": 2.54, "pt": 2.54 / 72.27}
 
 

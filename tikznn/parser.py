@@ -536,7 +536,7 @@ _TERMINAL_WORDS = {
     "DIMS_MODE": "auto, shape, channels or none", "DILATION": "a dilation like d2", "GROUPS": "groups like g4",
     "OUTPUT_PADDING": "an output padding like op1", "HEADS": "heads like h8", "FF": "a feed-forward size like ff2048",
     "STACKED": "stacked layers like n2", "INPUT_DATA": "tokens or seq", "ARGS": "(arguments)",
-    "LAYOUT": "right, u or layered", "LENGTH": "a length like 17cm (cm, mm, in or pt)",
+    "LAYOUT": "right, down, u or layered", "LENGTH": "a length like 17cm (cm, mm, in or pt)",
 }
 _KEYWORD_TERMINALS = {"ACT": ACTIVATIONS, "POOL_MODE": model.POOL_MODES, "UPSAMPLE_MODE": model.UPSAMPLE_MODES,
                       "DIMS_MODE": model.DIMS_MODES, "INPUT_DATA": model.INPUT_DATA[1:], "LAYOUT": model.LAYOUTS}

@@ -57,6 +57,8 @@ def _block_faces(block: Block, colours: _Colours):
     fill, opacity = colours.of(block.style, block.fill)
     band = colours.of(block.style, block.band_fill)[0] if block.band_fill else fill
     split = 1 - block.band
+    if block.vertical:
+        return _vertical_faces(block, fill, band, opacity)
     faces = [("front", fill, (c(0, 0, 0), c(split, 0, 0), c(split, 1, 0), c(0, 1, 0))),
              ("top", fill, (c(0, 1, 0), c(split, 1, 0), c(split, 1, 1), c(0, 1, 1)))]
     if block.band:
@@ -67,12 +69,32 @@ def _block_faces(block: Block, colours: _Colours):
     edges = [block.outline() + (c(0, 0, 0),), (c(0, 1, 0), c(1, 1, 0), c(1, 0, 0)), (c(1, 1, 0), c(1, 1, 1))]
     if block.band:
         edges.append((c(split, 0, 0), c(split, 1, 0), c(split, 1, 1)))
+    return _faces(block, faces, edges, c((1 - block.band) / 2, 0.5, 0), opacity)
+
+
+def _vertical_faces(block: Block, fill: str, band: str, opacity: float):
+    """A block the flow runs down through: its band is its bottom part; its top and right side show."""
+    c, b = block.corner, block.band
+    faces = [("front", fill, (c(0, b, 0), c(1, b, 0), c(1, 1, 0), c(0, 1, 0))),
+             ("top", fill, (c(0, 1, 0), c(1, 1, 0), c(1, 1, 1), c(0, 1, 1))),
+             ("side", fill, (c(1, b, 0), c(1, b, 1), c(1, 1, 1), c(1, 1, 0)))]
+    if b:
+        faces += [("front", band, (c(0, 0, 0), c(1, 0, 0), c(1, b, 0), c(0, b, 0))),
+                  ("side", band, (c(1, 0, 0), c(1, 0, 1), c(1, b, 1), c(1, b, 0)))]
+    edges = [block.outline() + (c(0, 0, 0),), (c(0, 1, 0), c(1, 1, 0), c(1, 0, 0)), (c(1, 1, 0), c(1, 1, 1))]
+    if b:
+        edges.append((c(0, b, 0), c(1, b, 0), c(1, b, 1)))
+    return _faces(block, faces, edges, c(0.5, b + (1 - b) / 2, 0), opacity)
+
+
+def _faces(block: Block, faces, edges, centre, opacity: float):
+    c = block.corner
     hidden = [(c(0, 0, 1), c(1, 0, 1)), (c(0, 0, 1), c(0, 1, 1)), (c(0, 0, 1), c(0, 0, 0))]
     loop = ""
-    if block.loop:  # a circular arrow in the middle of the front face
-        radius = min(0.2, block.width * (1 - block.band) * 0.3, block.height * 0.15)
-        cx, cy = c((1 - block.band) / 2, 0.5, 0)
-        loop = f"{point((cx + radius, cy))} arc[start angle=0, end angle=290, radius={num(radius)}]"
+    if block.loop:  # a circular arrow in the middle of the front face's body
+        body = (1 - block.band) if not block.vertical else 1.0
+        radius = min(0.2, block.width * body * 0.3, block.height * 0.15)
+        loop = f"{point((centre[0] + radius, centre[1]))} arc[start angle=0, end angle=290, radius={num(radius)}]"
     return {
         "loop": loop,
         "faces": [{"colour": colour + _SHADE[face], "path": path(pts)} for face, colour, pts in faces],
@@ -108,6 +130,7 @@ def context(drawing: Layout, *, fragment: bool) -> dict:
                "to": point((f.rect.x1, f.rect.y1))} for f in drawing.frames]
     scale = drawing.scale()
     return {"title": escape(drawing.name), "scale": num(scale) if scale < 1 else "", "frames": frames,
+            "arrows_first": any(b.vertical for b in drawing.blocks),
             "palette": palette, "custom": custom, "blocks": blocks, "balls": balls, "arrows": arrows,
             "labels": labels, "taps": [point(t) for t in drawing.taps], "fragment": fragment}
 
