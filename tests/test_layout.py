@@ -301,3 +301,11 @@ def test_a_vertical_flow_draws_arrows_under_the_blocks_and_bands_at_the_bottom()
     # the flow goes in at the top face and out at the bottom face
     flow = next(a for a in drawing.arrows if a.source == "input#1")
     assert abs(flow.points[-1][1] - (conv.y + conv.height / 2)) < 1e-9
+
+
+def test_examples_are_drawn_on_their_main_path_not_by_the_fallback(example):
+    """The layered layout is for graphs without a main path; an example falling back to it would be a
+    regression that the picture alone might hide."""
+    from tikznn.layout import _Planner
+    net = parse_file(example)
+    _Planner(net, analyse(net)).run_main_path()

@@ -8,6 +8,8 @@ from .model import Network
 from .shapes import Analysis, describe, stats_line
 
 ARROW_HALF_WIDTH = 0.05
+ROUTE_MARGIN = 0.15  # more room between a frame and a route that runs along its top
+ROW_TOLERANCE = 1.0  # neighbouring captions share a row when their blocks' bottoms differ by less than this
 # kinds whose blocks show their channel (or feature) count underneath
 _COUNTED = ("conv", "deconv", "input", "dense", "embed", "lstm", "gru", "attention", "encoder")
 FRAME_MARGIN = 0.12
@@ -160,35 +162,43 @@ class LabelPlacer:
         for name, shape in self.shapes.items():  # sizes first: they belong right at their block's edges
             if isinstance(shape, Block) and self.layers[name].style.show_label:
                 self._sizes(name, shape)
+            elif shape.kind == "concat" and (self.layers[name].style.dims or self.network.dims) in ("auto",
+                                                                                                  "channels"):
+                out = self.analysis[name].shape  # what a concatenation adds up to
+                text = str(out[-1] if self.analysis[name].sequence else out[0])
+                dims_h = TEXT["dims"][0]
+                half = text_box(text, "dims")[0] / 2
+                beside = [(shape.x + side * (shape.radius + PAD + half + 0.05 * k), shape.y + dy)
+                          for k in range(6) for side in (1, -1) for dy in (-0.75 * shape.radius, 0.75 * shape.radius)]
+                spots = (self.rows(shape.x, shape.bottom - PAD - dims_h / 2, -(dims_h + PAD), 2, (0.0, 0.3, -0.3)) +
+                         beside + self.rows(shape.x, shape.top + PAD + dims_h / 2, dims_h + PAD, 3) +
+                         self.rows(shape.x, shape.bottom - PAD - dims_h / 2, -(dims_h + PAD), 30, (0.0, 0.5, -0.5)))
+                self.put(text, "dims", spots, name)
         caption_h = TEXT["caption"][0]
-        # captions of the main path's blocks share one row under everything drawn so far; a ball's caption
-        # goes right under it; branch captions go above their blocks
-        main_rows = {}  # one row per level of the main path (one level unless the layout is a U)
-        for y in {s.y for n, s in self.shapes.items() if n in self.main_set}:
-            level = {n for n, s in self.shapes.items() if n in self.main_set and s.y == y}
-            lowest = min([self.shapes[n].bottom for n in level] +
-                         [label.rect().y0 for label in self.placed if label.layer in level])
-            main_rows[y] = lowest - PAD - caption_h / 2
+        stacks = self._stacks()
+        captions = stack_captions(stacks, self.shapes, self.layers)
+        main_rows = self._caption_rows(stacks, captions)
         lane_rows = {}
         for lane_y in {s.y for n, s in self.shapes.items() if n not in self.main_set and s.y < 0}:
             lane = {n for n, s in self.shapes.items() if s.y == lane_y}
             lowest = min([self.shapes[n].bottom for n in lane] +
                          [label.rect().y0 for label in self.placed if label.layer in lane])
             lane_rows[lane_y] = lowest - PAD - caption_h / 2
-        for name, (x, text) in self._captions().items():
+        for name, (x, text) in captions.items():
             shape = self.shapes[name]
             width, height = text_box(text, "caption")
             shifts = (0.0, 0.3 * width, -0.3 * width, 0.6 * width)
             below = self.rows(x, shape.bottom - PAD - height / 2, -(caption_h / 2 + PAD), shifts=shifts)
+            above = self.rows(x, shape.top + PAD + height / 2, caption_h / 2 + PAD, 3, shifts[:3])
             if name not in self.main_set and shape.y < 0:  # a lane below the main path: its own caption row
                 spots = self.rows(x, lane_rows[shape.y] + (caption_h - height) / 2, -(caption_h + PAD),
                                   shifts=shifts)
             elif name not in self.main_set:
                 spots = self.rows(x, shape.top + PAD + height / 2, caption_h / 2 + PAD, 8, shifts) + below
-            elif isinstance(shape, Ball):
-                spots = below
+            elif isinstance(shape, Ball):  # right under it, else over it
+                spots = below[:2 * len(shifts)] + above + below[2 * len(shifts):]
             else:
-                spots = self.rows(x, main_rows[shape.y] + (caption_h - height) / 2, -(caption_h + PAD),
+                spots = self.rows(x, main_rows[name] + (caption_h - height) / 2, -(caption_h + PAD),
                                   shifts=shifts)
             self.put(text, "caption", spots, name)
         if self.network.collapse:  # a repeated layer drawn once says how many times
@@ -248,9 +258,13 @@ class LabelPlacer:
         points = [p for n in members for p in self.shapes[n].outline()]
         points += [p for label in self.placed if label.layer in members for p in label.rect().polygon()]
         points += [p for frame in self.frames if frame.layers <= members for p in frame.rect.polygon()]
-        points += [p for a in self.arrows if a.target in members and a.role != "flow"
-                   and (incoming or a.source in members) for p in a.projected()]
-        rect = bounds(points).grown(FRAME_MARGIN)
+        routes = [p for a in self.arrows if a.target in members and a.role != "flow"
+                  and (incoming or a.source in members) for p in a.projected()]
+        rect = bounds(points + routes).grown(FRAME_MARGIN)
+        if routes:  # a route along the frame's edge would read as a double line: keep a clear gap
+            top = max(p[1] for p in routes)
+            if top + FRAME_MARGIN >= rect.y1 - 1e-9:
+                rect = Rect(rect.x0, rect.y0, rect.x1, top + FRAME_MARGIN + ROUTE_MARGIN)
         inside = bounds([p for n in members for p in self.shapes[n].outline()])
         others = [s.outline() for n, s in self.shapes.items() if n not in members]
         others += [label.rect().polygon() for label in self.placed if label.layer not in members]
@@ -300,8 +314,9 @@ class LabelPlacer:
                 spots = self.rows((rect.x0 + rect.x1) / 2, rect.y1 + PAD + height / 2, height / 2)
             self.put(stage, "stage", spots, next(iter(sorted(members))))
 
-    def _captions(self) -> dict[str, tuple[float, str]]:
-        stacks: list[list[str]] = []  # blocks stuck together, found from their places
+    def _stacks(self) -> list[list[str]]:
+        """Blocks stuck together, found from their places (every other shape is a stack of its own)."""
+        stacks: list[list[str]] = []
         for name, shape in self.shapes.items():
             previous = self.shapes[stacks[-1][-1]] if stacks else None
             stuck = (isinstance(shape, Block) and isinstance(previous, Block) and previous.y == shape.y
@@ -310,7 +325,36 @@ class LabelPlacer:
                 stacks[-1].append(name)
             else:
                 stacks.append([name])
-        return stack_captions(stacks, self.shapes, self.layers)
+        return stacks
+
+    def _caption_rows(self, stacks, captions) -> dict[str, float]:
+        """The row each main-path block caption goes on: neighbours whose bottoms (sizes included) are within
+        ROW_TOLERANCE share one row, under the lowest of them, so that captions line up without hanging far
+        below small blocks next to big ones."""
+        bottoms = {}
+        for stack in stacks:
+            owners = [n for n in stack if n in captions and n in self.main_set and isinstance(self.shapes[n], Block)]
+            members = set(stack)
+            for owner in owners:
+                bottoms[owner] = min([self.shapes[n].bottom for n in stack] +
+                                     [label.rect().y0 for label in self.placed if label.layer in members])
+        rows: dict[str, float] = {}
+        cluster: list[str] = []
+
+        def close() -> None:
+            lowest = min(bottoms[n] for n in cluster)
+            rows.update({n: lowest - PAD - TEXT["caption"][0] / 2 for n in cluster})
+
+        for name in sorted(bottoms, key=lambda n: (self.shapes[n].y, captions[n][0])):
+            if cluster and (self.shapes[cluster[0]].y != self.shapes[name].y or
+                            abs(bottoms[name] - min(bottoms[n] for n in cluster)) > ROW_TOLERANCE or
+                            abs(bottoms[name] - max(bottoms[n] for n in cluster)) > ROW_TOLERANCE):
+                close()
+                cluster = []
+            cluster.append(name)
+        if cluster:
+            close()
+        return rows
 
     def _sizes(self, name: str, shape: Block) -> None:
         """What the dims setting asks for: by default the channel count under the block and H×W on its left

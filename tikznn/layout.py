@@ -21,6 +21,10 @@ from .model import Network, length_cm
 from .rows import wrap
 from .shapes import Analysis, analyse
 
+class NoMainPath(LayoutError):
+    """The graph has no main path that its other layers branch off and rejoin: a layered layout draws it."""
+
+
 def layout(network: Network, analysis: dict[str, Analysis] | None = None) -> Layout:
     analysis = analysis or analyse(network)
     drawing = _Planner(network, analysis).run()
@@ -141,6 +145,8 @@ class _Planner:
         kinds = ("conv", "deconv", "bn", "activation", "pool")
         if la.kind not in kinds or lb.kind not in kinds:
             return False
+        if lb.kind in ("conv", "deconv") and not self.consumers.get(b):  # the output stands apart
+            return False
         if lb.kind in ("pool", "bn", "activation"):  # a slab, unless it would sit inside a much bigger face
             before, after = self.block(a), self.block(b)
             return after.height >= 0.6 * before.height and after.depth >= 0.6 * before.depth
@@ -187,11 +193,11 @@ class _Planner:
         if self.network.layout == "down":
             try:
                 return self.run_down()
-            except LayoutError:
+            except NoMainPath:
                 return self.run_layered(vertical=True)
         try:
             return self.run_main_path()
-        except LayoutError:
+        except NoMainPath:
             if self.network.layout != "right":
                 raise
             return self.run_layered()
@@ -247,7 +253,7 @@ class _Planner:
             first = next(g[0] for g in groups if deficit[0] in g)
             extra[first] = extra.get(first, 0.0) + deficit[1]
         else:
-            raise LayoutError("could not make room for the branches of this network")
+            raise NoMainPath("could not make room for the branches of this network")
 
         arrows: list[Arrow] = []
         taps: list[Point] = []
@@ -377,13 +383,13 @@ class _Planner:
                 result.append((chain, None, min(joins, key=main.index)))
                 continue
             if not on_main or len(self.inputs[chain[0]]) != len(on_main):
-                raise LayoutError(f"'{chain[0]}' starts a branch that does not leave the main path; "
+                raise NoMainPath(f"'{chain[0]}' starts a branch that does not leave the main path; "
                                   "this layout places branches that leave and rejoin it",
                                   span=self.layers[chain[0]].at)
             entry = max(on_main, key=main.index)
             exit_ = min(joins, key=main.index) if joins else None
             if exit_ is not None and main.index(exit_) <= main.index(entry):
-                raise LayoutError(f"the branch '{chain[0]}' rejoins before it leaves", span=self.layers[chain[0]].at)
+                raise NoMainPath(f"the branch '{chain[0]}' rejoins before it leaves", span=self.layers[chain[0]].at)
             result.append((chain, entry, exit_))
         return result
 
@@ -479,7 +485,7 @@ class _Planner:
             a, b = shapes[source], shapes[target]
             x0 = self._tap(shapes, main, source) if source in main else a.east
             if b.centre_x <= x0:
-                raise LayoutError(f"cannot route the connection from '{source}' back to '{target}'",
+                raise NoMainPath(f"cannot route the connection from '{source}' back to '{target}'",
                                   span=self.layers[target].at)
             routes.append((b.centre_x - x0, x0, source, target, skip))
         for _, x0, source, target, skip in sorted(routes, key=lambda r: r[:2]):
