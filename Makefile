@@ -4,7 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian/Ubuntu packages for TeX and Poppler (see README for other systems)
-TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-pictures lmodern poppler-utils
+TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-pictures lmodern poppler-utils \
+                latexmk
 
 EXAMPLES := $(wildcard examples/*.nn)
 FIGURES := $(EXAMPLES:.nn=.pdf)
@@ -24,7 +25,7 @@ $(VENV)/.installed: pyproject.toml
 
 # Install TeX Live and Poppler when pdflatex is missing (Debian/Ubuntu; elsewhere, say what to install).
 tex:
-	@if ! command -v pdflatex >/dev/null || ! command -v pdftoppm >/dev/null || \
+	@if ! command -v pdflatex >/dev/null || ! command -v pdftoppm >/dev/null || ! command -v latexmk >/dev/null || \
 	    ! kpsewhich lmodern.sty standalone.cls tikz.sty >/dev/null; then \
 	  if command -v apt-get >/dev/null; then \
 	    echo "installing TeX Live and Poppler (about 320 MB)"; \

@@ -1,5 +1,6 @@
 """Building PDFs: outputs, determinism, the sandbox around pdflatex, and what happens when TeX is missing."""
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -130,3 +131,26 @@ def test_three_fragments_in_one_document(tmp_path, preamble, body):
     log = (tmp_path / "doc.log").read_text(errors="replace")
     assert run.returncode == 0, run.stdout[-2000:]
     assert "Overfull" not in log and "LaTeX Error" not in log
+
+
+@pytest.mark.latex
+def test_a_wide_fragment_shrinks_to_the_line_and_to_a_width_set_before_input(tmp_path):
+    (tmp_path / "wide.tikz").write_text(to_tex(parse_file(EXAMPLES / "resnet18.nn"), fragment=True))
+    (tmp_path / "small.tikz").write_text(to_tex(parse_file(EXAMPLES / "mlp.nn"), fragment=True))
+    (tmp_path / "doc.tex").write_text(
+        "\\documentclass{article}\n\\usepackage{tikz}\n\\begin{document}\n"
+        "\\setbox1\\hbox{\\input{wide.tikz}}\\typeout{WIDE=\\the\\wd1 LINE=\\the\\linewidth}\n"
+        "\\setbox1\\hbox{\\def\\tikznnwidth{5cm}\\input{wide.tikz}}\\typeout{FIVE=\\the\\wd1}\n"
+        "\\setbox1\\hbox{\\input{small.tikz}}\\typeout{SMALL=\\the\\wd1}\n"
+        "\\begin{figure}\\centering\\input{wide.tikz}\\caption{Wide}\\end{figure}\n"
+        "\\ifdefined\\tikznnwidth\\typeout{LEAKED}\\fi\n"
+        "\\end{document}\n")
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "doc.tex"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=180)
+    log = (tmp_path / "doc.log").read_text(errors="replace")
+    assert run.returncode == 0, run.stdout[-2000:]
+    points = dict(re.findall(r"(WIDE|LINE|FIVE|SMALL)=([\d.]+)pt", log))
+    assert abs(float(points["WIDE"]) - float(points["LINE"])) < 0.5      # shrunk to the line
+    assert abs(float(points["FIVE"]) - 5 / 2.54 * 72.27) < 0.5           # or to \tikznnwidth
+    assert float(points["SMALL"]) < float(points["LINE"]) * 0.9          # a small one is not enlarged
+    assert "Overfull" not in log and "LEAKED" not in log

@@ -2,6 +2,7 @@
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,46 @@ def test_width_options_shrink_wrap_and_warn():
     assert run.returncode == 5 and "wrap puts a left-to-right layout on rows" in run.stderr
     run = tikznn("tex", EXAMPLES / "vgg16.nn", "--width", "wide")
     assert run.returncode == 2 and "is not a width" in run.stderr
+
+
+@pytest.mark.latex
+def test_parallel_builds_with_make_rules(tmp_path):
+    (tmp_path / "blocks.nn").write_text("block unit(c)\n  conv $c k3 p1 relu\nend\n")
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{name}.nn").write_text(f'import "blocks.nn"\nnetwork "{name}"\ninput 3x16x16\nunit(8)\n')
+    run = tikznn("build", "a.nn", "b.nn", "c.nn", "-j", "3", "-M", "-o", "out/", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.d", "a.pdf", "b.d", "b.pdf", "c.d", "c.pdf"]
+    assert (tmp_path / "out" / "b.d").read_text() == "out/b.pdf: b.nn blocks.nn\nblocks.nn:\n"
+    run = tikznn("build", "a.nn", "b.nn", "--depfile", "x.d", cwd=tmp_path)
+    assert run.returncode == 2 and "with several inputs use -M" in re.sub(r"[\s│]+", " ", run.stderr)
+
+
+@pytest.mark.latex
+def test_watch_rebuilds_on_save_and_survives_errors(tmp_path):
+    source = tmp_path / "net.nn"
+    source.write_text("input 3x16x16\nconv 8 k3 p1 relu\n")
+    watcher = subprocess.Popen([sys.executable, "-m", "tikznn", "watch", "net.nn", "--interval", "0.1"],
+                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        pdf = tmp_path / "net.pdf"
+
+        def wait(condition, seconds=60):
+            deadline = time.time() + seconds
+            while time.time() < deadline and not condition():
+                time.sleep(0.1)
+            return condition()
+
+        assert wait(pdf.exists)
+        first = pdf.read_bytes()
+        time.sleep(0.05)
+        source.write_text("input 3x16x16\nconv 8 k3 p1 relu\nconv 16 k3 p1 relu\n")
+        assert wait(lambda: pdf.read_bytes() != first)
+        source.write_text("input 3x16x16\nconvv 8\n")
+        time.sleep(2.5)
+        assert watcher.poll() is None  # still watching
+    finally:
+        watcher.terminate()
+        out, err = watcher.communicate(timeout=30)
+    assert "unknown layer 'convv'" in err and "did you mean 'conv'?" in err
+    assert out.count("net.nn: ") >= 2

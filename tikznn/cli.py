@@ -96,11 +96,16 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
                                               help="Fit this width (17cm, 6.5in): shrink the figure if wider."),
           wrap: Optional[bool] = typer.Option(None, "--wrap/--no-wrap",
                                               help="With a width: wrap the network onto rows first."),
+          jobs: int = typer.Option(1, "-j", "--jobs", min=1, max=64, help="Build this many figures at once."),
+          deps: bool = typer.Option(False, "-M", help="Write a make dependency file NAME.d next to each output."),
+          depfile: Optional[Path] = typer.Option(None, "--depfile",
+                                                 help="Write the make dependency rule here (one input)."),
           verbose: bool = typer.Option(False, "-v", "--verbose", help="Say what was written.")) -> None:
     """Build figures: NET.nn → NET.pdf (and .png/.svg)."""
-    from .pipeline import build as build_one
+    from concurrent.futures import ThreadPoolExecutor
 
     from .build import FORMATS
+    from .pipeline import build_figure, outputs_for
 
     formats = [f.strip().lower() for f in format.split(",") if f.strip()]
     unknown = [f for f in formats if f not in FORMATS]
@@ -117,22 +122,41 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
             twice = next(stem for stem in stems if stems.count(stem) > 1)
             raise typer.BadParameter(f"two inputs are named '{twice}': their outputs would overwrite each other "
                                      "in one folder", param_hint="-o")
-    status = 0
-    for path in files:
+    if depfile is not None and len(files) > 1:
+        raise typer.BadParameter("--depfile names one file: with several inputs use -M", param_hint="--depfile")
+
+    def one(path: Path):
         out = folder / f"{path.stem}.pdf" if folder else Path(output) if output else None
+        rule = depfile
+        if deps:
+            rule = next(iter(outputs_for(path, out, formats).values())).with_suffix(".d")
         try:
-            with _warnings_of(path):
-                written = build_one(path, out, formats, dpi=dpi, timeout=timeout, dims=dims, stats=stats,
-                                    collapse=collapse, layout=layout, width=width, wrap=wrap)
+            return path, build_figure(path, out, formats, dpi=dpi, timeout=timeout, dims=dims, stats=stats,
+                                      collapse=collapse, layout=layout, width=width, wrap=wrap, depfile=rule)
         except TikznnError as err:
-            typer.echo(str(err), err=True)
-            status = status or err.exit_code
-            continue
-        if verbose:
-            for written_path in written:
-                typer.echo(f"wrote {written_path}")
-            if not written:
-                typer.echo(f"{path}: up to date")
+            return path, err
+
+    status, done = 0, 0
+    progress = len(files) > 1 and sys.stderr.isatty() and not verbose
+    with ThreadPoolExecutor(max_workers=min(jobs, len(files))) as pool:
+        for path, result in pool.map(one, files):  # in the order given, whatever finishes first
+            done += 1
+            if progress:
+                sys.stderr.write(f"\r\033[K[{done}/{len(files)}] {path}")
+                sys.stderr.flush()
+            if isinstance(result, TikznnError):
+                typer.echo(("\n" if progress else "") + str(result), err=True)
+                status = status or result.exit_code
+                continue
+            for note in result.warnings:
+                typer.echo(("\n" if progress else "") + f"{path}: warning: {note}", err=True)
+            if verbose:
+                for written_path in result.written:
+                    typer.echo(f"wrote {written_path}")
+                if not result.written:
+                    typer.echo(f"{path}: up to date")
+    if progress:
+        sys.stderr.write("\n")
     raise typer.Exit(status)
 
 
@@ -152,21 +176,78 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
         width: Optional[str] = typer.Option(None, callback=_width,
                                             help="Fit this width (17cm, 6.5in): shrink the figure if wider."),
         wrap: Optional[bool] = typer.Option(None, "--wrap/--no-wrap",
-                                            help="With a width: wrap the network onto rows first.")) -> None:
+                                            help="With a width: wrap the network onto rows first."),
+        depfile: Optional[Path] = typer.Option(None, "--depfile",
+                                               help="Also write a make rule: OUTPUT depends on the .nn file and "
+                                                    "the files it imports.")) -> None:
     """Write the TeX of a figure: a standalone document, or with --fragment a picture for \\input."""
     from .build import write_all
-    from .pipeline import tex_for_file
+    from .pipeline import make_rule, tex_and_sources
 
+    if depfile is not None and output is None:
+        raise typer.BadParameter("a make rule needs a target: give -o as well", param_hint="--depfile")
     try:
         with _warnings_of(file):
-            text = tex_for_file(file, fragment=fragment, dims=dims, stats=stats, collapse=collapse, layout=layout,
-                                width=width, wrap=wrap)
+            text, sources = tex_and_sources(file, fragment=fragment, dims=dims, stats=stats, collapse=collapse,
+                                            layout=layout, width=width, wrap=wrap)
         if output is None:
             sys.stdout.write(text)
         else:
-            write_all({output: text.encode("utf-8")})
+            files = {output: text.encode("utf-8")}
+            if depfile is not None:
+                files[depfile] = make_rule([output], sources).encode("utf-8")
+            write_all(files)
     except TikznnError as err:
         _fail(err)
+
+
+@app.command()
+def watch(files: List[Path] = typer.Argument(..., help=".nn files to draw.", show_default=False),
+          output: Optional[str] = typer.Option(None, "-o", "--output", help="Output folder (or file, one input)."),
+          format: str = typer.Option("pdf", "-f", "--format", help="Comma-separated: pdf, png, svg."),
+          interval: float = typer.Option(0.5, min=0.05, help="Seconds between looks at the files.")) -> None:
+    """Rebuild figures whenever their .nn files (or the files they import) change; errors are reported and
+    watching goes on. Stop with Ctrl-C."""
+    import time
+
+    from .pipeline import build_figure
+
+    formats = [f.strip().lower() for f in format.split(",") if f.strip()]
+    folder = Path(output) if output is not None and (len(files) > 1 or output.endswith("/")) else None
+    sources: dict[Path, list[Path]] = {path: [path] for path in files}
+
+    def stamp(path: Path):
+        return tuple(source.stat().st_mtime_ns if source.exists() else None for source in sources[path])
+
+    def rebuild(path: Path) -> None:
+        out = folder / f"{path.stem}.pdf" if folder else Path(output) if output else None
+        try:
+            built = build_figure(path, out, formats)
+        except TikznnError as err:
+            typer.echo(str(err), err=True)
+            return
+        sources[path] = built.sources
+        for note in built.warnings:
+            typer.echo(f"{path}: warning: {note}", err=True)
+        typer.echo(f"{time.strftime('%H:%M:%S')} {path}: " +
+                   (", ".join(map(str, built.written)) if built.written else "up to date"))
+
+    seen = {}
+    try:
+        for path in files:
+            rebuild(path)
+            seen[path] = stamp(path)
+        typer.echo(f"watching {len(files)} file{'s' if len(files) > 1 else ''}; Ctrl-C stops", err=True)
+        while True:
+            time.sleep(interval)
+            for path in files:
+                now = stamp(path)
+                if now != seen[path]:
+                    seen[path] = now
+                    rebuild(path)
+                    seen[path] = stamp(path)  # its imports may have changed
+    except KeyboardInterrupt:
+        raise typer.Exit(130)
 
 
 @app.command()

@@ -31,12 +31,14 @@ def layout(network: Network, analysis: dict[str, Analysis] | None = None) -> Lay
     if network.width is None:
         return drawing
     width = length_cm(network.width)
+    if width is None:  # relative to the page: the document the fragment goes into shrinks it
+        return replace(drawing, fit=network.width)
     if network.wrap:
         if network.layout != "right":
             raise LayoutError(f"wrap puts a left-to-right layout on rows; this one is '{network.layout}'",
                               hint="remove 'wrap' (the figure is then scaled to the width) or use layout right")
         drawing = wrap(drawing, width)
-    return replace(drawing, width=width)
+    return replace(drawing, width=width, fit=network.width)
 
 
 class _Planner:

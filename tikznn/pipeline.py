@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .build import DEFAULT_TIMEOUT, FORMATS, Source, compile_pdf, convert, read_source, write_all
@@ -15,14 +16,25 @@ from .shapes import analyse
 
 
 def to_tex(network: Network, *, fragment: bool = False) -> str:
+    """The TeX of a network's figure; what the figure's author may not want (text shrunk too small to read) is
+    a TikznnWarning."""
+    tex, notes = figure_tex(network, fragment=fragment)
+    for note in notes:
+        warnings.warn(TikznnWarning(note))
+    return tex
+
+
+def figure_tex(network: Network, *, fragment: bool = False) -> tuple[str, list[str]]:
+    """The TeX of a network's figure and the warnings it gives."""
     drawing = layout(network, analyse(network))
+    notes = []
     if drawing.width is not None and SMALLEST_LABEL_PT * drawing.scale() < SMALLEST_TEXT_PT:
         box = drawing.bounds()
         hint = ("try 'wrap', or a larger width" if network.layout == "right" and not network.wrap
                 else "try a larger width")
-        warnings.warn(TikznnWarning(f"the figure is {box.x1 - box.x0:.1f} cm wide; shrunk to {network.width} its "
-                                    f"smallest labels are {SMALLEST_LABEL_PT * drawing.scale():.1f} pt ({hint})"))
-    return _render(drawing, fragment=fragment)
+        notes.append(f"the figure is {box.x1 - box.x0:.1f} cm wide; shrunk to {network.width} its smallest labels "
+                     f"are {SMALLEST_LABEL_PT * drawing.scale():.1f} pt ({hint})")
+    return _render(drawing, fragment=fragment), notes
 
 
 def load(path: str | Path) -> tuple[Network, str]:
@@ -42,13 +54,18 @@ def parse_file(path: str | Path) -> Network:
     return load(path)[0]
 
 
-def tex_for_file(path: str | Path, *, fragment: bool = False, dims: str | None = None,
-                 stats: bool | None = None, collapse: bool | None = None, layout: str | None = None,
-                 width: str | None = None, wrap: bool | None = None) -> str:
+def tex_for_file(path: str | Path, **options) -> str:
+    return tex_and_sources(path, **options)[0]
+
+
+def tex_and_sources(path: str | Path, *, fragment: bool = False, dims: str | None = None,
+                    stats: bool | None = None, collapse: bool | None = None, layout: str | None = None,
+                    width: str | None = None, wrap: bool | None = None) -> tuple[str, list[Path]]:
+    """A .nn file's TeX and the files it was made from (the file and its imports)."""
     network, text = load(path)
     try:
         network = network.drawn_with(dims=dims, stats=stats, collapse=collapse, layout=layout, width=width, wrap=wrap)
-        return to_tex(network, fragment=fragment)
+        return to_tex(network, fragment=fragment), [Path(path)] + [Path(p) for p in network.imports]
     except TikznnError as err:
         raise err.located(str(path), text) from None
 
@@ -69,21 +86,55 @@ def outputs_for(source: Path, output: Path | None, formats: list[str]) -> dict[s
     return {fmt: base.with_name(base.name + "." + fmt) for fmt in formats}
 
 
-def build(path: str | Path, output: str | Path | None = None, formats=("pdf",), *, dpi: int = 300,
-          timeout: float = DEFAULT_TIMEOUT, dims: str | None = None, stats: bool | None = None,
-          collapse: bool | None = None, layout: str | None = None, width: str | None = None,
-          wrap: bool | None = None) -> list[Path]:
+@dataclass
+class Built:
+    """What building one figure did: the files written (unchanged ones are left alone), the files the figure was
+    made from, the files it makes, and its warnings."""
+
+    written: list[Path]
+    sources: list[Path]
+    targets: list[Path]
+    warnings: list[str] = field(default_factory=list)
+
+
+def build(path: str | Path, output: str | Path | None = None, formats=("pdf",), **options) -> list[Path]:
     """Build the figure of a .nn file; returns the files written (unchanged ones are left alone).
 
     Every output is made in memory first, so a failure leaves earlier outputs as they were.
     """
+    built = build_figure(path, output, formats, **options)
+    for note in built.warnings:
+        warnings.warn(TikznnWarning(note))
+    return built.written
+
+
+def build_figure(path: str | Path, output: str | Path | None = None, formats=("pdf",), *, dpi: int = 300,
+                 timeout: float = DEFAULT_TIMEOUT, dims: str | None = None, stats: bool | None = None,
+                 collapse: bool | None = None, layout: str | None = None, width: str | None = None,
+                 wrap: bool | None = None, depfile: str | Path | None = None) -> Built:
+    """Build one figure (safe to run in several threads at once: each pdflatex runs in its own folder).
+    With `depfile`, also write a make rule listing every file the figure was made from."""
     path = Path(path)
     network, text = load(path)
     try:
-        tex = to_tex(network.drawn_with(dims=dims, stats=stats, collapse=collapse, layout=layout, width=width,
-                                        wrap=wrap))
+        tex, notes = figure_tex(network.drawn_with(dims=dims, stats=stats, collapse=collapse, layout=layout,
+                                                   width=width, wrap=wrap))
         pdf = compile_pdf(tex, source=Source(str(path), text), timeout=timeout)
     except TikznnError as err:
         raise err.located(str(path), text) from None
     targets = outputs_for(path, Path(output) if output is not None else None, list(formats))
-    return write_all({target: convert(pdf, fmt, dpi=dpi, timeout=timeout) for fmt, target in targets.items()})
+    sources = [path] + [Path(p) for p in network.imports]
+    files = {target: convert(pdf, fmt, dpi=dpi, timeout=timeout) for fmt, target in targets.items()}
+    if depfile is not None:
+        files[Path(depfile)] = make_rule(list(targets.values()), sources).encode("utf-8")
+    return Built(write_all(files), sources, list(targets.values()), notes)
+
+
+def make_rule(targets: list[Path], sources: list[Path]) -> str:
+    """A make dependency rule (as gcc -MD -MP writes them): the targets depend on every source, and each
+    imported source is a target of its own, so that deleting one does not stop make."""
+    def quoted(path: Path) -> str:
+        return str(path).replace("$", "$$").replace("#", "\\#").replace(" ", "\\ ")
+    lines = [" ".join(quoted(t) for t in targets) + ": " + " ".join(quoted(s) for s in sources)]
+    lines += [f"{quoted(s)}:" for s in sources[1:]]
+    return "\n".join(lines) + "\n"

@@ -7,6 +7,7 @@ import jinja2
 
 from . import theme
 from .drawing import Block, Layout
+from .errors import LayoutError
 from .tex import escape
 
 _BALL_SYMBOL = {"add": r"$+$", "concat": r"$\Vert$"}
@@ -130,12 +131,15 @@ def context(drawing: Layout, *, fragment: bool) -> dict:
                "to": point((f.rect.x1, f.rect.y1))} for f in drawing.frames]
     scale = drawing.scale()
     return {"title": escape(drawing.name), "scale": num(scale) if scale < 1 else "", "frames": frames,
-            "arrows_first": any(b.vertical for b in drawing.blocks),
+            "arrows_first": any(b.vertical for b in drawing.blocks), "fit": drawing.fit or "\\linewidth",
             "palette": palette, "custom": custom, "blocks": blocks, "balls": balls, "arrows": arrows,
             "labels": labels, "taps": [point(t) for t in drawing.taps], "fragment": fragment}
 
 
 def to_tex(drawing: Layout, *, fragment: bool = False) -> str:
     """A standalone LaTeX document, or with `fragment` a tikzpicture to \\input into a paper."""
+    if not fragment and drawing.fit and drawing.width is None:
+        raise LayoutError(f"a width of {drawing.fit} is known only inside a document",
+                          hint="use it with 'tikznn tex --fragment'; for a PDF give a length like 17cm")
     template = environment().get_template("fragment.tex.j2" if fragment else "standalone.tex.j2")
     return template.render(**context(drawing, fragment=fragment))
