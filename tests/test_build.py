@@ -154,3 +154,22 @@ def test_a_wide_fragment_shrinks_to_the_line_and_to_a_width_set_before_input(tmp
     assert abs(float(points["FIVE"]) - 5 / 2.54 * 72.27) < 0.5           # or to \tikznnwidth
     assert float(points["SMALL"]) < float(points["LINE"]) * 0.9          # a small one is not enlarged
     assert "Overfull" not in log and "LEAKED" not in log
+
+
+@pytest.mark.latex
+def test_a_beamer_overlay_reveals_the_network_layer_by_layer(tmp_path):
+    from pdf2image import pdfinfo_from_path
+    from tikznn.layout import layout
+    net = parse_file(EXAMPLES / "lenet.nn")
+    (tmp_path / "net.tikz").write_text(to_tex(net, fragment=True, overlay=True))
+    (tmp_path / "slides.tex").write_text("\\documentclass{beamer}\n\\usepackage{tikz}\n\\begin{document}\n"
+                                         "\\begin{frame}{LeNet-5}\\centering\\input{net.tikz}\\end{frame}\n"
+                                         "\\end{document}\n")
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
+                          "slides.tex"], cwd=tmp_path, capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0, run.stdout[-2000:]
+    shapes = len(layout(net).shapes())
+    assert pdfinfo_from_path(str(tmp_path / "slides.pdf"))["Pages"] == shapes  # one slide per drawn layer
+    tex = (tmp_path / "net.tikz").read_text()
+    assert "\\onslide<1->" in tex and f"\\onslide<{shapes}->" in tex
+    assert "onslide" not in to_tex(net, fragment=True)

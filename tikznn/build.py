@@ -92,7 +92,15 @@ def latex_error(log: str, tex: str, source: Source) -> LatexError:
                 break
         if not missing:
             hint = f"generated TeX line {line_no}: {snippet[:160]}"
-            if span:
+            if "TeX capacity exceeded" in message:
+                span = None
+                hint += ("\nthe figure holds more than pdflatex's memory takes: collapse its repeated layers "
+                         "('collapse') or draw it in parts")
+            elif "Dimension too large" in message:  # TeX draws at most 16384 pt (5.76 m)
+                span = None
+                hint += ("\nthe figure is larger than TeX can draw (5.76 m): wrap it onto rows with "
+                         "'width 17cm wrap', or collapse its repeated layers")
+            elif span:
                 hint += "\nlabels are typeset as text; put TeX math in $...$ and check its braces"
     return LatexError(f"pdflatex: {message}", span=span, path=source.path, source=source.text, hint=hint)
 

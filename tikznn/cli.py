@@ -165,6 +165,8 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
         output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write here instead of stdout."),
         fragment: bool = typer.Option(False, "--fragment",
                                       help="A tikzpicture to \\input into a paper, not a whole document."),
+        overlay: bool = typer.Option(False, "--overlay",
+                                     help="With --fragment, for beamer: the layers appear one slide after another."),
         dims: Optional[str] = typer.Option(None, callback=_dims,
                                                 help="Label blocks with: auto, shape, channels or none."),
         stats: Optional[bool] = typer.Option(None, "--stats/--no-stats",
@@ -186,10 +188,13 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
 
     if depfile is not None and output is None:
         raise typer.BadParameter("a make rule needs a target: give -o as well", param_hint="--depfile")
+    if overlay and not fragment:
+        raise typer.BadParameter("overlays are for a fragment input into a beamer frame: add --fragment",
+                                 param_hint="--overlay")
     try:
         with _warnings_of(file):
-            text, sources = tex_and_sources(file, fragment=fragment, dims=dims, stats=stats, collapse=collapse,
-                                            layout=layout, width=width, wrap=wrap)
+            text, sources = tex_and_sources(file, fragment=fragment, overlay=overlay, dims=dims, stats=stats,
+                                            collapse=collapse, layout=layout, width=width, wrap=wrap)
         if output is None:
             sys.stdout.write(text)
         else:

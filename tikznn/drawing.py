@@ -181,6 +181,7 @@ class Layout:
     frames: tuple[Frame, ...] = ()
     width: float | None = None  # cm the figure must fit: drawn smaller if it is wider
     fit: str | None = None  # the width as written (a TeX length): a fragment shrinks to it in the document
+    order: dict = field(default_factory=dict, compare=False)  # layer name -> its place in the network
 
     def shapes(self):
         return list(self.blocks) + list(self.balls)

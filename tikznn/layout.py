@@ -226,7 +226,7 @@ class _Planner:
         labels = placer.place_all()
         return Layout(self.network.name, tuple(s for s in shapes.values() if isinstance(s, Block)),
                       tuple(s for s in shapes.values() if isinstance(s, Ball)), tuple(arrows), tuple(labels),
-                      tuple(taps), self._source_lines(), tuple(placer.frames))
+                      tuple(taps), self._source_lines(), tuple(placer.frames), order=dict(self.order))
 
     def _arrange(self, vertical: bool = False):
         """Blocks, balls, arrows and taps of the main path and its branches, left to right."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .build import DEFAULT_TIMEOUT, FORMATS, Source, compile_pdf, convert, read_source, write_all
 from .checks import SMALLEST_LABEL_PT, SMALLEST_TEXT_PT
-from .errors import OutputError, TikznnError, TikznnWarning
+from .errors import LayoutError, OutputError, TikznnError, TikznnWarning
 from .layout import layout
 from .model import Network
 from .parser import MAX_BYTES, decode, parse
@@ -15,18 +15,27 @@ from .render import to_tex as _render
 from .shapes import analyse
 
 
-def to_tex(network: Network, *, fragment: bool = False) -> str:
+TEX_LIMIT_CM = 570.0  # TeX's largest dimension is 16383.99 pt, 5.76 m
+
+
+def to_tex(network: Network, *, fragment: bool = False, overlay: bool = False) -> str:
     """The TeX of a network's figure; what the figure's author may not want (text shrunk too small to read) is
-    a TikznnWarning."""
-    tex, notes = figure_tex(network, fragment=fragment)
+    a TikznnWarning. With `overlay` (a fragment for beamer), the layers appear one slide after another."""
+    tex, notes = figure_tex(network, fragment=fragment, overlay=overlay)
     for note in notes:
         warnings.warn(TikznnWarning(note))
     return tex
 
 
-def figure_tex(network: Network, *, fragment: bool = False) -> tuple[str, list[str]]:
+def figure_tex(network: Network, *, fragment: bool = False, overlay: bool = False) -> tuple[str, list[str]]:
     """The TeX of a network's figure and the warnings it gives."""
     drawing = layout(network, analyse(network))
+    box, scale = drawing.bounds(), drawing.scale()
+    if max(box.x1 - box.x0, box.y1 - box.y0) * scale > TEX_LIMIT_CM:
+        raise LayoutError(f"the figure would be {(box.x1 - box.x0) * scale / 100:.2f} m by "
+                          f"{(box.y1 - box.y0) * scale / 100:.2f} m: larger than TeX can draw (5.76 m)",
+                          hint="wrap it onto rows ('width 17cm wrap'), shrink it ('width 17cm'), or collapse its "
+                               "repeated layers")
     notes = []
     if drawing.width is not None and SMALLEST_LABEL_PT * drawing.scale() < SMALLEST_TEXT_PT:
         box = drawing.bounds()
@@ -34,7 +43,7 @@ def figure_tex(network: Network, *, fragment: bool = False) -> tuple[str, list[s
                 else "try a larger width")
         notes.append(f"the figure is {box.x1 - box.x0:.1f} cm wide; shrunk to {network.width} its smallest labels "
                      f"are {SMALLEST_LABEL_PT * drawing.scale():.1f} pt ({hint})")
-    return _render(drawing, fragment=fragment), notes
+    return _render(drawing, fragment=fragment, overlay=overlay), notes
 
 
 def load(path: str | Path) -> tuple[Network, str]:
@@ -58,14 +67,15 @@ def tex_for_file(path: str | Path, **options) -> str:
     return tex_and_sources(path, **options)[0]
 
 
-def tex_and_sources(path: str | Path, *, fragment: bool = False, dims: str | None = None,
+def tex_and_sources(path: str | Path, *, fragment: bool = False, overlay: bool = False, dims: str | None = None,
                     stats: bool | None = None, collapse: bool | None = None, layout: str | None = None,
                     width: str | None = None, wrap: bool | None = None) -> tuple[str, list[Path]]:
     """A .nn file's TeX and the files it was made from (the file and its imports)."""
     network, text = load(path)
     try:
         network = network.drawn_with(dims=dims, stats=stats, collapse=collapse, layout=layout, width=width, wrap=wrap)
-        return to_tex(network, fragment=fragment), [Path(path)] + [Path(p) for p in network.imports]
+        return (to_tex(network, fragment=fragment, overlay=overlay),
+                [Path(path)] + [Path(p) for p in network.imports])
     except TikznnError as err:
         raise err.located(str(path), text) from None
 

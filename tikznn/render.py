@@ -105,41 +105,59 @@ def _faces(block: Block, faces, edges, centre, opacity: float):
     }
 
 
-def context(drawing: Layout, *, fragment: bool) -> dict:
+def slides(drawing: Layout) -> dict[str, int]:
+    """For a beamer overlay: the slide each drawn layer appears on, one after another in the network's order."""
+    drawn = sorted((s.layer for s in drawing.shapes()), key=lambda name: drawing.order.get(name, 0))
+    return {name: i + 1 for i, name in enumerate(drawn)}
+
+
+def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
     colours = _Colours()
     lines = drawing.source_lines
-    blocks = [{"name": b.layer, "line": lines.get(b.layer, 0), **_block_faces(b, colours)} for b in drawing.blocks]
+    slide = slides(drawing) if overlay else {}
+    last = max(slide.values(), default=1)
+
+    def on(name: str) -> int:  # a label of something that is not a layer (a skip, the caption) comes last
+        return slide.get(name, last if name else 1)
+
+    blocks = [{"name": b.layer, "line": lines.get(b.layer, 0), "slide": on(b.layer), **_block_faces(b, colours)}
+              for b in drawing.blocks]
     balls = []
     for b in drawing.balls:
         colour, opacity = colours.of(b.style, b.fill)
         balls.append({"name": b.layer, "line": lines.get(b.layer, 0), "centre": point((b.x, b.y)),
                       "radius": num(b.radius), "colour": colour, "symbol": _BALL_SYMBOL[b.kind],
-                      "opacity": num(opacity)})
+                      "opacity": num(opacity), "slide": on(b.layer)})
     arrows = []
     for arrow in drawing.arrows:
         pts = arrow.projected()
         head = arrow.head % len(pts)  # the arrow head sits at this point; the rest is a plain line
-        arrows.append({"role": arrow.role, "head": path(pts[:head + 1]),
+        arrows.append({"role": arrow.role, "head": path(pts[:head + 1]), "slide": on(arrow.target),
                        "tail": path(pts[head:]) if head < len(pts) - 1 else ""})
     labels = [{"role": label.role, "at": point((label.x, label.y)), "rotate": label.rotate,
                "text": r"\\".join(escape(part) for part in label.text.split("\n")),
-               "line": lines.get(label.layer, 0)} for label in drawing.labels]
+               "line": lines.get(label.layer, 0), "slide": on(label.layer)} for label in drawing.labels]
+    # a tap shows with the first arrow that leaves it
+    taps = [{"at": point(t), "slide": min([on(a.target) for a in drawing.arrows
+                                          if abs(a.projected()[0][0] - t[0]) + abs(a.projected()[0][1] - t[1]) < 1e-6]
+                                         or [on("")])} for t in drawing.taps]
     palette = [{"name": theme.colour_name(part), "rgb": ",".join(map(str, rgb))} for part, rgb in theme.RGB.items()]
     custom = [{"name": name, "rgb": ",".join(str(int(hex_[i:i + 2], 16)) for i in (1, 3, 5))}
               for hex_, name in colours.custom.items()]
     frames = [{"style": "frame" if f.role == "stage" else "repeat", "from": point((f.rect.x0, f.rect.y0)),
-               "to": point((f.rect.x1, f.rect.y1))} for f in drawing.frames]
+               "to": point((f.rect.x1, f.rect.y1)), "slide": min([on(n) for n in f.layers] or [1])}
+              for f in drawing.frames]
     scale = drawing.scale()
     return {"title": escape(drawing.name), "scale": num(scale) if scale < 1 else "", "frames": frames,
             "arrows_first": any(b.vertical for b in drawing.blocks), "fit": drawing.fit or "\\linewidth",
             "palette": palette, "custom": custom, "blocks": blocks, "balls": balls, "arrows": arrows,
-            "labels": labels, "taps": [point(t) for t in drawing.taps], "fragment": fragment}
+            "labels": labels, "taps": taps, "fragment": fragment, "overlay": overlay}
 
 
-def to_tex(drawing: Layout, *, fragment: bool = False) -> str:
+def to_tex(drawing: Layout, *, fragment: bool = False, overlay: bool = False) -> str:
     """A standalone LaTeX document, or with `fragment` a tikzpicture to \\input into a paper."""
     if not fragment and drawing.fit and drawing.width is None:
         raise LayoutError(f"a width of {drawing.fit} is known only inside a document",
                           hint="use it with 'tikznn tex --fragment'; for a PDF give a length like 17cm")
     template = environment().get_template("fragment.tex.j2" if fragment else "standalone.tex.j2")
-    return template.render(**context(drawing, fragment=fragment))
+    return template.render(**context(drawing, fragment=fragment, overlay=overlay))

@@ -49,10 +49,9 @@ def wrap(drawing: Layout, width: float) -> Layout:
     for caption in captions:  # centred under the last row
         labels.append(replace(caption, x=box.x0 + width / 2, y=y - 0.15 - caption.height / 2))
         y -= caption.height + 0.15
-    return Layout(drawing.name, tuple(b for r in moved for b in r.blocks), tuple(b for r in moved for b in r.balls),
-                  tuple(arrows), tuple(labels),
-                  tuple(t for r in moved for t in r.taps), drawing.source_lines,
-                  tuple(f for r in moved for f in r.frames))
+    return replace(drawing, blocks=tuple(b for r in moved for b in r.blocks),
+                   balls=tuple(b for r in moved for b in r.balls), arrows=tuple(arrows), labels=tuple(labels),
+                   taps=tuple(t for r in moved for t in r.taps), frames=tuple(f for r in moved for f in r.frames))
 
 
 def _cuts(drawing: Layout) -> list[tuple[float, Arrow]]:
