@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ EXAMPLES = ROOT / "examples"
 GOLDENS = Path(__file__).resolve().parent / "goldens"
 OUTPUT = Path(__file__).resolve().parent / "output"  # result/expected/diff images of failed comparisons
 REGENERATE = bool(os.environ.get("TIKZNN_REGENERATE_GOLDENS"))
+# build stamps (tikznn/stamps.py) of the tests' runs go to a folder of their own, not the user's cache
+os.environ.setdefault("TIKZNN_CACHE", tempfile.mkdtemp(prefix="tikznn-test-cache-"))
 
 
 def pytest_runtest_setup(item):

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import EXAMPLES
 from tikznn import LatexError, LatexNotFound, build, parse_file, to_tex
-from tikznn.build import compile_pdf
+from tikznn.latex import compile_pdf
 
 pytestmark = pytest.mark.latex
 

@@ -1,4 +1,5 @@
 """The command line as a user types it: outputs where they are expected, stable exit codes."""
+import os
 import re
 import subprocess
 import sys
@@ -141,3 +142,26 @@ def test_a_figure_larger_than_tex_can_draw_is_refused_before_pdflatex(tmp_path):
     run = tikznn("tex", "long.nn", cwd=tmp_path)
     assert run.returncode == 5 and "larger than TeX can draw (5.76 m)" in run.stderr
     assert "width 17cm wrap" in run.stderr and "Traceback" not in run.stderr
+
+
+@pytest.mark.latex
+def test_a_build_run_again_on_unchanged_files_returns_at_once(tmp_path):
+    env = {**os.environ, "TIKZNN_CACHE": str(tmp_path / "cache")}
+    (tmp_path / "blocks.nn").write_text("block unit(c)\n  conv $c k3 p1 relu\nend\n")
+    (tmp_path / "net.nn").write_text('import "blocks.nn"\ninput 3x16x16\nunit(8)\n')
+
+    def build(*extra, path=os.environ["PATH"]):
+        return subprocess.run([sys.executable, "-m", "tikznn", "build", "net.nn", "-v", *extra], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120, env={**env, "PATH": path})
+
+    assert "wrote net.pdf" in build().stdout
+    first = (tmp_path / "net.pdf").read_bytes()
+    no_tex = str(tmp_path / "empty")  # pdflatex cannot be found: only the stamp can answer
+    run = build(path=no_tex)
+    assert run.returncode == 0 and run.stdout.strip() == "up to date"
+    (tmp_path / "blocks.nn").write_text("block unit(c)\n  conv $c k3 p1 relu \"unit\"\nend\n")  # an import changes
+    assert build(path=no_tex).returncode == 7
+    assert "wrote net.pdf" in build().stdout and (tmp_path / "net.pdf").read_bytes() != first
+    (tmp_path / "net.pdf").unlink()  # an output goes missing
+    assert "wrote net.pdf" in build().stdout
+    assert build("-f", "pdf,png").stdout.count("wrote") == 1  # another command line: its own stamp

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import EXAMPLES
 from tikznn import LatexError, ModelError, Network, OutputError, ParseError, ShapeError, build, parse, to_tex
-from tikznn.build import convert
+from tikznn.latex import convert
 from tikznn.shapes import analyse, human
 
 

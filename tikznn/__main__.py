@@ -1,3 +1,3 @@
-from .cli import main
+from .stamps import main
 
 main()

@@ -104,7 +104,7 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
     """Build figures: NET.nn → NET.pdf (and .png/.svg)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from .build import FORMATS
+    from .latex import FORMATS
     from .pipeline import build_figure, outputs_for
 
     formats = [f.strip().lower() for f in format.split(",") if f.strip()]
@@ -136,7 +136,7 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
         except TikznnError as err:
             return path, err
 
-    status, done = 0, 0
+    status, done, made_from, made = 0, 0, [], []
     progress = len(files) > 1 and sys.stderr.isatty() and not verbose
     with ThreadPoolExecutor(max_workers=min(jobs, len(files))) as pool:
         for path, result in pool.map(one, files):  # in the order given, whatever finishes first
@@ -148,6 +148,8 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
                 typer.echo(("\n" if progress else "") + str(result), err=True)
                 status = status or result.exit_code
                 continue
+            made_from += result.sources
+            made += result.targets + ([result.rule] if result.rule else [])
             for note in result.warnings:
                 typer.echo(("\n" if progress else "") + f"{path}: warning: {note}", err=True)
             if verbose:
@@ -157,6 +159,9 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
                     typer.echo(f"{path}: up to date")
     if progress:
         sys.stderr.write("\n")
+    if status == 0 and sys.argv[1:2] == ["build"]:  # run again unchanged, this command returns at once
+        from . import stamps
+        stamps.record(sys.argv[1:], made_from, made)
     raise typer.Exit(status)
 
 
@@ -183,7 +188,7 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
                                                help="Also write a make rule: OUTPUT depends on the .nn file and "
                                                     "the files it imports.")) -> None:
     """Write the TeX of a figure: a standalone document, or with --fragment a picture for \\input."""
-    from .build import write_all
+    from .latex import write_all
     from .pipeline import make_rule, tex_and_sources
 
     if depfile is not None and output is None:

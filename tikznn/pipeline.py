@@ -5,7 +5,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import DEFAULT_TIMEOUT, FORMATS, Source, compile_pdf, convert, read_source, write_all
+from .latex import DEFAULT_TIMEOUT, FORMATS, Source, compile_pdf, convert, read_source, write_all
 from .checks import SMALLEST_LABEL_PT, SMALLEST_TEXT_PT
 from .errors import LayoutError, OutputError, TikznnError, TikznnWarning
 from .layout import layout
@@ -105,6 +105,7 @@ class Built:
     sources: list[Path]
     targets: list[Path]
     warnings: list[str] = field(default_factory=list)
+    rule: Path | None = None  # the make rule written, if any
 
 
 def build(path: str | Path, output: str | Path | None = None, formats=("pdf",), **options) -> list[Path]:
@@ -137,7 +138,7 @@ def build_figure(path: str | Path, output: str | Path | None = None, formats=("p
     files = {target: convert(pdf, fmt, dpi=dpi, timeout=timeout) for fmt, target in targets.items()}
     if depfile is not None:
         files[Path(depfile)] = make_rule(list(targets.values()), sources).encode("utf-8")
-    return Built(write_all(files), sources, list(targets.values()), notes)
+    return Built(write_all(files), sources, list(targets.values()), notes, Path(depfile) if depfile else None)
 
 
 def make_rule(targets: list[Path], sources: list[Path]) -> str:

@@ -1,0 +1,88 @@
+"""Stamps of finished builds, so that `tikznn build` run again on unchanged files returns at once.
+
+A stamp records, for one command line run in one folder, the hash of every file the figures were made from
+(the .nn files and what they import), of every file written, and a fingerprint of tikznn's own code. When all of
+them still match, nothing would change: the build is skipped before the parser, the layout or pdflatex start.
+Stamps live in $TIKZNN_CACHE (default: $XDG_CACHE_HOME/tikznn or ~/.cache/tikznn); a stamp that cannot be read or
+written is simply not used. The TeX installation is not part of the fingerprint.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _folder() -> Path:
+    if os.environ.get("TIKZNN_CACHE"):
+        return Path(os.environ["TIKZNN_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "tikznn"
+
+
+def _digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _code() -> str:
+    """tikznn's version and the size and date of each of its files (grammar and templates included)."""
+    from . import __version__
+    parts = [__version__]
+    for folder in (_PACKAGE, _PACKAGE / "grammar", _PACKAGE / "templates", _PACKAGE.parent / "grammar",
+                   _PACKAGE.parent / "templates"):
+        if folder.is_dir():
+            for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+                if entry.is_file():
+                    info = entry.stat()
+                    parts.append(f"{entry.path}:{info.st_size}:{info.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _stamp(argv: list[str]) -> Path:
+    key = hashlib.sha256("\0".join([os.getcwd(), *argv]).encode()).hexdigest()
+    return _folder() / "stamps" / f"{key}.json"
+
+
+def fresh(argv: list[str]) -> bool:
+    """Did this very command, run here, already make its outputs from the files as they are now?"""
+    try:
+        recorded = json.loads(_stamp(argv).read_text())
+    except (OSError, ValueError):
+        return False
+    if recorded.get("code") != _code():
+        return False
+    files = {**recorded.get("sources", {}), **recorded.get("outputs", {})}
+    return bool(recorded.get("outputs")) and all(_digest(Path(p)) == h for p, h in files.items())
+
+
+def record(argv: list[str], sources: list[Path], outputs: list[Path]) -> None:
+    """Remember that this command made `outputs` from `sources` (quietly does nothing if it cannot)."""
+    content = {"code": _code(),
+               "sources": {str(p): _digest(p) for p in sources},
+               "outputs": {str(p): _digest(p) for p in outputs}}
+    path = _stamp(argv)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        temporary.write_text(json.dumps(content))
+        os.replace(temporary, path)
+    except OSError:
+        pass
+
+
+def main() -> None:
+    """The `tikznn` command: an up-to-date `build` returns here; everything else goes to the full CLI."""
+    import sys
+    argv = sys.argv[1:]
+    if argv[:1] == ["build"] and fresh(argv):
+        if "-v" in argv or "--verbose" in argv:
+            print("up to date")
+        return
+    from .cli import main as cli_main
+    cli_main()
