@@ -23,6 +23,22 @@ def _folder() -> Path:
     return Path(base) / "tikznn"
 
 
+def private_file(name: str) -> Path | None:
+    """A path in the cache folder for a file only this user can have written (lark's parser cache is a pickle:
+    loading one that someone else could write would run their code), or None when the folder is not private."""
+    folder = _folder()
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for path in (folder, folder / name):
+            if path.exists():
+                info = path.stat()
+                if info.st_uid != os.getuid() or info.st_mode & 0o022:
+                    return None
+    except OSError:
+        return None
+    return folder / name
+
+
 def _digest(path: Path) -> str | None:
     try:
         return hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -1,0 +1,33 @@
+"""The caches behind fast rebuilds: build stamps and lark's parser cache, both in a folder only the user writes."""
+import os
+
+from tikznn import stamps
+
+
+def test_private_files_only_in_a_folder_no_one_else_can_write(tmp_path, monkeypatch):
+    monkeypatch.setenv("TIKZNN_CACHE", str(tmp_path / "cache"))
+    assert stamps.private_file("x") == tmp_path / "cache" / "x"
+    assert (tmp_path / "cache").stat().st_mode & 0o777 == 0o700
+    os.chmod(tmp_path / "cache", 0o777)  # anyone could plant a pickle here
+    assert stamps.private_file("x") is None
+    os.chmod(tmp_path / "cache", 0o700)
+    (tmp_path / "cache" / "x").write_text("")
+    os.chmod(tmp_path / "cache" / "x", 0o666)
+    assert stamps.private_file("x") is None
+
+
+def test_a_stamp_answers_only_for_the_same_files(tmp_path, monkeypatch):
+    monkeypatch.setenv("TIKZNN_CACHE", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    source, output = tmp_path / "a.nn", tmp_path / "a.pdf"
+    source.write_text("input 3x8x8\n")
+    output.write_bytes(b"%PDF")
+    argv = ["build", "a.nn"]
+    assert not stamps.fresh(argv)
+    stamps.record(argv, [source], [output])
+    assert stamps.fresh(argv) and not stamps.fresh(argv + ["-v"])
+    source.write_text("input 3x8x8\nconv 4\n")
+    assert not stamps.fresh(argv)
+    stamps.record(argv, [source], [output])
+    output.write_bytes(b"%PDF changed by hand")
+    assert not stamps.fresh(argv)
