@@ -1,6 +1,8 @@
 """The caches behind fast rebuilds: build stamps and lark's parser cache, both in a folder only the user writes."""
 import os
 
+import pytest
+
 from tikznn import stamps
 
 
@@ -31,3 +33,23 @@ def test_a_stamp_answers_only_for_the_same_files(tmp_path, monkeypatch):
     stamps.record(argv, [source], [output])
     output.write_bytes(b"%PDF changed by hand")
     assert not stamps.fresh(argv)
+
+
+@pytest.mark.latex
+def test_one_preloaded_preamble_serves_every_figure_and_builds_work_without_it(tmp_path, monkeypatch):
+    from conftest import EXAMPLES
+    from tikznn import build
+    monkeypatch.setenv("TIKZNN_CACHE", str(tmp_path / "cache"))
+    build(EXAMPLES / "lenet.nn", tmp_path / "a.pdf")
+    build(EXAMPLES / "mlp.nn", tmp_path / "b.pdf")
+    assert len(list((tmp_path / "cache").glob("preamble-*.fmt"))) == 1
+    preloaded = (tmp_path / "a.pdf").read_bytes()
+    os.chmod(tmp_path / "cache", 0o777)  # not private any more: no format, no parser cache, same figure
+    try:
+        build(EXAMPLES / "lenet.nn", tmp_path / "c.pdf")
+    finally:
+        os.chmod(tmp_path / "cache", 0o700)
+    # the same drawing (the bytes differ a little: fonts are written in another order)
+    from pdf2image import convert_from_path
+    [with_format], [without] = (convert_from_path(str(tmp_path / n), dpi=50) for n in ("a.pdf", "c.pdf"))
+    assert with_format.tobytes() == without.tobytes() and preloaded != b""
