@@ -64,8 +64,8 @@ def compile_pdf(tex: str, *, source: Source = Source(), timeout: float = DEFAULT
         env = dict(env_base, TEXMFOUTPUT=folder)
         command = [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "-file-line-error",
                    "figure.tex"]
-        if preloaded:
-            Path(folder, "preamble.fmt").write_bytes(preloaded)
+        if preloaded:  # linked, not copied: a format is several megabytes
+            Path(folder, "preamble.fmt").symlink_to(preloaded)
             command.insert(1, "-fmt=preamble")
         try:
             run = subprocess.run(command, cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -82,7 +82,7 @@ def compile_pdf(tex: str, *, source: Source = Source(), timeout: float = DEFAULT
         return pdf.read_bytes()
 
 
-def _preloaded(pdflatex: str, preamble: str, env: dict, timeout: float) -> bytes | None:
+def _preloaded(pdflatex: str, preamble: str, env: dict, timeout: float) -> Path | None:
     """A pdflatex format with this preamble loaded (made with mylatexformat), or None if one cannot be made."""
     from .stamps import private_file
 
@@ -92,7 +92,7 @@ def _preloaded(pdflatex: str, preamble: str, env: dict, timeout: float) -> bytes
     if cached is None:
         return None
     if cached.exists():
-        return cached.read_bytes()
+        return cached
     with tempfile.TemporaryDirectory(prefix="tikznn-format-") as folder:
         Path(folder, "preamble.tex").write_text(preamble + "\\begin{document}\n\\end{document}\n", encoding="utf-8")
         try:
@@ -111,8 +111,8 @@ def _preloaded(pdflatex: str, preamble: str, env: dict, timeout: float) -> bytes
         temporary.write_bytes(data)
         os.replace(temporary, cached)
     except OSError:
-        pass
-    return data
+        return None
+    return cached
 
 
 def latex_error(log: str, tex: str, source: Source) -> LatexError:
