@@ -6,7 +6,7 @@ import pytest
 import tikznn
 from tikznn import Network
 from tikznn.checks import problems
-from tikznn.errors import ParseError, TikznnError
+from tikznn.errors import OutputError, ParseError, TikznnError
 from tikznn.layout import layout
 from tikznn.pipeline import parse_file
 from tikznn.shapes import analyse
@@ -147,7 +147,7 @@ def test_import_errors_name_the_right_file(tmp_path):
     assert "used on line 3 of" in str(caught.value)
 
     (tmp_path / "net.nn").write_text('import "missing.nn"\ninput 3x4x4\n')
-    with pytest.raises(ParseError, match="cannot import 'missing.nn'"):
+    with pytest.raises(OutputError, match="cannot import 'missing.nn'"):  # a file error: exit code 8
         parse_file(tmp_path / "net.nn")
     (tmp_path / "blocks.nn").write_text('import "net.nn"\n')
     (tmp_path / "net.nn").write_text('import "blocks.nn"\ninput 3x4x4\n')

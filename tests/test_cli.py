@@ -165,3 +165,16 @@ def test_a_build_run_again_on_unchanged_files_returns_at_once(tmp_path):
     (tmp_path / "net.pdf").unlink()  # an output goes missing
     assert "wrote net.pdf" in build().stdout
     assert build("-f", "pdf,png").stdout.count("wrote") == 1  # another command line: its own stamp
+
+
+@pytest.mark.latex
+def test_a_pdf_built_to_a_width_is_no_wider_than_it(tmp_path):
+    from pdf2image import pdfinfo_from_path
+    for name, options in (("vgg16", ["--width", "12cm", "--wrap"]), ("unet", ["--width", "17cm"])):
+        run = tikznn("build", EXAMPLES / f"{name}.nn", "-o", tmp_path / f"{name}.pdf", *options)
+        assert run.returncode == 0, run.stderr
+        width_bp = float(pdfinfo_from_path(str(tmp_path / f"{name}.pdf"))["Page size"].split()[0])
+        asked_bp = float(options[1][:-2]) / 2.54 * 72  # PDF sizes are in big points
+        assert width_bp <= asked_bp + 0.5, (name, width_bp, asked_bp)
+        if "--wrap" not in options:  # shrunk: it fills the width (rows may end short of it)
+            assert width_bp > asked_bp - 10, (name, width_bp, asked_bp)

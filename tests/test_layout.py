@@ -236,7 +236,8 @@ def test_a_figure_wider_than_its_width_is_shrunk_and_flagged_when_unreadable():
     net = parse_file(EXAMPLES / "unet.nn")  # a U has no place to wrap: the copies span it
     natural = layout(net).bounds()
     shrunk = layout(net.drawn_with(width="17cm"))
-    assert abs(shrunk.scale() - 17 / (natural.x1 - natural.x0)) < 1e-9
+    border = 2 * 4 / 72.27 * 2.54  # the standalone PDF's 4 pt margins count in the width
+    assert abs(shrunk.scale() - (17 - border) / (natural.x1 - natural.x0)) < 1e-9
     assert any("smallest labels would be" in p for p in problems(shrunk))
     assert not any("smallest" in p for p in problems(layout(net.drawn_with(width="40cm"))))
 

@@ -44,6 +44,9 @@ def _dims(value: Optional[str]) -> Optional[str]:
     return value
 
 
+_LAYOUT_HELP = "right (left to right), down (top to bottom), u (an encoder-decoder as a U), layered (any graph)."
+
+
 def _layout(value: Optional[str]) -> Optional[str]:
     from .model import LAYOUTS
 
@@ -91,7 +94,7 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
           collapse: Optional[bool] = typer.Option(None, "--collapse/--expand",
                                                   help="Draw repeated layers once, marked ×N (or each copy)."),
           layout: Optional[str] = typer.Option(None, callback=_layout,
-                                               help="right (the flow left to right) or u (down and up again)."),
+                                               help=_LAYOUT_HELP),
           width: Optional[str] = typer.Option(None, callback=_width,
                                               help="Fit this width (17cm, 6.5in): shrink the figure if wider."),
           wrap: Optional[bool] = typer.Option(None, "--wrap/--no-wrap",
@@ -179,7 +182,7 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
         collapse: Optional[bool] = typer.Option(None, "--collapse/--expand",
                                                 help="Draw repeated layers once, marked ×N (or each copy)."),
         layout: Optional[str] = typer.Option(None, callback=_layout,
-                                             help="right (the flow left to right) or u (down and up again)."),
+                                             help=_LAYOUT_HELP),
         width: Optional[str] = typer.Option(None, callback=_width,
                                             help="Fit this width (17cm, 6.5in): shrink the figure if wider."),
         wrap: Optional[bool] = typer.Option(None, "--wrap/--no-wrap",

@@ -124,8 +124,12 @@ def latex_error(log: str, tex: str, source: Source) -> LatexError:
     hint = None
     if missing:
         name = missing.group(1)
-        message = f"the TeX file '{name}' is not installed"
-        hint = f"install it ({_PROVIDERS[name]})" if name in _PROVIDERS else "install the TeX package that has it"
+        if "/" in name or name.startswith("."):  # the sandbox refused a path, or it does not exist
+            message = f"the figure may not read '{name}'"
+            hint = "a figure's TeX reads only TeX's own files; labels are text, math goes between $...$"
+        else:
+            message = f"the TeX file '{name}' is not installed"
+            hint = f"install it ({_PROVIDERS[name]})" if name in _PROVIDERS else "install the TeX package that has it"
     span = None
     if match:
         tex_lines = tex.splitlines()

@@ -33,6 +33,7 @@ def layout(network: Network, analysis: dict[str, Analysis] | None = None) -> Lay
     width = length_cm(network.width)
     if width is None:  # relative to the page: the document the fragment goes into shrinks it
         return replace(drawing, fit=network.width)
+    width -= BORDER_CM  # the standalone PDF's margins are part of the width asked for
     if network.wrap:
         if network.layout != "right":
             raise LayoutError(f"wrap puts a left-to-right layout on rows; this one is '{network.layout}'",
@@ -351,6 +352,8 @@ class _Planner:
             if end - start > 0.2:
                 # into the next stage: leave after its frame's edge, so that the gap between frames stays clear
                 share = 0.7 if self.layers[after].stage != self.layers[name].stage else 0.15
+                if following.y != shape.y:  # the flow turns down or up mid-gap (a U): leave before it does
+                    share = 0.15
                 return start + share * (end - start)
         return shape.visible_east + 0.25
 
@@ -453,8 +456,8 @@ class _Planner:
         y = self._lane_below(chain, shapes, lane_bottoms, reach)
         placed = self._lay_chain(chain, start, y, shapes, arrows)
         lane_bottoms.append((*reach, min(s.bottom for s in placed) - LANE_ROOM))
-        taps.append(project(tap, 0.0, 0.0))
-        arrows += [_leave(tap, entry, placed[0]), _join(placed[-1], target)]
+        taps.append(project(tap, shapes[entry].y, 0.0))
+        arrows += [_leave(tap, shapes[entry], placed[0]), _join(placed[-1], target)]
 
     def _place_branch(self, chain, entry, exit_, shapes, main, arrows, taps, lane_tops) -> None:
         tap = self._tap(shapes, main, entry)
@@ -472,8 +475,8 @@ class _Planner:
         # captions of branch layers go above them: reserve that room for lanes and routes over this one
         label_top = max(s.top for s in placed) + TEXT["caption"][0] + 2 * PAD + 0.1
         lane_tops.append((start, placed[-1].visible_east, label_top))
-        taps.append(project(tap, 0.0, 0.0))
-        arrows.append(_leave(tap, entry, placed[0]))
+        taps.append(project(tap, shapes[entry].y, 0.0))
+        arrows.append(_leave(tap, shapes[entry], placed[0]))
         if exit_ is not None:
             arrows.append(_join(placed[-1], shapes[exit_]))
 
@@ -531,17 +534,19 @@ class _Planner:
         return result
 
 
+BORDER_CM = 2 * 4 / 72.27 * 2.54  # the standalone document's border, 4 pt on each side
 STAGE_GAP = 0.4  # more room where one stage ends and the next begins
 LEVEL_GAP = CLEARANCE + 0.45  # in the U layout, from a level's axis to the tops on the level below: room for a route
 # between a lane below the main path and what is above it: two rows of sizes, a row of captions, clearance
 LANE_ROOM = 2 * (TEXT["dims"][0] + PAD) + TEXT["caption"][0] + 2 * PAD + CLEARANCE
 
 
-def _leave(tap: float, entry: str, first) -> Arrow:
-    """From the main path at x = tap to the first block of a lane, its head just before the block."""
+def _leave(tap: float, entry, first) -> Arrow:
+    """From the main path at x = tap (on the flow after `entry`) to the first block of a lane, its head just before
+    the block."""
     head = max(tap, first.visible_west - 0.45)
-    return Arrow(((tap, 0.0, 0.0), (tap, first.y, 0.0), (head, first.y, 0.0), (first.west, first.y, 0.0)), "skip",
-                 entry, first.layer, 2)
+    return Arrow(((tap, entry.y, 0.0), (tap, first.y, 0.0), (head, first.y, 0.0), (first.west, first.y, 0.0)),
+                 "skip", entry.layer, first.layer, 2)
 
 
 def _join(last, target) -> Arrow:

@@ -13,7 +13,7 @@ from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from . import model
 from .blocks import BlockDef, split as split_blocks
-from .errors import ParseError, Span, TikznnError
+from .errors import OutputError, ParseError, Span, TikznnError
 from .model import ACTIVATIONS, Network, Skip, Style, suggest
 from .resources import resource_dir
 from .stamps import private_file
@@ -431,8 +431,8 @@ class _Reading:
         except TikznnError as err:
             if err.span is not None:  # an error inside that file, already located there
                 raise
-            raise ParseError(f"cannot import '{statement.path}': {err.message}", span=statement.span,
-                             hint="the path is relative to the file that imports it") from None
+            raise OutputError(f"cannot import '{statement.path}': {err.message}", span=statement.span,
+                              hint="the path is relative to the file that imports it") from None
         if path in self.importing:
             raise ParseError(f"'{statement.path}' imports itself (through {' -> '.join(self.importing)})",
                              span=statement.span)

@@ -135,7 +135,10 @@ def build_figure(path: str | Path, output: str | Path | None = None, formats=("p
         raise err.located(str(path), text) from None
     targets = outputs_for(path, Path(output) if output is not None else None, list(formats))
     sources = [path] + [Path(p) for p in network.imports]
-    files = {target: convert(pdf, fmt, dpi=dpi, timeout=timeout) for fmt, target in targets.items()}
+    try:
+        files = {target: convert(pdf, fmt, dpi=dpi, timeout=timeout) for fmt, target in targets.items()}
+    except TikznnError as err:
+        raise err.located(str(path), text) from None
     if depfile is not None:
         files[Path(depfile)] = make_rule(list(targets.values()), sources).encode("utf-8")
     return Built(write_all(files), sources, list(targets.values()), notes, Path(depfile) if depfile else None)
