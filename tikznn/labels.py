@@ -134,7 +134,8 @@ class LabelPlacer:
                              name)
 
     def _size_texts(self, name: str) -> list[tuple[str, str]]:
-        """The size labels a block gets, each with where on its side it goes (by its 'bottom' or 'top')."""
+        """The size labels a block gets, each with where it goes ('bottom', or 'top' for H×W): by default the
+        channel count and, where the size changes, H×W; or the whole shape; or the channels only; or nothing."""
         layer = self.layers[name]
         mode = layer.style.dims or self.network.dims
         out = self.analysis[name].shape
@@ -357,35 +358,18 @@ class LabelPlacer:
         return rows
 
     def _sizes(self, name: str, shape: Block) -> None:
-        """What the dims setting asks for: by default the channel count under the block and H×W on its left
-        edge where the size changes; or the whole shape under it; or the channels only; or nothing."""
-        layer = self.layers[name]
-        mode = layer.style.dims or self.network.dims
-        out = self.analysis[name].shape
+        """What the dims setting asks for (see _size_texts), for a flow to the right: counts and whole shapes
+        under the block, H×W up its left edge."""
         dims_h = TEXT["dims"][0]
         (x0, y0), (x1, _), (_, top) = shape.corner(0, 0, 0), shape.corner(1, 0, 0), shape.corner(0, 1, 0)
         under = self.rows((x0 + x1) / 2, y0 - PAD - dims_h / 2, -(dims_h + PAD), 30)
-        if mode == "shape":
-            self.put(describe(out), "dims", under, name)
-        if mode in ("shape", "none"):
-            return
-        sequence = self.analysis[name].sequence
-        features = (out[-1] if len(out) == 2 else None) if sequence else out[0]
-        if layer.kind in _COUNTED and features is not None:
-            self.put(str(features), "dims", under, name)
-        if mode == "channels":
-            return
-        spatial = out[:1] if sequence else out[1:]
-        before = None
-        if layer.inputs:
-            source = self.analysis[layer.inputs[0]]
-            before = source.shape[:1] if source.sequence else source.shape[1:]
-        if not spatial or spatial == before:
-            return
-        text = describe(spatial) if len(spatial) > 1 else f"L={spatial[0]}"  # a 1-D length, not a count
-        length = text_box(text, "dims")[0]
-        beside = x0 - PAD - dims_h / 2
-        spots = [(beside, y0 + length / 2, 90), (beside, top - length / 2, 90)]
-        if shape.width < 0.3:  # a slab: try its right side as well
-            spots.append((x1 + PAD + dims_h / 2, y0 + length / 2, 90))
-        self.put(text, "dims", spots + under, name)
+        for text, where in self._size_texts(name):
+            if where == "bottom":
+                self.put(text, "dims", under, name)
+                continue
+            length = text_box(text, "dims")[0]
+            beside = x0 - PAD - dims_h / 2
+            spots = [(beside, y0 + length / 2, 90), (beside, top - length / 2, 90)]
+            if shape.width < 0.3:  # a slab: try its right side as well
+                spots.append((x1 + PAD + dims_h / 2, y0 + length / 2, 90))
+            self.put(text, "dims", spots + under, name)
