@@ -73,6 +73,15 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+# the figure settings both build and tex take
+_DIMS = typer.Option(None, callback=_dims, help="Label blocks with: auto, shape, channels or none.")
+_STATS = typer.Option(None, "--stats/--no-stats", help="Add a caption line with parameter and MAC totals.")
+_COLLAPSE = typer.Option(None, "--collapse/--expand", help="Draw repeated layers once, marked ×N (or each copy).")
+_LAYOUT = typer.Option(None, callback=_layout, help=_LAYOUT_HELP)
+_WIDTH = typer.Option(None, callback=_width, help="Fit this width (17cm, 6.5in): shrink the figure if wider.")
+_WRAP = typer.Option(None, "--wrap/--no-wrap", help="With a width: wrap the network onto rows first.")
+
+
 @app.callback()
 def main_options(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                               help="Print the version and exit.")) -> None:
@@ -87,18 +96,8 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
           format: str = typer.Option("pdf", "-f", "--format", help="Comma-separated: pdf, png, svg."),
           dpi: int = typer.Option(300, min=10, max=2400, help="Resolution of PNG output."),
           timeout: float = typer.Option(60.0, min=1, help="Seconds pdflatex (and Poppler) may run per figure."),
-          dims: Optional[str] = typer.Option(None, callback=_dims,
-                                                help="Label blocks with: auto, shape, channels or none."),
-          stats: Optional[bool] = typer.Option(None, "--stats/--no-stats",
-                                               help="Add a caption line with parameter and MAC totals."),
-          collapse: Optional[bool] = typer.Option(None, "--collapse/--expand",
-                                                  help="Draw repeated layers once, marked ×N (or each copy)."),
-          layout: Optional[str] = typer.Option(None, callback=_layout,
-                                               help=_LAYOUT_HELP),
-          width: Optional[str] = typer.Option(None, callback=_width,
-                                              help="Fit this width (17cm, 6.5in): shrink the figure if wider."),
-          wrap: Optional[bool] = typer.Option(None, "--wrap/--no-wrap",
-                                              help="With a width: wrap the network onto rows first."),
+          dims: Optional[str] = _DIMS, stats: Optional[bool] = _STATS, collapse: Optional[bool] = _COLLAPSE,
+          layout: Optional[str] = _LAYOUT, width: Optional[str] = _WIDTH, wrap: Optional[bool] = _WRAP,
           jobs: int = typer.Option(1, "-j", "--jobs", min=1, max=64, help="Build this many figures at once."),
           deps: bool = typer.Option(False, "-M", help="Write a make dependency file NAME.d next to each output."),
           depfile: Optional[Path] = typer.Option(None, "--depfile",
@@ -175,18 +174,8 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
                                       help="A tikzpicture to \\input into a paper, not a whole document."),
         overlay: bool = typer.Option(False, "--overlay",
                                      help="With --fragment, for beamer: the layers appear one slide after another."),
-        dims: Optional[str] = typer.Option(None, callback=_dims,
-                                                help="Label blocks with: auto, shape, channels or none."),
-        stats: Optional[bool] = typer.Option(None, "--stats/--no-stats",
-                                             help="Add a caption line with parameter and MAC totals."),
-        collapse: Optional[bool] = typer.Option(None, "--collapse/--expand",
-                                                help="Draw repeated layers once, marked ×N (or each copy)."),
-        layout: Optional[str] = typer.Option(None, callback=_layout,
-                                             help=_LAYOUT_HELP),
-        width: Optional[str] = typer.Option(None, callback=_width,
-                                            help="Fit this width (17cm, 6.5in): shrink the figure if wider."),
-        wrap: Optional[bool] = typer.Option(None, "--wrap/--no-wrap",
-                                            help="With a width: wrap the network onto rows first."),
+        dims: Optional[str] = _DIMS, stats: Optional[bool] = _STATS, collapse: Optional[bool] = _COLLAPSE,
+        layout: Optional[str] = _LAYOUT, width: Optional[str] = _WIDTH, wrap: Optional[bool] = _WRAP,
         depfile: Optional[Path] = typer.Option(None, "--depfile",
                                                help="Also write a make rule: OUTPUT depends on the .nn file and "
                                                     "the files it imports.")) -> None:
