@@ -39,7 +39,8 @@ def peak(command, cwd, env) -> tuple[float, int, bool]:
 
 def examples(names, runs, folder, env) -> None:
     print(f"## Examples (median of {runs} runs, interleaved)\n")
-    print("| example | blocks+balls | tikznn build (s) | bare pdflatex (s) | ratio | no-op rebuild (s) | no-op / build |")
+    print("| example | blocks+balls | tikznn build (s) | bare pdflatex (s) | ratio | no-op rebuild (s) "
+          "| no-op / build |")
     print("|---|---|---|---|---|---|---|")
     for name in names:
         source = ROOT / "examples" / f"{name}.nn"

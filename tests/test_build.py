@@ -117,8 +117,8 @@ def test_outputs_are_ordinary_files_readable_by_others(tmp_path):
      "\\begin{figure*}\\centering\\resizebox{\\textwidth}{!}{\\input{b.tikz}}\\caption{B}\\end{figure*}"
      "\\begin{figure}\\centering\\resizebox{\\linewidth}{!}{\\input{c.tikz}}\\caption{C}\\end{figure}"),
     ("\\documentclass{beamer}",
-     "\\begin{frame}{Nets}\\resizebox{\\linewidth}{!}{\\input{a.tikz}}\\\\"
-     "\\resizebox{\\linewidth}{!}{\\input{b.tikz}}\\end{frame}"
+     "\\begin{frame}{Nets}\\resizebox{0.7\\linewidth}{!}{\\input{a.tikz}}\\\\"
+     "\\resizebox{0.7\\linewidth}{!}{\\input{b.tikz}}\\end{frame}"
      "\\begin{frame}{More}\\resizebox{0.8\\linewidth}{!}{\\input{c.tikz}}\\end{frame}"),
 ], ids=["two-column", "beamer"])
 def test_three_fragments_in_one_document(tmp_path, preamble, body):
@@ -154,6 +154,11 @@ def test_a_wide_fragment_shrinks_to_the_line_and_to_a_width_set_before_input(tmp
     assert abs(float(points["FIVE"]) - 5 / 2.54 * 72.27) < 0.5           # or to \tikznnwidth
     assert float(points["SMALL"]) < float(points["LINE"]) * 0.9          # a small one is not enlarged
     assert "Overfull" not in log and "LEAKED" not in log
+    # and it is exactly the picture: the standalone page less its 4pt borders (no stray spaces from definitions)
+    from pdf2image import pdfinfo_from_path
+    [pdf] = build(EXAMPLES / "mlp.nn", tmp_path / "mlp.pdf")
+    page_bp = float(pdfinfo_from_path(str(pdf))["Page size"].split()[0])
+    assert abs(float(points["SMALL"]) * 72 / 72.27 - (page_bp - 8 * 72 / 72.27)) < 1
 
 
 @pytest.mark.latex

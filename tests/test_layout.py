@@ -295,7 +295,7 @@ def test_a_vertical_flow_draws_arrows_under_the_blocks_and_bands_at_the_bottom()
     from tikznn import to_tex
     net = parse("input 3x32x32\nconv 16 k3 p1 relu\nconv 16 k3 p1\n").drawn_with(layout="down")
     tex = to_tex(net)
-    assert tex.index("tikznn/flow") < tex.index("% nn:2")  # the arrows come before the blocks
+    assert tex.index("\\tikznnarrow{flow}") < tex.index("% nn:2")  # the arrows come before the blocks
     drawing = layout(net)
     conv = next(b for b in drawing.blocks if b.layer == "conv#1")
     assert conv.vertical and conv.band > 0

@@ -68,7 +68,7 @@ def test_fragment_is_namespaced_and_needs_only_tikz():
 def test_user_colours_become_named_colours():
     tex = to_tex(parse("input 3x8x8\nconv 3 k3 {color=#ff8000, opacity=0.25}\nconv 3 k3 {color=teal}\n"))
     assert "\\definecolor{tikznn-user1}{RGB}{255,128,0}" in tex
-    assert "fill=tikznn-user1" in tex and "fill opacity=0.25" in tex and "fill=teal" in tex
+    assert "\\tikznnface{tikznn-user1}" in tex and "\\pgfsetfillopacity{0.25}" in tex and "\\tikznnface{teal}" in tex
 
 
 def test_hidden_labels_are_not_drawn():

@@ -1,6 +1,7 @@
 """Layout → TeX through the Jinja templates in templates/. All numbers and user text are formatted here."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import jinja2
@@ -11,7 +12,7 @@ from .errors import LayoutError
 from .tex import escape
 
 _BALL_SYMBOL = {"add": r"$+$", "concat": r"$\Vert$"}
-_SHADE = {"front": "", "top": "!88!black", "side": "!75!black"}  # light from the front
+_SHADE = {"top": "!88!black", "side": "!75!black"}  # light from the front
 
 
 def num(value: float) -> str:
@@ -23,8 +24,9 @@ def point(p) -> str:
     return f"({num(p[0])},{num(p[1])})"
 
 
-def path(points) -> str:
-    return " -- ".join(point(p) for p in points)
+def pieces(*polylines) -> str:
+    """Points for the basic-layer macros of picture.tex.j2: (x,y)(x,y)..., a '/' before each new piece."""
+    return "/".join("".join(point(p) for p in line) for line in polylines)
 
 
 @lru_cache(maxsize=1)
@@ -45,6 +47,16 @@ class _Colours:
 
     def __init__(self):
         self.custom: dict[str, str] = {}
+        self.shades: dict[str, str] = {}  # name -> xcolor mix, defined once per figure
+
+    def shade(self, colour: str, face: str) -> str:
+        """The colour of a face lit from the front: the front in the colour itself, the top and side darker."""
+        if face not in _SHADE:
+            return colour
+        plain = re.sub(r"[^A-Za-z0-9-]", "-", colour)  # a user's colour may be a mix like red!50
+        name = f"{plain if plain.startswith('tikznn-') else 'tikznn-' + plain}-{face}"
+        self.shades.setdefault(name, colour + _SHADE[face])
+        return name
 
     def of(self, style, part: str) -> tuple[str, float]:
         colour, opacity = theme.resolve(style, part)
@@ -59,7 +71,7 @@ def _block_faces(block: Block, colours: _Colours):
     band = colours.of(block.style, block.band_fill)[0] if block.band_fill else fill
     split = 1 - block.band
     if block.vertical:
-        return _vertical_faces(block, fill, band, opacity)
+        return _vertical_faces(block, fill, band, opacity, colours)
     faces = [("front", fill, (c(0, 0, 0), c(split, 0, 0), c(split, 1, 0), c(0, 1, 0))),
              ("top", fill, (c(0, 1, 0), c(split, 1, 0), c(split, 1, 1), c(0, 1, 1)))]
     if block.band:
@@ -70,10 +82,10 @@ def _block_faces(block: Block, colours: _Colours):
     edges = [block.outline() + (c(0, 0, 0),), (c(0, 1, 0), c(1, 1, 0), c(1, 0, 0)), (c(1, 1, 0), c(1, 1, 1))]
     if block.band:
         edges.append((c(split, 0, 0), c(split, 1, 0), c(split, 1, 1)))
-    return _faces(block, faces, edges, c((1 - block.band) / 2, 0.5, 0), opacity)
+    return _faces(block, faces, edges, c((1 - block.band) / 2, 0.5, 0), opacity, colours)
 
 
-def _vertical_faces(block: Block, fill: str, band: str, opacity: float):
+def _vertical_faces(block: Block, fill: str, band: str, opacity: float, colours: _Colours):
     """A block the flow runs down through: its band is its bottom part; its top and right side show."""
     c, b = block.corner, block.band
     faces = [("front", fill, (c(0, b, 0), c(1, b, 0), c(1, 1, 0), c(0, 1, 0))),
@@ -85,10 +97,10 @@ def _vertical_faces(block: Block, fill: str, band: str, opacity: float):
     edges = [block.outline() + (c(0, 0, 0),), (c(0, 1, 0), c(1, 1, 0), c(1, 0, 0)), (c(1, 1, 0), c(1, 1, 1))]
     if b:
         edges.append((c(0, b, 0), c(1, b, 0), c(1, b, 1)))
-    return _faces(block, faces, edges, c(0.5, b + (1 - b) / 2, 0), opacity)
+    return _faces(block, faces, edges, c(0.5, b + (1 - b) / 2, 0), opacity, colours)
 
 
-def _faces(block: Block, faces, edges, centre, opacity: float):
+def _faces(block: Block, faces, edges, centre, opacity: float, colours: _Colours):
     c = block.corner
     hidden = [(c(0, 0, 1), c(1, 0, 1)), (c(0, 0, 1), c(0, 1, 1)), (c(0, 0, 1), c(0, 0, 0))]
     loop = ""
@@ -98,10 +110,10 @@ def _faces(block: Block, faces, edges, centre, opacity: float):
         loop = f"{point((centre[0] + radius, centre[1]))} arc[start angle=0, end angle=290, radius={num(radius)}]"
     return {
         "loop": loop,
-        "faces": [{"colour": colour + _SHADE[face], "path": path(pts)} for face, colour, pts in faces],
+        "faces": [{"colour": colours.shade(colour, face), "path": pieces(pts)} for face, colour, pts in faces],
         "opacity": num(opacity),
-        "edges": [path(e) for e in edges],
-        "hidden": [path(e) for e in hidden],
+        "edges": pieces(*edges),
+        "hidden": pieces(*hidden),
     }
 
 
@@ -132,11 +144,12 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
     for arrow in drawing.arrows:
         pts = arrow.projected()
         head = arrow.head % len(pts)  # the arrow head sits at this point; the rest is a plain line
-        arrows.append({"role": arrow.role, "head": path(pts[:head + 1]), "slide": on(arrow.target),
-                       "tail": path(pts[head:]) if head < len(pts) - 1 else ""})
+        arrows.append({"role": arrow.role, "head": pieces(pts[:head + 1]), "slide": on(arrow.target),
+                       "tail": pieces(pts[head:]) if head < len(pts) - 1 else ""})
     labels = [{"role": label.role, "at": point((label.x, label.y)), "rotate": label.rotate,
                "text": r"\\".join(escape(part) for part in label.text.split("\n")),
-               "line": lines.get(label.layer, 0), "slide": on(label.layer)} for label in drawing.labels]
+               "lines": label.text.count("\n") + 1, "line": lines.get(label.layer, 0), "slide": on(label.layer)}
+              for label in drawing.labels]
     # a tap shows with the first arrow that leaves it
     taps = [{"at": point(t), "slide": min([on(a.target) for a in drawing.arrows
                                           if abs(a.projected()[0][0] - t[0]) + abs(a.projected()[0][1] - t[1]) < 1e-6]
@@ -150,8 +163,10 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
     scale = drawing.scale()
     return {"title": escape(drawing.name), "scale": num(scale) if scale < 1 else "", "frames": frames,
             "arrows_first": any(b.vertical for b in drawing.blocks), "fit": drawing.fit or "\\linewidth",
-            "palette": palette, "custom": custom, "blocks": blocks, "balls": balls, "arrows": arrows,
-            "labels": labels, "taps": taps, "fragment": fragment, "overlay": overlay}
+            "palette": palette, "custom": custom,
+            "shades": [{"name": name, "mix": mix} for name, mix in sorted(colours.shades.items())],
+            "blocks": blocks, "balls": balls, "arrows": arrows, "labels": labels, "taps": taps,
+            "fragment": fragment, "overlay": overlay}
 
 
 def to_tex(drawing: Layout, *, fragment: bool = False, overlay: bool = False) -> str:
