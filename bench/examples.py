@@ -3,7 +3,8 @@
 1. each example: tikznn's whole build (a fresh process, as make runs it) against bare pdflatex on the .tex it
    writes, and a no-op rebuild (the same command again, nothing changed) against that build;
 2. twenty figures built one after another and with -j (all cores);
-3. generated chains of 100, 1,000 and 5,000 layers: build time and peak memory.
+3. pdflatex time per block of the TikZ tikznn writes against the same figure in straightforward TikZ;
+4. generated networks of 100, 1,000 and 5,000 layers: build time and peak memory.
 
     python bench/examples.py [--runs N] [example ...]
 """
@@ -73,14 +74,49 @@ def many(names, folder, env) -> None:
     print(f"| {serial:.1f} | {parallel:.1f} | {parallel / serial:.2f} |")
 
 
+def network(layers: int) -> str:
+    """A generated VGG-like network: two convolutions and a stride-1 pool, repeated, wrapped onto rows."""
+    pattern = ["conv 16 k3 p1 relu", "conv 16 k3 p1 relu", "pool max k3 s1 p1"]
+    return "\n".join(["input 16x32x32"] + [pattern[i % 3] for i in range(layers - 1)]) + "\n"
+
+
+def bare_pdflatex(tex: Path, runs: int) -> float:
+    return statistics.median(timed(["pdflatex", "-interaction=batchmode", "-no-shell-escape", tex.name], tex.parent)
+                             for _ in range(runs))
+
+
+def per_block(folder, env, runs) -> None:
+    """pdflatex time per block of tikznn's TikZ against the same figure in straightforward TikZ (plain_tikz.py)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from plain_tikz import plain
+    times, shapes = {}, {}
+    for layers in (30, 300):
+        source = Path(folder, f"net{layers}.nn")
+        source.write_text(network(layers))
+        ours = Path(folder, f"net{layers}.tex")
+        subprocess.run(TIKZNN + ["tex", source.name, "-o", ours.name, "--width", "100cm", "--wrap"], cwd=folder,
+                       check=True, env=env)
+        straight = Path(folder, f"net{layers}-plain.tex")
+        straight.write_text(plain(ours.read_text()))
+        shapes[layers] = sum(1 for line in ours.read_text().splitlines() if line.startswith("% nn:"))
+        times[layers] = bare_pdflatex(ours, runs), bare_pdflatex(straight, runs)
+    blocks = shapes[300] - shapes[30]
+    ours, straight = ((times[300][i] - times[30][i]) / blocks * 1000 for i in (0, 1))
+    print("\n## pdflatex time per block (generated networks of 30 and 300 layers)\n")
+    print("| tikznn's TikZ (ms/block) | straightforward TikZ (ms/block) | speed-up |\n|---|---|---|")
+    print(f"| {ours:.2f} | {straight:.2f} | {straight / ours:.1f}× |")
+
+
 def generated(folder, env) -> None:
-    print("\n## Generated chains\n\n| layers | tikznn build (s) | peak memory (MB) | result |\n|---|---|---|---|")
+    print("\n## Generated networks (wrapped to 100 cm; pdflatex's default memory)\n")
+    print("| layers | tikznn build (s) | s per 1,000 layers | peak memory (MB) | result |\n|---|---|---|---|---|")
     for count in (100, 1000, 5000):
-        lines = ["input 16x32x32"] + ["conv 16 k3 p1 relu" if i % 3 else "conv 16 k1" for i in range(count - 1)]
-        path = Path(folder, f"chain{count}.nn")
-        path.write_text("\n".join(lines) + "\n")
-        seconds, megabytes, ok = peak(TIKZNN + ["build", path.name, "--timeout", "600"], folder, env)
-        print(f"| {count} | {seconds:.1f} | {megabytes} | {'built' if ok else 'failed'} |")
+        path = Path(folder, f"generated{count}.nn")
+        path.write_text(network(count))
+        seconds, megabytes, ok = peak(TIKZNN + ["build", path.name, "--width", "100cm", "--wrap", "--timeout", "600"],
+                                      folder, env)
+        print(f"| {count} | {seconds:.1f} | {seconds / count * 1000:.1f} | {megabytes} | "
+              f"{'built' if ok else 'failed'} |")
 
 
 def main() -> None:
@@ -92,6 +128,7 @@ def main() -> None:
         env = {**os.environ, "TIKZNN_CACHE": str(Path(folder, "cache"))}
         examples(args.names, args.runs, folder, env)
         many(args.names, folder, env)
+        per_block(folder, env, args.runs)
         generated(folder, env)
 
 

@@ -30,10 +30,15 @@ def test_build_writes_pdf_png_svg(tmp_path):
     assert b"<svg" in (folder / "lenet.svg").read_bytes()[:500]
 
 
-def test_pdfs_are_byte_identical_across_runs_and_folders(tmp_path):
+@pytest.mark.parametrize("pieces", [False, True], ids=["one picture", "in pieces"])
+def test_pdfs_are_byte_identical_across_runs_and_folders(tmp_path, monkeypatch, pieces):
+    if pieces:  # as a large figure is drawn (its date settings must outlive the document's box)
+        from tikznn import render
+        monkeypatch.setattr(render, "LARGE", 0)
     a = build(EXAMPLES / "lenet.nn", tmp_path / "a" / "x.pdf")[0]
     b = build(EXAMPLES / "lenet.nn", tmp_path / "b" / "y.pdf")[0]
     assert a.read_bytes() == b.read_bytes()
+    assert b"CreationDate" not in a.read_bytes()
 
 
 def test_unchanged_output_is_not_rewritten(tmp_path):

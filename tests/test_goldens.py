@@ -37,3 +37,19 @@ def test_example_matches_golden_image(name, tmp_path):
         expected.save(paths["expected"])
         diff_image(result, expected).save(paths["diff"])
         pytest.fail(f"{name}: {comparison}\n" + "\n".join(f"  {k}: {p}" for k, p in paths.items()), pytrace=False)
+
+
+@pytest.mark.latex
+@pytest.mark.parametrize("name", ["resnet18", "transformer"])
+def test_a_figure_drawn_in_pieces_looks_the_same(name, tmp_path, monkeypatch):
+    """A large figure is drawn in pieces (PDF forms, to free TeX's memory); made to use them on a small one, every
+    piece must land where it was drawn and the page must be just as large."""
+    from tikznn import parse_file, render, to_tex
+    monkeypatch.setattr(render, "LARGE", 0)
+    monkeypatch.setattr(render, "PIECE", 5)
+    assert to_tex(parse_file(EXAMPLES / f"{name}.nn")).count("\\tikznnnextpiece") >= 3
+    pdf = tmp_path / f"{name}.pdf"
+    build(EXAMPLES / f"{name}.nn", pdf)
+    [result] = convert_from_path(str(pdf), dpi=DPI)
+    comparison = compare(result, Image.open(GOLDENS / "images" / f"{name}.png"))
+    assert comparison.ok, f"{name} in pieces: {comparison}"

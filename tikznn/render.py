@@ -12,6 +12,9 @@ from .errors import LayoutError
 from .tex import escape
 
 _BALL_SYMBOL = {"add": r"$+$", "concat": r"$\Vert$"}
+# A standalone figure with more blocks than LARGE is drawn in pieces of PIECE items (see picture.tex.j2), each
+# given MARGIN cm around the figure's estimated bounds, more than any estimate of text misses by.
+LARGE, PIECE, MARGIN = 800, 400, 3.0
 _SHADE = {"top": "!88!black", "side": "!75!black"}  # light from the front
 
 
@@ -161,7 +164,11 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
                "to": point((f.rect.x1, f.rect.y1)), "slide": min([on(n) for n in f.layers] or [1])}
               for f in drawing.frames]
     scale = drawing.scale()
-    return {"title": escape(drawing.name), "scale": num(scale) if scale < 1 else "", "frames": frames,
+    box = drawing.bounds()
+    piece = PIECE if not fragment and len(drawing.blocks) > LARGE else 0
+    return {"piece": piece, "piece_box": {"x0": num(box.x0 - MARGIN), "y0": num(box.y0 - MARGIN),
+                                          "x1": num(box.x1 + MARGIN), "y1": num(box.y1 + MARGIN)},
+            "title": escape(drawing.name), "scale": num(scale) if scale < 1 else "", "frames": frames,
             "arrows_first": any(b.vertical for b in drawing.blocks), "fit": drawing.fit or "\\linewidth",
             "palette": palette, "custom": custom,
             "shades": [{"name": name, "mix": mix} for name, mix in sorted(colours.shades.items())],

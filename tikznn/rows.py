@@ -7,6 +7,9 @@ under the row and into the first block of the next.
 """
 from __future__ import annotations
 
+from bisect import bisect_left
+from itertools import accumulate
+
 from dataclasses import replace
 
 from .drawing import Arrow, Frame, Layout
@@ -29,8 +32,9 @@ def wrap(drawing: Layout, width: float) -> Layout:
     rows = [_Row(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
     crossing = {id(arrow) for _, arrow in cuts}
     captions = [label for label in drawing.labels if not label.layer]
+    starts = {id(b): b.outline()[0][0] for b in drawing.blocks} | {id(a): a.projected()[0][0] for a in drawing.arrows}
     for row in rows:
-        row.take(drawing, crossing)
+        row.take(drawing, crossing, starts)
         row.labels = [label for label in row.labels if label.layer]
     # stack the rows: each starts at the left edge of the first, below the one before
     y, moved = 0.0, []
@@ -62,20 +66,42 @@ def _cuts(drawing: Layout) -> list[tuple[float, Arrow]]:
              [s.outline() for s in drawing.shapes()] + [label.rect().polygon() for label in labels] +
              [f.rect.polygon() for f in drawing.frames]]
     spans += [(t[0] - 0.03, t[0] + 0.03) for t in drawing.taps]
+    paths = {id(arrow): arrow.projected() for arrow in drawing.arrows}
+    segments = [(min(p[0], q[0]) - 0.02, max(p[0], q[0]) + 0.02, id(arrow)) for arrow in drawing.arrows
+                for p, q in zip(paths[id(arrow)], paths[id(arrow)][1:])]
+    spanning = _Spans([(a, b, None) for a, b in spans] + segments)
     result = []
     for arrow in drawing.arrows:
-        ends = arrow.projected()
+        ends = paths[id(arrow)]
         if arrow.role != "flow" or ends[0][1] != ends[-1][1]:
             continue
-        others = spans + [(min(p[0], q[0]) - 0.02, max(p[0], q[0]) + 0.02) for other in drawing.arrows
-                          if other is not arrow for p, q in zip(other.projected(), other.projected()[1:])]
         free = [(ends[0][0], ends[-1][0])]
-        for a, b in others:
+        for a, b, owner in spanning.over(*free[0]):
+            if owner == id(arrow):
+                continue
             free = [piece for x0, x1 in free for piece in ((x0, min(x1, a)), (max(x0, b), x1)) if piece[1] > piece[0]]
         widest = max(free, key=lambda piece: piece[1] - piece[0], default=None)
         if widest and widest[1] - widest[0] >= MIN_CUT:
             result.append(((widest[0] + widest[1]) / 2, arrow))
     return sorted(result, key=lambda c: c[0])
+
+
+class _Spans:
+    """Intervals on the x axis, sorted by start, for the question 'which of them overlap (x0, x1)?' in time that
+    grows with the answer (and the few long intervals), not with all of them."""
+
+    def __init__(self, intervals):
+        self.intervals = sorted(intervals, key=lambda i: i[0])
+        self.starts = [i[0] for i in self.intervals]
+        self.reach = list(accumulate((i[1] for i in self.intervals), max))  # the furthest end so far
+
+    def over(self, x0: float, x1: float) -> list:
+        found, i = [], bisect_left(self.starts, x1)
+        while i > 0 and self.reach[i - 1] > x0:
+            i -= 1
+            if self.intervals[i][1] > x0:
+                found.append(self.intervals[i])
+        return found[::-1]
 
 
 def _rows(cuts, start: float, end: float, width: float):
@@ -103,10 +129,11 @@ class _Row:
     def _inside(self, x: float) -> bool:
         return self.x0 - 1e-9 <= x <= self.x1 + 1e-9
 
-    def take(self, drawing: Layout, crossing: set[int]) -> None:
-        self.blocks = [b for b in drawing.blocks if self._inside(b.outline()[0][0])]
+    def take(self, drawing: Layout, crossing: set[int], starts: dict[int, float]) -> None:
+        """Everything that starts within the row (`starts`: where each block and arrow starts, worked out once)."""
+        self.blocks = [b for b in drawing.blocks if self._inside(starts[id(b)])]
         self.balls = [b for b in drawing.balls if self._inside(b.x)]
-        self.arrows = [a for a in drawing.arrows if id(a) not in crossing and self._inside(a.projected()[0][0])]
+        self.arrows = [a for a in drawing.arrows if id(a) not in crossing and self._inside(starts[id(a)])]
         self.labels = [label for label in drawing.labels if self._inside(label.x)]
         self.taps = [t for t in drawing.taps if self._inside(t[0])]
         self.frames = [f for f in drawing.frames if self._inside(f.rect.x0)]
