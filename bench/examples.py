@@ -1,7 +1,8 @@
 """Build times as ratios measured in one run (`make bench`; not part of the tests):
 
 1. each example: tikznn's whole build (a fresh process, as make runs it) against bare pdflatex on the .tex it
-   writes, and a no-op rebuild (the same command again, nothing changed) against that build;
+   writes, and on the same figure in straightforward TikZ (what a person would type, see plain_tikz.py), and a
+   no-op rebuild (the same command again, nothing changed) against that build;
 2. twenty figures built one after another and with -j (all cores);
 3. pdflatex time per block of the TikZ tikznn writes against the same figure in straightforward TikZ;
 4. generated networks of 100, 1,000 and 5,000 layers: build time and peak memory.
@@ -39,23 +40,29 @@ def peak(command, cwd, env) -> tuple[float, int, bool]:
 
 
 def examples(names, runs, folder, env) -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from plain_tikz import plain
     print(f"## Examples (median of {runs} runs, interleaved)\n")
-    print("| example | blocks+balls | tikznn build (s) | bare pdflatex (s) | ratio | no-op rebuild (s) "
-          "| no-op / build |")
-    print("|---|---|---|---|---|---|---|")
+    print("| example | blocks+balls | tikznn build (s) | bare pdflatex (s) | ratio | bare pdflatex, straightforward "
+          "TikZ (s) | ratio | no-op rebuild (s) | no-op / build |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for name in names:
         source = ROOT / "examples" / f"{name}.nn"
         tex = Path(folder, f"{name}.tex")
         subprocess.run(TIKZNN + ["tex", str(source), "-o", str(tex)], check=True, env=env)
+        straight = Path(folder, f"{name}-plain.tex")
+        straight.write_text(plain(tex.read_text()))
         shapes = sum(1 for line in tex.read_text().splitlines() if line.startswith("% nn:") and " " in line[5:])
-        build, bare, noop = [], [], []
+        build, bare, bare_plain, noop = [], [], [], []
         for run in range(runs):
             out = str(Path(folder, f"{name}-{run}.pdf"))  # a new output each time: a real build
             build.append(timed(TIKZNN + ["build", str(source), "-o", out], folder, env))
             noop.append(timed(TIKZNN + ["build", str(source), "-o", out], folder, env))
             bare.append(timed(["pdflatex", "-interaction=batchmode", "-no-shell-escape", tex.name], folder))
-        b, p, n = statistics.median(build), statistics.median(bare), statistics.median(noop)
-        print(f"| {name} | {shapes} | {b:.2f} | {p:.2f} | {b / p:.2f} | {n:.3f} | {n / b:.3f} |")
+            bare_plain.append(timed(["pdflatex", "-interaction=batchmode", "-no-shell-escape", straight.name], folder))
+        b, p, q, n = (statistics.median(x) for x in (build, bare, bare_plain, noop))
+        print(f"| {name} | {shapes} | {b:.2f} | {p:.2f} | {b / p:.2f} | {q:.2f} | {b / q:.2f} | {n:.3f} "
+              f"| {n / b:.3f} |")
 
 
 def many(names, folder, env) -> None:

@@ -34,9 +34,19 @@ def pieces(*polylines) -> str:
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
+    """The templates, compiled once per user: Python code from them is kept in a cache folder only this user can
+    write (compiling them takes longer than drawing a small figure)."""
     from .resources import resource_dir
+    from .stamps import private_file
+    compiled = private_file("templates")
+    try:
+        if compiled:
+            compiled.mkdir(mode=0o700, exist_ok=True)
+    except OSError:
+        compiled = None
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(resource_dir("templates"))),
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled else None,
         block_start_string=r"\BLOCK{", block_end_string="}",
         variable_start_string=r"\VAR{", variable_end_string="}",
         comment_start_string=r"\#{", comment_end_string="}",
