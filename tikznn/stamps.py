@@ -9,7 +9,6 @@ written is simply not used. The TeX installation is not part of the fingerprint.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
 
@@ -62,31 +61,35 @@ def _code() -> str:
 
 def _stamp(argv: list[str]) -> Path:
     key = hashlib.sha256("\0".join([os.getcwd(), *argv]).encode()).hexdigest()
-    return _folder() / "stamps" / f"{key}.json"
+    return _folder() / "stamps" / f"{key}.txt"
 
+
+# A stamp is lines of 'WHAT HASH [PATH]': 'code HASH', then 'source HASH PATH' and 'output HASH PATH'
+# (plain text, not JSON: importing json would be a third of a no-op rebuild's time).
 
 def fresh(argv: list[str]) -> bool:
     """Did this very command, run here, already make its outputs from the files as they are now?"""
     try:
-        recorded = json.loads(_stamp(argv).read_text())
+        lines = [line.split(" ", 2) for line in _stamp(argv).read_text(encoding="utf-8").splitlines()]
     except (OSError, ValueError):
         return False
-    if recorded.get("code") != _code():
+    if not lines or lines[0] != ["code", _code()] or any(len(line) != 3 for line in lines[1:]):
         return False
-    files = {**recorded.get("sources", {}), **recorded.get("outputs", {})}
-    return bool(recorded.get("outputs")) and all(_digest(Path(p)) == h for p, h in files.items())
+    return any(what == "output" for what, _, _ in lines[1:]) and \
+        all(_digest(Path(path)) == digest for _, digest, path in lines[1:])
 
 
 def record(argv: list[str], sources: list[Path], outputs: list[Path]) -> None:
     """Remember that this command made `outputs` from `sources` (quietly does nothing if it cannot)."""
-    content = {"code": _code(),
-               "sources": {str(p): _digest(p) for p in sources},
-               "outputs": {str(p): _digest(p) for p in outputs}}
+    files = [("source", p) for p in sources] + [("output", p) for p in outputs]
+    if any("\n" in str(p) for _, p in files):
+        return
+    text = "".join([f"code {_code()}\n"] + [f"{what} {_digest(p)} {p}\n" for what, p in files])
     path = _stamp(argv)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}")
-        temporary.write_text(json.dumps(content))
+        temporary.write_text(text, encoding="utf-8")
         os.replace(temporary, path)
     except OSError:
         pass
