@@ -1,5 +1,6 @@
 """The `tikznn` command. Exit codes (stable): 0 done; 1 internal error; 2 bad command line;
-3 invalid .nn text; 4 shapes do not fit; 5 no layout; 6 LaTeX failed; 7 TeX/Poppler missing; 8 file error."""
+3 invalid .nn text; 4 shapes do not fit; 5 no layout; 6 LaTeX failed; 7 TeX/Poppler missing; 8 file error;
+9 a model cannot be imported."""
 from __future__ import annotations
 
 import os
@@ -271,6 +272,64 @@ def info(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
     except TikznnError as err:
         _fail(err)
     typer.echo(json.dumps(as_json(network, analysis), indent=2) if json_ else as_table(network, analysis))
+
+
+def _export_format(value: str) -> str:
+    from .export import FORMATS
+
+    if value not in FORMATS:
+        raise typer.BadParameter(f"'{value}'; choose from: {', '.join(FORMATS)}")
+    return value
+
+
+@app.command()
+def export(format: str = typer.Argument(..., callback=_export_format, show_default=False,
+                                        help="What to write: torch (a PyTorch nn.Module)."),
+           file: Path = typer.Argument(..., help=".nn file.", show_default=False),
+           output: Optional[Path] = typer.Option(None, "-o", "--output",
+                                                 help="Write here (- for stdout); default: NET.py next to NET.nn.")
+           ) -> None:
+    """Export a network as code: `export torch NET.nn` writes NET.py, a PyTorch module that computes it."""
+    from .export import torch_source
+    from .latex import write_all
+    from .pipeline import load
+
+    try:
+        network, text = load(file)
+        try:
+            code = torch_source(network, source=file.name)
+        except TikznnError as err:
+            raise err.located(str(file), text) from None
+        if str(output) == "-":
+            sys.stdout.write(code)
+        else:
+            write_all({output or file.with_suffix(".py"): code.encode("utf-8")})
+    except TikznnError as err:
+        _fail(err)
+
+
+@app.command("import")
+def import_(model: str = typer.Argument(..., show_default=False,
+                                        help="model.onnx, or a PyTorch model: module:Class or path/file.py:function."),
+            input_shape: Optional[str] = typer.Option(None, "--input", help="A PyTorch model's input size without "
+                                                      "the batch axis, e.g. 3x224x224."),
+            tokens: bool = typer.Option(False, "--tokens", help="The input is token ids (--input 128 --tokens)."),
+            output: Optional[Path] = typer.Option(None, "-o", "--output",
+                                                  help="The .nn file to write (default: stdout).")) -> None:
+    """Write the .nn text of an ONNX or PyTorch model: blocks, branches and skips kept, ready to edit and build."""
+    from .latex import write_all
+    from .traced import import_model
+
+    try:
+        text, notes = import_model(model, input_shape, tokens=tokens)
+        for note in notes:
+            typer.echo(f"{model}: warning: {note}", err=True)
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            write_all({output: text.encode("utf-8")})
+    except TikznnError as err:
+        _fail(err.located(model.rpartition(":")[0] if ":" in model else model, None))
 
 
 def main() -> None:

@@ -117,5 +117,12 @@ class OutputError(TikznnError):
     kind = "file error"
 
 
+class ModelImportError(TikznnError):
+    """A model file or module that cannot be read or traced, or an importer whose extra is not installed."""
+
+    exit_code = 9
+    kind = "import error"
+
+
 class TikznnWarning(UserWarning):
     """Something a figure will show that its author may not want (text shrunk too small to read)."""

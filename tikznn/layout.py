@@ -122,9 +122,10 @@ class _Planner:
         band, band_fill = 0.0, None
         act = getattr(layer, "act", None)
         kind = layer.kind
-        if kind in ("pool", "bn", "activation", "upsample", "layernorm"):
+        flat = len(shape) == 1 and not self.analysis[name].sequence
+        if kind in ("pool", "bn", "activation", "upsample", "layernorm") or kind == "op" and not flat:
             width = SLAB if kind in ("pool", "upsample") else SLAB * 0.75
-        elif kind == "dense" and not self.analysis[name].sequence:
+        elif kind in ("dense", "op") and flat:
             width, height, depth = 0.32, vector_extent(shape[0]), 0.32
         if kind == "encoder":  # its feed-forward network's activation is inside it, not after it
             act = None

@@ -165,6 +165,17 @@ class Concat(Layer):
     kind: ClassVar[str] = "concat"
 
 
+@dataclass(frozen=True, kw_only=True)
+class Operation(Layer):
+    """Any other operation, named by `title` (an imported model's op the language has no word for): its output
+    has `shape`, or its first input's shape, and it holds `weights` parameters."""
+
+    title: str
+    shape: tuple[int, ...] | None = None
+    weights: int = 0
+    kind: ClassVar[str] = "op"
+
+
 # -- sequence layers: their inputs are sequences, L positions of D features (PyTorch's batch_first layout) ------
 
 @dataclass(frozen=True, kw_only=True)
@@ -258,8 +269,11 @@ class BlockScope:
         return replace(self, names=self.names + ((local, full),))
 
     def unnamed(self, kind: str) -> tuple[str, "BlockScope"]:
-        counts = dict(self.counts)
+        """conv1, conv2, ... as torchvision names them, passing over names the block gave explicitly."""
+        counts, taken = dict(self.counts), {full for _, full in self.names}
         counts[kind] = counts.get(kind, 0) + 1
+        while f"{self.prefix}{kind}{counts[kind]}" in taken:
+            counts[kind] += 1
         return f"{self.prefix}{kind}{counts[kind]}", replace(self, counts=tuple(counts.items()))
 
 
@@ -503,6 +517,13 @@ class Network:
                 from_: str | None = None, times: int = 1, **style) -> "Network":
         return self._fed(Encoder(heads=heads, ff=ff, act=act, label=label, name=name, style=Style(**style)), from_,
                          times)
+
+    def op(self, title: str, *refs: str, shape: Sequence[int] | None = None, weights: int = 0,
+           label: str | None = None, name: str = "", **style) -> "Network":
+        """Any other operation, captioned with its title: reads `refs` (default: the previous layer)."""
+        layer = Operation(title=title, shape=tuple(shape) if shape else None, weights=weights,
+                          label=title if label is None else label, name=name, style=Style(**style))
+        return self.append(layer, refs, implicit=not refs)
 
     def add(self, *refs: str, act: str | None = None, label: str | None = None, name: str = "",
             **style) -> "Network":

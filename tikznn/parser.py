@@ -203,12 +203,14 @@ class _ToStatements(Transformer):
             given[key] = value
         label, style, source = given.get("label"), given.get("style"), given.get("source")
         refs = list(kind.refs)
-        implicit = len(refs) < 2
+        implicit = not refs if kind.cls is model.Operation else len(refs) < 2  # 'op f a' reads a; 'add a' two
         if source is not None:
-            if kind.cls in (model.Add, model.Concat):
+            if kind.cls in (model.Add, model.Concat) or refs:
                 raise ParseError(f"'{kind.cls.kind}' names its inputs itself; 'from' does not apply",
                                  span=self.span(source), hint=f"write: {kind.cls.kind} a b")
             refs, implicit = [source], False
+        if kind.cls is model.Operation and label is None:  # an operation is captioned with what it is
+            label = kind.settings["title"]
         layer = kind.cls(name=str(name or ""), label=label, style=style or Style(),
                          at=self.span(meta), **kind.settings)
         return (layer, [str(r) for r in refs], implicit, {str(r): self.span(r) for r in refs}, given.get("times", 1))
@@ -310,6 +312,15 @@ class _ToStatements(Transformer):
 
     def concat(self, items):
         return _Kind(model.Concat, {}, list(items))
+
+    def op(self, items):
+        title, shape, *refs, weights = items
+        settings = {"title": str(title)}
+        if shape is not None:
+            settings["shape"] = tuple(int(n) for n in str(shape).split("x"))
+        if weights is not None:
+            settings["weights"] = int(weights[1:])
+        return _Kind(model.Operation, settings, list(refs))
 
     def style(self, items):
         settings = {}
@@ -543,14 +554,15 @@ _TERMINAL_WORDS = {
     "HEX_COLOR": "#rrggbb", "COLOR_NAME": "a colour name", "$END": "the end of the file",
     "DIMS_MODE": "auto, shape, channels or none", "DILATION": "a dilation like d2", "GROUPS": "groups like g4",
     "OUTPUT_PADDING": "an output padding like op1", "HEADS": "heads like h8", "FF": "a feed-forward size like ff2048",
-    "STACKED": "stacked layers like n2", "INPUT_DATA": "tokens or seq", "ARGS": "(arguments)",
+    "STACKED": "stacked layers like n2", "WEIGHTS": "a weight count like w64", "INPUT_DATA": "tokens or seq",
+    "ARGS": "(arguments)",
     "LAYOUT": "right, down, u or layered", "LENGTH": "a length like 17cm (cm, mm, in or pt)",
 }
 _KEYWORD_TERMINALS = {"ACT": ACTIVATIONS, "POOL_MODE": model.POOL_MODES, "UPSAMPLE_MODE": model.UPSAMPLE_MODES,
                       "DIMS_MODE": model.DIMS_MODES, "INPUT_DATA": model.INPUT_DATA[1:], "LAYOUT": model.LAYOUTS}
 _STATEMENT_WORDS = ("network", "caption", "dims", "stats", "collapse", "layout", "width", "stage", "end", "skip",
                     "import", "input", "conv", "deconv", "pool", "upsample", "dense", "flatten", "bn", "dropout", "add",
-                    "concat", "embed", "lstm", "gru", "attention", "layernorm", "encoder") + ACTIVATIONS
+                    "concat", "embed", "lstm", "gru", "attention", "layernorm", "encoder", "op") + ACTIVATIONS
 
 
 _RESERVED = set(_STATEMENT_WORDS) | {"from", "max", "avg", "global", "nearest", "bilinear", "color", "opacity",

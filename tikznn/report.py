@@ -46,6 +46,9 @@ def summary(layer: Layer) -> str:
         words.append(f"{layer.p:g}")
     if isinstance(layer, (model.Add, model.Concat)):
         words += list(layer.inputs)
+    if isinstance(layer, model.Operation):
+        words += [layer.title] + (["x".join(map(str, layer.shape))] if layer.shape else [])
+        words += [f"w{layer.weights}"] if layer.weights else []
     act = getattr(layer, "act", None)
     return " ".join(words + ([act] if act else []))
 

@@ -78,7 +78,9 @@ def analyse(network: Network) -> dict[str, Analysis]:
         if len(sequences) > 1:
             raise _error(layer, "it takes a sequence and a feature map or vector together",
                          hint="merge sequences with sequences (add, concat)")
-        if sequences == {True}:
+        if isinstance(layer, model.Operation):  # whatever it is, the model it came from said its shape
+            result[layer.name] = Analysis(layer.shape or inputs[0][1], layer.weights, 0, sequences == {True})
+        elif sequences == {True}:
             result[layer.name] = _sequence_layer(layer, inputs)
         else:
             result[layer.name] = _analyse(layer, inputs)

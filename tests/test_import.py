@@ -1,0 +1,160 @@
+"""`tikznn import`: ONNX files and PyTorch modules → editable .nn text whose analysis agrees with the model
+(onnx and torch are optional extras; CI installs both, so there these tests must run)."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import GOLDENS, REGENERATE
+from tikznn import build, parse
+from tikznn.shapes import analyse
+
+if os.environ.get("CI"):
+    import onnx
+    import torch
+else:
+    onnx = pytest.importorskip("onnx")
+    torch = pytest.importorskip("torch")
+
+import onnx_models  # noqa: E402  (needs onnx)
+import torch_models  # noqa: E402  (needs torch)
+from tikznn.traced import import_model  # noqa: E402
+
+HERE = Path(__file__).parent
+TORCH = str(HERE / "torch_models.py")
+CASES = {  # name: (how to import it, its parameter total in the model itself)
+    "onnx_resnet_like": None,
+    "onnx_chain": None,
+    "torch_resnet_like": (f"{TORCH}:resnet_like", "3x32x32", False, torch_models.ResNetLike),
+    "torch_inception_like": (f"{TORCH}:InceptionLike", "3x32x32", False, torch_models.InceptionLike),
+    "torch_lstm": (f"{TORCH}:LSTMClassifier", "20", True, torch_models.LSTMClassifier),
+}
+
+
+def _imported(name: str, tmp_path: Path) -> tuple[str, int, list[str]]:
+    """The .nn text of a test model, its own parameter total, and the import's warnings."""
+    if name.startswith("onnx_"):
+        model, total = (onnx_models.resnet_like if name == "onnx_resnet_like" else onnx_models.chain_with_unknown_op)()
+        path = tmp_path / "model.onnx"
+        onnx.save(model, str(path))
+        text, notes = import_model(str(path))
+        return text.replace(str(tmp_path) + "/", ""), total, notes
+    spec, shape, tokens, cls = CASES[name]
+    text, notes = import_model(spec, shape, tokens=tokens)
+    return text.replace(str(HERE) + "/", "tests/"), sum(p.numel() for p in cls().parameters()), notes
+
+
+def _total(text: str) -> int:
+    return sum(a.params for a in analyse(parse(text)).values())
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_an_imported_model_reads_as_written_and_counts_its_own_parameters(name, tmp_path):
+    text, total, _ = _imported(name, tmp_path)
+    assert _total(text) == total
+    golden = GOLDENS / "imported" / f"{name}.nn"
+    if REGENERATE:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text)
+    assert text == golden.read_text(), f"imported text changed; diff it against {golden}"
+
+
+def test_repeated_sub_modules_become_one_block_used_n_times(tmp_path):
+    text, _, _ = _imported("torch_resnet_like", tmp_path)
+    assert "block basic(c)" in text and "layer1 = basic(16) x2" in text and "basic(32) x2" in text
+    assert "conv $c k3 p1 bn relu" in text  # conv, batch-norm and ReLU on one line
+    text, _, _ = _imported("onnx_resnet_like", tmp_path)  # ONNX keeps no classes: found by structure and names
+    assert "layer1 = layer1_block() x2" in text
+    text, _, _ = _imported("torch_inception_like", tmp_path)
+    assert "concat branch1 branch3.2 branch5.2 pool.1" in text and "inception() x2" in text
+
+
+def test_an_operation_without_a_word_is_kept_and_named_in_a_warning(tmp_path):
+    text, _, notes = _imported("onnx_chain", tmp_path)
+    assert "hswish = op HardSwish" in text
+    assert notes == ["HardSwish has no word in the .nn language: written as 'op HardSwish' with its output shape "
+                     "(1×: hswish)"]
+
+
+@pytest.mark.latex
+@pytest.mark.parametrize("name", ["onnx_resnet_like", "torch_inception_like", "torch_lstm"])
+def test_an_imported_model_builds(name, tmp_path):
+    text, _, _ = _imported(name, tmp_path)
+    (tmp_path / "net.nn").write_text(text)
+    [pdf] = build(tmp_path / "net.nn", tmp_path / "net.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def _cli(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "tikznn", "import", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def test_the_command_writes_the_file_and_warns_on_stderr(tmp_path):
+    model, _ = onnx_models.chain_with_unknown_op()
+    onnx.save(model, str(tmp_path / "chain.onnx"))
+    run = _cli("chain.onnx", "-o", "chain.nn", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "chain.onnx: warning: HardSwish has no word" in run.stderr
+    assert (tmp_path / "chain.nn").read_text().startswith("# net: imported by tikznn from chain.onnx")
+
+
+@pytest.mark.parametrize("problem", ["not onnx", "truncated", "no module", "no attribute", "tracing fails",
+                                     "no input size"])
+def test_bad_models_give_a_clear_error_and_write_nothing(problem, tmp_path):
+    model, _ = onnx_models.resnet_like()
+    whole = model.SerializeToString()
+    (tmp_path / "text.onnx").write_text("this is not a model\n")
+    (tmp_path / "cut.onnx").write_bytes(whole[:len(whole) // 3])
+    args, expected = {
+        "not onnx": (["text.onnx"], "text.onnx: import error: text.onnx is not a readable ONNX model"),
+        "truncated": (["cut.onnx"], "cut.onnx: import error:"),
+        "no module": (["nosuchpackage.models:resnet", "--input", "3x8x8"], "cannot import nosuchpackage.models"),
+        "no attribute": ([f"{TORCH}:Missing", "--input", "3x8x8"], "has no class or function 'Missing'"),
+        "tracing fails": ([f"{TORCH}:DataDependent", "--input", "3x8x8"], "tracing the model failed"),
+        "no input size": ([f"{TORCH}:resnet_like"], "give the input size"),
+    }[problem]
+    run = _cli(*args, "-o", "out.nn", cwd=tmp_path)
+    assert run.returncode == 9, run.stderr
+    assert expected in run.stderr and "Traceback" not in run.stderr
+    assert not (tmp_path / "out.nn").exists()
+
+
+def test_a_missing_extra_is_named(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "onnx", None)  # as if not installed
+    from tikznn.errors import ModelImportError
+    (tmp_path / "m.onnx").write_bytes(b"")
+    with pytest.raises(ModelImportError) as caught:
+        import_model(str(tmp_path / "m.onnx"))
+    assert "pip install 'tikznn[onnx]'" in str(caught.value)
+
+
+@pytest.mark.parametrize("example", ["lenet", "resnet18", "inception", "unet", "transformer", "vgg16"])
+def test_an_exported_network_imports_back_as_the_same_network(example, tmp_path):
+    """.nn → `tikznn export torch` → `tikznn import`: the same layers, shapes and parameters, in the same order.
+    (Examples written with batch-norm and activations on lines of their own come back fused.)"""
+    from conftest import EXAMPLES
+    from tikznn import parse_file
+    from tikznn.export import torch_source
+    network = parse_file(EXAMPLES / f"{example}.nn")
+    (tmp_path / "net.py").write_text(torch_source(network))
+    [first] = [layer for layer in network.layers if layer.kind == "input"]
+    text, notes = import_model(f"{tmp_path}/net.py:Net", "x".join(map(str, first.shape)),
+                               tokens=first.data == "tokens")
+    assert notes == []
+
+    def layers(net):
+        analysis = analyse(net)
+        return [(layer.kind, getattr(layer, "act", None), analysis[layer.name].shape, analysis[layer.name].params)
+                for layer in net.layers]
+    assert layers(parse(text)) == layers(network)
+
+
+def test_the_imported_examples_are_what_the_importer_writes(monkeypatch):
+    folder = HERE.parent / "examples" / "imported"
+    monkeypatch.chdir(folder)
+    assert import_model("models.py:ResNet20", "3x32x32")[0] == (folder / "resnet20.nn").read_text()
+    assert import_model("tiny_mobilenet.onnx")[0] == (folder / "tiny_mobilenet.nn").read_text()
+    total = sum(a.params for a in analyse(parse((folder / "resnet20.nn").read_text())).values())
+    assert total == 272_474  # ResNet-20 with 1×1 projection shortcuts

@@ -1,0 +1,182 @@
+"""ONNX models → operations (traced.Op): shapes from onnx's own shape inference, weights from the initializers.
+Needs the `onnx` package (pip install 'tikznn[onnx]')."""
+from __future__ import annotations
+
+from math import prod
+from pathlib import Path
+
+from .errors import ModelImportError
+from .traced import Names, Op
+
+_ACTIVATIONS = {"Relu": "relu", "LeakyRelu": "leakyrelu", "Elu": "elu", "Gelu": "gelu", "Sigmoid": "sigmoid",
+                "Tanh": "tanh", "Softmax": "softmax", "LogSoftmax": "logsoftmax"}
+
+
+def _onnx():
+    try:
+        import onnx
+    except ImportError:
+        raise ModelImportError("reading ONNX models needs the onnx package",
+                               hint="pip install 'tikznn[onnx]'") from None
+    return onnx
+
+
+def read(path: str | Path) -> tuple[list[Op], str]:
+    """The operations of an ONNX model file, in the order the graph runs them, and the model's name."""
+    onnx = _onnx()
+    try:
+        model = onnx.load(str(path))
+        model = onnx.shape_inference.infer_shapes(model)
+    except FileNotFoundError:
+        raise ModelImportError(f"no such file: {path}") from None
+    except Exception as err:  # protobuf's DecodeError and onnx's checker errors share no base class
+        raise ModelImportError(f"{path} is not a readable ONNX model ({type(err).__name__}: {err})".strip(),
+                               hint="export it again (torch.onnx.export), or check that the file is complete") \
+            from None
+    if not model.graph.node:
+        raise ModelImportError(f"{path} holds no ONNX graph",
+                               hint="is it an ONNX model file (.onnx)? a truncated one reads as empty")
+    generic = ("", "main_graph", "torch_jit", "torch-jit-export")  # what exporters call every graph
+    return _Graph(model.graph).ops(), Path(path).stem if model.graph.name in generic else model.graph.name
+
+
+class _Graph:
+    def __init__(self, graph):
+        self.graph = graph
+        self.weights = {t.name: tuple(t.dims) for t in graph.initializer}
+        self.shapes = {}
+        for value in [*graph.input, *graph.value_info, *graph.output]:
+            dims = value.type.tensor_type.shape.dim
+            self.shapes[value.name] = tuple(d.dim_value for d in dims)
+        self.made_by: dict[str, str] = {}  # tensor -> the op that makes it
+        self._name = Names()
+
+    def ops(self) -> list[Op]:
+        ops = []
+        inputs = [v for v in self.graph.input if v.name not in self.weights]
+        if len(inputs) != 1:
+            raise ModelImportError(f"the model has {len(inputs)} inputs; tikznn draws networks with one",
+                                   hint="export the model with a single input tensor")
+        shape = self.shapes[inputs[0].name][1:]
+        if not shape or 0 in shape:
+            raise ModelImportError(f"the input '{inputs[0].name}' has no fixed size",
+                                   hint="export with a fixed input size (no dynamic axes other than the batch)")
+        ops.append(Op(self._name("input"), "input", [], shape))
+        self.made_by[inputs[0].name] = ops[0].name
+        for node in self.graph.node:
+            op = self._op(node)
+            if op is None:  # passes its input through (Identity): a tensor, or a weight shared under a new name
+                if node.input[0] in self.weights:
+                    self.weights[node.output[0]] = self.weights[node.input[0]]
+                elif node.input[0] in self.made_by:
+                    self.made_by[node.output[0]] = self.made_by[node.input[0]]
+                continue
+            ops.append(op)
+            for tensor in node.output:
+                self.made_by[tensor] = op.name
+        return ops
+
+    def _op(self, node) -> Op | None:
+        if node.op_type == "Identity":
+            return None
+        attrs = {a.name: _attribute(a) for a in node.attribute}
+        data = [t for t in node.input if t and t not in self.weights]
+        weights = [self.weights[t] for t in node.input if t in self.weights]
+        shape = self.shapes.get(node.output[0], ())[1:]
+        scope, leaf = _scope([p for p in node.name.split("/") if p][:-1])
+        if leaf:
+            wanted = leaf
+        elif scope:
+            wanted = f"{scope[-1][0]}.{node.op_type.lower()}"
+        else:
+            wanted = node.name or node.output[0]
+        name = self._name(wanted)
+        reads = [self.made_by[t] for t in data if t in self.made_by]
+        kind, settings = self._meaning(node, attrs, data, weights, shape)
+        if kind == "op":
+            settings = {"title": node.op_type, "params": sum(prod(w) for w in weights),
+                        "reshapes": not data or self.shapes.get(data[0], ())[1:] != shape}
+        return Op(name, kind, reads, shape, settings, scope)
+
+    def _meaning(self, node, attrs: dict, data: list[str], weights: list[tuple], shape: tuple):
+        """What the node is in the language's words, or ('op', {}) when there is no word for it."""
+        t = node.op_type
+        spatial = len(shape) == 3
+        if t in ("Conv", "ConvTranspose") and spatial and weights and len(data) == 1:
+            return _conv(t, attrs, weights, self.shapes.get(data[0], ())[1:])
+        if t == "BatchNormalization" and len(weights) == 4:
+            return "bn", {}
+        if t in _ACTIVATIONS and not weights:
+            return "act", {"fn": _ACTIVATIONS[t]}
+        if t in ("MaxPool", "AveragePool") and spatial and _symmetric(attrs.get("pads")):
+            kernel = tuple(attrs["kernel_shape"])
+            return "pool", {"mode": "max" if t == "MaxPool" else "avg", "kernel": kernel,
+                            "stride": tuple(attrs.get("strides", kernel)), "padding": _half(attrs.get("pads")),
+                            "ceil": bool(attrs.get("ceil_mode", 0))}
+        if t == "GlobalAveragePool" and spatial:
+            return "pool", {"mode": "global"}
+        if t in ("Flatten", "Reshape") and len(shape) == 1 and len(data) == 1 and \
+                len(self.shapes.get(data[0], ())) > 2 and attrs.get("axis", 1) == 1:
+            return "flatten", {}
+        if t == "Gemm" and len(data) == 1 and len(weights) == 2 and attrs.get("transB", 0) == 1 \
+                and not attrs.get("transA", 0):
+            return "dense", {"units": weights[0][0]}
+        if t == "Add" and len(data) == 2 and not weights:
+            return "add", {}
+        if t == "Concat" and attrs.get("axis") == 1 and len(data) >= 2 and not weights:
+            return "concat", {}
+        if t == "Dropout":
+            return "dropout", {"p": attrs.get("ratio", 0.5)}
+        return "op", {}
+
+
+def _conv(t: str, attrs: dict, weights: list[tuple], source: tuple):
+    pads = attrs.get("pads")
+    auto = attrs.get("auto_pad", "NOTSET")
+    if not _symmetric(pads) or auto not in ("NOTSET", "SAME_UPPER", "VALID"):
+        return "op", {}
+    w = weights[0]
+    groups = attrs.get("group", 1)
+    channels = w[0] if t == "Conv" else w[1] * groups
+    settings = {"channels": channels, "kernel": tuple(attrs.get("kernel_shape", w[2:])),
+                "stride": tuple(attrs.get("strides", (1, 1))), "dilation": tuple(attrs.get("dilations", (1, 1))),
+                "padding": "same" if auto == "SAME_UPPER" else _half(pads), "bias": len(weights) > 1}
+    if groups > 1:
+        settings["groups"] = groups
+        settings["depthwise"] = groups == source[0] == channels
+    if t == "ConvTranspose":
+        settings["output_padding"] = tuple(attrs.get("output_padding", (0, 0)))
+    return ("conv" if t == "Conv" else "deconv"), settings
+
+
+def _symmetric(pads) -> bool:
+    return not pads or list(pads[:len(pads) // 2]) == list(pads[len(pads) // 2:])
+
+
+def _half(pads) -> tuple:
+    return tuple(pads[:len(pads) // 2]) if pads else (0, 0)
+
+
+def _scope(parts: list[str]) -> tuple[tuple[tuple[str, str], ...], str]:
+    """From a node name like /layer1/layer1.0/conv1/Conv (torch.onnx's): the sub-modules around the node (their
+    paths; ONNX keeps no classes) and the path of the module that is the node itself (conv1 here), if any."""
+    scope, path, previous = [], "", ""
+    for part in parts:  # a part is a full path (layer1.0), relative to its parent (conv1), or to the part before
+        if not path or part.startswith(path + "."):
+            path = part
+        elif previous and part.startswith(previous + "."):
+            path = path[:len(path) - len(previous)] + part
+        else:
+            path = f"{path}.{part}"
+        scope.append(path)
+        previous = part
+    leaf = ""
+    if scope and (len(parts) == 1 or not parts[-1].startswith(parts[-2] + ".")):  # a module's own name
+        leaf = scope.pop()
+    return tuple((p, "") for p in scope), leaf
+
+
+def _attribute(a):
+    from onnx import helper
+    value = helper.get_attribute_value(a)
+    return value.decode() if isinstance(value, bytes) else value

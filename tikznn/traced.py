@@ -1,0 +1,466 @@
+"""A model read from a file (ONNX) or from code (PyTorch), as the operations it runs, and the .nn text a person
+would write for it: conv, batch-norm and activation fused into one line, names only where a later line refers to
+them, and repeated sub-modules of one structure written once as a block and used N times.
+
+The readers (onnx_reader.py, torch_reader.py) produce `Op`s in the order the model runs them; `to_nn` writes them.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from .errors import ModelImportError
+
+RESERVED = set("""network caption dims stats collapse layout width stage end skip block import in input conv deconv pool
+upsample dense flatten bn dropout add concat embed lstm gru attention layernorm encoder from relu leakyrelu prelu elu
+gelu silu sigmoid tanh softmax logsoftmax op max avg global nearest bilinear color opacity nolabel dw bias nobias
+ceil wrap bi last tokens seq auto shape channels none right u down layered""".split())
+_OPTION_LIKE = re.compile(r"^(k|s|p|d|g|h|n|ff|op|w|x)\d")
+ACTIVATIONS = ("relu", "leakyrelu", "prelu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax", "logsoftmax")
+
+
+@dataclass
+class Op:
+    """One operation of the model: its name there, what it is in the language's words, the ops it reads (by
+    name, in order), its output shape without the batch axis, and its settings (channels, kernel, ...)."""
+
+    name: str
+    kind: str  # input, conv, deconv, bn, act, pool, upsample, dense, flatten, dropout, add, concat, embed, lstm,
+    #            gru, attention, layernorm, encoder, or op (anything else: `title` says what)
+    inputs: list[str]
+    shape: tuple[int, ...]
+    settings: dict = field(default_factory=dict)
+    scope: tuple[tuple[str, str], ...] = ()  # enclosing sub-modules, outermost first: (path, class name)
+
+
+class Names:
+    """Unique names for a model's operations: the one wanted, else wanted_2, wanted_3, ..."""
+
+    def __init__(self):
+        self.taken: set[str] = set()
+
+    def __call__(self, wanted: str) -> str:
+        name, n = wanted, 2
+        while name in self.taken:
+            name, n = f"{wanted}_{n}", n + 1
+        self.taken.add(name)
+        return name
+
+
+def to_nn(ops: list[Op], *, title: str = "", source: str = "") -> str:
+    """The .nn text of a model's operations (see the module's docstring)."""
+    ops = _fused(ops)
+    blocks, uses = _blocks(ops)
+    lines = [f"# {title}: imported by tikznn from {source}" if source else f"# {title}: imported by tikznn"]
+    if title:
+        lines.append(f"network {_string(title)}")
+    for block in blocks:
+        lines += [""] + block.text() + [""]
+    lines += _Writer(ops, uses).lines()
+    return "\n".join(lines) + "\n"
+
+
+# -- fusing: conv + bn + activation, dense + activation, add + activation -------------------------------------
+
+def _fused(ops: list[Op]) -> list[Op]:
+    readers: dict[str, int] = {}
+    for op in ops:
+        for name in op.inputs:
+            readers[name] = readers.get(name, 0) + 1
+    out: list[Op] = []
+    renamed: dict[str, str] = {}
+    for op in ops:
+        op = replace(op, inputs=[renamed.get(n, n) for n in op.inputs])
+        last = out[-1] if out else None
+        alone = last is not None and op.inputs == [last.name] and readers.get(last.name) == 1
+        if alone and op.kind == "bn" and last.kind in ("conv", "deconv") and not last.settings.get("bn") \
+                and not last.settings.get("act"):
+            out[-1] = replace(last, settings={**last.settings, "bn": True}, shape=op.shape)
+            renamed[op.name] = last.name
+            readers[last.name] = readers.get(op.name, 0)
+        elif alone and op.kind == "act" and last.kind in ("conv", "deconv", "dense", "add") \
+                and not last.settings.get("act"):
+            out[-1] = replace(last, settings={**last.settings, "act": op.settings["fn"]})
+            renamed[op.name] = last.name
+            readers[last.name] = readers.get(op.name, 0)
+        else:
+            out.append(op)
+    return _sequences_named(out)
+
+
+def _sequences_named(ops: list[Op]) -> list[Op]:
+    """A Sequential that fused into one line (nn.Sequential(conv, bn, relu) as `conv1`) gives it its name."""
+    inside: dict[str, int] = {}
+    for op in ops:
+        for path, _ in op.scope:
+            inside[path] = inside.get(path, 0) + 1
+    renamed = {}
+    for op in ops:
+        if op.scope and op.scope[-1][1] == "Sequential" and op.name == op.scope[-1][0] + ".0" and \
+                inside[op.scope[-1][0]] == 1:
+            renamed[op.name] = op.scope[-1][0]
+    return [replace(op, name=renamed.get(op.name, op.name), inputs=[renamed.get(n, n) for n in op.inputs],
+                    scope=op.scope[:-1] if op.name in renamed else op.scope) for op in ops]
+
+
+# -- blocks: sub-modules of one class and structure, used more than once ---------------------------------------
+
+@dataclass
+class _Instance:
+    path: str          # the sub-module's path in the model: layer1.0
+    cls: str
+    ops: list[Op]      # its operations, in order
+    feed: str          # the one op outside it that it reads
+
+
+@dataclass
+class _Block:
+    name: str
+    params: list[str]
+    body: list[str]
+
+    def text(self) -> list[str]:
+        return [f"block {self.name}({', '.join(self.params)})"] + ["    " + line for line in self.body] + ["end"]
+
+
+@dataclass
+class _Use:
+    block: str
+    args: list[str]
+    instances: list[_Instance]  # consecutive copies, each fed by the one before
+    name: str                   # the instance's name in the .nn text
+
+
+def _instances(ops: list[Op]) -> list[_Instance]:
+    """Sub-modules that run as one piece (their operations contiguous, one input from outside, nothing outside
+    reading any of them but the last) and that have twins: others of the same class and structure. Where such
+    sub-modules nest, the outermost win (a ResNet's BasicBlocks, not the convolutions inside)."""
+    spans: dict[str, list[int]] = {}
+    classes: dict[str, str] = {}
+    for i, op in enumerate(ops):
+        for path, cls in op.scope:
+            spans.setdefault(path, []).append(i)
+            classes[path] = cls
+    index = {op.name: i for i, op in enumerate(ops)}
+    candidates = []
+    for path, positions in spans.items():
+        first, last = positions[0], positions[-1]
+        if last - first + 1 != len(positions) or len(positions) < 2:
+            continue
+        members = ops[first:last + 1]
+        names = {op.name for op in members}
+        outside = {n for op in members for n in op.inputs if n not in names}
+        later = [n for op in ops[last + 1:] for n in op.inputs if n in names]
+        if len(outside) == 1 and all(n == members[-1].name for n in later) and \
+                index.get(next(iter(outside)), len(ops)) < first:
+            candidates.append(_Instance(path, classes[path], members, next(iter(outside))))
+    twins: dict[tuple, int] = {}
+    for instance in candidates:
+        key = (instance.cls, _shape_of(instance))
+        twins[key] = twins.get(key, 0) + 1
+    chosen, used = [], set()
+    # a model's own classes (BasicBlock) before containers (Sequential), whose twins are rarer and vaguer
+    for containers in (False, True):
+        for instance in sorted(candidates, key=lambda c: (index[c.ops[0].name], -len(c.ops))):
+            names = {op.name for op in instance.ops}
+            if (instance.cls in _CONTAINERS) == containers and twins[instance.cls, _shape_of(instance)] > 1 \
+                    and not names & used:
+                chosen.append(instance)
+                used |= names
+    return sorted(chosen, key=lambda c: index[c.ops[0].name])
+
+
+def _shape_of(instance: _Instance) -> tuple:
+    """What makes two instances the same block: each op's kind, which settings it has, and what it reads
+    (by position inside the instance); the settings' values may differ and become the block's parameters."""
+    position = {op.name: k for k, op in enumerate(instance.ops)}
+    return tuple((op.kind, tuple(sorted(op.settings)), tuple(position.get(n, -1) for n in op.inputs),
+                  _local(instance, op)) for op in instance.ops)
+
+
+def _local(instance: _Instance, op: Op) -> str:
+    prefix = instance.path + "."
+    return op.name[len(prefix):] if op.name.startswith(prefix) else ""
+
+
+_CONTAINERS = ("", "Sequential", "ModuleList", "ModuleDict")
+_PARAM = {"channels": "c", "stride": "s", "units": "n", "kernel": "k", "padding": "p", "groups": "g", "p": "q",
+          "heads": "h", "ff": "f", "dim": "d", "hidden": "u"}
+
+
+def _blocks(ops: list[Op]) -> tuple[list[_Block], dict[str, _Use]]:
+    """The block definitions, and each use keyed by the name of its first copy's first op."""
+    groups: dict[tuple, list[_Instance]] = {}
+    for instance in _instances(ops):
+        groups.setdefault((instance.cls, _shape_of(instance)), []).append(instance)
+    blocks, uses = [], {}
+    taken_names: set[str] = set()
+    for (cls, _), instances in groups.items():
+        if len(instances) < 2:  # its twins were inside larger repeated pieces
+            continue
+        parent = instances[0].path.rsplit(".", 1)[0] if "." in instances[0].path else ""
+        name = _block_name(cls or (valid_name(parent).replace(".", "_") + "_block" if parent else "unit"),
+                           taken_names)
+        params, slots, args = _parameters(instances)
+        blocks.append(_Block(name, params, _body(instances[0], slots)))
+        for use in _runs(name, instances, args):
+            uses[use.instances[0].ops[0].name] = use
+    return blocks, uses
+
+
+def _block_name(cls: str, taken: set[str]) -> str:
+    base = re.sub(r"(?<!^)(?=[A-Z])", "_", cls).lower() or "block"
+    base = base if base not in RESERVED else base + "_block"
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base}{n}", n + 1
+    taken.add(name)
+    return name
+
+
+def _parameters(instances: list[_Instance]) -> tuple[list[str], dict, list[list[str]]]:
+    """The settings whose values differ between instances become parameters; settings that vary together
+    (every conv's channels in a ResNet block) share one. Returns the parameters' names, which setting of which
+    op each stands for ((op index, setting) -> name), and each instance's arguments."""
+    columns: dict[tuple, list[tuple[int, str]]] = {}
+    for k, op in enumerate(instances[0].ops):
+        for key in sorted(op.settings):
+            column = tuple(_plain(inst.ops[k].settings[key]) for inst in instances)
+            if len(set(column)) > 1:
+                columns.setdefault(column, []).append((k, key))
+    params, slots = [], {}
+    for members in columns.values():
+        base = _PARAM.get(members[0][1], members[0][1][:1])
+        name, n = base, 2
+        while name in params:
+            name, n = f"{base}{n}", n + 1
+        params.append(name)
+        slots.update({slot: name for slot in members})
+    args = [[_arg(column[i]) for column in columns] for i in range(len(instances))]
+    return params, slots, args
+
+
+def _plain(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _arg(value) -> str:
+    if isinstance(value, tuple):
+        return str(value[0]) if len(set(value)) == 1 else "x".join(map(str, value))
+    return str(value)
+
+
+def _body(instance: _Instance, slots: dict) -> list[str]:
+    """The block's lines: the first instance's, its parameters written as $name."""
+    names = {op.name: valid_name(_local(instance, op) or f"x{k}") for k, op in enumerate(instance.ops)}
+    names[instance.feed] = "in"
+    ops = []
+    for k, op in enumerate(instance.ops):
+        settings = {key: _Param(slots[k, key]) if (k, key) in slots else value for key, value in op.settings.items()}
+        ops.append(replace(op, name=names[op.name], inputs=[names.get(n, n) for n in op.inputs], settings=settings,
+                           scope=()))
+    return _Writer(ops, {}, start="in", inside=True).lines()
+
+
+@dataclass(frozen=True)
+class _Param:
+    name: str
+
+    def __str__(self) -> str:
+        return "$" + self.name
+
+
+def _runs(block: str, instances: list[_Instance], args: list[list[str]]) -> list[_Use]:
+    """Consecutive instances with the same arguments, each fed by the one before: one use, ×N. A run of copies
+    named like torchvision's (layer1.0, layer1.1) takes their parent's name; a single copy its own."""
+    runs: list[_Use] = []
+    for instance, arguments in zip(instances, args):
+        last = runs[-1] if runs else None
+        if last and last.args == arguments and instance.feed == last.instances[-1].ops[-1].name:
+            last.instances.append(instance)
+        else:
+            runs.append(_Use(block, arguments, [instance], instance.path))
+    for use in runs:
+        if len(use.instances) > 1:
+            parent = use.instances[0].path.rsplit(".", 1)[0]
+            copies = [f"{parent}.{k}" for k in range(len(use.instances))]
+            use.name = parent if [i.path for i in use.instances] == copies else ""
+    return runs
+
+
+# -- writing the lines ---------------------------------------------------------------------------------------
+
+class _Writer:
+    def __init__(self, ops: list[Op], uses: dict[str, _Use], *, start: str = "", inside: bool = False):
+        self.ops, self.uses, self.start, self.inside = ops, uses, start, inside
+        self.output = {}  # an op's name -> the name it goes by in the text (a block use's output: the use's name)
+
+    def lines(self) -> list[str]:
+        skipped: set[str] = set()
+        plan = []  # (op or use, inputs)
+        for op in self.ops:
+            if op.name in skipped:
+                continue
+            use = self.uses.get(op.name)
+            if use:
+                members = [o.name for inst in use.instances for o in inst.ops]
+                skipped.update(members)
+                plan.append((use, [use.instances[0].feed], members[-1]))
+            else:
+                plan.append((op, op.inputs, op.name))
+        referred = self._referred(plan)
+        lines, previous = [], self.start
+        for item, inputs, out in plan:
+            inputs = [self.output.get(n, n) for n in inputs]
+            name = self._name(out, item) if out in referred or isinstance(item, _Use) and item.name else ""
+            self.output[out] = name or out
+            text = self._use(item, inputs, previous) if isinstance(item, _Use) else _line(item, inputs, previous)
+            lines.append(f"{name} = {text}" if name else text)
+            previous = self.output[out]
+        return lines
+
+    def _referred(self, plan) -> set[str]:
+        """Ops a later line names: read other than as the line right before, or by add/concat."""
+        referred, previous = set(), self.start
+        for item, inputs, out in plan:
+            kind = "use" if isinstance(item, _Use) else item.kind
+            if kind == "concat" or (kind in ("add", "op") and len(inputs) > 1):
+                referred.update(inputs)
+            elif inputs and inputs[0] != previous:
+                referred.add(inputs[0])
+            if kind == "add" and len(inputs) == 2 and previous in inputs:
+                referred.discard(previous)
+                referred.add(inputs[0] if inputs[1] == previous else inputs[1])
+            previous = out
+        return referred
+
+    def _name(self, out: str, item) -> str:
+        if isinstance(item, _Use):
+            return item.name
+        return out if self.inside else valid_name(out)
+
+    def _use(self, use: _Use, inputs: list[str], previous: str) -> str:
+        text = f"{use.block}({', '.join(use.args)})"
+        if len(use.instances) > 1:
+            text += f" x{len(use.instances)}"
+        if inputs[0] != previous:
+            text += f" from {inputs[0]}"
+        return text
+
+
+def valid_name(name: str) -> str:
+    """A model's name for an operation made into a .nn name: letters, digits, '_' and '.', not a reserved word."""
+    name = re.sub(r"[^A-Za-z0-9_.]+", "_", name).strip("_.") or "x"
+    if name[0].isdigit():
+        name = "n" + name
+    if name in RESERVED or _OPTION_LIKE.match(name):
+        name += "_"
+    return name
+
+
+def _string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _pair(prefix: str, value, default=None) -> str:
+    if value is None or _plain(value) == default:
+        return ""
+    if isinstance(value, (_Param, str)):
+        return f" {prefix}{value}"
+    value = tuple(value)
+    return f" {prefix}{value[0]}" if value[0] == value[1] else f" {prefix}{value[0]}x{value[1]}"
+
+
+def _line(op: Op, inputs: list[str], previous: str) -> str:
+    """One line of .nn text for an operation, reading `inputs` ('from' when not the line before)."""
+    s = op.settings
+    source = f" from {inputs[0]}" if inputs and inputs[0] != previous and op.kind not in ("add", "concat", "op") \
+        else ""
+    act = f" {s['act']}" if s.get("act") else ""
+    kind = op.kind
+    if kind == "input":
+        data = f" {s['data']}" if s.get("data", "tensor") != "tensor" else ""
+        return f"input {'x'.join(map(str, op.shape))}{data}"
+    if kind in ("conv", "deconv"):
+        text = f"{kind} {s['channels']}{_pair('k', s.get('kernel'))}{_pair('s', s.get('stride'), (1, 1))}"
+        padding = s.get("padding")
+        text += f" p{padding}" if padding in ("same", "valid") else _pair("p", padding, (0, 0))
+        text += _pair("d", s.get("dilation"), (1, 1)) + _pair("op", s.get("output_padding"), (0, 0))
+        if s.get("depthwise"):
+            text += " dw"
+        elif s.get("groups", 1) != 1:
+            text += f" g{s['groups']}"
+        if "bias" in s and s["bias"] == bool(s.get("bn")):  # the default is a bias unless batch-norm follows
+            text += " bias" if s["bias"] else " nobias"
+        return text + (" bn" if s.get("bn") else "") + act + source
+    if kind == "pool":
+        if s["mode"] == "global":
+            return "pool global" + source
+        kernel, stride = s["kernel"], s.get("stride") or s["kernel"]
+        if _plain(kernel) == _plain(stride) and _plain(s.get("padding", (0, 0))) == (0, 0) \
+                and not isinstance(kernel, _Param) and kernel[0] == kernel[1]:
+            text = f"pool {s['mode']} {kernel[0]}"
+        else:
+            text = f"pool {s['mode']}{_pair('k', kernel)}{_pair('s', stride)}{_pair('p', s.get('padding'), (0, 0))}"
+        return text + (" ceil" if s.get("ceil") else "") + source
+    if kind == "upsample":
+        return f"upsample {s['scale']}" + (" bilinear" if s.get("mode") == "bilinear" else "") + source
+    if kind == "dense":
+        return f"dense {s['units']}{act}{source}"
+    if kind in ("flatten", "bn", "layernorm"):
+        return kind + source
+    if kind == "act":
+        return s["fn"] + source
+    if kind == "dropout":
+        return f"dropout {s.get('p', 0.5):g}{source}"
+    if kind == "add":
+        if len(inputs) == 2 and previous in inputs:
+            return f"add {inputs[0] if inputs[1] == previous else inputs[1]}{act}"
+        return f"add {' '.join(inputs)}{act}"
+    if kind == "concat":
+        return f"concat {' '.join(inputs)}"
+    if kind == "embed":
+        return f"embed {s['vocab']} {s['dim']}{source}"
+    if kind in ("lstm", "gru"):
+        return (f"{kind} {s['hidden']}" + (f" n{s['layers']}" if s.get("layers", 1) > 1 else "") +
+                (" bi" if s.get("bidirectional") else "") + (" last" if s.get("last") else "") + source)
+    if kind == "attention":
+        return f"attention h{s['heads']}{source}"
+    if kind == "encoder":
+        return f"encoder h{s['heads']} ff{s['ff']}" + (f" {s['act']}" if s.get("act", "relu") != "relu" else "") + \
+            source
+    if kind == "op":
+        reads = "" if inputs == [previous] else " " + " ".join(inputs)
+        shape = f" {'x'.join(map(str, op.shape))}" if s.get("reshapes") else ""
+        weights = f" w{s['params']}" if s.get("params") else ""
+        return f"op {s['title']}{shape}{reads}{weights}"
+    raise ModelImportError(f"no .nn line for a {kind} operation ('{op.name}')")
+
+
+def import_model(source: str, input_shape: str | None = None, *, tokens: bool = False) -> tuple[str, list[str]]:
+    """The .nn text for a model (an .onnx file, or a PyTorch spec module:attr with `input_shape` like 3x224x224),
+    checked by parsing it back, and a warning for each operation written as a generic 'op' line."""
+    from pathlib import Path
+
+    from .parser import parse
+    if source.endswith(".onnx") or Path(source).is_file() and ":" not in source:
+        from . import onnx_reader
+        ops, title = onnx_reader.read(source)
+    else:
+        from . import torch_reader
+        if not input_shape or not re.fullmatch(r"\d+(x\d+)*", input_shape):
+            raise ModelImportError(f"give the input size of {source} without the batch axis",
+                                   hint="--input 3x224x224 (or --input 128 --tokens for token ids)")
+        shape = tuple(int(n) for n in input_shape.split("x"))
+        ops = torch_reader.read(torch_reader.load(source), shape, tokens=tokens)
+        title = source.rpartition(":")[2]
+    text = to_nn(ops, title=title, source=Path(source).name if source.endswith(".onnx") else source)
+    parse(text)  # what we write must read back; a failure here is tikznn's bug, not the user's
+    unknown: dict[str, list[str]] = {}
+    for op in ops:
+        if op.kind == "op":
+            unknown.setdefault(op.settings["title"], []).append(op.name)
+    notes = [f"{title} has no word in the .nn language: written as 'op {title}' with its output shape "
+             f"({len(names)}×: {', '.join(names[:3])}{', ...' if len(names) > 3 else ''})"
+             for title, names in unknown.items()]
+    return text, notes
