@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian/Ubuntu packages for TeX and Poppler (see README for other systems)
 TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-pictures lmodern poppler-utils \
-                latexmk
+                latexmk latex-cjk-common latex-cjk-chinese-arphic-gbsn00lp
 
 EXAMPLES := $(wildcard examples/*.nn)
 FIGURES := $(EXAMPLES:.nn=.pdf)
@@ -26,9 +26,9 @@ $(VENV)/.installed: pyproject.toml
 # Install TeX Live and Poppler when pdflatex is missing (Debian/Ubuntu; elsewhere, say what to install).
 tex:
 	@if ! command -v pdflatex >/dev/null || ! command -v pdftoppm >/dev/null || ! command -v latexmk >/dev/null || \
-	    ! kpsewhich lmodern.sty standalone.cls tikz.sty >/dev/null; then \
+	    ! kpsewhich lmodern.sty standalone.cls tikz.sty CJKutf8.sty c70gbsn.fd >/dev/null; then \
 	  if command -v apt-get >/dev/null; then \
-	    echo "installing TeX Live and Poppler (about 320 MB)"; \
+	    echo "installing TeX Live, Poppler and a Chinese font (about 335 MB)"; \
 	    $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES) >/dev/null; \
 	  else \
 	    echo "please install TeX Live (or MacTeX) with TikZ, lmodern and standalone, and Poppler"; exit 1; \

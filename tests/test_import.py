@@ -79,7 +79,7 @@ def test_an_operation_without_a_word_is_kept_and_named_in_a_warning(tmp_path):
 
 
 @pytest.mark.latex
-@pytest.mark.parametrize("name", ["onnx_resnet_like", "torch_inception_like", "torch_lstm"])
+@pytest.mark.parametrize("name", list(CASES))
 def test_an_imported_model_builds(name, tmp_path):
     text, _, _ = _imported(name, tmp_path)
     (tmp_path / "net.nn").write_text(text)

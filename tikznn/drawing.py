@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from .geometry import Point, Rect, bounds
 from .model import Style
-from .tex import split_math
+from .tex import cjk_count, split_math
 
 # Depth (z) recedes up and to the right.
 DEPTH_X, DEPTH_Y = 0.34, 0.24
@@ -212,9 +212,10 @@ def skip_owner(skip) -> str:
 
 
 def text_length(text: str) -> int:
-    """Rough count of glyphs as typeset: math commands count as one glyph, braces and scripts as none."""
+    """Rough count of glyphs as typeset: math commands count as one glyph, braces and scripts as none, a Chinese
+    or Japanese character (a full em wide) as two."""
     return sum(len(re.sub(r"[{}^_\s]", "", re.sub(r"\\[A-Za-z]+", "x", piece))) if is_math
-               else len(piece.replace("\\$", "$")) for is_math, piece in split_math(text))
+               else len(piece.replace("\\$", "$")) + cjk_count(piece) for is_math, piece in split_math(text))
 
 
 def text_box(text: str, role: str) -> tuple[float, float]:

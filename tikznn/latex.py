@@ -29,7 +29,27 @@ _PROVIDERS = {
     "standalone.cls": "Debian: texlive-latex-extra; TeX Live: standalone",
     "tikz.sty": "Debian: texlive-pictures; TeX Live: pgf",
     "xcolor.sty": "Debian: texlive-latex-recommended; TeX Live: xcolor",
+    "CJKutf8.sty": "Debian: latex-cjk-common; TeX Live: cjk",
+    "c70gbsn.fd": "Debian: latex-cjk-chinese-arphic-gbsn00lp; TeX Live: arphic",
 }
+# TeX files a figure needs beyond the preamble's, looked for before pdflatex runs (kpsewhich takes 20 ms): without
+# the Chinese font, CJKutf8 fails with a cryptic "try@size@range"
+_NEEDS = {"\\usepackage{CJKutf8}": ("CJKutf8.sty", "c70gbsn.fd")}
+
+
+def check_installed(tex: str) -> None:
+    """Raise LatexNotFound, naming the package to install, when a TeX file the figure needs is missing."""
+    wanted = [name for marker, names in _NEEDS.items() if marker in tex for name in names]
+    if not wanted:
+        return
+    kpsewhich = shutil.which("kpsewhich")
+    if kpsewhich is None:
+        return  # pdflatex will say it
+    found = subprocess.run([kpsewhich, *wanted], capture_output=True, text=True).stdout
+    missing = [name for name in wanted if not any(line.endswith("/" + name) for line in found.splitlines())]
+    if missing:
+        raise LatexNotFound(f"the figure's Chinese or Japanese labels need {' and '.join(missing)}, not installed",
+                            hint="; ".join(f"{name}: {_PROVIDERS[name]}" for name in missing))
 
 
 def tool(name: str) -> str:
@@ -54,6 +74,7 @@ def compile_pdf(tex: str, *, source: Source = Source(), timeout: float = DEFAULT
     cache, which saves loading TikZ each time; without one, pdflatex reads the preamble as usual.
     """
     pdflatex = tool("pdflatex")
+    check_installed(tex)
     env_base = dict(os.environ, openin_any="p", openout_any="p")
     # the preamble without its comments (the figure's title): one format serves every figure
     preamble = "\n".join(line for line in tex.split("\\begin{document}", 1)[0].splitlines()
@@ -150,6 +171,12 @@ def latex_error(log: str, tex: str, source: Source) -> LatexError:
                 span = None
                 hint += ("\nthe figure is larger than TeX can draw (5.76 m): wrap it onto rows with "
                          "'width 17cm wrap', or collapse its repeated layers")
+            elif "Missing character" in message:
+                wide = sorted({ch for ch in snippet if ord(ch) > 0x7F})
+                message = ("a font has no glyph for " + (", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in wide)
+                           if wide else "a character") + " in this label")
+                hint += ("\nChinese labels are set in the Arphic GB font (simplified Chinese, GB2312): write "
+                         "traditional characters in their simplified form, or leave the character out")
             elif span:
                 hint += "\nlabels are typeset as text; put TeX math in $...$ and check its braces"
     return LatexError(f"pdflatex: {message}", span=span, path=source.path, source=source.text, hint=hint)

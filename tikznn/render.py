@@ -8,8 +8,8 @@ import jinja2
 
 from . import theme
 from .drawing import Block, Layout
-from .errors import LayoutError
-from .tex import escape
+from .errors import LayoutError, ModelError, Span
+from .tex import escape, has_cjk, untypeset
 
 _BALL_SYMBOL = {"add": r"$+$", "concat": r"$\Vert$"}
 # A standalone figure with more blocks than LARGE is drawn in pieces of PIECE items (see picture.tex.j2), each
@@ -130,6 +130,20 @@ def _faces(block: Block, faces, edges, centre, opacity: float, colours: _Colours
     }
 
 
+def _check_typeset(text: str, line: int) -> None:
+    """No label loses a character: one pdflatex cannot typeset stops the build here, naming it."""
+    ch = untypeset(text)
+    if ch is None:
+        return
+    import unicodedata
+    what = unicodedata.name(ch, "an unnamed character").lower()
+    hangul = "hangul" in what
+    raise ModelError(f"the label \"{text}\" has '{ch}' (U+{ord(ch):04X}, {what}), which pdflatex cannot typeset "
+                     f"here", span=Span(line, 1) if line else None,
+                     hint="Korean needs a font tikznn does not set up yet; write it in a Chinese or Latin script"
+                     if hangul else "leave it out, or write it as TeX math ($...$) if it is a symbol")
+
+
 def slides(drawing: Layout) -> dict[str, int]:
     """For a beamer overlay: the slide each drawn layer appears on, one after another in the network's order."""
     drawn = sorted((s.layer for s in drawing.shapes()), key=lambda name: drawing.order.get(name, 0))
@@ -159,6 +173,8 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
         head = arrow.head % len(pts)  # the arrow head sits at this point; the rest is a plain line
         arrows.append({"role": arrow.role, "head": pieces(pts[:head + 1]), "slide": on(arrow.target),
                        "tail": pieces(pts[head:]) if head < len(pts) - 1 else ""})
+    for label in drawing.labels:
+        _check_typeset(label.text, lines.get(label.layer, 0))
     labels = [{"role": label.role, "at": point((label.x, label.y)), "rotate": label.rotate,
                "text": r"\\".join(escape(part) for part in label.text.split("\n")),
                "lines": label.text.count("\n") + 1, "line": lines.get(label.layer, 0), "slide": on(label.layer)}
@@ -183,7 +199,7 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
             "palette": palette, "custom": custom,
             "shades": [{"name": name, "mix": mix} for name, mix in sorted(colours.shades.items())],
             "blocks": blocks, "balls": balls, "arrows": arrows, "labels": labels, "taps": taps,
-            "fragment": fragment, "overlay": overlay}
+            "fragment": fragment, "overlay": overlay, "cjk": any(has_cjk(label.text) for label in drawing.labels)}
 
 
 def to_tex(drawing: Layout, *, fragment: bool = False, overlay: bool = False) -> str:

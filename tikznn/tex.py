@@ -1,7 +1,13 @@
-"""Turning user text into TeX: the one escaping function every label goes through."""
+"""Turning user text into TeX: the one escaping function every label goes through.
+
+Under pdflatex, literal Greek letters, sub- and superscript digits, arrows and common math symbols become math
+(every engine typesets that); Chinese and Japanese runs are marked with \tikznncjk (see definitions.tex.j2) for
+the CJKutf8 package; any other character pdflatex cannot typeset is found before compiling (`untypeset`).
+"""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _SPECIAL = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#", "%": r"\%",
@@ -9,7 +15,57 @@ _SPECIAL = {
     "|": r"\textbar{}", "×": r"\ensuremath{\times}", "·": r"\ensuremath{\cdot}", "−": r"\ensuremath{-}",
     "→": r"\ensuremath{\rightarrow}", "…": r"\ldots{}", "\n": " ", "\r": " ", "\t": " ",
 }
+_GREEK = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi o pi rho varsigma sigma tau "
+          "upsilon phi chi psi omega").split()
+_SYMBOLS = {
+    "←": r"\leftarrow", "↑": r"\uparrow", "↓": r"\downarrow", "↔": r"\leftrightarrow", "⇒": r"\Rightarrow",
+    "⇐": r"\Leftarrow", "⇔": r"\Leftrightarrow", "↦": r"\mapsto", "≤": r"\leq", "≥": r"\geq", "≠": r"\neq",
+    "≈": r"\approx", "≡": r"\equiv", "∼": r"\sim", "±": r"\pm", "∓": r"\mp", "÷": r"\div", "∞": r"\infty",
+    "∑": r"\sum", "∏": r"\prod", "∫": r"\int", "√": r"\surd", "∂": r"\partial", "∇": r"\nabla",
+    "∈": r"\in", "∉": r"\notin", "⊂": r"\subset", "∪": r"\cup", "∩": r"\cap", "∀": r"\forall",
+    "∃": r"\exists", "∅": r"\emptyset", "⊕": r"\oplus", "⊗": r"\otimes", "⊙": r"\odot", "∘": r"\circ",
+    "∗": r"\ast", "⋅": r"\cdot", "′": r"\prime", "ℓ": r"\ell", "ℝ": r"\mathbb{R}", "∥": r"\Vert",
+    "‖": r"\Vert", "⟨": r"\langle", "⟩": r"\rangle", "ϵ": r"\epsilon", "ϑ": r"\vartheta", "ϕ": r"\phi",
+    "ϱ": r"\varrho", "ϖ": r"\varpi",
+}
+for _i, _name in enumerate(_GREEK):  # α..ω (U+03B1..), and the capitals that are not Latin letters
+    _SYMBOLS[chr(0x3B1 + _i)] = "o" if _name == "o" else "\\" + _name
+    _capital = chr(0x391 + _i)
+    if _name in ("gamma", "delta", "theta", "lambda", "xi", "pi", "sigma", "upsilon", "phi", "psi", "omega"):
+        _SYMBOLS[_capital] = "\\" + _name.capitalize()
+    elif _name not in ("varsigma",):
+        _SYMBOLS[_capital] = r"\mathrm{" + unicodedata.name(_capital).split()[-1][0] + "}" \
+            if _name not in ("eta", "chi") else r"\mathrm{" + {"eta": "H", "chi": "X"}[_name] + "}"
+_SYMBOLS["φ"] = r"\varphi"
+_SYMBOLS["ε"] = r"\varepsilon"
+for _digit in range(10):
+    _SYMBOLS["₀₁₂₃₄₅₆₇₈₉"[_digit]] = f"{{}}_{{{_digit}}}"
+    _SYMBOLS["⁰¹²³⁴⁵⁶⁷⁸⁹"[_digit]] = f"{{}}^{{{_digit}}}"
+_SYMBOLS.update({"⁺": "{}^{+}", "⁻": "{}^{-}", "₊": "{}_{+}", "₋": "{}_{-}", "ᵀ": "{}^{\\mathsf{T}}",
+                 "ⁿ": "{}^{n}", "ᵢ": "{}_{i}", "ⱼ": "{}_{j}", "ₜ": "{}_{t}"})
+
+# What pdflatex (T1 and Latin Modern, utf8 input) typesets as text: Latin-1, Latin Extended-A, and punctuation
+_TEXT_OK = set(chr(c) for c in range(0x20, 0x7F)) | set(chr(c) for c in range(0xA0, 0x180)) | set("–—‘’‚“”„†‡•‰‹›€™")
+_CJK = re.compile("[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")
+_HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 _MATH = re.compile(r"(?<!\\)\$(.+?)(?<!\\)\$")
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))
+
+
+def cjk_count(text: str) -> int:
+    return sum(len(run) for run in _CJK.findall(text))
+
+
+def untypeset(text: str) -> str | None:
+    """The first character of a label that pdflatex cannot typeset here, if any (Korean: no font for it yet)."""
+    for ch in text:
+        if ch in _TEXT_OK or ch in _SYMBOLS or ch in _SPECIAL or (_CJK.match(ch) and not _HANGUL.match(ch)):
+            continue
+        return ch
+    return None
 
 
 def split_math(text: str) -> list[tuple[bool, str]]:
@@ -36,9 +92,21 @@ def escape(text: str) -> str:
 
 
 def _escape_math(text: str) -> str:
-    return re.sub(r"(?<!\\)([%#&])", r"\\\1", text).replace("\n", " ").replace("\r", " ")
+    text = re.sub(r"(?<!\\)([%#&])", r"\\\1", text).replace("\n", " ").replace("\r", " ")
+    return "".join(_SYMBOLS[ch] + " " if ch in _SYMBOLS and _SYMBOLS[ch][0] == "\\" else _SYMBOLS.get(ch, ch)
+                   for ch in text)
 
 
 def _escape_plain(text: str) -> str:
     text = text.replace("\\$", "\0")  # a literal dollar written as \$
-    return "".join(_SPECIAL.get(ch, ch) for ch in text).replace("\0", r"\$")
+    pieces, pos = [], 0
+    for run in _CJK.finditer(text):
+        pieces.append(_escape_latin(text[pos:run.start()]))
+        pieces.append(r"\tikznncjk{" + run.group() + "}")
+        pos = run.end()
+    pieces.append(_escape_latin(text[pos:]))
+    return "".join(pieces).replace("\0", r"\$")
+
+
+def _escape_latin(text: str) -> str:
+    return "".join(_SPECIAL.get(ch) or (r"\ensuremath{" + _SYMBOLS[ch] + "}" if ch in _SYMBOLS else ch) for ch in text)

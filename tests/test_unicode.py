@@ -1,0 +1,81 @@
+"""Labels in any language: Greek and math symbols become math, Chinese goes through CJKutf8, and no character is
+ever silently lost (an error names it, its label and its line)."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import EXAMPLES
+from tikznn import LatexError, LatexNotFound, build, parse, to_tex
+from tikznn import latex
+from tikznn.drawing import text_length
+from tikznn.errors import ModelError
+from tikznn.tex import escape, untypeset
+
+
+@pytest.mark.parametrize("text, tex", [
+    ("α₁ → β", r"\ensuremath{\alpha}\ensuremath{{}_{1}} \ensuremath{\rightarrow} \ensuremath{\beta}"),
+    ("Σ Δ Α", r"\ensuremath{\Sigma} \ensuremath{\Delta} \ensuremath{\mathrm{A}}"),
+    ("log σ²", r"log \ensuremath{\sigma}\ensuremath{{}^{2}}"),
+    ("z = μ ⊙ ε", r"z = \ensuremath{\mu} \ensuremath{\odot} \ensuremath{\varepsilon}"),
+    ("$x_α$ α", r"$x_\alpha $ \ensuremath{\alpha}"),           # in math too, where \alpha needs no \ensuremath
+    ("卷积层 C1", r"\tikznncjk{卷积层} C1"),
+    ("naïve café — “q”", "naïve café — “q”"),               # T1 and utf8 handle these as text
+])
+def test_literal_symbols_become_math_and_chinese_is_marked(text, tex):
+    assert escape(text) == tex
+    assert untypeset(text) is None
+
+
+def test_a_chinese_character_is_as_wide_as_two_latin_ones():
+    assert text_length("卷积") == 4 and text_length("C1") == 2
+
+
+@pytest.mark.parametrize("text, char", [("Жук", "Ж"), ("한국어", "한"), ("🙂", "🙂")])
+def test_a_character_pdflatex_cannot_typeset_is_an_error_naming_it_and_its_line(text, char):
+    with pytest.raises(ModelError) as caught:
+        to_tex(parse(f'input 3x8x8\nconv 4 k3 "{text}"\n'))
+    message = str(caught.value)
+    assert f"'{char}' (U+{ord(char):04X}" in message and f'"{text}"' in message and ":2:1:" in message
+
+
+@pytest.mark.latex
+def test_chinese_and_greek_labels_build(tmp_path):
+    for name in ("lenet_zh", "vae_encoder"):
+        [pdf] = build(EXAMPLES / f"{name}.nn", tmp_path / f"{name}.pdf")
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout.replace(" ", "")
+        if name == "lenet_zh":
+            assert "卷积" in text and "输入" in text  # searchable and copyable, not dropped
+    assert "\\usepackage{CJKutf8}" in to_tex(parse('input 1x8x8 "输入"\n'))
+    assert "CJKutf8" not in to_tex(parse('input 1x8x8 "x"\n'))  # only figures that need it load it
+
+
+@pytest.mark.latex
+def test_a_glyph_the_font_lacks_is_an_error_naming_it(tmp_path):
+    (tmp_path / "trad.nn").write_text('input 1x8x8 "體"\nconv 4 k3\n')
+    with pytest.raises(LatexError) as caught:
+        build(tmp_path / "trad.nn", tmp_path / "trad.pdf")
+    assert "no glyph for '體' (U+9AD4)" in str(caught.value) and "trad.nn:1:1" in str(caught.value)
+    assert not (tmp_path / "trad.pdf").exists()
+
+
+def test_a_missing_chinese_package_is_named_before_compiling(tmp_path, monkeypatch):
+    stub = tmp_path / "bin"
+    stub.mkdir()
+    (stub / "kpsewhich").write_text("#!/bin/sh\nexit 1\n")  # a TeX without CJKutf8 and its font
+    (stub / "kpsewhich").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{stub}{os.pathsep}{os.environ['PATH']}")
+    with pytest.raises(LatexNotFound) as caught:
+        latex.check_installed(to_tex(parse('input 1x8x8 "输入"\n')))
+    message = str(caught.value)
+    assert "Debian: latex-cjk-common; TeX Live: cjk" in message
+    assert "Debian: latex-cjk-chinese-arphic-gbsn00lp; TeX Live: arphic" in message
+
+
+def test_the_command_exits_3_for_an_untypesettable_label(tmp_path):
+    (tmp_path / "bad.nn").write_text('input 3x8x8 "Жук"\n')
+    run = subprocess.run([sys.executable, "-m", "tikznn", "build", "bad.nn"], cwd=tmp_path, capture_output=True,
+                         text=True)
+    assert run.returncode == 3 and "bad.nn:1:1: error: the label \"Жук\" has 'Ж'" in run.stderr
+    assert not (tmp_path / "bad.pdf").exists()
