@@ -52,6 +52,10 @@ goldens: venv tex
 docs: venv tex
 	mkdir -p docs/gallery
 	for f in $(EXAMPLES); do $(BIN)/tikznn build $$f -o docs/gallery/ -f png --dpi 110; done
+	mkdir -p docs/gallery/themes
+	for t in classic print colorblind; do for n in resnet18 lenet_zh vae_encoder; do \
+	  $(BIN)/tikznn build examples/$$n.nn --theme $$t --legend -o docs/gallery/themes/$$n-$$t.png -f png --dpi 110; \
+	done; done
 
 clean:
 	rm -f examples/*.pdf examples/*.png examples/*.svg

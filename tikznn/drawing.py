@@ -182,6 +182,8 @@ class Layout:
     width: float | None = None  # cm the figure must fit: drawn smaller if it is wider
     fit: str | None = None  # the width as written (a TeX length): a fragment shrinks to it in the document
     order: dict = field(default_factory=dict, compare=False)  # layer name -> its place in the network
+    theme: str = "classic"  # the colours (theme.THEMES)
+    legend: tuple = ()      # legend.Swatch: a kind's colour, next to its name (a label)
 
     def shapes(self):
         return list(self.blocks) + list(self.balls)
@@ -201,6 +203,8 @@ class Layout:
             box = box.union(frame.rect)
         for arrow in self.arrows:
             box = box.union(bounds(arrow.projected()))
+        for swatch in self.legend:
+            box = box.union(Rect.around(swatch.x, swatch.y, swatch.size, swatch.size))
         return box
 
 

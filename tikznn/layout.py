@@ -18,6 +18,7 @@ from .errors import LayoutError
 from .labels import LabelPlacer, stack_captions
 from .layered import layered
 from .model import Network, length_cm
+from .legend import with_legend
 from .rows import wrap
 from .shapes import Analysis, analyse
 
@@ -26,7 +27,12 @@ class NoMainPath(LayoutError):
 
 
 def layout(network: Network, analysis: dict[str, Analysis] | None = None) -> Layout:
-    analysis = analysis or analyse(network)
+    drawing = _placed(network, analysis or analyse(network))
+    drawing = replace(drawing, theme=network.theme)
+    return with_legend(drawing) if network.legend else drawing
+
+
+def _placed(network: Network, analysis: dict[str, Analysis]) -> Layout:
     drawing = _Planner(network, analysis).run()
     if network.width is None:
         return drawing

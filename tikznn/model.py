@@ -22,6 +22,7 @@ DIMS_MODES = ("auto", "shape", "channels", "none")  # what is written on blocks:
 # the main path left to right, or top to bottom; down and up again by resolution (encoder-decoders); columns of a
 # layered layout
 LAYOUTS = ("right", "down", "u", "layered")
+THEMES = ("classic", "print", "colorblind")
 _UNITS_CM = {"cm": 1.0, "mm": 0.1, "in": 2.54, "pt": 2.54 / 72.27}
 
 
@@ -393,6 +394,8 @@ class Network:
     layout: str = "right"   # one of LAYOUTS
     width: str | None = None  # a TeX length the figure must fit: scaled down to it
     wrap: bool = False      # with a width: first wrap the main path onto rows that fit it
+    theme: str = "classic"  # one of THEMES: the colours
+    legend: bool = False    # a legend of the kinds of layer drawn
     open_stage: str = ""    # the stage layers added now join (between 'stage' and 'end')
     open_blocks: tuple[BlockScope, ...] = ()  # blocks being added, outermost first (builder calls inside `use`)
     aliases: tuple[tuple[str, str], ...] = ()  # a repeated block's name -> the name of its last copy
@@ -423,10 +426,13 @@ class Network:
         return replace(self, name=name, caption=caption if caption is not None else self.caption)
 
     def drawn_with(self, *, dims: str | None = None, stats: bool | None = None, collapse: bool | None = None,
-                   layout: str | None = None, width: str | None = None, wrap: bool | None = None) -> "Network":
+                   layout: str | None = None, width: str | None = None, wrap: bool | None = None,
+                   theme: str | None = None, legend: bool | None = None) -> "Network":
         """Figure settings: what blocks are labelled with (DIMS_MODES), a caption line of totals, whether
-        repeated layers are drawn once, marked ×N, the layout (LAYOUTS), and a width to fit (a TeX length such
-        as '17cm'), wrapping onto rows first with `wrap`."""
+        repeated layers are drawn once, marked ×N, the layout (LAYOUTS), a width to fit (a TeX length such
+        as '17cm'), wrapping onto rows first with `wrap`, the colours (THEMES) and a legend."""
+        if theme is not None and theme not in THEMES:
+            raise ModelError(f"unknown theme '{theme}'", hint="choose from: " + ", ".join(THEMES))
         if width is not None:
             length_cm(width)
         if dims is not None and dims not in DIMS_MODES:
@@ -436,7 +442,8 @@ class Network:
         return replace(self, dims=self.dims if dims is None else dims, stats=self.stats if stats is None else stats,
                        collapse=self.collapse if collapse is None else collapse,
                        layout=self.layout if layout is None else layout, width=self.width if width is None else width,
-                       wrap=self.wrap if wrap is None else wrap)
+                       wrap=self.wrap if wrap is None else wrap, theme=self.theme if theme is None else theme,
+                       legend=self.legend if legend is None else legend)
 
     def input(self, *shape: int, data: str = "tensor", label: str | None = None, name: str = "",
               **style) -> "Network":
@@ -574,7 +581,7 @@ class Assembler:
     def load(self, start: Network) -> None:
         self.name, self.caption, self.dims, self.stats = start.name, start.caption, start.dims, start.stats
         self.collapse, self.open_stage, self.layout = start.collapse, start.open_stage, start.layout
-        self.width, self.wrap = start.width, start.wrap
+        self.width, self.wrap, self.theme, self.legend = start.width, start.wrap, start.theme, start.legend
         self.scopes: list[BlockScope] = list(start.open_blocks)
         self.aliases: dict[str, str] = dict(start.aliases)
         self.layers: list[Layer] = list(start.layers)
@@ -591,7 +598,7 @@ class Assembler:
     def network(self) -> Network:
         return Network(name=self.name, caption=self.caption, layers=tuple(self.layers), skips=tuple(self.skips),
                        dims=self.dims, stats=self.stats, collapse=self.collapse, layout=self.layout,
-                       width=self.width, wrap=self.wrap,
+                       width=self.width, wrap=self.wrap, theme=self.theme, legend=self.legend,
                        open_stage=self.open_stage,
                        open_blocks=tuple(self.scopes), aliases=tuple(self.aliases.items()))
 

@@ -151,6 +151,14 @@ class _ToStatements(Transformer):
         return ("layout", str(items[0]), self.span(meta))
 
     @v_args(meta=True)
+    def theme(self, meta, items):
+        return ("theme", str(items[0]), self.span(meta))
+
+    @v_args(meta=True)
+    def legend(self, meta, items):
+        return ("legend", True, self.span(meta))
+
+    @v_args(meta=True)
     def width(self, meta, items):
         return ("width", (str(items[0]), items[1] is not None), self.span(meta))
 
@@ -555,12 +563,13 @@ _TERMINAL_WORDS = {
     "DIMS_MODE": "auto, shape, channels or none", "DILATION": "a dilation like d2", "GROUPS": "groups like g4",
     "OUTPUT_PADDING": "an output padding like op1", "HEADS": "heads like h8", "FF": "a feed-forward size like ff2048",
     "STACKED": "stacked layers like n2", "WEIGHTS": "a weight count like w64", "INPUT_DATA": "tokens or seq",
-    "ARGS": "(arguments)",
+    "ARGS": "(arguments)", "THEME": "classic, print or colorblind",
     "LAYOUT": "right, down, u or layered", "LENGTH": "a length like 17cm (cm, mm, in or pt)",
 }
 _KEYWORD_TERMINALS = {"ACT": ACTIVATIONS, "POOL_MODE": model.POOL_MODES, "UPSAMPLE_MODE": model.UPSAMPLE_MODES,
                       "DIMS_MODE": model.DIMS_MODES, "INPUT_DATA": model.INPUT_DATA[1:], "LAYOUT": model.LAYOUTS}
-_STATEMENT_WORDS = ("network", "caption", "dims", "stats", "collapse", "layout", "width", "stage", "end", "skip",
+_STATEMENT_WORDS = ("network", "caption", "dims", "stats", "collapse", "layout", "width", "theme", "legend", "stage",
+                    "end", "skip",
                     "import", "input", "conv", "deconv", "pool", "upsample", "dense", "flatten", "bn", "dropout", "add",
                     "concat", "embed", "lstm", "gru", "attention", "layernorm", "encoder", "op") + ACTIVATIONS
 

@@ -67,13 +67,13 @@ def tex_for_file(path: str | Path, **options) -> str:
     return tex_and_sources(path, **options)[0]
 
 
-def tex_and_sources(path: str | Path, *, fragment: bool = False, overlay: bool = False, dims: str | None = None,
-                    stats: bool | None = None, collapse: bool | None = None, layout: str | None = None,
-                    width: str | None = None, wrap: bool | None = None) -> tuple[str, list[Path]]:
-    """A .nn file's TeX and the files it was made from (the file and its imports)."""
+def tex_and_sources(path: str | Path, *, fragment: bool = False, overlay: bool = False,
+                    **figure) -> tuple[str, list[Path]]:
+    """A .nn file's TeX and the files it was made from (the file and its imports); `figure`: the settings of
+    Network.drawn_with (dims, stats, collapse, layout, width, wrap, theme, legend), None for the file's own."""
     network, text = load(path)
     try:
-        network = network.drawn_with(dims=dims, stats=stats, collapse=collapse, layout=layout, width=width, wrap=wrap)
+        network = network.drawn_with(**figure)
         return (to_tex(network, fragment=fragment, overlay=overlay),
                 [Path(path)] + [Path(p) for p in network.imports])
     except TikznnError as err:
@@ -120,16 +120,13 @@ def build(path: str | Path, output: str | Path | None = None, formats=("pdf",), 
 
 
 def build_figure(path: str | Path, output: str | Path | None = None, formats=("pdf",), *, dpi: int = 300,
-                 timeout: float = DEFAULT_TIMEOUT, dims: str | None = None, stats: bool | None = None,
-                 collapse: bool | None = None, layout: str | None = None, width: str | None = None,
-                 wrap: bool | None = None, depfile: str | Path | None = None) -> Built:
+                 timeout: float = DEFAULT_TIMEOUT, depfile: str | Path | None = None, **figure) -> Built:
     """Build one figure (safe to run in several threads at once: each pdflatex runs in its own folder).
     With `depfile`, also write a make rule listing every file the figure was made from."""
     path = Path(path)
     network, text = load(path)
     try:
-        tex, notes = figure_tex(network.drawn_with(dims=dims, stats=stats, collapse=collapse, layout=layout,
-                                                   width=width, wrap=wrap))
+        tex, notes = figure_tex(network.drawn_with(**figure))
         pdf = compile_pdf(tex, source=Source(str(path), text), timeout=timeout)
     except TikznnError as err:
         raise err.located(str(path), text) from None

@@ -8,6 +8,7 @@ import jinja2
 
 from . import theme
 from .drawing import Block, Layout
+from .model import Style
 from .errors import LayoutError, ModelError, Span
 from .tex import escape, has_cjk, untypeset
 
@@ -58,7 +59,8 @@ def environment() -> jinja2.Environment:
 class _Colours:
     """Colour names for the template: the theme's, or the user's (a '#rrggbb' one gets a name of its own)."""
 
-    def __init__(self):
+    def __init__(self, theme_name: str = "classic"):
+        self.theme = theme_name
         self.custom: dict[str, str] = {}
         self.shades: dict[str, str] = {}  # name -> xcolor mix, defined once per figure
 
@@ -72,7 +74,7 @@ class _Colours:
         return name
 
     def of(self, style, part: str) -> tuple[str, float]:
-        colour, opacity = theme.resolve(style, part)
+        colour, opacity = theme.resolve(style, part, self.theme)
         if colour.startswith("#"):
             colour = self.custom.setdefault(colour, f"tikznn-user{len(self.custom) + 1}")
         return colour, opacity
@@ -151,7 +153,7 @@ def slides(drawing: Layout) -> dict[str, int]:
 
 
 def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
-    colours = _Colours()
+    colours = _Colours(drawing.theme)
     lines = drawing.source_lines
     slide = slides(drawing) if overlay else {}
     last = max(slide.values(), default=1)
@@ -183,7 +185,17 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
     taps = [{"at": point(t), "slide": min([on(a.target) for a in drawing.arrows
                                           if abs(a.projected()[0][0] - t[0]) + abs(a.projected()[0][1] - t[1]) < 1e-6]
                                          or [on("")])} for t in drawing.taps]
-    palette = [{"name": theme.colour_name(part), "rgb": ",".join(map(str, rgb))} for part, rgb in theme.RGB.items()]
+    palette = [{"name": theme.colour_name(part), "rgb": ",".join(map(str, rgb))}
+               for part, rgb in theme.palette(drawing.theme).items()]
+    legend = []
+    for swatch in drawing.legend:
+        colour, opacity = colours.of(Style(), swatch.fill)
+        half = swatch.size / 2
+        legend.append({"colour": colour, "opacity": num(opacity), "round": swatch.round,
+                       "centre": point((swatch.x, swatch.y)), "radius": num(half),
+                       "path": pieces([(swatch.x - half, swatch.y - half), (swatch.x + half, swatch.y - half),
+                                       (swatch.x + half, swatch.y + half), (swatch.x - half, swatch.y + half),
+                                       (swatch.x - half, swatch.y - half)])})
     custom = [{"name": name, "rgb": ",".join(str(int(hex_[i:i + 2], 16)) for i in (1, 3, 5))}
               for hex_, name in colours.custom.items()]
     frames = [{"style": "frame" if f.role == "stage" else "repeat", "from": point((f.rect.x0, f.rect.y0)),
@@ -198,7 +210,7 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
             "arrows_first": any(b.vertical for b in drawing.blocks), "fit": drawing.fit or "\\linewidth",
             "palette": palette, "custom": custom,
             "shades": [{"name": name, "mix": mix} for name, mix in sorted(colours.shades.items())],
-            "blocks": blocks, "balls": balls, "arrows": arrows, "labels": labels, "taps": taps,
+            "blocks": blocks, "balls": balls, "arrows": arrows, "labels": labels, "taps": taps, "legend": legend,
             "fragment": fragment, "overlay": overlay, "cjk": any(has_cjk(label.text) for label in drawing.labels)}
 
 

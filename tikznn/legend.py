@@ -1,0 +1,53 @@
+"""A legend of the kinds of layer a figure draws: a swatch in each kind's colour and its name, in rows under
+everything else, so that it cannot overlap the drawing."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from .drawing import Ball, Label, Layout, text_box
+
+NAMES = {  # a drawn part -> what the legend calls it
+    "input": "input", "conv": "convolution", "conv-act": "activation", "deconv": "transposed convolution",
+    "upsample": "upsampling", "pool": "pooling", "bn": "batch norm", "activation": "activation",
+    "dense": "fully connected", "dense-act": "activation (fully connected)", "softmax": "softmax",
+    "embed": "embedding", "lstm": "LSTM", "gru": "GRU", "attention": "attention", "encoder": "encoder layer",
+    "layernorm": "layer norm", "op": "other operation", "add": "sum", "concat": "concatenation",
+}
+SWATCH = 0.28   # cm, a swatch's side (or a ball's diameter)
+GAP = 0.5       # cm, under the figure, and between entries
+SPACE = 0.12    # cm, between a swatch and its name
+
+
+@dataclass(frozen=True)
+class Swatch:
+    fill: str       # a theme part, as a block's or ball's fill
+    round: bool     # a ball (add, concat) rather than a face
+    x: float        # centre
+    y: float
+    size: float = SWATCH
+
+
+def with_legend(drawing: Layout) -> Layout:
+    """The drawing with its legend under it: one entry per kind of part drawn, in order of first appearance,
+    filling rows as wide as the figure (at least 8 cm)."""
+    kinds: dict[str, bool] = {}
+    for shape in [*drawing.blocks, *drawing.balls]:
+        for fill in (shape.fill, getattr(shape, "band_fill", None)):
+            if fill in NAMES and fill not in kinds and (fill != "conv-act" or "activation" not in kinds) \
+                    and (fill != "activation" or "conv-act" not in kinds):
+                kinds[fill] = isinstance(shape, Ball)
+    if not kinds:
+        return drawing
+    box = drawing.bounds()
+    width = max(box.x1 - box.x0, 8.0)
+    x, y = box.x0, box.y0 - GAP - SWATCH / 2
+    swatches, labels = [], []
+    for fill, ball in kinds.items():
+        text_width, text_height = text_box(NAMES[fill], "note")
+        entry = SWATCH + SPACE + text_width
+        if x > box.x0 and x + entry > box.x0 + width:  # a new row
+            x, y = box.x0, y - max(SWATCH, text_height) - 0.15
+        swatches.append(Swatch(fill, ball, x + SWATCH / 2, y))
+        labels.append(Label(NAMES[fill], "note", x + SWATCH + SPACE + text_width / 2, y, text_width, text_height))
+        x += entry + GAP
+    return replace(drawing, legend=tuple(swatches), labels=drawing.labels + tuple(labels))
