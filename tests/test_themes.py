@@ -81,3 +81,23 @@ def test_every_theme_renders_with_its_legend(name, tmp_path):
         import numpy as np
         pixels = np.asarray(image.convert("RGB"), dtype=int)
         assert (pixels.max(axis=2) - pixels.min(axis=2)).max() < 40  # grey everywhere (anti-aliasing aside)
+
+
+def test_a_theme_file_overrides_colours_and_is_a_source_of_the_figure(tmp_path):
+    (tmp_path / "thesis.theme").write_text("# the thesis's colours\nbase print\nconv #4477aa 0.6  # blue\n"
+                                           "pool #ee6677\n")
+    (tmp_path / "net.nn").write_text('theme "thesis.theme"\ninput 3x8x8\nconv 4 k3\npool max 2\n')
+    network = parse_file(tmp_path / "net.nn")
+    assert network.theme == "print" and str(tmp_path / "thesis.theme") in network.imports  # rebuilt on a change
+    tex = to_tex(network)
+    assert "\\providecolor{tikznn-conv}{RGB}{68,119,170}" in tex and "\\providecolor{tikznn-pool}{RGB}{238,102,119}" \
+        in tex and "\\providecolor{tikznn-input}{RGB}{250,250,250}" in tex  # the rest from its base
+    assert "\\pgfsetfillopacity{0.6}" in tex
+
+
+def test_a_bad_theme_line_is_an_error_in_that_file(tmp_path):
+    (tmp_path / "bad.theme").write_text("conv #ff0000\nconvolution #00ff00\n")
+    (tmp_path / "net.nn").write_text('theme "bad.theme"\ninput 3x8x8\n')
+    run = subprocess.run([sys.executable, "-m", "tikznn", "tex", "net.nn"], cwd=tmp_path, capture_output=True,
+                         text=True)
+    assert run.returncode == 3 and "bad.theme:2:1:" in run.stderr and "convolution #00ff00" in run.stderr

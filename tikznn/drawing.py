@@ -183,6 +183,7 @@ class Layout:
     fit: str | None = None  # the width as written (a TeX length): a fragment shrinks to it in the document
     order: dict = field(default_factory=dict, compare=False)  # layer name -> its place in the network
     theme: str = "classic"  # the colours (theme.THEMES)
+    colours: tuple = ()     # a theme file's (part, (r, g, b), opacity or None), over the theme
     legend: tuple = ()      # legend.Swatch: a kind's colour, next to its name (a label)
 
     def shapes(self):

@@ -28,7 +28,7 @@ class NoMainPath(LayoutError):
 
 def layout(network: Network, analysis: dict[str, Analysis] | None = None) -> Layout:
     drawing = _placed(network, analysis or analyse(network))
-    drawing = replace(drawing, theme=network.theme)
+    drawing = replace(drawing, theme=network.theme, colours=network.colours)
     return with_legend(drawing) if network.legend else drawing
 
 

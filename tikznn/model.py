@@ -23,6 +23,9 @@ DIMS_MODES = ("auto", "shape", "channels", "none")  # what is written on blocks:
 # layered layout
 LAYOUTS = ("right", "down", "u", "layered")
 THEMES = ("classic", "print", "colorblind")
+THEME_PARTS = ("input", "conv", "conv-act", "deconv", "upsample", "pool", "bn", "activation", "dense", "dense-act",
+               "softmax", "embed", "lstm", "gru", "attention", "encoder", "layernorm", "op", "loop", "add", "concat",
+               "flow", "skip", "link")
 _UNITS_CM = {"cm": 1.0, "mm": 0.1, "in": 2.54, "pt": 2.54 / 72.27}
 
 
@@ -395,11 +398,12 @@ class Network:
     width: str | None = None  # a TeX length the figure must fit: scaled down to it
     wrap: bool = False      # with a width: first wrap the main path onto rows that fit it
     theme: str = "classic"  # one of THEMES: the colours
+    colours: tuple = ()     # a theme file's (part, (r, g, b), opacity or None), over the theme
     legend: bool = False    # a legend of the kinds of layer drawn
     open_stage: str = ""    # the stage layers added now join (between 'stage' and 'end')
     open_blocks: tuple[BlockScope, ...] = ()  # blocks being added, outermost first (builder calls inside `use`)
     aliases: tuple[tuple[str, str], ...] = ()  # a repeated block's name -> the name of its last copy
-    imports: tuple[str, ...] = field(default=(), compare=False)  # files whose block definitions it uses
+    imports: tuple[str, ...] = field(default=(), compare=False)  # files it reads: imported blocks, a theme file
 
     # -- queries ---------------------------------------------------------------------------------------------
     def __getitem__(self, name: str) -> Layer:
@@ -582,6 +586,7 @@ class Assembler:
         self.name, self.caption, self.dims, self.stats = start.name, start.caption, start.dims, start.stats
         self.collapse, self.open_stage, self.layout = start.collapse, start.open_stage, start.layout
         self.width, self.wrap, self.theme, self.legend = start.width, start.wrap, start.theme, start.legend
+        self.colours = start.colours
         self.scopes: list[BlockScope] = list(start.open_blocks)
         self.aliases: dict[str, str] = dict(start.aliases)
         self.layers: list[Layer] = list(start.layers)
@@ -598,7 +603,7 @@ class Assembler:
     def network(self) -> Network:
         return Network(name=self.name, caption=self.caption, layers=tuple(self.layers), skips=tuple(self.skips),
                        dims=self.dims, stats=self.stats, collapse=self.collapse, layout=self.layout,
-                       width=self.width, wrap=self.wrap, theme=self.theme, legend=self.legend,
+                       width=self.width, wrap=self.wrap, theme=self.theme, legend=self.legend, colours=self.colours,
                        open_stage=self.open_stage,
                        open_blocks=tuple(self.scopes), aliases=tuple(self.aliases.items()))
 

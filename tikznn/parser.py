@@ -59,6 +59,12 @@ class _Stage:
     span: Span
 
 
+@dataclass(frozen=True)
+class _ThemeFile:
+    path: str
+    span: Span
+
+
 @dataclass
 class _Kind:
     """A layer statement's kind and settings, before its name, label and inputs are known."""
@@ -152,7 +158,10 @@ class _ToStatements(Transformer):
 
     @v_args(meta=True)
     def theme(self, meta, items):
-        return ("theme", str(items[0]), self.span(meta))
+        token = items[0]
+        if token.type == "STRING":  # a file of colours, read when the network is assembled
+            return ("theme", _ThemeFile(unquote(token), self.span(meta)), self.span(meta))
+        return ("theme", str(token), self.span(meta))
 
     @v_args(meta=True)
     def legend(self, meta, items):
@@ -441,6 +450,36 @@ class _Reading:
                              hint="give the block another name")
         self.blocks[block.name] = (block, origin)
 
+    def theme_file(self, statement: "_ThemeFile", origin) -> tuple[str, tuple]:
+        """A theme file: 'base THEME' (default classic), then lines 'PART #rrggbb [OPACITY]', '#' comments."""
+        if self.read is None:
+            raise ParseError("a theme file needs a file to read from", span=statement.span,
+                             hint="theme files work when a file is built (tikznn build, tikznn.parse_file)")
+        try:
+            path, text = self.read(statement.path, origin[0])
+        except TikznnError as err:
+            raise OutputError(f"cannot read the theme '{statement.path}': {err.message}", span=statement.span,
+                              hint="the path is relative to the .nn file") from None
+        self.imported.append(path)
+        base, colours = "classic", []
+        for number, line in enumerate(text.splitlines(), 1):
+            words = re.sub(r"(^|\s)#(?![0-9a-fA-F]{6}\b).*$", "", line).split()
+            where = Span(number, 1, origin=(path, text))
+            if not words:
+                continue
+            if words[0] == "base" and len(words) == 2 and words[1] in model.THEMES:
+                base = words[1]
+            elif len(words) in (2, 3) and words[0] in model.THEME_PARTS and re.fullmatch(r"#[0-9a-fA-F]{6}", words[1]):
+                opacity = float(words[2]) if len(words) == 3 and re.fullmatch(r"0?\.\d+|1(\.0*)?", words[2]) else None
+                if len(words) == 3 and opacity is None:
+                    raise ParseError(f"'{words[2]}' is no opacity", span=where, hint="an opacity is 0 to 1: 0.7")
+                colours.append((words[0], tuple(int(words[1][i:i + 2], 16) for i in (1, 3, 5)), opacity))
+            else:
+                raise ParseError(f"cannot read this theme line: {line.strip()}", span=where,
+                                 hint="write 'base print' or 'PART #rrggbb [OPACITY]', PART one of: "
+                                      + ", ".join(model.THEME_PARTS))
+        return base, tuple(colours)
+
     def load(self, statement: _Import, origin) -> None:
         if self.read is None:
             raise ParseError("import needs a file to read from", span=statement.span,
@@ -485,6 +524,8 @@ class _Reading:
                 settings.add(key)
                 if key == "width":
                     assembler.width, assembler.wrap = value
+                elif key == "theme" and isinstance(value, _ThemeFile):
+                    assembler.theme, assembler.colours = self.theme_file(value, origin)
                 else:
                     setattr(assembler, "name" if key == "network" else key, value)
             elif isinstance(statement[0], _Stage):

@@ -59,8 +59,8 @@ def environment() -> jinja2.Environment:
 class _Colours:
     """Colour names for the template: the theme's, or the user's (a '#rrggbb' one gets a name of its own)."""
 
-    def __init__(self, theme_name: str = "classic"):
-        self.theme = theme_name
+    def __init__(self, theme_name: str = "classic", overrides: tuple = ()):
+        self.theme, self.overrides = theme_name, overrides
         self.custom: dict[str, str] = {}
         self.shades: dict[str, str] = {}  # name -> xcolor mix, defined once per figure
 
@@ -74,7 +74,7 @@ class _Colours:
         return name
 
     def of(self, style, part: str) -> tuple[str, float]:
-        colour, opacity = theme.resolve(style, part, self.theme)
+        colour, opacity = theme.resolve(style, part, self.theme, self.overrides)
         if colour.startswith("#"):
             colour = self.custom.setdefault(colour, f"tikznn-user{len(self.custom) + 1}")
         return colour, opacity
@@ -153,7 +153,7 @@ def slides(drawing: Layout) -> dict[str, int]:
 
 
 def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
-    colours = _Colours(drawing.theme)
+    colours = _Colours(drawing.theme, drawing.colours)
     lines = drawing.source_lines
     slide = slides(drawing) if overlay else {}
     last = max(slide.values(), default=1)
@@ -186,7 +186,7 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
                                           if abs(a.projected()[0][0] - t[0]) + abs(a.projected()[0][1] - t[1]) < 1e-6]
                                          or [on("")])} for t in drawing.taps]
     palette = [{"name": theme.colour_name(part), "rgb": ",".join(map(str, rgb))}
-               for part, rgb in theme.palette(drawing.theme).items()]
+               for part, rgb in theme.palette(drawing.theme, drawing.colours).items()]
     legend = []
     for swatch in drawing.legend:
         colour, opacity = colours.of(Style(), swatch.fill)

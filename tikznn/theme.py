@@ -64,14 +64,15 @@ def colour_name(part: str) -> str:
     return f"tikznn-{part}"
 
 
-def palette(theme: str) -> dict[str, tuple[int, int, int]]:
-    """RGB of every part in a theme."""
-    return THEMES[theme][0]
+def palette(theme: str, colours: tuple = ()) -> dict[str, tuple[int, int, int]]:
+    """RGB of every part in a theme, with a theme file's `colours` over it."""
+    return {**THEMES[theme][0], **{part: rgb for part, rgb, _ in colours}}
 
 
-def resolve(style: Style, part: str, theme: str = "classic") -> tuple[str, float]:
+def resolve(style: Style, part: str, theme: str = "classic", colours: tuple = ()) -> tuple[str, float]:
     """(colour, fill opacity) of a part of a layer's drawing: a colour is a TeX colour name or '#rrggbb'."""
     own = {key: value for key, value in (("colour", style.color), ("opacity", style.opacity)) if value is not None}
-    default = {"colour": colour_name(part), "opacity": THEMES[theme][1].get(part, DEFAULT_OPACITY)}
+    opacities = {**THEMES[theme][1], **{p: opacity for p, _, opacity in colours if opacity is not None}}
+    default = {"colour": colour_name(part), "opacity": opacities.get(part, DEFAULT_OPACITY)}
     look = ChainMap(own, default)
     return look["colour"], look["opacity"]
