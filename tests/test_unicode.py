@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from conftest import EXAMPLES
-from tikznn import LatexError, LatexNotFound, build, parse, to_tex
+from tikznn import LatexError, LatexNotFound, build, parse, parse_file, to_tex
 from tikznn import latex
 from tikznn.drawing import text_length
 from tikznn.errors import ModelError
@@ -79,3 +79,28 @@ def test_the_command_exits_3_for_an_untypesettable_label(tmp_path):
                          text=True)
     assert run.returncode == 3 and "bad.nn:1:1: error: the label \"Жук\" has 'Ж'" in run.stderr
     assert not (tmp_path / "bad.pdf").exists()
+
+
+@pytest.mark.latex
+@pytest.mark.parametrize("host", ["pdflatex + CJKutf8", "xelatex + a Chinese font"])
+def test_a_chinese_fragment_works_in_a_pdflatex_and_in_a_xelatex_paper(host, tmp_path):
+    """The fragment sets its Chinese in the CJK environment where the paper loads CJKutf8, and leaves it to the
+    paper's own font under xelatex (as with ctex or xeCJK). CI installs xelatex for this test."""
+    import shutil
+    engine = host.split()[0]
+    if shutil.which(engine) is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{engine} is not installed, and CI is set")
+        pytest.skip(f"{engine} is not installed")
+    (tmp_path / "zh.tikz").write_text(to_tex(parse_file(EXAMPLES / "lenet_zh.nn"), fragment=True))
+    preamble = ("\\usepackage{CJKutf8}" if engine == "pdflatex" else
+                "\\usepackage{fontspec}\\setmainfont{AR PL SungtiL GB}")
+    (tmp_path / "paper.tex").write_text(f"\\documentclass{{article}}\n{preamble}\n\\usepackage{{tikz}}\n"
+                                        "\\begin{document}\n\\input{zh.tikz}\n\\end{document}\n")
+    run = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "paper.tex"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0, run.stdout[-1500:]
+    log = (tmp_path / "paper.log").read_text(errors="replace")
+    assert "Missing character" not in log
+    text = subprocess.run(["pdftotext", str(tmp_path / "paper.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "卷积" in text.replace(" ", "").replace("\n", "")
