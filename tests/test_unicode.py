@@ -35,9 +35,10 @@ def test_a_chinese_character_is_as_wide_as_two_latin_ones():
 @pytest.mark.parametrize("text, char", [("Жук", "Ж"), ("한국어", "한"), ("🙂", "🙂")])
 def test_a_character_pdflatex_cannot_typeset_is_an_error_naming_it_and_its_line(text, char):
     with pytest.raises(ModelError) as caught:
-        to_tex(parse(f'input 3x8x8\nconv 4 k3 "{text}"\n'))
+        to_tex(parse(f'input 3x8x8\nconv 4 k3 "{text}"\n').drawn_with(engine="pdflatex"))
     message = str(caught.value)
     assert f"'{char}' (U+{ord(char):04X}" in message and f'"{text}"' in message and ":2:1:" in message
+    assert "--engine xelatex" in message
 
 
 @pytest.mark.latex
@@ -48,7 +49,7 @@ def test_chinese_and_greek_labels_build(tmp_path):
         if name == "lenet_zh":
             assert "卷积" in text and "输入" in text  # searchable and copyable, not dropped
     assert "\\usepackage{CJKutf8}" in to_tex(parse('input 1x8x8 "输入"\n'))
-    assert "CJKutf8" not in to_tex(parse('input 1x8x8 "x"\n'))  # only figures that need it load it
+    assert "\\usepackage{CJKutf8}" not in to_tex(parse('input 1x8x8 "x"\n'))  # only figures that need it load it
 
 
 @pytest.mark.latex
@@ -75,8 +76,8 @@ def test_a_missing_chinese_package_is_named_before_compiling(tmp_path, monkeypat
 
 def test_the_command_exits_3_for_an_untypesettable_label(tmp_path):
     (tmp_path / "bad.nn").write_text('input 3x8x8 "Жук"\n')
-    run = subprocess.run([sys.executable, "-m", "tikznn", "build", "bad.nn"], cwd=tmp_path, capture_output=True,
-                         text=True)
+    run = subprocess.run([sys.executable, "-m", "tikznn", "build", "bad.nn", "--engine", "pdflatex"], cwd=tmp_path,
+                         capture_output=True, text=True)
     assert run.returncode == 3 and "bad.nn:1:1: error: the label \"Жук\" has 'Ж'" in run.stderr
     assert not (tmp_path / "bad.pdf").exists()
 
@@ -104,3 +105,48 @@ def test_a_chinese_fragment_works_in_a_pdflatex_and_in_a_xelatex_paper(host, tmp
     assert "Missing character" not in log
     text = subprocess.run(["pdftotext", str(tmp_path / "paper.pdf"), "-"], capture_output=True, text=True).stdout
     assert "卷积" in text.replace(" ", "").replace("\n", "")
+
+
+def _xelatex():
+    import shutil
+    if shutil.which("xelatex") is None:
+        if os.environ.get("CI"):
+            pytest.fail("xelatex is not installed, and CI is set")
+        pytest.skip("xelatex is not installed")
+
+
+@pytest.mark.latex
+def test_labels_pdflatex_cannot_set_choose_xelatex_and_nothing_is_lost(tmp_path):
+    _xelatex()
+    (tmp_path / "ru.nn").write_text('input 3x8x8 "Вход"\nconv 4 k3 "卷积 Жук α₁"\n')
+    tex = to_tex(parse_file(tmp_path / "ru.nn"))
+    assert tex.startswith("% network: drawn by tikznn\n% !TEX program = xelatex\n") and "fontspec" in tex
+    [pdf] = build(tmp_path / "ru.nn", tmp_path / "ru.pdf")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "Вход" in text and "Жук" in text and "卷积" in text.replace(" ", "")
+
+
+@pytest.mark.latex
+def test_a_glyph_no_font_has_is_an_error_under_xelatex_too(tmp_path):
+    _xelatex()
+    (tmp_path / "face.nn").write_text('input 3x8x8 "🙂"\n')
+    with pytest.raises(LatexError) as caught:
+        build(tmp_path / "face.nn", tmp_path / "face.pdf")
+    assert str(caught.value).startswith(f"{tmp_path / 'face.nn'}:1:1: LaTeX error: xelatex: a font has no glyph "
+                                        "for '🙂' (U+1F642)")
+
+
+@pytest.mark.latex
+def test_the_engine_can_be_chosen(tmp_path):
+    _xelatex()
+    [pdf] = build(EXAMPLES / "lenet.nn", tmp_path / "lenet.pdf", engine="xelatex")
+    assert pdf.read_bytes().startswith(b"%PDF")
+    with pytest.raises(ModelError, match="unknown engine 'luatex'"):
+        parse_file(EXAMPLES / "lenet.nn").drawn_with(engine="luatex")
+
+
+def test_without_xelatex_such_a_label_is_an_error_that_says_what_to_install(monkeypatch):
+    from tikznn import pipeline
+    monkeypatch.setattr(pipeline.shutil, "which", lambda name: None)
+    with pytest.raises(ModelError, match="texlive-xetex"):
+        to_tex(parse('input 3x8x8 "Жук"\n'))

@@ -83,6 +83,8 @@ _WIDTH = typer.Option(None, callback=_width, help="Fit this width (17cm, 6.5in):
 _WRAP = typer.Option(None, "--wrap/--no-wrap", help="With a width: wrap the network onto rows first.")
 _THEME = typer.Option(None, help="Colours: classic, print (greys for black and white) or colorblind.")
 _LEGEND = typer.Option(None, "--legend/--no-legend", help="Add a legend of the kinds of layer drawn.")
+_ENGINE = typer.Option(None, help="pdflatex (default) or xelatex; labels pdflatex cannot set (Cyrillic, ...) "
+                                  "choose xelatex by themselves when it is installed.")
 
 
 @app.callback()
@@ -101,7 +103,7 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
           timeout: float = typer.Option(60.0, min=1, help="Seconds pdflatex (and Poppler) may run per figure."),
           dims: Optional[str] = _DIMS, stats: Optional[bool] = _STATS, collapse: Optional[bool] = _COLLAPSE,
           layout: Optional[str] = _LAYOUT, width: Optional[str] = _WIDTH, wrap: Optional[bool] = _WRAP,
-          theme: Optional[str] = _THEME, legend: Optional[bool] = _LEGEND,
+          theme: Optional[str] = _THEME, legend: Optional[bool] = _LEGEND, engine: Optional[str] = _ENGINE,
           jobs: int = typer.Option(1, "-j", "--jobs", min=1, max=64, help="Build this many figures at once."),
           deps: bool = typer.Option(False, "-M", help="Write a make dependency file NAME.d next to each output."),
           depfile: Optional[Path] = typer.Option(None, "--depfile",
@@ -139,7 +141,7 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
         try:
             return path, build_figure(path, out, formats, dpi=dpi, timeout=timeout, dims=dims, stats=stats,
                                       collapse=collapse, layout=layout, width=width, wrap=wrap, theme=theme,
-                                      legend=legend, depfile=rule)
+                                      legend=legend, engine=engine, depfile=rule)
         except TikznnError as err:
             return path, err
 
@@ -181,7 +183,7 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
                                      help="With --fragment, for beamer: the layers appear one slide after another."),
         dims: Optional[str] = _DIMS, stats: Optional[bool] = _STATS, collapse: Optional[bool] = _COLLAPSE,
         layout: Optional[str] = _LAYOUT, width: Optional[str] = _WIDTH, wrap: Optional[bool] = _WRAP,
-        theme: Optional[str] = _THEME, legend: Optional[bool] = _LEGEND,
+        theme: Optional[str] = _THEME, legend: Optional[bool] = _LEGEND, engine: Optional[str] = _ENGINE,
         depfile: Optional[Path] = typer.Option(None, "--depfile",
                                                help="Also write a make rule: OUTPUT depends on the .nn file and "
                                                     "the files it imports.")) -> None:
@@ -198,7 +200,7 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
         with _warnings_of(file):
             text, sources = tex_and_sources(file, fragment=fragment, overlay=overlay, dims=dims, stats=stats,
                                             collapse=collapse, layout=layout, width=width, wrap=wrap, theme=theme,
-                                            legend=legend)
+                                            legend=legend, engine=engine)
         if output is None:
             sys.stdout.write(text)
         else:

@@ -184,6 +184,7 @@ class Layout:
     order: dict = field(default_factory=dict, compare=False)  # layer name -> its place in the network
     theme: str = "classic"  # the colours (theme.THEMES)
     colours: tuple = ()     # a theme file's (part, (r, g, b), opacity or None), over the theme
+    engine: str = "pdflatex"  # what compiles it (model.ENGINES)
     legend: tuple = ()      # legend.Swatch: a kind's colour, next to its name (a label)
 
     def shapes(self):

@@ -20,6 +20,7 @@ _INSTALL = {
     "pdflatex": "Debian/Ubuntu: sudo apt-get install texlive-latex-extra texlive-pictures lmodern; "
                 "macOS: install MacTeX; Windows: install TeX Live or MiKTeX. "
                 "`tikznn tex` writes the .tex without needing TeX.",
+    "xelatex": "Debian/Ubuntu: sudo apt-get install texlive-xetex; MacTeX and TeX Live have it",
     "pdftoppm": "Debian/Ubuntu: sudo apt-get install poppler-utils; macOS: brew install poppler",
     "pdftocairo": "Debian/Ubuntu: sudo apt-get install poppler-utils; macOS: brew install poppler",
 }
@@ -35,10 +36,17 @@ _PROVIDERS = {
 # TeX files a figure needs beyond the preamble's, looked for before pdflatex runs (kpsewhich takes 20 ms): without
 # the Chinese font, CJKutf8 fails with a cryptic "try@size@range"
 _NEEDS = {"\\usepackage{CJKutf8}": ("CJKutf8.sty", "c70gbsn.fd")}
+_FONTS = {"{AR PL SungtiL GB}": "Debian: fonts-arphic-gbsn00lp", "{DejaVu Serif}": "Debian: fonts-dejavu-core"}
 
 
 def check_installed(tex: str) -> None:
     """Raise LatexNotFound, naming the package to install, when a TeX file the figure needs is missing."""
+    fc_list = shutil.which("fc-list")
+    for font, package in _FONTS.items():
+        if "\\newfontfamily" in tex and font in tex and fc_list and \
+                not subprocess.run([fc_list, font.strip("{}")], capture_output=True, text=True).stdout.strip():
+            raise LatexNotFound(f"the figure's labels need the font {font.strip('{}')}, not installed",
+                                hint=f"install it ({package})")
     wanted = [name for marker, names in _NEEDS.items() if marker in tex for name in names]
     if not wanted:
         return
@@ -73,13 +81,14 @@ def compile_pdf(tex: str, *, source: Source = Source(), timeout: float = DEFAULT
     Its preamble (the document class, fonts, TikZ) comes preloaded in a format made once and kept in the user's
     cache, which saves loading TikZ each time; without one, pdflatex reads the preamble as usual.
     """
-    pdflatex = tool("pdflatex")
+    engine = re.match(r"(?:%.*\n)*?% !TEX program = (\w+)", tex)  # xelatex, as editors read it too
+    pdflatex = tool(engine.group(1) if engine else "pdflatex")
     check_installed(tex)
     env_base = dict(os.environ, openin_any="p", openout_any="p")
     # the preamble without its comments (the figure's title): one format serves every figure
     preamble = "\n".join(line for line in tex.split("\\begin{document}", 1)[0].splitlines()
                          if not line.lstrip().startswith("%"))
-    preloaded = _preloaded(pdflatex, preamble, env_base, timeout)
+    preloaded = _preloaded(pdflatex, preamble, env_base, timeout) if not engine else None
     with tempfile.TemporaryDirectory(prefix="tikznn-") as folder:
         Path(folder, "figure.tex").write_text(tex, encoding="utf-8")
         env = dict(env_base, TEXMFOUTPUT=folder)
@@ -179,7 +188,9 @@ def latex_error(log: str, tex: str, source: Source) -> LatexError:
                          "traditional characters in their simplified form, or leave the character out")
             elif span:
                 hint += "\nlabels are typeset as text; put TeX math in $...$ and check its braces"
-    return LatexError(f"pdflatex: {message}", span=span, path=source.path, source=source.text, hint=hint)
+    engine = re.match(r"(?:%.*\n)*?% !TEX program = (\w+)", tex)
+    return LatexError(f"{engine.group(1) if engine else 'pdflatex'}: {message}", span=span, path=source.path,
+                      source=source.text, hint=hint)
 
 
 def convert(pdf: bytes, fmt: str, *, dpi: int = 300, timeout: float = DEFAULT_TIMEOUT) -> bytes:

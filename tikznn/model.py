@@ -23,6 +23,7 @@ DIMS_MODES = ("auto", "shape", "channels", "none")  # what is written on blocks:
 # layered layout
 LAYOUTS = ("right", "down", "u", "layered")
 THEMES = ("classic", "print", "colorblind")
+ENGINES = ("pdflatex", "xelatex")
 THEME_PARTS = ("input", "conv", "conv-act", "deconv", "upsample", "pool", "bn", "activation", "dense", "dense-act",
                "softmax", "embed", "lstm", "gru", "attention", "encoder", "layernorm", "op", "loop", "add", "concat",
                "flow", "skip", "link")
@@ -399,6 +400,7 @@ class Network:
     wrap: bool = False      # with a width: first wrap the main path onto rows that fit it
     theme: str = "classic"  # one of THEMES: the colours
     colours: tuple = ()     # a theme file's (part, (r, g, b), opacity or None), over the theme
+    engine: str | None = None  # one of ENGINES; None: pdflatex, or xelatex when labels need it
     legend: bool = False    # a legend of the kinds of layer drawn
     open_stage: str = ""    # the stage layers added now join (between 'stage' and 'end')
     open_blocks: tuple[BlockScope, ...] = ()  # blocks being added, outermost first (builder calls inside `use`)
@@ -431,10 +433,12 @@ class Network:
 
     def drawn_with(self, *, dims: str | None = None, stats: bool | None = None, collapse: bool | None = None,
                    layout: str | None = None, width: str | None = None, wrap: bool | None = None,
-                   theme: str | None = None, legend: bool | None = None) -> "Network":
+                   theme: str | None = None, legend: bool | None = None, engine: str | None = None) -> "Network":
         """Figure settings: what blocks are labelled with (DIMS_MODES), a caption line of totals, whether
         repeated layers are drawn once, marked ×N, the layout (LAYOUTS), a width to fit (a TeX length such
         as '17cm'), wrapping onto rows first with `wrap`, the colours (THEMES) and a legend."""
+        if engine is not None and engine not in ENGINES:
+            raise ModelError(f"unknown engine '{engine}'", hint="choose from: " + ", ".join(ENGINES))
         if theme is not None and theme not in THEMES:
             raise ModelError(f"unknown theme '{theme}'", hint="choose from: " + ", ".join(THEMES))
         if width is not None:
@@ -447,7 +451,8 @@ class Network:
                        collapse=self.collapse if collapse is None else collapse,
                        layout=self.layout if layout is None else layout, width=self.width if width is None else width,
                        wrap=self.wrap if wrap is None else wrap, theme=self.theme if theme is None else theme,
-                       legend=self.legend if legend is None else legend)
+                       legend=self.legend if legend is None else legend,
+                       engine=self.engine if engine is None else engine)
 
     def input(self, *shape: int, data: str = "tensor", label: str | None = None, name: str = "",
               **style) -> "Network":

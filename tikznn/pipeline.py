@@ -1,18 +1,21 @@
 """The whole pipeline in one call each: .nn text → Network → layout → TeX → PDF/PNG/SVG."""
 from __future__ import annotations
 
+import shutil
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .latex import DEFAULT_TIMEOUT, FORMATS, Source, compile_pdf, convert, read_source, write_all
 from .checks import SMALLEST_LABEL_PT, SMALLEST_TEXT_PT
 from .errors import LayoutError, OutputError, TikznnError, TikznnWarning
+from .drawing import Layout
 from .layout import layout
 from .model import Network
 from .parser import MAX_BYTES, decode, parse
 from .render import to_tex as _render
 from .shapes import analyse
+from .tex import untypeset
 
 
 TEX_LIMIT_CM = 570.0  # TeX's largest dimension is 16383.99 pt, 5.76 m
@@ -30,6 +33,7 @@ def to_tex(network: Network, *, fragment: bool = False, overlay: bool = False) -
 def figure_tex(network: Network, *, fragment: bool = False, overlay: bool = False) -> tuple[str, list[str]]:
     """The TeX of a network's figure and the warnings it gives."""
     drawing = layout(network, analyse(network))
+    drawing = replace(drawing, engine=network.engine or _engine_for(drawing, fragment))
     box, scale = drawing.bounds(), drawing.scale()
     if max(box.x1 - box.x0, box.y1 - box.y0) * scale > TEX_LIMIT_CM:
         raise LayoutError(f"the figure would be {(box.x1 - box.x0) * scale / 100:.2f} m by "
@@ -44,6 +48,14 @@ def figure_tex(network: Network, *, fragment: bool = False, overlay: bool = Fals
         notes.append(f"the figure is {box.x1 - box.x0:.1f} cm wide; shrunk to {network.width} its smallest labels "
                      f"are {SMALLEST_LABEL_PT * drawing.scale():.1f} pt ({hint})")
     return _render(drawing, fragment=fragment, overlay=overlay), notes
+
+
+def _engine_for(drawing: Layout, fragment: bool) -> str:
+    """pdflatex, unless a label has text it cannot set and xelatex is installed (a fragment is compiled by the
+    paper's engine)."""
+    if fragment or not any(untypeset(label.text) for label in drawing.labels) or not shutil.which("xelatex"):
+        return "pdflatex"
+    return "xelatex"
 
 
 def load(path: str | Path) -> tuple[Network, str]:

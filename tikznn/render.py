@@ -142,8 +142,9 @@ def _check_typeset(text: str, line: int) -> None:
     hangul = "hangul" in what
     raise ModelError(f"the label \"{text}\" has '{ch}' (U+{ord(ch):04X}, {what}), which pdflatex cannot typeset "
                      f"here", span=Span(line, 1) if line else None,
-                     hint="Korean needs a font tikznn does not set up yet; write it in a Chinese or Latin script"
-                     if hangul else "leave it out, or write it as TeX math ($...$) if it is a symbol")
+                     hint="build with --engine xelatex (Debian: texlive-xetex), which sets it in a font that has "
+                          "it" + ("" if not hangul else " (Korean: also a Korean font, e.g. fonts-nanum)") +
+                          "; or leave it out, or write a symbol as TeX math ($...$)")
 
 
 def slides(drawing: Layout) -> dict[str, int]:
@@ -175,8 +176,9 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
         head = arrow.head % len(pts)  # the arrow head sits at this point; the rest is a plain line
         arrows.append({"role": arrow.role, "head": pieces(pts[:head + 1]), "slide": on(arrow.target),
                        "tail": pieces(pts[head:]) if head < len(pts) - 1 else ""})
-    for label in drawing.labels:
-        _check_typeset(label.text, lines.get(label.layer, 0))
+    if drawing.engine == "pdflatex":
+        for label in drawing.labels:
+            _check_typeset(label.text, lines.get(label.layer, 0))
     labels = [{"role": label.role, "at": point((label.x, label.y)), "rotate": label.rotate,
                "text": r"\\".join(escape(part) for part in label.text.split("\n")),
                "lines": label.text.count("\n") + 1, "line": lines.get(label.layer, 0), "slide": on(label.layer)}
@@ -203,7 +205,7 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
               for f in drawing.frames]
     scale = drawing.scale()
     box = drawing.bounds()
-    piece = PIECE if not fragment and len(drawing.blocks) > LARGE else 0
+    piece = PIECE if not fragment and len(drawing.blocks) > LARGE and drawing.engine == "pdflatex" else 0
     return {"piece": piece, "piece_box": {"x0": num(box.x0 - MARGIN), "y0": num(box.y0 - MARGIN),
                                           "x1": num(box.x1 + MARGIN), "y1": num(box.y1 + MARGIN)},
             "title": escape(drawing.name), "scale": num(scale) if scale < 1 else "", "frames": frames,
@@ -211,7 +213,8 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
             "palette": palette, "custom": custom,
             "shades": [{"name": name, "mix": mix} for name, mix in sorted(colours.shades.items())],
             "blocks": blocks, "balls": balls, "arrows": arrows, "labels": labels, "taps": taps, "legend": legend,
-            "fragment": fragment, "overlay": overlay, "cjk": any(has_cjk(label.text) for label in drawing.labels)}
+            "fragment": fragment, "overlay": overlay, "cjk": any(has_cjk(label.text) for label in drawing.labels),
+            "wide": any(untypeset(label.text.replace("\n", " ")) for label in drawing.labels), "engine": drawing.engine}
 
 
 def to_tex(drawing: Layout, *, fragment: bool = False, overlay: bool = False) -> str:

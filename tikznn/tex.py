@@ -1,8 +1,9 @@
 """Turning user text into TeX: the one escaping function every label goes through.
 
-Under pdflatex, literal Greek letters, sub- and superscript digits, arrows and common math symbols become math
-(every engine typesets that); Chinese and Japanese runs are marked with \tikznncjk (see definitions.tex.j2) for
-the CJKutf8 package; any other character pdflatex cannot typeset is found before compiling (`untypeset`).
+Literal Greek letters, sub- and superscript digits, arrows and common math symbols become math (every engine
+typesets that); Chinese and Japanese runs are marked with \tikznncjk, other runs pdflatex cannot set with
+\tikznnwide (see definitions.tex.j2): under pdflatex those are found before compiling (`untypeset`) and stop the
+build, unless the build runs xelatex, which sets them in fonts that have them.
 """
 from __future__ import annotations
 
@@ -109,4 +110,17 @@ def _escape_plain(text: str) -> str:
 
 
 def _escape_latin(text: str) -> str:
-    return "".join(_SPECIAL.get(ch) or (r"\ensuremath{" + _SYMBOLS[ch] + "}" if ch in _SYMBOLS else ch) for ch in text)
+    """Text outside Chinese runs: specials escaped, symbols as math, and runs pdflatex cannot set (Cyrillic,
+    Korean, ...) marked with \\tikznnwide{...}, which xelatex sets in a font that has them."""
+    out, wide = [], []
+    for ch in text:
+        if ch != "\0" and untypeset(ch) is not None:  # (\0 stands for a literal dollar here)
+            wide.append(ch)
+            continue
+        if wide:
+            out.append(r"\tikznnwide{" + "".join(wide) + "}")
+            wide = []
+        out.append(_SPECIAL.get(ch) or (r"\ensuremath{" + _SYMBOLS[ch] + "}" if ch in _SYMBOLS else ch))
+    if wide:
+        out.append(r"\tikznnwide{" + "".join(wide) + "}")
+    return "".join(out)
