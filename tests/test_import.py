@@ -74,8 +74,7 @@ def test_repeated_sub_modules_become_one_block_used_n_times(tmp_path):
 def test_an_operation_without_a_word_is_kept_and_named_in_a_warning(tmp_path):
     text, _, notes = _imported("onnx_chain", tmp_path)
     assert "hswish = op HardSwish" in text
-    assert notes == ["HardSwish has no word in the .nn language: written as 'op HardSwish' with its output shape "
-                     "(1×: hswish)"]
+    assert notes == ["HardSwish has no word in the .nn language: written as 'op HardSwish' (1×: hswish)"]
 
 
 @pytest.mark.latex
@@ -101,7 +100,7 @@ def test_the_command_writes_the_file_and_warns_on_stderr(tmp_path):
 
 
 @pytest.mark.parametrize("problem", ["not onnx", "truncated", "no module", "no attribute", "tracing fails",
-                                     "no input size"])
+                                     "no input size", "a bad input size", "wrong input size", "no class named"])
 def test_bad_models_give_a_clear_error_and_write_nothing(problem, tmp_path):
     model, _ = onnx_models.resnet_like()
     whole = model.SerializeToString()
@@ -113,10 +112,13 @@ def test_bad_models_give_a_clear_error_and_write_nothing(problem, tmp_path):
         "no module": (["nosuchpackage.models:resnet", "--input", "3x8x8"], "cannot import nosuchpackage.models"),
         "no attribute": ([f"{TORCH}:Missing", "--input", "3x8x8"], "has no class or function 'Missing'"),
         "tracing fails": ([f"{TORCH}:DataDependent", "--input", "3x8x8"], "tracing the model failed"),
-        "no input size": ([f"{TORCH}:resnet_like"], "give the input size"),
+        "no input size": ([f"{TORCH}:resnet_like"], "needs its input size"),
+        "a bad input size": ([f"{TORCH}:resnet_like", "--input", "abc"], "(not 'abc')"),
+        "wrong input size": ([f"{TORCH}:resnet_like", "--input", "3x32"], "does not run on a 3x32 input"),
+        "no class named": ([TORCH, "--input", "3x8x8"], "name the class or function"),
     }[problem]
     run = _cli(*args, "-o", "out.nn", cwd=tmp_path)
-    assert run.returncode == 9, run.stderr
+    assert run.returncode == (2 if "input size" in problem and problem != "wrong input size" else 9), run.stderr
     assert expected in run.stderr and "Traceback" not in run.stderr
     assert not (tmp_path / "out.nn").exists()
 

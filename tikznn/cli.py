@@ -56,6 +56,17 @@ def _layout(value: Optional[str]) -> Optional[str]:
     return value
 
 
+def _one_of(choices: str):
+    """A callback that accepts None or one of the model's `choices` (the name of a tuple in tikznn.model)."""
+    def check(value: Optional[str]) -> Optional[str]:
+        from . import model
+        allowed = getattr(model, choices)
+        if value is not None and value not in allowed:
+            raise typer.BadParameter(f"'{value}'; choose from: {', '.join(allowed)}")
+        return value
+    return check
+
+
 def _width(value: Optional[str]) -> Optional[str]:
     from .errors import ModelError
     from .model import length_cm
@@ -81,10 +92,12 @@ _COLLAPSE = typer.Option(None, "--collapse/--expand", help="Draw repeated layers
 _LAYOUT = typer.Option(None, callback=_layout, help=_LAYOUT_HELP)
 _WIDTH = typer.Option(None, callback=_width, help="Fit this width (17cm, 6.5in): shrink the figure if wider.")
 _WRAP = typer.Option(None, "--wrap/--no-wrap", help="With a width: wrap the network onto rows first.")
-_THEME = typer.Option(None, help="Colours: classic, print (greys for black and white) or colorblind.")
+_THEME = typer.Option(None, callback=_one_of("THEMES"),
+                      help="Colours: classic, print (greys for black and white) or colorblind.")
 _LEGEND = typer.Option(None, "--legend/--no-legend", help="Add a legend of the kinds of layer drawn.")
-_ENGINE = typer.Option(None, help="pdflatex (default) or xelatex; labels pdflatex cannot set (Cyrillic, ...) "
-                                  "choose xelatex by themselves when it is installed.")
+_ENGINE = typer.Option(None, callback=_one_of("ENGINES"),
+                       help="pdflatex (default) or xelatex; labels pdflatex cannot set (Cyrillic, ...) choose xelatex "
+                            "by themselves when it is installed.")
 
 
 @app.callback()
@@ -176,7 +189,7 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
 
 @app.command()
 def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
-        output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write here instead of stdout."),
+        output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write here (- or nothing: stdout)."),
         fragment: bool = typer.Option(False, "--fragment",
                                       help="A tikzpicture to \\input into a paper, not a whole document."),
         overlay: bool = typer.Option(False, "--overlay",
@@ -191,6 +204,8 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
     from .latex import write_all
     from .pipeline import make_rule, tex_and_sources
 
+    if output is not None and str(output) == "-":  # as for export: - is stdout
+        output = None
     if depfile is not None and output is None:
         raise typer.BadParameter("a make rule needs a target: give -o as well", param_hint="--depfile")
     if overlay and not fragment:
@@ -325,9 +340,14 @@ def import_(model: str = typer.Argument(..., show_default=False,
             output: Optional[Path] = typer.Option(None, "-o", "--output",
                                                   help="The .nn file to write (default: stdout).")) -> None:
     """Write the .nn text of an ONNX or PyTorch model: blocks, branches and skips kept, ready to edit and build."""
+    import re
+
     from .latex import write_all
     from .traced import import_model
 
+    if not model.endswith(".onnx") and ":" in model and not re.fullmatch(r"\d+(x\d+)*", input_shape or ""):
+        raise typer.BadParameter(f"a PyTorch model needs its input size without the batch axis, e.g. --input 3x224x224"
+                                 f"{'' if input_shape is None else f' (not {input_shape!r})'}", param_hint="--input")
     try:
         text, notes = import_model(model, input_shape, tokens=tokens)
         for note in notes:

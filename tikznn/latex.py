@@ -181,16 +181,26 @@ def latex_error(log: str, tex: str, source: Source) -> LatexError:
                 hint += ("\nthe figure is larger than TeX can draw (5.76 m): wrap it onto rows with "
                          "'width 17cm wrap', or collapse its repeated layers")
             elif "Missing character" in message:
-                wide = sorted({ch for ch in snippet if ord(ch) > 0x7F})
-                message = ("a font has no glyph for " + (", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in wide)
-                           if wide else "a character") + " in this label")
-                hint += ("\nChinese labels are set in the Arphic GB font (simplified Chinese, GB2312): write "
-                         "traditional characters in their simplified form, or leave the character out")
+                lost = _lost_characters(log)
+                message = ("a font has no glyph for " + (", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in lost)
+                           if lost else "a character") + " in this label")
+                hint += ("\nChinese is set in AR PL SungtiL GB (simplified Chinese, GB2312: write traditional "
+                         "characters and Japanese-only kanji in their simplified form); other scripts under xelatex "
+                         "in DejaVu Serif; or leave the character out")
             elif span:
                 hint += "\nlabels are typeset as text; put TeX math in $...$ and check its braces"
     engine = re.match(r"(?:%.*\n)*?% !TEX program = (\w+)", tex)
     return LatexError(f"{engine.group(1) if engine else 'pdflatex'}: {message}", span=span, path=source.path,
                       source=source.text, hint=hint)
+
+
+def _lost_characters(log: str) -> list[str]:
+    """The characters a log says no font had: xelatex names them (U+...); pdflatex's CJK subfonts (gbsnu9a)
+    carry the code's high byte in their name and the low byte in the message."""
+    found = [chr(int(code, 16)) for code in re.findall(r"Missing character: There is no .*?\(U\+([0-9A-F]+)\)", log)]
+    found += [chr(int(high + low, 16)) for low, high in
+              re.findall(r'Missing character: There is no .*?\("([0-9A-F]{2})\) in font gbsnu([0-9a-f]{2})', log)]
+    return list(dict.fromkeys(found))
 
 
 def convert(pdf: bytes, fmt: str, *, dpi: int = 300, timeout: float = DEFAULT_TIMEOUT) -> bytes:

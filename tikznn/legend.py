@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .drawing import Ball, Label, Layout, text_box
+from .theme import palette
 
 NAMES = {  # a drawn part -> what the legend calls it
     "input": "input", "conv": "convolution", "conv-act": "activation", "deconv": "transposed convolution",
@@ -33,21 +34,26 @@ def with_legend(drawing: Layout) -> Layout:
     kinds: dict[str, bool] = {}
     for shape in [*drawing.blocks, *drawing.balls]:
         for fill in (shape.fill, getattr(shape, "band_fill", None)):
-            if fill in NAMES and fill not in kinds and (fill != "conv-act" or "activation" not in kinds) \
-                    and (fill != "activation" or "conv-act" not in kinds):
+            if fill in NAMES and fill not in kinds:
                 kinds[fill] = isinstance(shape, Ball)
     if not kinds:
         return drawing
+    # kinds the theme gives one colour share an entry ("layer norm, embedding"): two equal swatches would mislead
+    colours = palette(drawing.theme, drawing.colours)
+    entries: dict[tuple, list[str]] = {}
+    for fill, ball in kinds.items():
+        entries.setdefault((colours.get(fill), ball), []).append(fill)
     box = drawing.bounds()
     width = max(box.x1 - box.x0, 8.0)
     x, y = box.x0, box.y0 - GAP - SWATCH / 2
     swatches, labels = [], []
-    for fill, ball in kinds.items():
-        text_width, text_height = text_box(NAMES[fill], "note")
+    for (_, ball), fills in entries.items():
+        fill, name = fills[0], ", ".join(dict.fromkeys(NAMES[f] for f in fills))
+        text_width, text_height = text_box(name, "note")
         entry = SWATCH + SPACE + text_width
         if x > box.x0 and x + entry > box.x0 + width:  # a new row
             x, y = box.x0, y - max(SWATCH, text_height) - 0.15
         swatches.append(Swatch(fill, ball, x + SWATCH / 2, y))
-        labels.append(Label(NAMES[fill], "note", x + SWATCH + SPACE + text_width / 2, y, text_width, text_height))
+        labels.append(Label(name, "note", x + SWATCH + SPACE + text_width / 2, y, text_width, text_height))
         x += entry + GAP
     return replace(drawing, legend=tuple(swatches), labels=drawing.labels + tuple(labels))

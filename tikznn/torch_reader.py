@@ -2,8 +2,11 @@
 allocated and nothing is computed, so the largest models import in seconds. Needs torch ('tikznn[torch]')."""
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
+import io
+import os
 import operator
 import sys
 from math import prod
@@ -32,14 +35,20 @@ def load(spec: str):
                                hint="write module:Class or path/to/file.py:function, e.g. torchvision.models:resnet18")
     try:
         if where.endswith(".py") or "/" in where:
-            path = Path(where)
+            path = Path(where).resolve()
             if not path.is_file():
                 raise ModelImportError(f"no such file: {where}")
-            module_spec = importlib.util.spec_from_file_location(path.stem, path)
-            module = importlib.util.module_from_spec(module_spec)
-            sys.modules.setdefault(path.stem, module)
-            module_spec.loader.exec_module(module)
+            root, name = path.parent, path.stem  # a file in a package imports as part of it (its relative imports)
+            while (root / "__init__.py").is_file():
+                name, root = f"{root.name}.{name}", root.parent
+            sys.path.insert(0, str(root))
+            stale = sys.modules.get(name)  # another file of that name, imported before in this process
+            if stale is not None and Path(getattr(stale, "__file__", "") or "").resolve() != path:
+                del sys.modules[name]
+                importlib.invalidate_caches()
+            module = importlib.import_module(name)
         else:
+            sys.path.insert(0, os.getcwd())  # as `python -m` finds modules in the current folder
             module = importlib.import_module(where)
     except ModelImportError:
         raise
@@ -74,8 +83,10 @@ def read(model, input_shape: tuple[int, ...], *, tokens: bool = False) -> list[O
     sample = (torch.zeros((1, *input_shape), dtype=torch.long, device="meta") if tokens else
               torch.empty((1, *input_shape), device="meta"))
     try:
-        ShapeProp(traced).propagate(sample)
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            ShapeProp(traced).propagate(sample)  # (which prints a traceback of its own on failure)
     except Exception as err:
+        err = err.__cause__ or err  # ShapeProp wraps the model's own error
         raise ModelImportError(f"the model does not run on a {'x'.join(map(str, input_shape))} input: "
                                f"{type(err).__name__}: {str(err).splitlines()[0]}",
                                hint="check --input (channels x height x width, no batch axis)") from None

@@ -443,6 +443,9 @@ def import_model(source: str, input_shape: str | None = None, *, tokens: bool = 
     from pathlib import Path
 
     from .parser import parse
+    if source.endswith(".py") and ":" not in source:
+        raise ModelImportError(f"{source} is Python: name the class or function that makes the model",
+                               hint=f"tikznn import {source}:Net --input 3x224x224")
     if source.endswith(".onnx") or Path(source).is_file() and ":" not in source:
         from . import onnx_reader
         ops, title = onnx_reader.read(source)
@@ -460,7 +463,7 @@ def import_model(source: str, input_shape: str | None = None, *, tokens: bool = 
     for op in ops:
         if op.kind == "op":
             unknown.setdefault(op.settings["title"], []).append(op.name)
-    notes = [f"{title} has no word in the .nn language: written as 'op {title}' with its output shape "
+    notes = [f"{title} has no word in the .nn language: written as 'op {title}' "
              f"({len(names)}×: {', '.join(names[:3])}{', ...' if len(names) > 3 else ''})"
              for title, names in unknown.items()]
     return text, notes
