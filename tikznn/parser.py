@@ -603,7 +603,8 @@ _TERMINAL_WORDS = {
     "HEX_COLOR": "#rrggbb", "COLOR_NAME": "a colour name", "$END": "the end of the file",
     "DIMS_MODE": "auto, shape, channels or none", "DILATION": "a dilation like d2", "GROUPS": "groups like g4",
     "OUTPUT_PADDING": "an output padding like op1", "HEADS": "heads like h8", "FF": "a feed-forward size like ff2048",
-    "STACKED": "stacked layers like n2", "WEIGHTS": "a weight count like w64", "INPUT_DATA": "tokens or seq",
+    "STACKED": "stacked layers like n2", "WEIGHTS": "a weight count like w64", "TIMES": "a repetition like x3",
+    "INPUT_DATA": "tokens or seq",
     "ARGS": "(arguments)", "THEME": "classic, print or colorblind",
     "LAYOUT": "right, down, u or layered", "LENGTH": "a length like 17cm (cm, mm, in or pt)",
 }
