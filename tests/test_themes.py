@@ -101,3 +101,22 @@ def test_a_bad_theme_line_is_an_error_in_that_file(tmp_path):
     run = subprocess.run([sys.executable, "-m", "tikznn", "tex", "net.nn"], cwd=tmp_path, capture_output=True,
                          text=True)
     assert run.returncode == 3 and "bad.theme:2:1:" in run.stderr and "convolution #00ff00" in run.stderr
+
+
+@pytest.mark.parametrize("example", EXAMPLE_NAMES)
+def test_a_larger_or_smaller_font_scales_all_text_and_the_layout_makes_room(example):
+    base = layout(parse_file(EXAMPLES / f"{example}.nn"))
+    for size in (0.5, 1.6):
+        drawing = layout(parse_file(EXAMPLES / f"{example}.nn").drawn_with(fontsize=size, legend=True))
+        assert problems(drawing) == [], size
+        assert drawing.fontsize == size
+        ours = {label.text: label.height for label in drawing.labels if not label.rotate}
+        assert all(abs(ours[label.text] - label.height * size) < 1e-9 for label in base.labels
+                   if label.text in ours and not label.rotate)  # every label's box grew or shrank by the factor
+
+
+def test_the_font_size_reaches_every_label_in_the_tex():
+    tex = to_tex(parse("fontsize 1.3\ninput 3x8x8\nconv 4 k3\n"))
+    assert "\\def\\tikznnscaled{\\pgftransformscale{1.3}}" in tex and "every node/.append style={scale=1.3}" in tex
+    with pytest.raises(Exception, match="from 0.5 to 1.6"):
+        parse("fontsize 4\ninput 3x8x8\n")

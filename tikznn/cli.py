@@ -95,6 +95,7 @@ _WRAP = typer.Option(None, "--wrap/--no-wrap", help="With a width: wrap the netw
 _THEME = typer.Option(None, callback=_one_of("THEMES"),
                       help="Colours: classic, print (greys for black and white) or colorblind.")
 _LEGEND = typer.Option(None, "--legend/--no-legend", help="Add a legend of the kinds of layer drawn.")
+_FONTSIZE = typer.Option(None, min=0.5, max=1.6, help="All text this many times its usual size, e.g. 1.3.")
 _ENGINE = typer.Option(None, callback=_one_of("ENGINES"),
                        help="pdflatex (default) or xelatex; labels pdflatex cannot set (Cyrillic, ...) choose xelatex "
                             "by themselves when it is installed.")
@@ -117,6 +118,7 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
           dims: Optional[str] = _DIMS, stats: Optional[bool] = _STATS, collapse: Optional[bool] = _COLLAPSE,
           layout: Optional[str] = _LAYOUT, width: Optional[str] = _WIDTH, wrap: Optional[bool] = _WRAP,
           theme: Optional[str] = _THEME, legend: Optional[bool] = _LEGEND, engine: Optional[str] = _ENGINE,
+          fontsize: Optional[float] = _FONTSIZE,
           jobs: int = typer.Option(1, "-j", "--jobs", min=1, max=64, help="Build this many figures at once."),
           deps: bool = typer.Option(False, "-M", help="Write a make dependency file NAME.d next to each output."),
           depfile: Optional[Path] = typer.Option(None, "--depfile",
@@ -154,7 +156,7 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
         try:
             return path, build_figure(path, out, formats, dpi=dpi, timeout=timeout, dims=dims, stats=stats,
                                       collapse=collapse, layout=layout, width=width, wrap=wrap, theme=theme,
-                                      legend=legend, engine=engine, depfile=rule)
+                                      legend=legend, engine=engine, fontsize=fontsize, depfile=rule)
         except TikznnError as err:
             return path, err
 
@@ -197,6 +199,7 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
         dims: Optional[str] = _DIMS, stats: Optional[bool] = _STATS, collapse: Optional[bool] = _COLLAPSE,
         layout: Optional[str] = _LAYOUT, width: Optional[str] = _WIDTH, wrap: Optional[bool] = _WRAP,
         theme: Optional[str] = _THEME, legend: Optional[bool] = _LEGEND, engine: Optional[str] = _ENGINE,
+        fontsize: Optional[float] = _FONTSIZE,
         depfile: Optional[Path] = typer.Option(None, "--depfile",
                                                help="Also write a make rule: OUTPUT depends on the .nn file and "
                                                     "the files it imports.")) -> None:
@@ -215,7 +218,7 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
         with _warnings_of(file):
             text, sources = tex_and_sources(file, fragment=fragment, overlay=overlay, dims=dims, stats=stats,
                                             collapse=collapse, layout=layout, width=width, wrap=wrap, theme=theme,
-                                            legend=legend, engine=engine)
+                                            legend=legend, engine=engine, fontsize=fontsize)
         if output is None:
             sys.stdout.write(text)
         else:

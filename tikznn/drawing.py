@@ -185,6 +185,7 @@ class Layout:
     theme: str = "classic"  # the colours (theme.THEMES)
     colours: tuple = ()     # a theme file's (part, (r, g, b), opacity or None), over the theme
     engine: str = "pdflatex"  # what compiles it (model.ENGINES)
+    fontsize: float = 1.0     # its text, times the usual size
     legend: tuple = ()      # legend.Swatch: a kind's colour, next to its name (a label)
 
     def shapes(self):
@@ -224,11 +225,15 @@ def text_length(text: str) -> int:
                else len(piece.replace("\\$", "$")) + cjk_count(piece) for is_math, piece in split_math(text))
 
 
-def text_box(text: str, role: str) -> tuple[float, float]:
-    """Width and height of a label as typeset; a newline in `text` is a line break."""
+def text_box(text: str, role: str, size: float = 1.0) -> tuple[float, float]:
+    """Width and height of a label as typeset, its text `size` times the usual; a newline is a line break."""
     line, glyph = TEXT[role]
     lines = text.split("\n")
-    return (max(max(1, text_length(part)) for part in lines) * glyph + 0.08, line * len(lines))
+    return (max(max(1, text_length(part)) for part in lines) * glyph * size + 0.08, line * size * len(lines))
+
+
+def line_height(role: str, size: float = 1.0) -> float:
+    return TEXT[role][0] * size
 
 
 def wrap(text: str, width: int = 14) -> str:

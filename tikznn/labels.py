@@ -1,7 +1,7 @@
 """Label placement: each label goes on the first of its candidate spots that overlaps nothing drawn or placed."""
 from __future__ import annotations
 
-from .drawing import DEPTH_X, PAD, TEXT, Ball, Block, Frame, Label, skip_owner, text_box, wrap
+from .drawing import DEPTH_X, PAD, Ball, Block, Frame, Label, line_height, skip_owner, text_box, wrap
 from .errors import LayoutError
 from .geometry import Index, Rect, bounds, overlap
 from .model import Network
@@ -15,7 +15,7 @@ _COUNTED = ("conv", "deconv", "input", "dense", "embed", "lstm", "gru", "attenti
 FRAME_MARGIN = 0.12
 
 
-def stack_captions(stacks, shapes, layers) -> dict[str, tuple[float, str]]:
+def stack_captions(stacks, shapes, layers, size: float = 1.0) -> dict[str, tuple[float, str]]:
     """Each shown label with the x it is centred on. A stack of blocks whose captions cannot stand side by side
     under it gets one caption, its labels one per line in order (not a staircase of rows)."""
     captions = {}
@@ -24,7 +24,7 @@ def stack_captions(stacks, shapes, layers) -> dict[str, tuple[float, str]]:
         texts = [wrap(layers[n].label) for n in named]
         first, last = shapes[stack[0]], shapes[stack[-1]]
         room = last.visible_east - first.visible_west + 0.4
-        if len(named) > 1 and sum(text_box(t, "caption")[0] + 0.2 for t in texts) > room:
+        if len(named) > 1 and sum(text_box(t, "caption", size)[0] + 0.2 for t in texts) > room:
             x = (first.corner(0, 0, 0)[0] + last.corner(1, 0, 0)[0]) / 2
             captions[named[0]] = (x, "\n".join(texts))
             continue
@@ -40,6 +40,7 @@ class LabelPlacer:
     def __init__(self, network: Network, analysis: dict[str, Analysis], shapes, arrows, main_set,
                  vertical: bool = False):
         self.network = network
+        self.size = network.fontsize
         self.vertical = vertical  # the flow runs top to bottom: labels stand beside the blocks
         self.analysis = analysis
         self.layers = {layer.name: layer for layer in network.layers}
@@ -60,7 +61,7 @@ class LabelPlacer:
 
     def put(self, text, role, spots, owner="") -> None:
         """Place `text` at the first free spot; a spot is (x, y) or (x, y, rotation)."""
-        width, height = text_box(text, role)
+        width, height = text_box(text, role, self.size)
         for spot in spots:
             cx, cy, rotate = spot if len(spot) == 3 else (*spot, 0)
             w, h = (height, width) if rotate else (width, height)
@@ -90,7 +91,7 @@ class LabelPlacer:
             box = bounds([p for o in self.obstacles for p in o] +
                          [p for label in self.placed for p in label.rect().polygon()] +
                          [p for frame in self.frames for p in frame.rect.polygon()])
-            height = text_box(caption, "note")[1]
+            height = text_box(caption, "note", self.size)[1]
             self.put(caption, "note", self.rows((box.x0 + box.x1) / 2, box.y0 - 0.15 - height / 2, -0.2))
         return self.placed
 
@@ -98,11 +99,11 @@ class LabelPlacer:
         """Labels of a flow from top to bottom: sizes just left of each block, the caption left of them, ×N
         right of the block; the farther out, the later a spot is tried."""
         def leftwards(x_edge, y, text, role):
-            width = text_box(text, role)[0]
+            width = text_box(text, role, self.size)[0]
             return [(x_edge - PAD - width / 2 - 0.12 * k, y + dy) for k in range(40) for dy in (0.0, -0.2, 0.2)]
 
         def rightwards(x_edge, y, text, role):
-            width = text_box(text, role)[0]
+            width = text_box(text, role, self.size)[0]
             return [(x_edge + PAD + width / 2 + 0.12 * k, y + dy) for k in range(40) for dy in (0.0, -0.2, 0.2)]
 
         for name, shape in self.shapes.items():
@@ -110,7 +111,7 @@ class LabelPlacer:
             if not isinstance(shape, Block) or not layer.style.show_label:
                 continue
             (x0, y0), (_, top) = shape.corner(0, 0, 0), shape.corner(0, 1, 0)
-            dims_h = TEXT["dims"][0]
+            dims_h = line_height("dims", self.size)
             for text, y in self._size_texts(name)[::-1]:
                 spot_y = y0 + dims_h / 2 if y == "bottom" else top - dims_h / 2
                 right_edge = max(p[0] for p in shape.outline())
@@ -167,17 +168,17 @@ class LabelPlacer:
                                                                                                   "channels"):
                 out = self.analysis[name].shape  # what a concatenation adds up to
                 text = str(out[-1] if self.analysis[name].sequence else out[0])
-                dims_h = TEXT["dims"][0]
-                half = text_box(text, "dims")[0] / 2
+                dims_h = line_height("dims", self.size)
+                half = text_box(text, "dims", self.size)[0] / 2
                 beside = [(shape.x + side * (shape.radius + PAD + half + 0.05 * k), shape.y + dy)
                           for k in range(6) for side in (1, -1) for dy in (-0.75 * shape.radius, 0.75 * shape.radius)]
                 spots = (self.rows(shape.x, shape.bottom - PAD - dims_h / 2, -(dims_h + PAD), 2, (0.0, 0.3, -0.3)) +
                          beside + self.rows(shape.x, shape.top + PAD + dims_h / 2, dims_h + PAD, 3) +
                          self.rows(shape.x, shape.bottom - PAD - dims_h / 2, -(dims_h + PAD), 30, (0.0, 0.5, -0.5)))
                 self.put(text, "dims", spots, name)
-        caption_h = TEXT["caption"][0]
+        caption_h = line_height("caption", self.size)
         stacks = self._stacks()
-        captions = stack_captions(stacks, self.shapes, self.layers)
+        captions = stack_captions(stacks, self.shapes, self.layers, self.size)
         main_rows = self._caption_rows(stacks, captions)
         lane_rows = {}
         for lane_y in {s.y for n, s in self.shapes.items() if n not in self.main_set and s.y < 0}:
@@ -187,7 +188,7 @@ class LabelPlacer:
             lane_rows[lane_y] = lowest - PAD - caption_h / 2
         for name, (x, text) in captions.items():
             shape = self.shapes[name]
-            width, height = text_box(text, "caption")
+            width, height = text_box(text, "caption", self.size)
             shifts = (0.0, 0.3 * width, -0.3 * width, 0.6 * width)
             below = self.rows(x, shape.bottom - PAD - height / 2, -(caption_h / 2 + PAD), shifts=shifts)
             above = self.rows(x, shape.top + PAD + height / 2, caption_h / 2 + PAD, 3, shifts[:3])
@@ -207,7 +208,8 @@ class LabelPlacer:
                 times = self.layers[name].times
                 if times > 1:
                     x = shape.centre_x + DEPTH_X * shape.depth / 2
-                    self.put(f"×{times}", "note", self.rows(x, shape.top + PAD + TEXT["note"][0] / 2, 0.15), name)
+                    self.put(f"×{times}", "note",
+                             self.rows(x, shape.top + PAD + line_height("note", self.size) / 2, 0.15), name)
 
     def _skip_labels(self) -> None:
         """A skip's label by the stretch of its route farthest out (above a flow to the right, right of a flow
@@ -219,7 +221,7 @@ class LabelPlacer:
                 continue
             text = skip.label
             points = arrow.projected()
-            width, height = text_box(text, "note")
+            width, height = text_box(text, "note", self.size)
             if self.vertical:
                 level = max(p[0] for p in points)
                 (_, y0), (_, y1) = [p for p in points if p[0] == level][:2]
@@ -243,7 +245,7 @@ class LabelPlacer:
             self.frames.append(Frame(f"×{layer.block_times}", rect, frozenset(members), "repeat"))
             self._add_edges(rect)
             text = f"×{layer.block_times}"
-            width, height = text_box(text, "note")
+            width, height = text_box(text, "note", self.size)
             if self.vertical:  # beside its top right corner
                 spots = [(rect.x1 + PAD + width / 2 + 0.1 * k, rect.y1 - height / 2 - 0.15 * j)
                          for j in range(10) for k in range(10)]
@@ -307,7 +309,7 @@ class LabelPlacer:
             rect = Rect(left, box.y0, right, box.y1) if self.vertical else Rect(box.x0, bottom, box.x1, box.y1)
             self.frames.append(Frame(stage, rect, frozenset(members)))
             self._add_edges(rect)
-            width, height = text_box(stage, "stage")
+            width, height = text_box(stage, "stage", self.size)
             if self.vertical:  # beside its top right corner
                 spots = [(rect.x1 + PAD + width / 2 + 0.1 * k, rect.y1 - height / 2 - 0.1 * j)
                          for j in range(10) for k in range(10)]
@@ -344,7 +346,7 @@ class LabelPlacer:
 
         def close() -> None:
             lowest = min(bottoms[n] for n in cluster)
-            rows.update({n: lowest - PAD - TEXT["caption"][0] / 2 for n in cluster})
+            rows.update({n: lowest - PAD - line_height("caption", self.size) / 2 for n in cluster})
 
         for name in sorted(bottoms, key=lambda n: (self.shapes[n].y, captions[n][0])):
             if cluster and (self.shapes[cluster[0]].y != self.shapes[name].y or
@@ -360,14 +362,14 @@ class LabelPlacer:
     def _sizes(self, name: str, shape: Block) -> None:
         """What the dims setting asks for (see _size_texts), for a flow to the right: counts and whole shapes
         under the block, H×W up its left edge."""
-        dims_h = TEXT["dims"][0]
+        dims_h = line_height("dims", self.size)
         (x0, y0), (x1, _), (_, top) = shape.corner(0, 0, 0), shape.corner(1, 0, 0), shape.corner(0, 1, 0)
         under = self.rows((x0 + x1) / 2, y0 - PAD - dims_h / 2, -(dims_h + PAD), 30)
         for text, where in self._size_texts(name):
             if where == "bottom":
                 self.put(text, "dims", under, name)
                 continue
-            length = text_box(text, "dims")[0]
+            length = text_box(text, "dims", self.size)[0]
             beside = x0 - PAD - dims_h / 2
             spots = [(beside, y0 + length / 2, 90), (beside, top - length / 2, 90)]
             if shape.width < 0.3:  # a slab: try its right side as well

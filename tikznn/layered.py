@@ -10,11 +10,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .drawing import BALL_RADIUS, DEPTH_X, DEPTH_Y, FLOW_GAP, TEXT, Arrow, Ball, Block
+from .drawing import BALL_RADIUS, DEPTH_X, DEPTH_Y, FLOW_GAP, Arrow, Ball, Block, line_height
 
 SWEEPS = 6
 TRACK = 0.16  # between the vertical tracks of connections in one gap
-ROOM_BELOW = 2 * TEXT["dims"][0] + TEXT["caption"][0] + 0.3  # sizes and a caption under each block
+
 SLOT = 0.45  # the height a connection passing a column takes
 
 
@@ -41,10 +41,11 @@ def layered(planner) -> tuple[dict, list]:
         rank[target] = max(rank[target], rank[source] + 1)
     columns: list[list[_Item]] = [[] for _ in range(max(rank.values()) + 1)]
     probe = {name: planner.block(name) for name in names}
+    room_below = 2 * line_height("dims", planner.size) + line_height("caption", planner.size) + 0.3  # sizes, caption
     for name in names:
         shape = probe[name]
         rise = shape.half + DEPTH_Y * shape.depth / 2
-        columns[rank[name]].append(_Item(name, rise, rise + ROOM_BELOW))
+        columns[rank[name]].append(_Item(name, rise, rise + room_below))
     passing: dict[int, list[_Item]] = {}
     for index, (source, target, _) in enumerate(edges):
         for r in range(rank[source] + 1, rank[target]):

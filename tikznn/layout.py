@@ -11,9 +11,9 @@ import math
 from dataclasses import replace
 
 from . import model
-from .drawing import (BALL_RADIUS, BAND, CLEARANCE, DEPTH_X, DEPTH_Y, FLOW_GAP, PAD, PASS_THROUGH, SLAB, TEXT,
+from .drawing import (BALL_RADIUS, BAND, CLEARANCE, DEPTH_X, DEPTH_Y, FLOW_GAP, PAD, PASS_THROUGH, SLAB,
                       Arrow, Ball, Block, Layout, Point, project, skip_owner, spatial_extent, channel_width, text_box,
-                      vector_extent)
+                      line_height, vector_extent)
 from .errors import LayoutError
 from .labels import LabelPlacer, stack_captions
 from .layered import layered
@@ -28,7 +28,7 @@ class NoMainPath(LayoutError):
 
 def layout(network: Network, analysis: dict[str, Analysis] | None = None) -> Layout:
     drawing = _placed(network, analysis or analyse(network))
-    drawing = replace(drawing, theme=network.theme, colours=network.colours)
+    drawing = replace(drawing, theme=network.theme, colours=network.colours, fontsize=network.fontsize)
     return with_legend(drawing) if network.legend else drawing
 
 
@@ -51,6 +51,7 @@ def _placed(network: Network, analysis: dict[str, Analysis]) -> Layout:
 class _Planner:
     def __init__(self, network: Network, analysis: dict[str, Analysis]):
         self.network = network
+        self.size = network.fontsize
         self.analysis = analysis
         self.layers = {layer.name: layer for layer in network.layers}
         self.order = {layer.name: i for i, layer in enumerate(network.layers)}
@@ -298,14 +299,14 @@ class _Planner:
         """Extra space before groups so that neighbouring captions fit side by side on one row."""
         extra: dict[str, float] = {}
         shapes = self._place_row(groups, extra, 0.0)
-        captions = stack_captions(groups, shapes, self.layers)
+        captions = stack_captions(groups, shapes, self.layers, self.size)
         previous = None  # (right end of the last caption, its group index)
         for index, group in enumerate(groups):
             for name in group:
                 if name not in captions:
                     continue
                 x, text = captions[name]
-                width = text_box(text, "caption")[0]
+                width = text_box(text, "caption", self.size)[0]
                 left = x - width / 2 + sum(extra.values())
                 if previous is not None and previous[1] != index and left < previous[0] + 0.25:
                     extra[group[0]] = extra.get(group[0], 0.0) + previous[0] + 0.25 - left
@@ -443,7 +444,7 @@ class _Planner:
         reach = (end - width - 0.05, target.centre_x + 0.05)
         y = self._lane_below(chain, shapes, lane_bottoms, reach)
         placed = self._lay_chain(chain, end - width, y, shapes, arrows)
-        lane_bottoms.append((*reach, min(s.bottom for s in placed) - LANE_ROOM))
+        lane_bottoms.append((*reach, min(s.bottom for s in placed) - lane_room(self.size)))
         arrows.append(_join(placed[-1], target))
 
     def _lane_below(self, chain, shapes, lane_bottoms, reach) -> float:
@@ -453,7 +454,7 @@ class _Planner:
         others = [bottom for x0, x1, bottom in lane_bottoms if x0 < reach[1] and reach[0] < x1]
         lowest = min([s.bottom for s in shapes.values() if s.y == 0] + others + [0.0])
         probe = self._place_row(self._chain_groups(chain), {}, 0.0)
-        return lowest - LANE_ROOM - max(s.half + DEPTH_Y * s.depth / 2 for s in probe.values())
+        return lowest - lane_room(self.size) - max(s.half + DEPTH_Y * s.depth / 2 for s in probe.values())
 
     def _place_branch_below(self, chain, entry, exit_, shapes, main, arrows, taps, lane_bottoms) -> None:
         tap, target = self._tap(shapes, main, entry), shapes[exit_]
@@ -462,7 +463,7 @@ class _Planner:
         reach = (min(tap, start) - 0.05, max(target.centre_x, start + width) + 0.05)
         y = self._lane_below(chain, shapes, lane_bottoms, reach)
         placed = self._lay_chain(chain, start, y, shapes, arrows)
-        lane_bottoms.append((*reach, min(s.bottom for s in placed) - LANE_ROOM))
+        lane_bottoms.append((*reach, min(s.bottom for s in placed) - lane_room(self.size)))
         taps.append(project(tap, shapes[entry].y, 0.0))
         arrows += [_leave(tap, shapes[entry], placed[0]), _join(placed[-1], target)]
 
@@ -477,10 +478,10 @@ class _Planner:
         probe = self._place_row(self._chain_groups(chain), {}, 0.0)
         highest = self._highest(shapes, tap - 0.1, start + width + 0.1, lane_tops)
         half = max(s.half + DEPTH_Y * s.depth / 2 for s in probe.values())
-        y = highest + CLEARANCE + TEXT["dims"][0] + PAD + half
+        y = highest + CLEARANCE + line_height("dims", self.size) + PAD + half
         placed = self._lay_chain(chain, start, y, shapes, arrows)
         # captions of branch layers go above them: reserve that room for lanes and routes over this one
-        label_top = max(s.top for s in placed) + TEXT["caption"][0] + 2 * PAD + 0.1
+        label_top = max(s.top for s in placed) + line_height("caption", self.size) + 2 * PAD + 0.1
         lane_tops.append((start, placed[-1].visible_east, label_top))
         taps.append(project(tap, shapes[entry].y, 0.0))
         arrows.append(_leave(tap, shapes[entry], placed[0]))
@@ -511,7 +512,7 @@ class _Planner:
                 points = ((x0, a.y, 0.0), (x0 + 0.2, a.y, 0.0), (x0 + 0.2, level, 0.0))
             points += ((bx, level, 0.0), (bx, b.y + b.half, 0.0))
             arrows.append(Arrow(points, "skip" if skip is None else "link", source, target))
-            room = TEXT["note"][0] + 2 * PAD if skip is not None and skip.label else 0.05
+            room = line_height("note", self.size) + 2 * PAD if skip is not None and skip.label else 0.05
             lane_tops.append((x0, bx, level + room))
 
     @staticmethod
@@ -545,7 +546,11 @@ BORDER_CM = 2 * 4 / 72.27 * 2.54  # the standalone document's border, 4 pt on ea
 STAGE_GAP = 0.4  # more room where one stage ends and the next begins
 LEVEL_GAP = CLEARANCE + 0.45  # in the U layout, from a level's axis to the tops on the level below: room for a route
 # between a lane below the main path and what is above it: two rows of sizes, a row of captions, clearance
-LANE_ROOM = 2 * (TEXT["dims"][0] + PAD) + TEXT["caption"][0] + 2 * PAD + CLEARANCE
+
+
+def lane_room(size: float) -> float:
+    """Room under a lane's blocks for their sizes and captions."""
+    return 2 * (line_height("dims", size) + PAD) + line_height("caption", size) + 2 * PAD + CLEARANCE
 
 
 def _leave(tap: float, entry, first) -> Arrow:

@@ -49,7 +49,7 @@ def with_legend(drawing: Layout) -> Layout:
     swatches, labels = [], []
     for (_, ball), fills in entries.items():
         fill, name = fills[0], ", ".join(dict.fromkeys(NAMES[f] for f in fills))
-        text_width, text_height = text_box(name, "note")
+        text_width, text_height = text_box(name, "note", drawing.fontsize)
         entry = SWATCH + SPACE + text_width
         if x > box.x0 and x + entry > box.x0 + width:  # a new row
             x, y = box.x0, y - max(SWATCH, text_height) - 0.15

@@ -401,6 +401,7 @@ class Network:
     theme: str = "classic"  # one of THEMES: the colours
     colours: tuple = ()     # a theme file's (part, (r, g, b), opacity or None), over the theme
     engine: str | None = None  # one of ENGINES; None: pdflatex, or xelatex when labels need it
+    fontsize: float = 1.0   # all text, times its usual size
     legend: bool = False    # a legend of the kinds of layer drawn
     open_stage: str = ""    # the stage layers added now join (between 'stage' and 'end')
     open_blocks: tuple[BlockScope, ...] = ()  # blocks being added, outermost first (builder calls inside `use`)
@@ -433,10 +434,13 @@ class Network:
 
     def drawn_with(self, *, dims: str | None = None, stats: bool | None = None, collapse: bool | None = None,
                    layout: str | None = None, width: str | None = None, wrap: bool | None = None,
-                   theme: str | None = None, legend: bool | None = None, engine: str | None = None) -> "Network":
+                   theme: str | None = None, legend: bool | None = None, engine: str | None = None,
+                   fontsize: float | None = None) -> "Network":
         """Figure settings: what blocks are labelled with (DIMS_MODES), a caption line of totals, whether
         repeated layers are drawn once, marked ×N, the layout (LAYOUTS), a width to fit (a TeX length such
         as '17cm'), wrapping onto rows first with `wrap`, the colours (THEMES) and a legend."""
+        if fontsize is not None and not 0.5 <= fontsize <= 1.6:
+            raise ModelError(f"a font size of {fontsize} times the usual", hint="give a factor from 0.5 to 1.6")
         if engine is not None and engine not in ENGINES:
             raise ModelError(f"unknown engine '{engine}'", hint="choose from: " + ", ".join(ENGINES))
         if theme is not None and theme not in THEMES:
@@ -452,7 +456,8 @@ class Network:
                        layout=self.layout if layout is None else layout, width=self.width if width is None else width,
                        wrap=self.wrap if wrap is None else wrap, theme=self.theme if theme is None else theme,
                        legend=self.legend if legend is None else legend,
-                       engine=self.engine if engine is None else engine)
+                       engine=self.engine if engine is None else engine,
+                       fontsize=self.fontsize if fontsize is None else fontsize)
 
     def input(self, *shape: int, data: str = "tensor", label: str | None = None, name: str = "",
               **style) -> "Network":
@@ -591,7 +596,7 @@ class Assembler:
         self.name, self.caption, self.dims, self.stats = start.name, start.caption, start.dims, start.stats
         self.collapse, self.open_stage, self.layout = start.collapse, start.open_stage, start.layout
         self.width, self.wrap, self.theme, self.legend = start.width, start.wrap, start.theme, start.legend
-        self.colours = start.colours
+        self.colours, self.fontsize = start.colours, start.fontsize
         self.scopes: list[BlockScope] = list(start.open_blocks)
         self.aliases: dict[str, str] = dict(start.aliases)
         self.layers: list[Layer] = list(start.layers)
@@ -609,6 +614,7 @@ class Assembler:
         return Network(name=self.name, caption=self.caption, layers=tuple(self.layers), skips=tuple(self.skips),
                        dims=self.dims, stats=self.stats, collapse=self.collapse, layout=self.layout,
                        width=self.width, wrap=self.wrap, theme=self.theme, legend=self.legend, colours=self.colours,
+                       fontsize=self.fontsize,
                        open_stage=self.open_stage,
                        open_blocks=tuple(self.scopes), aliases=tuple(self.aliases.items()))
 

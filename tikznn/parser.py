@@ -168,6 +168,14 @@ class _ToStatements(Transformer):
         return ("legend", True, self.span(meta))
 
     @v_args(meta=True)
+    def fontsize(self, meta, items):
+        size = float(items[0])
+        if not 0.5 <= size <= 1.6:
+            raise ParseError(f"a font size of {items[0]} times the usual", span=self.span(items[0]),
+                             hint="give a factor from 0.5 to 1.6, e.g. fontsize 1.3")
+        return ("fontsize", size, self.span(meta))
+
+    @v_args(meta=True)
     def width(self, meta, items):
         return ("width", (str(items[0]), items[1] is not None), self.span(meta))
 
@@ -610,7 +618,8 @@ _TERMINAL_WORDS = {
 }
 _KEYWORD_TERMINALS = {"ACT": ACTIVATIONS, "POOL_MODE": model.POOL_MODES, "UPSAMPLE_MODE": model.UPSAMPLE_MODES,
                       "DIMS_MODE": model.DIMS_MODES, "INPUT_DATA": model.INPUT_DATA[1:], "LAYOUT": model.LAYOUTS}
-_STATEMENT_WORDS = ("network", "caption", "dims", "stats", "collapse", "layout", "width", "theme", "legend", "stage",
+_STATEMENT_WORDS = ("network", "caption", "dims", "stats", "collapse", "layout", "width", "theme", "legend",
+                    "fontsize", "stage",
                     "end", "skip",
                     "import", "input", "conv", "deconv", "pool", "upsample", "dense", "flatten", "bn", "dropout", "add",
                     "concat", "embed", "lstm", "gru", "attention", "layernorm", "encoder", "op") + ACTIVATIONS

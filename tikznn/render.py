@@ -206,8 +206,10 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
     scale = drawing.scale()
     box = drawing.bounds()
     piece = PIECE if not fragment and len(drawing.blocks) > LARGE and drawing.engine == "pdflatex" else 0
-    return {"piece": piece, "piece_box": {"x0": num(box.x0 - MARGIN), "y0": num(box.y0 - MARGIN),
-                                          "x1": num(box.x1 + MARGIN), "y1": num(box.y1 + MARGIN)},
+    text_scale = (scale if scale < 1 else 1.0) * drawing.fontsize  # labels: the figure's shrink and the font size
+    return {"piece": piece, "text_scale": num(text_scale) if text_scale != 1 else "",
+            "piece_box": {"x0": num(box.x0 - MARGIN), "y0": num(box.y0 - MARGIN), "x1": num(box.x1 + MARGIN),
+                          "y1": num(box.y1 + MARGIN)},
             "title": escape(drawing.name), "scale": num(scale) if scale < 1 else "", "frames": frames,
             "arrows_first": any(b.vertical for b in drawing.blocks), "fit": drawing.fit or "\\linewidth",
             "palette": palette, "custom": custom,
