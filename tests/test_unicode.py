@@ -107,12 +107,12 @@ def test_a_chinese_fragment_works_in_a_pdflatex_and_in_a_xelatex_paper(host, tmp
     assert "卷积" in text.replace(" ", "").replace("\n", "")
 
 
-def _xelatex():
+def _xelatex(engine: str = "xelatex"):
     import shutil
-    if shutil.which("xelatex") is None:
+    if shutil.which(engine) is None:
         if os.environ.get("CI"):
-            pytest.fail("xelatex is not installed, and CI is set")
-        pytest.skip("xelatex is not installed")
+            pytest.fail(f"{engine} is not installed, and CI is set")
+        pytest.skip(f"{engine} is not installed")
 
 
 @pytest.mark.latex
@@ -137,10 +137,15 @@ def test_a_glyph_no_font_has_is_an_error_under_xelatex_too(tmp_path):
 
 
 @pytest.mark.latex
-def test_the_engine_can_be_chosen(tmp_path):
-    _xelatex()
-    [pdf] = build(EXAMPLES / "lenet.nn", tmp_path / "lenet.pdf", engine="xelatex")
+@pytest.mark.parametrize("engine", ["xelatex", "lualatex"])
+def test_the_engine_can_be_chosen(engine, tmp_path):
+    _xelatex(engine)
+    [pdf] = build(EXAMPLES / "lenet.nn", tmp_path / "lenet.pdf", engine=engine)
     assert pdf.read_bytes().startswith(b"%PDF")
+    (tmp_path / "ru.nn").write_text('input 3x8x8 "Вход α₁"\nconv 4 k3 "卷积"\n')
+    [pdf] = build(tmp_path / "ru.nn", tmp_path / "ru.pdf", engine=engine)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "Вход" in text and "卷积" in text.replace(" ", "")
     with pytest.raises(ModelError, match="unknown engine 'luatex'"):
         parse_file(EXAMPLES / "lenet.nn").drawn_with(engine="luatex")
 

@@ -97,8 +97,8 @@ _THEME = typer.Option(None, callback=_one_of("THEMES"),
 _LEGEND = typer.Option(None, "--legend/--no-legend", help="Add a legend of the kinds of layer drawn.")
 _FONTSIZE = typer.Option(None, min=0.5, max=1.6, help="All text this many times its usual size, e.g. 1.3.")
 _ENGINE = typer.Option(None, callback=_one_of("ENGINES"),
-                       help="pdflatex (default) or xelatex; labels pdflatex cannot set (Cyrillic, ...) choose xelatex "
-                            "by themselves when it is installed.")
+                       help="pdflatex (default), xelatex or lualatex; labels pdflatex cannot set (Cyrillic, ...) "
+                            "choose xelatex (or lualatex) by themselves when it is installed.")
 
 
 @app.callback()

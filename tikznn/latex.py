@@ -21,6 +21,7 @@ _INSTALL = {
                 "macOS: install MacTeX; Windows: install TeX Live or MiKTeX. "
                 "`tikznn tex` writes the .tex without needing TeX.",
     "xelatex": "Debian/Ubuntu: sudo apt-get install texlive-xetex; MacTeX and TeX Live have it",
+    "lualatex": "Debian/Ubuntu: sudo apt-get install texlive-luatex; MacTeX and TeX Live have it",
     "pdftoppm": "Debian/Ubuntu: sudo apt-get install poppler-utils; macOS: brew install poppler",
     "pdftocairo": "Debian/Ubuntu: sudo apt-get install poppler-utils; macOS: brew install poppler",
 }
@@ -81,7 +82,7 @@ def compile_pdf(tex: str, *, source: Source = Source(), timeout: float = DEFAULT
     Its preamble (the document class, fonts, TikZ) comes preloaded in a format made once and kept in the user's
     cache, which saves loading TikZ each time; without one, pdflatex reads the preamble as usual.
     """
-    engine = re.match(r"(?:%.*\n)*?% !TEX program = (\w+)", tex)  # xelatex, as editors read it too
+    engine = re.match(r"(?:%.*\n)*?% !TEX program = (\w+)", tex)  # xelatex or lualatex, as editors read it
     pdflatex = tool(engine.group(1) if engine else "pdflatex")
     check_installed(tex)
     env_base = dict(os.environ, openin_any="p", openout_any="p")
@@ -185,7 +186,8 @@ def latex_error(log: str, tex: str, source: Source) -> LatexError:
                 message = ("a font has no glyph for " + (", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in lost)
                            if lost else "a character") + " in this label")
                 hint += ("\nChinese is set in AR PL SungtiL GB (simplified Chinese, GB2312: write traditional "
-                         "characters and Japanese-only kanji in their simplified form); other scripts under xelatex "
+                         "characters and Japanese-only kanji in their simplified form); other scripts under xelatex or "
+                         "lualatex "
                          "in DejaVu Serif; or leave the character out")
             elif span:
                 hint += "\nlabels are typeset as text; put TeX math in $...$ and check its braces"

@@ -23,7 +23,7 @@ DIMS_MODES = ("auto", "shape", "channels", "none")  # what is written on blocks:
 # layered layout
 LAYOUTS = ("right", "down", "u", "layered")
 THEMES = ("classic", "print", "colorblind")
-ENGINES = ("pdflatex", "xelatex")
+ENGINES = ("pdflatex", "xelatex", "lualatex")
 THEME_PARTS = ("input", "conv", "conv-act", "deconv", "upsample", "pool", "bn", "activation", "dense", "dense-act",
                "softmax", "embed", "lstm", "gru", "attention", "encoder", "layernorm", "op", "loop", "add", "concat",
                "flow", "skip", "link")
@@ -400,7 +400,7 @@ class Network:
     wrap: bool = False      # with a width: first wrap the main path onto rows that fit it
     theme: str = "classic"  # one of THEMES: the colours
     colours: tuple = ()     # a theme file's (part, (r, g, b), opacity or None), over the theme
-    engine: str | None = None  # one of ENGINES; None: pdflatex, or xelatex when labels need it
+    engine: str | None = None  # one of ENGINES; None: pdflatex, or xelatex/lualatex when labels need it
     fontsize: float = 1.0   # all text, times its usual size
     legend: bool = False    # a legend of the kinds of layer drawn
     open_stage: str = ""    # the stage layers added now join (between 'stage' and 'end')

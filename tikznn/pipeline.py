@@ -51,11 +51,11 @@ def figure_tex(network: Network, *, fragment: bool = False, overlay: bool = Fals
 
 
 def _engine_for(drawing: Layout, fragment: bool) -> str:
-    """pdflatex, unless a label has text it cannot set and xelatex is installed (a fragment is compiled by the
-    paper's engine)."""
-    if fragment or not any(untypeset(label.text) for label in drawing.labels) or not shutil.which("xelatex"):
+    """pdflatex, unless a label has text it cannot set and xelatex or lualatex is installed (a fragment is
+    compiled by the paper's engine)."""
+    if fragment or not any(untypeset(label.text) for label in drawing.labels):
         return "pdflatex"
-    return "xelatex"
+    return next((engine for engine in ("xelatex", "lualatex") if shutil.which(engine)), "pdflatex")
 
 
 def load(path: str | Path) -> tuple[Network, str]:

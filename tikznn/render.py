@@ -142,8 +142,9 @@ def _check_typeset(text: str, line: int) -> None:
     hangul = "hangul" in what
     raise ModelError(f"the label \"{text}\" has '{ch}' (U+{ord(ch):04X}, {what}), which pdflatex cannot typeset "
                      f"here", span=Span(line, 1) if line else None,
-                     hint="build with --engine xelatex (Debian: texlive-xetex), which sets it in a font that has "
-                          "it" + ("" if not hangul else " (Korean: also a Korean font, e.g. fonts-nanum)") +
+                     hint="build with --engine xelatex or lualatex (Debian: texlive-xetex, texlive-luatex), which "
+                          "set it in a font that has it" +
+                          ("" if not hangul else " (Korean: also a Korean font, e.g. fonts-nanum)") +
                           "; or leave it out, or write a symbol as TeX math ($...$)")
 
 

@@ -3,7 +3,7 @@
 Literal Greek letters, sub- and superscript digits, arrows and common math symbols become math (every engine
 typesets that); Chinese and Japanese runs are marked with \tikznncjk, other runs pdflatex cannot set with
 \tikznnwide (see definitions.tex.j2): under pdflatex those are found before compiling (`untypeset`) and stop the
-build, unless the build runs xelatex, which sets them in fonts that have them.
+build, unless the build runs xelatex or lualatex, which set them in fonts that have them.
 """
 from __future__ import annotations
 
@@ -111,7 +111,7 @@ def _escape_plain(text: str) -> str:
 
 def _escape_latin(text: str) -> str:
     """Text outside Chinese runs: specials escaped, symbols as math, and runs pdflatex cannot set (Cyrillic,
-    Korean, ...) marked with \\tikznnwide{...}, which xelatex sets in a font that has them."""
+    Korean, ...) marked with \\tikznnwide{...}, which xelatex and lualatex set in a font that has them."""
     out, wide = [], []
     for ch in text:
         if ch != "\0" and untypeset(ch) is not None:  # (\0 stands for a literal dollar here)
