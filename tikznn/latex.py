@@ -37,7 +37,8 @@ _PROVIDERS = {
 # TeX files a figure needs beyond the preamble's, looked for before pdflatex runs (kpsewhich takes 20 ms): without
 # the Chinese font, CJKutf8 fails with a cryptic "try@size@range"
 _NEEDS = {"\\usepackage{CJKutf8}": ("CJKutf8.sty", "c70gbsn.fd")}
-_FONTS = {"{AR PL SungtiL GB}": "Debian: fonts-arphic-gbsn00lp", "{DejaVu Serif}": "Debian: fonts-dejavu-core"}
+_FONTS = {"{AR PL SungtiL GB}": "Debian: fonts-arphic-gbsn00lp", "{DejaVu Serif}": "Debian: fonts-dejavu-core",
+          "{NanumMyeongjo}": "Debian: fonts-nanum"}
 
 
 def check_installed(tex: str) -> None:

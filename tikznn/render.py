@@ -10,7 +10,7 @@ from . import theme
 from .drawing import Block, Layout
 from .model import Style
 from .errors import LayoutError, ModelError, Span
-from .tex import escape, has_cjk, untypeset
+from .tex import escape, has_cjk, has_hangul, untypeset
 
 _BALL_SYMBOL = {"add": r"$+$", "concat": r"$\Vert$"}
 # A standalone figure with more blocks than LARGE is drawn in pieces of PIECE items (see picture.tex.j2), each
@@ -144,7 +144,7 @@ def _check_typeset(text: str, line: int) -> None:
                      f"here", span=Span(line, 1) if line else None,
                      hint="build with --engine xelatex or lualatex (Debian: texlive-xetex, texlive-luatex), which "
                           "set it in a font that has it" +
-                          ("" if not hangul else " (Korean: also a Korean font, e.g. fonts-nanum)") +
+                          ("" if not hangul else " (Korean: with NanumMyeongjo, Debian: fonts-nanum)") +
                           "; or leave it out, or write a symbol as TeX math ($...$)")
 
 
@@ -217,7 +217,8 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
             "shades": [{"name": name, "mix": mix} for name, mix in sorted(colours.shades.items())],
             "blocks": blocks, "balls": balls, "arrows": arrows, "labels": labels, "taps": taps, "legend": legend,
             "fragment": fragment, "overlay": overlay, "cjk": any(has_cjk(label.text) for label in drawing.labels),
-            "wide": any(untypeset(label.text.replace("\n", " ")) for label in drawing.labels), "engine": drawing.engine}
+            "wide": any(untypeset(label.text.replace("\n", " ")) for label in drawing.labels),
+            "korean": any(has_hangul(label.text) for label in drawing.labels), "engine": drawing.engine}
 
 
 def to_tex(drawing: Layout, *, fragment: bool = False, overlay: bool = False) -> str:

@@ -56,8 +56,13 @@ def has_cjk(text: str) -> bool:
     return bool(_CJK.search(text))
 
 
+def has_hangul(text: str) -> bool:
+    return bool(_HANGUL.search(text))
+
+
 def cjk_count(text: str) -> int:
-    return sum(len(run) for run in _CJK.findall(text))
+    """Characters a full em wide: Chinese, Japanese and Korean."""
+    return sum(len(run) for run in _CJK.findall(text)) + len(_HANGUL.findall(text))
 
 
 def untypeset(text: str) -> str | None:
@@ -112,15 +117,22 @@ def _escape_plain(text: str) -> str:
 def _escape_latin(text: str) -> str:
     """Text outside Chinese runs: specials escaped, symbols as math, and runs pdflatex cannot set (Cyrillic,
     Korean, ...) marked with \\tikznnwide{...}, which xelatex and lualatex set in a font that has them."""
-    out, wide = [], []
+    out, run, run_kind = [], [], ""
+
+    def close() -> None:
+        if run:
+            out.append(rf"\{run_kind}{{" + "".join(run) + "}")
+            run.clear()
+
     for ch in text:
         if ch != "\0" and untypeset(ch) is not None:  # (\0 stands for a literal dollar here)
-            wide.append(ch)
+            kind = "tikznnko" if _HANGUL.match(ch) else "tikznnwide"  # Korean has a font of its own
+            if kind != run_kind:
+                close()
+                run_kind = kind
+            run.append(ch)
             continue
-        if wide:
-            out.append(r"\tikznnwide{" + "".join(wide) + "}")
-            wide = []
+        close()
         out.append(_SPECIAL.get(ch) or (r"\ensuremath{" + _SYMBOLS[ch] + "}" if ch in _SYMBOLS else ch))
-    if wide:
-        out.append(r"\tikznnwide{" + "".join(wide) + "}")
+    close()
     return "".join(out)
