@@ -23,7 +23,8 @@ NETS = {
                     "softmax\nlogsoftmax\npool avg k3 s2 p1 ceil\npool max 2\nflatten\n",
     "one-dimensional": "input 4x100\nconv 8 k5 s2 pvalid\nconv 8 k3 psame bn relu\nupsample 2 bilinear\n"
                        "deconv 4 k3 s2 p1 op1\npool max 3 ceil\nbn\npool global\nflatten\ndense 3 logsoftmax\n",
-    "vector": "input 64\nbn\ndense 32 silu\ndropout 0.3\nlayernorm\ndense 4 softmax\n",
+    "vector": "input 64\nbn\ndense 32 silu\ndropout 0.3\nlayernorm\ndense 16 prelu\nprelu\ndense 4 softmax\n",
+    "slopes": "input 3x16x16\nconv 8 k3 p1 bn prelu\nprelu\nflatten\ndense 4\n",  # nn.PReLU's one slope each
     "sequences": "input 20 tokens\nembed 100 32\nx = lstm 16 n2 bi\ngru 24\nattention h4\nencoder h4 ff64 gelu\nbn\n"
                  "z = dense 8 softmax\ny = dense 8 from x\nc = concat z y\nu = lstm 6 bi last\n"
                  "v = gru 5 n2 last from c\nw = pool global from c\nconcat u v w\ndense 3 logsoftmax\n",
@@ -146,11 +147,9 @@ class Mystery(model.Layer):
 
 
 def test_what_pytorch_cannot_compute_as_tikznn_counts_it_is_refused_clearly():
-    with pytest.raises(ModelError, match="prelu cannot be exported to PyTorch") as refused:
-        torch_source(parse("input 8\ndense 4\nprelu\n"))
-    assert refused.value.span.line == 3 and "leakyrelu" in refused.value.hint
-    with pytest.raises(ModelError, match="prelu cannot be exported"):
-        torch_source(Network().input(3, 8, 8).conv(4, act="prelu"))
+    with pytest.raises(ModelError, match="prelu after an add cannot be exported to PyTorch") as refused:
+        torch_source(parse("input 8\nx = dense 8\ndense 8\nadd x prelu\n"))
+    assert refused.value.span.line == 4 and "a line of its own" in refused.value.hint
     with pytest.raises(ModelError, match="mystery 'M' cannot be exported to PyTorch"):
         torch_source(Network().input(8).append(Mystery(label="M")).dense(2))
     with pytest.raises(ValueError):
@@ -175,7 +174,7 @@ def test_export_command(tmp_path):
 
     run = tikznn("export", "onnx", "lenet.nn", "-o", "x.py", cwd=tmp_path)
     assert run.returncode == 2 and "'onnx'; choose from: torch" in run.stderr and not (tmp_path / "x.py").exists()
-    (tmp_path / "slope.nn").write_text("input 8\ndense 4\nprelu\n")
+    (tmp_path / "slope.nn").write_text("input 8\nx = dense 8\ndense 8\nadd x prelu\n")
     run = tikznn("export", "torch", "slope.nn", cwd=tmp_path)
-    assert run.returncode == 3 and run.stderr.startswith("slope.nn:3:1: error: prelu cannot be exported")
+    assert run.returncode == 3 and run.stderr.startswith("slope.nn:4:1: error: prelu after an add cannot be")
     assert "Traceback" not in run.stderr and not (tmp_path / "slope.py").exists()

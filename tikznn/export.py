@@ -33,8 +33,9 @@ RESERVED = frozenset(keyword.kwlist + [n for n in dir(builtins) if not n.startsw
                      ["self", "x", "torch", "nn", "F", _HELPER])
 
 # activations as a module (in nn.Sequential) and as a function of an expression; dim 1 is channels or features
-_ACTIVATION_MODULES = {"relu": "nn.ReLU(inplace=True)", "leakyrelu": "nn.LeakyReLU()", "elu": "nn.ELU()",
-                       "gelu": "nn.GELU()", "silu": "nn.SiLU()", "sigmoid": "nn.Sigmoid()", "tanh": "nn.Tanh()",
+_ACTIVATION_MODULES = {"prelu": "nn.PReLU()", "relu": "nn.ReLU(inplace=True)", "leakyrelu": "nn.LeakyReLU()",
+                       "elu": "nn.ELU()", "gelu": "nn.GELU()", "silu": "nn.SiLU()", "sigmoid": "nn.Sigmoid()",
+                       "tanh": "nn.Tanh()",
                        "softmax": "nn.Softmax(dim={dim})", "logsoftmax": "nn.LogSoftmax(dim={dim})"}
 _ACTIVATION_CALLS = {"relu": "F.relu({x})", "leakyrelu": "F.leaky_relu({x})", "elu": "F.elu({x})",
                      "gelu": "F.gelu({x})", "silu": "F.silu({x})", "sigmoid": "torch.sigmoid({x})",
@@ -157,6 +158,8 @@ def _module(layer: Layer, source: Analysis | None) -> str | list[str] | None:
         return _call("nn.BatchNorm2d" if len(source.shape) == 3 else "nn.BatchNorm1d", str(features))
     if isinstance(layer, model.LayerNorm):
         return _call("nn.LayerNorm", str(features))
+    if isinstance(layer, model.Activation) and layer.fn == "prelu":
+        return "nn.PReLU()"
     if isinstance(layer, model.Embedding):
         return _call("nn.Embedding", str(layer.vocab), str(layer.dim))
     if isinstance(layer, model.Recurrent):
@@ -202,20 +205,15 @@ def _unexportable(layer: Layer, why: str, hint: str) -> ModelError:
     return ModelError(f"{named}{why}", span=layer.at, hint=hint)
 
 
-def _check_activation(layer: Layer, fn: str) -> None:
-    if fn not in _ACTIVATION_CALLS:  # prelu
-        raise _unexportable(layer, f"{fn} cannot be exported to PyTorch: nn.PReLU learns a slope, a parameter "
-                                   "that tikznn does not count",
-                            hint="export it with leakyrelu (a fixed slope) and change it in the generated code")
-
-
 def _activation_module(layer: Layer, fn: str, source: Analysis) -> str:
-    _check_activation(layer, fn)
     return _ACTIVATION_MODULES[fn].format(dim=_feature_axis(source))
 
 
 def _activation_call(layer: Layer, fn: str, x: str, source: Analysis) -> str:
-    _check_activation(layer, fn)
+    if fn not in _ACTIVATION_CALLS:  # prelu: its slope is a module's parameter
+        raise _unexportable(layer, f"{fn} after an add cannot be exported to PyTorch: nn.PReLU learns a slope, "
+                                   "which needs a module of its own",
+                            hint="write the prelu on a line of its own after the add")
     return _ACTIVATION_CALLS[fn].format(x=x, dim=_feature_axis(source))
 
 
@@ -266,7 +264,7 @@ def _function(layer: Layer, x: str, source: Analysis) -> str | None:
         return f"torch.flatten({x}, 1)"
     if isinstance(layer, model.Dropout):
         return f"F.dropout({x}, p={layer.p}, training=self.training)"
-    if isinstance(layer, model.Activation):
+    if isinstance(layer, model.Activation) and layer.fn != "prelu":
         return _activation_call(layer, layer.fn, x, source)
     return None
 

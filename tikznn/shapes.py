@@ -7,7 +7,7 @@ buffers, not parameters). MACs count the multiply-accumulates of conv, deconv an
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import prod
 
 from . import model
@@ -84,6 +84,8 @@ def analyse(network: Network) -> dict[str, Analysis]:
             result[layer.name] = _sequence_layer(layer, inputs)
         else:
             result[layer.name] = _analyse(layer, inputs)
+        if "prelu" in (getattr(layer, "fn", None), getattr(layer, "act", None)):  # nn.PReLU() learns one slope
+            result[layer.name] = replace(result[layer.name], params=result[layer.name].params + 1)
     return result
 
 
