@@ -41,6 +41,12 @@ _FONTS = {"{AR PL SungtiL GB}": "Debian: fonts-arphic-gbsn00lp", "{DejaVu Serif}
           "{NanumMyeongjo}": "Debian: fonts-nanum"}
 
 
+def engine_of(tex: str) -> str:
+    """The engine a standalone document names in its first comment lines (as editors read it), or pdflatex."""
+    named = re.match(r"(?:%.*\n)*?% !TEX program = (\w+)", tex)
+    return named.group(1) if named else "pdflatex"
+
+
 def check_installed(tex: str) -> None:
     """Raise LatexNotFound, naming the package to install, when a TeX file the figure needs is missing."""
     fc_list = shutil.which("fc-list")
@@ -83,14 +89,14 @@ def compile_pdf(tex: str, *, source: Source = Source(), timeout: float = DEFAULT
     Its preamble (the document class, fonts, TikZ) comes preloaded in a format made once and kept in the user's
     cache, which saves loading TikZ each time; without one, pdflatex reads the preamble as usual.
     """
-    engine = re.match(r"(?:%.*\n)*?% !TEX program = (\w+)", tex)  # xelatex or lualatex, as editors read it
-    pdflatex = tool(engine.group(1) if engine else "pdflatex")
+    engine = engine_of(tex)
+    pdflatex = tool(engine)
     check_installed(tex)
     env_base = dict(os.environ, openin_any="p", openout_any="p")
     # the preamble without its comments (the figure's title): one format serves every figure
     preamble = "\n".join(line for line in tex.split("\\begin{document}", 1)[0].splitlines()
                          if not line.lstrip().startswith("%"))
-    preloaded = _preloaded(pdflatex, preamble, env_base, timeout) if not engine else None
+    preloaded = _preloaded(pdflatex, preamble, env_base, timeout) if engine == "pdflatex" else None
     with tempfile.TemporaryDirectory(prefix="tikznn-") as folder:
         Path(folder, "figure.tex").write_text(tex, encoding="utf-8")
         env = dict(env_base, TEXMFOUTPUT=folder)
@@ -192,9 +198,7 @@ def latex_error(log: str, tex: str, source: Source) -> LatexError:
                          "in DejaVu Serif; or leave the character out")
             elif span:
                 hint += "\nlabels are typeset as text; put TeX math in $...$ and check its braces"
-    engine = re.match(r"(?:%.*\n)*?% !TEX program = (\w+)", tex)
-    return LatexError(f"{engine.group(1) if engine else 'pdflatex'}: {message}", span=span, path=source.path,
-                      source=source.text, hint=hint)
+    return LatexError(f"{engine_of(tex)}: {message}", span=span, path=source.path, source=source.text, hint=hint)
 
 
 def _lost_characters(log: str) -> list[str]:

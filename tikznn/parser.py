@@ -458,16 +458,24 @@ class _Reading:
                              hint="give the block another name")
         self.blocks[block.name] = (block, origin)
 
+    def read_beside(self, wanted: str, span: Span, origin, what: str, whats: str, cannot: str,
+                    relative_to: str) -> tuple[str, str]:
+        """(path, text) of a file a statement names (an import, a theme file), relative to the file it is in."""
+        if self.read is None:
+            raise ParseError(f"{what} needs a file to read from", span=span,
+                             hint=f"{whats} work when a file is built (tikznn build, tikznn.parse_file)")
+        try:
+            return self.read(wanted, origin[0])
+        except TikznnError as err:
+            if err.span is not None:  # an error inside that file, already located there
+                raise
+            raise OutputError(f"{cannot}: {err.message}", span=span,
+                              hint=f"the path is relative to {relative_to}") from None
+
     def theme_file(self, statement: "_ThemeFile", origin) -> tuple[str, tuple]:
         """A theme file: 'base THEME' (default classic), then lines 'PART #rrggbb [OPACITY]', '#' comments."""
-        if self.read is None:
-            raise ParseError("a theme file needs a file to read from", span=statement.span,
-                             hint="theme files work when a file is built (tikznn build, tikznn.parse_file)")
-        try:
-            path, text = self.read(statement.path, origin[0])
-        except TikznnError as err:
-            raise OutputError(f"cannot read the theme '{statement.path}': {err.message}", span=statement.span,
-                              hint="the path is relative to the .nn file") from None
+        path, text = self.read_beside(statement.path, statement.span, origin, "a theme file", "theme files",
+                                      f"cannot read the theme '{statement.path}'", "the .nn file")
         self.imported.append(path)
         base, colours = "classic", []
         for number, line in enumerate(text.splitlines(), 1):
@@ -489,16 +497,8 @@ class _Reading:
         return base, tuple(colours)
 
     def load(self, statement: _Import, origin) -> None:
-        if self.read is None:
-            raise ParseError("import needs a file to read from", span=statement.span,
-                             hint="imports work when a file is built (tikznn build, tikznn.parse_file)")
-        try:
-            path, text = self.read(statement.path, origin[0])
-        except TikznnError as err:
-            if err.span is not None:  # an error inside that file, already located there
-                raise
-            raise OutputError(f"cannot import '{statement.path}': {err.message}", span=statement.span,
-                              hint="the path is relative to the file that imports it") from None
+        path, text = self.read_beside(statement.path, statement.span, origin, "import", "imports",
+                                      f"cannot import '{statement.path}'", "the file that imports it")
         if path in self.importing:
             raise ParseError(f"'{statement.path}' imports itself (through {' -> '.join(self.importing)})",
                              span=statement.span)
