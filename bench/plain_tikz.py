@@ -10,7 +10,7 @@ import re
 import sys
 
 _POINTS = re.compile(r"\([^()]*\)")
-_STROKE = {"edges": "draw=tikznn-edge, line width=0.4pt, line join=round",
+_STROKE = {"edges": "draw=tikznn-outline, line width=0.4pt, line join=round",
            "hidden": "draw=tikznn-hidden, line width=0.3pt, densely dashed",
            "flow": "draw=tikznn-flow, draw opacity=0.75, line width=1.3pt",
            "skip": "draw=tikznn-skip, draw opacity=0.8, line width=1pt, rounded corners=3pt",

@@ -28,7 +28,7 @@ def test_the_print_theme_tells_the_main_kinds_apart_by_lightness_alone():
 
 def test_the_colorblind_theme_uses_okabe_and_itos_colours():
     okabe_ito = {(230, 159, 0), (86, 180, 233), (0, 158, 115), (240, 228, 66), (0, 114, 178), (213, 94, 0),
-                 (204, 121, 167), (153, 153, 153)}
+                 (204, 121, 167), (153, 153, 153), (0, 0, 0)}  # their black, and the grey often used for it
     assert set(theme.palette("colorblind").values()) <= okabe_ito
 
 

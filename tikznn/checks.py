@@ -73,7 +73,58 @@ def problems(drawing: Layout) -> list[str]:
         for b in shapes[i + 1:]:
             if all(min(ra[1], rb[1]) - max(ra[0], rb[0]) > 1e-6 for ra, rb in zip(a.box3d(), b.box3d())):
                 found.append(f"'{a.layer}' and '{b.layer}' intersect")
+    return found + _flat_problems(drawing)
+
+
+_ARROWS = ("flow", "skip", "link")
+
+
+def _flat_problems(drawing: Layout) -> list[str]:
+    """The same for the 2-D styles' marks and lines: labels clear of marks (but inside the one that holds them) and
+    of lines, marks of different layers apart, arrows past every mark but their ends, and ending on their target."""
+    found = []
+    marks = [m for m in drawing.marks if m.solid]
+    for label in drawing.labels:
+        box = label.rect()
+        for mark in marks:
+            r = mark.rect()
+            if mark.holds and mark.layer == label.layer and r.x0 < label.x < r.x1 and r.y0 < label.y < r.y1:
+                if not r.grown(1e-6).contains(box):
+                    found.append(f"label '{label.text}' sticks out of its box '{mark.layer}'")
+            elif overlap(box.polygon(), mark.polygon()):
+                found.append(f"label '{label.text}' overlaps '{mark.layer}'")
+        for line in drawing.lines:
+            if any(overlap(box.polygon(), segment) for segment in zip(line.points, line.points[1:])):
+                found.append(f"label '{label.text}' overlaps the {line.role} line {line.source} -> {line.target}")
+    for i, a in enumerate(marks):
+        for b in marks[i + 1:]:
+            if a.layer != b.layer and overlap(a.polygon(), b.polygon()):
+                found.append(f"'{a.layer}' and '{b.layer}' overlap")
+    for line in drawing.lines:
+        if line.role not in _ARROWS:
+            continue
+        for mark in marks:
+            if mark.layer not in (line.source, line.target) and any(
+                    overlap(segment, mark.polygon()) for segment in zip(line.points, line.points[1:])):
+                found.append(f"the arrow {line.source} -> {line.target} crosses '{mark.layer}'")
+        ends = [m for m in marks if m.layer == line.target]
+        if ends and not any(_on_edge(line.points[-1], m) for m in ends):
+            found.append(f"the arrow {line.source} -> {line.target} does not end on '{line.target}'")
+    for frame in drawing.frames:
+        for mark in marks:
+            if mark.layer not in frame.layers and overlap(frame.rect.polygon(), mark.polygon()):
+                found.append(f"the frame of stage '{frame.stage}' takes in '{mark.layer}'")
     return found
+
+
+def _on_edge(point, mark) -> bool:
+    """Is the point on the mark's outline (a rectangle's side, a circle)?"""
+    x, y = point
+    if mark.circle:
+        r = (mark.x1 - mark.x0) / 2
+        return abs(math.dist(point, ((mark.x0 + mark.x1) / 2, (mark.y0 + mark.y1) / 2)) - r) < 1e-6
+    inside = mark.x0 - 1e-6 <= x <= mark.x1 + 1e-6 and mark.y0 - 1e-6 <= y <= mark.y1 + 1e-6
+    return inside and min(abs(x - mark.x0), abs(x - mark.x1), abs(y - mark.y0), abs(y - mark.y1)) < 1e-6
 
 
 def _on_surface(point, shape) -> bool:

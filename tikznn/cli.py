@@ -101,6 +101,26 @@ _ENGINE = typer.Option(None, callback=_one_of("ENGINES"),
                             "choose xelatex (or lualatex) by themselves when it is installed.")
 
 
+
+def _style(value: Optional[str]) -> Optional[str]:
+    from .model import style_problem
+
+    if value is not None:
+        name, *options = value.replace(",", " ").split() or [""]
+        if problem := style_problem(name, options):
+            raise typer.BadParameter(f"{problem[0]}; {problem[1]}")
+    return value
+
+
+def _style_help() -> str:
+    from .styles import names
+    return (f"Drawing style: {', '.join(names())}; options follow the name: 'graph bias' (bias nodes), "
+            "'schematic shapes' (output shapes in the boxes).")
+
+
+_STYLE = typer.Option(None, callback=_style, help=_style_help())
+
+
 @app.callback()
 def main_options(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                               help="Print the version and exit.")) -> None:
@@ -118,7 +138,7 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
           dims: Optional[str] = _DIMS, stats: Optional[bool] = _STATS, collapse: Optional[bool] = _COLLAPSE,
           layout: Optional[str] = _LAYOUT, width: Optional[str] = _WIDTH, wrap: Optional[bool] = _WRAP,
           theme: Optional[str] = _THEME, legend: Optional[bool] = _LEGEND, engine: Optional[str] = _ENGINE,
-          fontsize: Optional[float] = _FONTSIZE,
+          fontsize: Optional[float] = _FONTSIZE, style: Optional[str] = _STYLE,
           jobs: int = typer.Option(1, "-j", "--jobs", min=1, max=64, help="Build this many figures at once."),
           deps: bool = typer.Option(False, "-M", help="Write a make dependency file NAME.d next to each output."),
           depfile: Optional[Path] = typer.Option(None, "--depfile",
@@ -156,7 +176,8 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
         try:
             return path, build_figure(path, out, formats, dpi=dpi, timeout=timeout, dims=dims, stats=stats,
                                       collapse=collapse, layout=layout, width=width, wrap=wrap, theme=theme,
-                                      legend=legend, engine=engine, fontsize=fontsize, depfile=rule)
+                                      legend=legend, engine=engine, fontsize=fontsize, style=style,
+                                      depfile=rule)
         except TikznnError as err:
             return path, err
 
@@ -199,7 +220,7 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
         dims: Optional[str] = _DIMS, stats: Optional[bool] = _STATS, collapse: Optional[bool] = _COLLAPSE,
         layout: Optional[str] = _LAYOUT, width: Optional[str] = _WIDTH, wrap: Optional[bool] = _WRAP,
         theme: Optional[str] = _THEME, legend: Optional[bool] = _LEGEND, engine: Optional[str] = _ENGINE,
-        fontsize: Optional[float] = _FONTSIZE,
+        fontsize: Optional[float] = _FONTSIZE, style: Optional[str] = _STYLE,
         depfile: Optional[Path] = typer.Option(None, "--depfile",
                                                help="Also write a make rule: OUTPUT depends on the .nn file and "
                                                     "the files it imports.")) -> None:
@@ -218,7 +239,7 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
         with _warnings_of(file):
             text, sources = tex_and_sources(file, fragment=fragment, overlay=overlay, dims=dims, stats=stats,
                                             collapse=collapse, layout=layout, width=width, wrap=wrap, theme=theme,
-                                            legend=legend, engine=engine, fontsize=fontsize)
+                                            legend=legend, engine=engine, fontsize=fontsize, style=style)
         if output is None:
             sys.stdout.write(text)
         else:

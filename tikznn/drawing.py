@@ -159,6 +159,54 @@ class Arrow:
 
 
 @dataclass(frozen=True)
+class Mark:
+    """A flat shape of the 2-D styles: a rectangle from (x0, y0) to (x1, y1), its corners rounded by `round` cm,
+    or the circle inside it. A `solid` mark keeps clear of other layers' marks, of labels (but for its own labels,
+    when it `holds` them inside) and of arrows; a map stacked behind another, a kernel drawn on a map, are not."""
+
+    layer: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    fill: str | None = None   # a theme part; None: no fill
+    style: Style = Style()
+    tint: int = 100           # percent of the fill's colour, the rest white (opaque light fills)
+    round: float = 0.0
+    circle: bool = False
+    stroke: str = "solid"     # its outline: solid, dashed or none
+    solid: bool = True
+    holds: bool = False
+
+    def rect(self) -> Rect:
+        return Rect(self.x0, self.y0, self.x1, self.y1)
+
+    def polygon(self) -> tuple[Point, ...]:
+        if not self.circle:
+            return self.rect().polygon()
+        r, n = (self.x1 - self.x0) / 2, 16
+        cx, cy = (self.x0 + self.x1) / 2, (self.y0 + self.y1) / 2
+        return tuple((cx + r * math.cos(2 * math.pi * i / n), cy + r * math.sin(2 * math.pi * i / n))
+                     for i in range(n))
+
+
+@dataclass(frozen=True)
+class Line:
+    """A polyline of the 2-D styles. Roles: flow and skip end in an arrow head; edge (between neurons, drawn under
+    everything), guide (a kernel's projection onto the next map) and bracket do not."""
+
+    points: tuple[Point, ...]
+    role: str
+    source: str = ""
+    target: str = ""
+    style: Style = Style()  # an edge's colour and opacity: its target layer's, over the theme's 'edge'
+
+    @property
+    def under(self) -> bool:
+        return self.role == "edge"
+
+
+@dataclass(frozen=True)
 class Frame:
     """A stage's dashed frame around its blocks and their labels, its name a label above it; or (role 'repeat')
     the frame of a repeated block drawn once, marked ×N."""
@@ -187,6 +235,9 @@ class Layout:
     engine: str = "pdflatex"  # what compiles it (model.ENGINES)
     fontsize: float = 1.0     # its text, times the usual size
     legend: tuple = ()      # legend.Swatch: a kind's colour, next to its name (a label)
+    marks: tuple[Mark, ...] = ()  # the 2-D styles draw these and lines instead of blocks, balls and arrows
+    lines: tuple[Line, ...] = ()
+    notes: tuple[str, ...] = ()  # what the style drew differently from what was asked, said when it is built
 
     def shapes(self):
         return list(self.blocks) + list(self.balls)
@@ -199,13 +250,18 @@ class Layout:
         return min(1.0, self.width / (box.x1 - box.x0))
 
     def bounds(self) -> Rect:
-        box = bounds([p for s in self.shapes() for p in s.outline()])
+        box = bounds([p for s in self.shapes() for p in s.outline()] or
+                     [p for m in self.marks for p in m.rect().polygon()] or [(0.0, 0.0)])
         for label in self.labels:
             box = box.union(label.rect())
         for frame in self.frames:
             box = box.union(frame.rect)
         for arrow in self.arrows:
             box = box.union(bounds(arrow.projected()))
+        for mark in self.marks:
+            box = box.union(mark.rect())
+        for line in self.lines:
+            box = box.union(bounds(line.points))
         for swatch in self.legend:
             box = box.union(Rect.around(swatch.x, swatch.y, swatch.size, swatch.size))
         return box

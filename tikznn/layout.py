@@ -27,6 +27,8 @@ class NoMainPath(LayoutError):
 
 
 def layout(network: Network, analysis: dict[str, Analysis] | None = None) -> Layout:
+    """The blocks style: 3-D blocks on the main path, left to right unless the network says otherwise."""
+    network = replace(network, layout=network.layout or "right")
     drawing = _placed(network, analysis or analyse(network))
     drawing = replace(drawing, theme=network.theme, colours=network.colours, fontsize=network.fontsize)
     return with_legend(drawing) if network.legend else drawing

@@ -26,16 +26,21 @@ class Swatch:
     x: float        # centre
     y: float
     size: float = SWATCH
+    tint: int = 100  # as the marks it stands for (drawing.Mark.tint)
 
 
 def with_legend(drawing: Layout) -> Layout:
     """The drawing with its legend under it: one entry per kind of part drawn, in order of first appearance,
     filling rows as wide as the figure (at least 8 cm)."""
     kinds: dict[str, bool] = {}
+    tints: dict[str, int] = {}
     for shape in [*drawing.blocks, *drawing.balls]:
         for fill in (shape.fill, getattr(shape, "band_fill", None)):
             if fill in NAMES and fill not in kinds:
                 kinds[fill] = isinstance(shape, Ball)
+    for mark in drawing.marks:
+        if mark.fill in NAMES and mark.fill not in kinds and mark.solid:
+            kinds[mark.fill], tints[mark.fill] = mark.circle, mark.tint
     if not kinds:
         return drawing
     # kinds the theme gives one colour share an entry ("layer norm, embedding"): two equal swatches would mislead
@@ -53,7 +58,7 @@ def with_legend(drawing: Layout) -> Layout:
         entry = SWATCH + SPACE + text_width
         if x > box.x0 and x + entry > box.x0 + width:  # a new row
             x, y = box.x0, y - max(SWATCH, text_height) - 0.15
-        swatches.append(Swatch(fill, ball, x + SWATCH / 2, y))
+        swatches.append(Swatch(fill, ball, x + SWATCH / 2, y, tint=tints.get(fill, 100)))
         labels.append(Label(name, "note", x + SWATCH + SPACE + text_width / 2, y, text_width, text_height))
         x += entry + GAP
     return replace(drawing, legend=tuple(swatches), labels=drawing.labels + tuple(labels))

@@ -26,7 +26,7 @@ THEMES = ("classic", "print", "colorblind")
 ENGINES = ("pdflatex", "xelatex", "lualatex")
 THEME_PARTS = ("input", "conv", "conv-act", "deconv", "upsample", "pool", "bn", "activation", "dense", "dense-act",
                "softmax", "embed", "lstm", "gru", "attention", "encoder", "layernorm", "op", "loop", "add", "concat",
-               "flow", "skip", "link")
+               "flow", "skip", "link", "edge")
 _UNITS_CM = {"cm": 1.0, "mm": 0.1, "in": 2.54, "pt": 2.54 / 72.27}
 
 
@@ -298,6 +298,20 @@ def colour_problem(value: str) -> tuple[str, str] | None:
             suggest(value, COLOR_NAMES) or "use #rrggbb or one of: " + ", ".join(COLOR_NAMES))
 
 
+def style_problem(name: str, options: Sequence[str] = ()) -> tuple[str, str] | None:
+    """(message, hint) when no drawing style has this name, or it does not take these options."""
+    from .styles import names, options_of
+    if name not in names():
+        return f"unknown style '{name}'", suggest(name, names()) or "choose from: " + ", ".join(names())
+    known = options_of(name)
+    for word in options:
+        if word not in known:
+            return (f"the {name} style has no option '{word}'",
+                    (suggest(word, list(known)) or "its options: " + ", ".join(known)) if known
+                    else f"the {name} style takes no options")
+    return None
+
+
 def label_problem(text: str) -> str | None:
     """Why a label cannot be typeset: only math ($...$) is passed to TeX as written, so its braces must pair."""
     for math in re.findall(r"(?<!\\)\$(.+?)(?<!\\)\$", text):
@@ -395,7 +409,9 @@ class Network:
     dims: str = "auto"     # what blocks are labelled with: one of DIMS_MODES
     stats: bool = False    # a caption line with the parameter and MAC totals
     collapse: bool = False  # draw a repeated layer once, marked ×N
-    layout: str = "right"   # one of LAYOUTS
+    layout: str | None = None  # one of LAYOUTS; None: the style's own (blocks: right; schematic: down)
+    style: str = "blocks"   # how the figure is drawn: a module of tikznn/styles (blocks, flat, graph, schematic)
+    style_options: tuple[str, ...] = ()  # words the style takes ('style graph bias'): its module's OPTIONS
     width: str | None = None  # a TeX length the figure must fit: scaled down to it
     wrap: bool = False      # with a width: first wrap the main path onto rows that fit it
     theme: str = "classic"  # one of THEMES: the colours
@@ -435,7 +451,7 @@ class Network:
     def drawn_with(self, *, dims: str | None = None, stats: bool | None = None, collapse: bool | None = None,
                    layout: str | None = None, width: str | None = None, wrap: bool | None = None,
                    theme: str | None = None, legend: bool | None = None, engine: str | None = None,
-                   fontsize: float | None = None) -> "Network":
+                   fontsize: float | None = None, style: str | None = None) -> "Network":
         """Figure settings: what blocks are labelled with (DIMS_MODES), a caption line of totals, whether
         repeated layers are drawn once, marked ×N, the layout (LAYOUTS), a width to fit (a TeX length such
         as '17cm'), wrapping onto rows first with `wrap`, the colours (THEMES) and a legend."""
@@ -451,13 +467,20 @@ class Network:
             raise ModelError(f"unknown dims '{dims}'", hint="choose from: " + ", ".join(DIMS_MODES))
         if layout is not None and layout not in LAYOUTS:
             raise ModelError(f"unknown layout '{layout}'", hint="choose from: " + ", ".join(LAYOUTS))
+        options = self.style_options
+        if style is not None:  # a name, then its options: 'graph bias' or 'graph,bias'
+            style, *words = re.split(r"[\s,]+", style.strip())
+            options = tuple(words)
+            if problem := style_problem(style, options):
+                raise ModelError(*problem)
         return replace(self, dims=self.dims if dims is None else dims, stats=self.stats if stats is None else stats,
                        collapse=self.collapse if collapse is None else collapse,
                        layout=self.layout if layout is None else layout, width=self.width if width is None else width,
                        wrap=self.wrap if wrap is None else wrap, theme=self.theme if theme is None else theme,
                        legend=self.legend if legend is None else legend,
                        engine=self.engine if engine is None else engine,
-                       fontsize=self.fontsize if fontsize is None else fontsize)
+                       fontsize=self.fontsize if fontsize is None else fontsize,
+                       style=self.style if style is None else style, style_options=options)
 
     def input(self, *shape: int, data: str = "tensor", label: str | None = None, name: str = "",
               **style) -> "Network":
@@ -596,7 +619,8 @@ class Assembler:
         self.name, self.caption, self.dims, self.stats = start.name, start.caption, start.dims, start.stats
         self.collapse, self.open_stage, self.layout = start.collapse, start.open_stage, start.layout
         self.width, self.wrap, self.theme, self.legend = start.width, start.wrap, start.theme, start.legend
-        self.colours, self.fontsize = start.colours, start.fontsize
+        self.colours, self.fontsize, self.style = start.colours, start.fontsize, start.style
+        self.style_options = start.style_options
         self.scopes: list[BlockScope] = list(start.open_blocks)
         self.aliases: dict[str, str] = dict(start.aliases)
         self.layers: list[Layer] = list(start.layers)
@@ -614,7 +638,7 @@ class Assembler:
         return Network(name=self.name, caption=self.caption, layers=tuple(self.layers), skips=tuple(self.skips),
                        dims=self.dims, stats=self.stats, collapse=self.collapse, layout=self.layout,
                        width=self.width, wrap=self.wrap, theme=self.theme, legend=self.legend, colours=self.colours,
-                       fontsize=self.fontsize,
+                       fontsize=self.fontsize, style=self.style, style_options=self.style_options,
                        open_stage=self.open_stage,
                        open_blocks=tuple(self.scopes), aliases=tuple(self.aliases.items()))
 

@@ -164,6 +164,15 @@ class _ToStatements(Transformer):
         return ("theme", str(token), self.span(meta))
 
     @v_args(meta=True)
+    def drawing_style(self, meta, items):
+        name, options = str(items[0]), tuple(str(word) for word in items[1:])
+        if problem := model.style_problem(name, options):
+            where = items[0] if model.style_problem(name) else items[1 + next(
+                i for i, word in enumerate(options) if model.style_problem(name, (word,)))]
+            raise ParseError(problem[0], span=self.span(where), hint=problem[1])
+        return ("style", (name, options), self.span(meta))
+
+    @v_args(meta=True)
     def legend(self, meta, items):
         return ("legend", True, self.span(meta))
 
@@ -532,6 +541,8 @@ class _Reading:
                 settings.add(key)
                 if key == "width":
                     assembler.width, assembler.wrap = value
+                elif key == "style":
+                    assembler.style, assembler.style_options = value
                 elif key == "theme" and isinstance(value, _ThemeFile):
                     assembler.theme, assembler.colours = self.theme_file(value, origin)
                 else:
@@ -619,7 +630,7 @@ _TERMINAL_WORDS = {
 _KEYWORD_TERMINALS = {"ACT": ACTIVATIONS, "POOL_MODE": model.POOL_MODES, "UPSAMPLE_MODE": model.UPSAMPLE_MODES,
                       "DIMS_MODE": model.DIMS_MODES, "INPUT_DATA": model.INPUT_DATA[1:], "LAYOUT": model.LAYOUTS}
 _STATEMENT_WORDS = ("network", "caption", "dims", "stats", "collapse", "layout", "width", "theme", "legend",
-                    "fontsize", "stage",
+                    "fontsize", "style", "stage",
                     "end", "skip",
                     "import", "input", "conv", "deconv", "pool", "upsample", "dense", "flatten", "bn", "dropout", "add",
                     "concat", "embed", "lstm", "gru", "attention", "layernorm", "encoder", "op") + ACTIVATIONS

@@ -10,7 +10,7 @@ from .latex import DEFAULT_TIMEOUT, FORMATS, Source, compile_pdf, convert, read_
 from .checks import SMALLEST_LABEL_PT, SMALLEST_TEXT_PT
 from .errors import LayoutError, OutputError, TikznnError, TikznnWarning
 from .drawing import Layout
-from .layout import layout
+from . import styles
 from .model import Network
 from .parser import MAX_BYTES, decode, parse
 from .render import to_tex as _render
@@ -32,7 +32,7 @@ def to_tex(network: Network, *, fragment: bool = False, overlay: bool = False) -
 
 def figure_tex(network: Network, *, fragment: bool = False, overlay: bool = False) -> tuple[str, list[str]]:
     """The TeX of a network's figure and the warnings it gives."""
-    drawing = layout(network, analyse(network))
+    drawing = styles.draw(network, analyse(network))
     drawing = replace(drawing, engine=network.engine or _engine_for(drawing, fragment))
     box, scale = drawing.bounds(), drawing.scale()
     if max(box.x1 - box.x0, box.y1 - box.y0) * scale > TEX_LIMIT_CM:
@@ -40,10 +40,10 @@ def figure_tex(network: Network, *, fragment: bool = False, overlay: bool = Fals
                           f"{(box.y1 - box.y0) * scale / 100:.2f} m: larger than TeX can draw (5.76 m)",
                           hint="wrap it onto rows ('width 17cm wrap'), shrink it ('width 17cm'), or collapse its "
                                "repeated layers")
-    notes = []
+    notes = list(drawing.notes)
     if drawing.width is not None and SMALLEST_LABEL_PT * drawing.scale() < SMALLEST_TEXT_PT:
         box = drawing.bounds()
-        hint = ("try 'wrap', or a larger width" if network.layout == "right" and not network.wrap
+        hint = ("try 'wrap', or a larger width" if network.layout in (None, "right") and not network.wrap
                 else "try a larger width")
         notes.append(f"the figure is {box.x1 - box.x0:.1f} cm wide; shrunk to {network.width} its smallest labels "
                      f"are {SMALLEST_LABEL_PT * drawing.scale():.1f} pt ({hint})")

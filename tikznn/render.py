@@ -193,12 +193,28 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
     legend = []
     for swatch in drawing.legend:
         colour, opacity = colours.of(Style(), swatch.fill)
+        if swatch.tint < 100:
+            colour, opacity = f"{colour}!{swatch.tint}", 1.0
         half = swatch.size / 2
         legend.append({"colour": colour, "opacity": num(opacity), "round": swatch.round,
                        "centre": point((swatch.x, swatch.y)), "radius": num(half),
                        "path": pieces([(swatch.x - half, swatch.y - half), (swatch.x + half, swatch.y - half),
                                        (swatch.x + half, swatch.y + half), (swatch.x - half, swatch.y + half),
                                        (swatch.x - half, swatch.y - half)])})
+    marks = []
+    for m in drawing.marks:
+        colour, opacity = colours.of(m.style, m.fill) if m.fill else ("", 1.0)
+        if m.tint < 100 and colour:
+            colour, opacity = f"{colour}!{m.tint}", 1.0 if m.style.opacity is None else opacity
+        marks.append({"colour": colour, "opacity": num(opacity), "stroke": m.stroke, "circle": m.circle,
+                      "round": num(m.round) if m.round else "", "from": point((m.x0, m.y0)), "to": point((m.x1, m.y1)),
+                      "centre": point(((m.x0 + m.x1) / 2, (m.y0 + m.y1) / 2)), "radius": num((m.x1 - m.x0) / 2),
+                      "slide": on(m.layer)})
+    lines = []
+    for line in drawing.lines:
+        colour, opacity = colours.of(line.style, "edge") if line.role == "edge" else ("", 1.0)
+        lines.append({"role": line.role, "path": " -- ".join(point(p) for p in line.points), "under": line.under,
+                      "colour": colour, "opacity": num(opacity), "slide": on(line.target or line.source)})
     custom = [{"name": name, "rgb": ",".join(str(int(hex_[i:i + 2], 16)) for i in (1, 3, 5))}
               for hex_, name in colours.custom.items()]
     frames = [{"style": "frame" if f.role == "stage" else "repeat", "from": point((f.rect.x0, f.rect.y0)),
@@ -216,6 +232,7 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
             "palette": palette, "custom": custom,
             "shades": [{"name": name, "mix": mix} for name, mix in sorted(colours.shades.items())],
             "blocks": blocks, "balls": balls, "arrows": arrows, "labels": labels, "taps": taps, "legend": legend,
+            "marks": marks, "lines": lines,
             "fragment": fragment, "overlay": overlay, "cjk": any(has_cjk(label.text) for label in drawing.labels),
             "wide": any(untypeset(label.text.replace("\n", " ")) for label in drawing.labels),
             "korean": any(has_hangul(label.text) for label in drawing.labels), "engine": drawing.engine}

@@ -49,8 +49,8 @@ def _code() -> str:
     """tikznn's version and the size and date of each of its files (grammar and templates included)."""
     from . import __version__
     parts = [__version__]
-    for folder in (_PACKAGE, _PACKAGE / "grammar", _PACKAGE / "templates", _PACKAGE.parent / "grammar",
-                   _PACKAGE.parent / "templates"):
+    for folder in (_PACKAGE, _PACKAGE / "styles", _PACKAGE / "grammar", _PACKAGE / "templates",
+                   _PACKAGE.parent / "grammar", _PACKAGE.parent / "templates"):
         if folder.is_dir():
             for entry in sorted(os.scandir(folder), key=lambda e: e.name):
                 if entry.is_file():

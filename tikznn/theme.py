@@ -36,26 +36,28 @@ RGB = {
     "flow": (70, 110, 110),
     "skip": (30, 50, 110),
     "link": (30, 50, 110),
+    "edge": (40, 40, 40),  # between neurons (the graph style)
 }
 OPACITY = {"input": 0.55, "conv": 0.7, "deconv": 0.7, "dense": 0.7, "pool": 0.75, "add": 0.85, "concat": 0.85,
-           "embed": 0.7, "lstm": 0.7, "gru": 0.7, "attention": 0.7, "encoder": 0.7}
+           "embed": 0.7, "lstm": 0.7, "gru": 0.7, "attention": 0.7, "encoder": 0.7, "edge": 0.35}
 DEFAULT_OPACITY = 0.8
 
 _GREY = {"input": 250, "conv": 215, "conv-act": 160, "deconv": 200, "upsample": 120, "pool": 75, "bn": 190,
          "activation": 160, "dense": 185, "dense-act": 105, "softmax": 40, "embed": 215, "lstm": 175, "gru": 175,
          "attention": 165, "encoder": 195, "layernorm": 185, "op": 180, "loop": 40, "add": 130, "concat": 145,
-         "flow": 70, "skip": 30, "link": 30}
+         "flow": 70, "skip": 30, "link": 30, "edge": 40}
 _OKABE_ITO = {"orange": (230, 159, 0), "sky": (86, 180, 233), "green": (0, 158, 115), "yellow": (240, 228, 66),
-              "blue": (0, 114, 178), "vermillion": (213, 94, 0), "purple": (204, 121, 167), "grey": (153, 153, 153)}
+              "blue": (0, 114, 178), "vermillion": (213, 94, 0), "purple": (204, 121, 167), "grey": (153, 153, 153),
+              "black": (0, 0, 0)}
 _COLORBLIND = {"input": "grey", "conv": "yellow", "conv-act": "orange", "deconv": "sky", "upsample": "blue",
                "pool": "vermillion", "bn": "green", "activation": "orange", "dense": "sky", "dense-act": "blue",
                "softmax": "purple", "embed": "green", "lstm": "sky", "gru": "sky", "attention": "purple",
                "encoder": "yellow", "layernorm": "green", "op": "grey", "loop": "blue", "add": "green",
-               "concat": "orange", "flow": "grey", "skip": "blue", "link": "blue"}
+               "concat": "orange", "flow": "grey", "skip": "blue", "link": "blue", "edge": "black"}
 THEMES = {
     "classic": (RGB, OPACITY),
     "print": ({part: (grey, grey, grey) for part, grey in _GREY.items()},
-              {**OPACITY, **{part: 0.9 for part in OPACITY}}),
+              {**OPACITY, **{part: 0.9 for part in OPACITY if part != "edge"}}),
     "colorblind": ({part: _OKABE_ITO[name] for part, name in _COLORBLIND.items()}, OPACITY),
 }
 

@@ -1,0 +1,145 @@
+"""What the 2-D styles share: the layers they draw and in what order, the words for what a layer does, and the
+finishing of a drawing (its caption, width, theme and legend)."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .. import model
+from ..drawing import PASS_THROUGH, Label, Layout, text_box
+from ..errors import LayoutError
+from ..layout import BORDER_CM
+from ..legend import with_legend
+from ..model import Layer, Network, Style, length_cm
+from ..shapes import Analysis, stats_line
+
+ACT_NAMES = {"relu": "ReLU", "leakyrelu": "leaky ReLU", "prelu": "PReLU", "elu": "ELU", "gelu": "GELU",
+             "silu": "SiLU", "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax", "logsoftmax": "log-softmax"}
+GAP = 0.15  # cm between a mark and its label
+OPAQUE = Style(opacity=1.0)  # small dots (an ellipsis) in their colour, whatever the theme's opacity
+
+
+def hidden_copies(network: Network) -> set[str]:
+    """With `collapse`, the second and later copies of repeated layers and blocks: drawn as part of the first."""
+    if not network.collapse:
+        return set()
+    names = network.names()
+    hidden = {name for i, layer in enumerate(network.layers) for name in names[i + 1:i + layer.times]}
+    for i, layer in enumerate(network.layers):
+        if layer.block_times > 1:
+            hidden.update(names[i + layer.block_length:i + layer.block_length * layer.block_times])
+    return hidden
+
+
+def drawn_inputs(network: Network, passes) -> dict[str, tuple[str, ...]]:
+    """Each layer's inputs, looking through the layers `passes` says are not drawn (flatten, a hidden copy)."""
+    resolved: dict[str, tuple[str, ...]] = {}
+    for layer in network.layers:
+        names: list[str] = []
+        for name in layer.inputs:
+            names += [n for n in (resolved[name] if passes(name) else (name,)) if n not in names]
+        resolved[layer.name] = tuple(names)
+    return resolved
+
+
+def chain(network: Network, style: str) -> list[Layer]:
+    """The layers of a network that is one chain (each layer fed by the one before), which the flat and graph
+    styles draw; a branch or a merge is an error naming it."""
+    for before, layer in zip(network.layers, network.layers[1:]):
+        if layer.inputs != (before.name,):
+            source = network[layer.inputs[0]] if layer.inputs else None
+            what = (f"merges {len(layer.inputs)} inputs" if len(layer.inputs) > 1 else
+                    f"branches off {who(source)}" if source else "is a second input")
+            raise LayoutError(f"the {style} style draws a chain of layers, one after another; "
+                              f"{who(layer)} {what}", span=layer.used_at or layer.at,
+                              hint="draw this network with --style blocks or --style schematic (or 'style "
+                                   "schematic' in the .nn file), which show branches and merges")
+    if network.skips:
+        skip = network.skips[0]
+        raise LayoutError(f"the {style} style has no arrows between distant layers, such as the skip "
+                          f"{skip.source} -> {skip.target}", span=skip.at,
+                          hint="draw this network with --style blocks or --style schematic")
+    return list(network.layers)
+
+
+def who(layer: Layer) -> str:
+    """How a message names a layer: by its label or name; one a block named for itself ('conv#3') by its kind."""
+    if layer.label:
+        return f"{layer.kind} \"{layer.label}\""
+    return f"{layer.kind} '{layer.name}'" if "#" not in layer.name else f"this {layer.kind}"
+
+
+def pair(value) -> str:
+    return f"{value[0]}" if value[0] == value[1] else f"{value[0]}×{value[1]}"
+
+
+def window(value) -> str:
+    return f"{value[0]}×{value[1]}"
+
+
+def operation(layer: Layer) -> str:
+    """What a layer does, in a few words: '5×5 conv', '2×2 max-pool', 'dropout 0.2'."""
+    if isinstance(layer, model.Deconv):
+        return f"{window(layer.kernel)} up-conv"
+    if isinstance(layer, model.Conv):
+        words = f"{window(layer.kernel)} {'dw ' if layer.depthwise else ''}conv"
+        return words + (f", stride {pair(layer.stride)}" if layer.stride != (1, 1) else "")
+    if isinstance(layer, model.Pool):
+        if layer.mode == "global":
+            return "global avg-pool"
+        kernel = layer.kernel or (2, 2)
+        stride = layer.stride or kernel
+        return f"{window(kernel)} {layer.mode}-pool" + (f", stride {pair(stride)}" if stride != kernel else "")
+    if isinstance(layer, model.Upsample):
+        return f"upsample ×{layer.scale}"
+    if isinstance(layer, model.Dropout):
+        return f"dropout {layer.p:g}"
+    if isinstance(layer, model.Activation):
+        return ACT_NAMES[layer.fn]
+    if isinstance(layer, model.BatchNorm):
+        return "batch norm"
+    if isinstance(layer, model.Dense):
+        return "dense"
+    if isinstance(layer, model.Operation):
+        return layer.title
+    return {"flatten": "flatten", "layernorm": "layer norm", "embed": "embedding", "attention": "attention",
+            "lstm": "LSTM", "gru": "GRU", "encoder": "encoder", "add": "sum", "concat": "concat",
+            "input": "input"}.get(layer.kind, layer.kind)
+
+
+def label(text: str, role: str, x: float, y: float, size: float, layer: str = "") -> Label:
+    """A label centred at (x, y), its box measured for the figure's font size."""
+    width, height = text_box(text, role, size)
+    return Label(text, role, x, y, width, height, layer=layer)
+
+
+def passes_through(layer: Layer) -> bool:
+    return layer.kind in PASS_THROUGH
+
+
+def finished(network: Network, analysis: dict[str, Analysis], *, marks=(), lines=(), labels=(),
+             frames=()) -> Layout:
+    """The drawing with the network's caption and totals under it, fitted to its width, in its theme, with its
+    legend."""
+    drawing = Layout(network.name, (), (), (), tuple(labels), frames=tuple(frames), marks=tuple(marks),
+                     lines=tuple(lines), source_lines=source_lines(network),
+                     order={layer.name: i for i, layer in enumerate(network.layers)},
+                     theme=network.theme, colours=network.colours, fontsize=network.fontsize)
+    caption = "\n".join(([network.caption] if network.caption else []) +
+                        ([stats_line(analysis)] if network.stats else []))
+    if caption:
+        box = drawing.bounds()
+        height = text_box(caption, "note", network.fontsize)[1]
+        drawing = replace(drawing, labels=drawing.labels + (
+            label(caption, "note", (box.x0 + box.x1) / 2, box.y0 - 0.25 - height / 2, network.fontsize),))
+    if network.width is not None:
+        if network.wrap:
+            drawing = replace(drawing, notes=(f"'wrap' puts the blocks style on rows; the {network.style} style is "
+                                              "not wrapped, only scaled to the width",))
+        width = length_cm(network.width)
+        drawing = replace(drawing, fit=network.width,
+                          width=None if width is None else width - BORDER_CM)
+    return with_legend(drawing) if network.legend else drawing
+
+
+def source_lines(network: Network) -> dict[str, int]:
+    return {layer.name: (layer.used_at or layer.at).line for layer in network.layers if layer.at}

@@ -1,0 +1,286 @@
+"""schematic: rounded boxes saying what each layer does on a flow down (or right), residual arrows around them, N×
+beside a repeated block, merges as ⊕ and ‖ (the figures of the ResNet and Transformer papers).
+
+Layers follow one another on the main lane; a branch (a projection shortcut, a tower) runs on a lane beside it,
+level with the layers it runs alongside, and comes back into its merge from the side; an arrow from a layer further
+back (a residual connection) runs on a track on the other side. Every layer gets a row of its own on its lane, so
+nothing overlaps. The flow runs down unless the network says 'layout right'. Option `shapes`: each box also gives its
+output shape.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from .. import model
+from ..drawing import Frame, Line, Mark, text_box
+from ..geometry import Rect
+from ..model import Layer, Network
+from ..shapes import Analysis, describe
+from . import _sketch
+from ._sketch import ACT_NAMES, label, pair, window
+
+ROW_GAP = 0.55    # cm between rows along the flow
+LANE_GAP = 0.7    # cm between lanes
+TRACK_GAP = 0.3   # cm between the tracks of residual arrows
+RADIUS = 0.22     # of a merge
+PAD = 0.15        # inside a box, around its words
+MIN_WIDTH = 2.6   # of the boxes on the main lane (all as wide as the widest)
+TINT = 35         # percent of a kind's colour in its box
+FRAME = 0.2       # a stage's frame, around its rows
+OPTIONS = {"shapes": "each box also gives its layer's output shape"}
+_SYMBOL = {"add": "$+$", "concat": r"$\Vert$"}
+
+
+@dataclass
+class _Item:
+    layer: Layer
+    lines: tuple[tuple[str, str], ...]  # (text, role) of each line of words in a box; () for a merge
+    width: float   # on the page
+    height: float
+    lane: int = 0
+    row: int = 0
+    a: float = 0.0  # centre along the flow
+    c: float = 0.0  # centre across it
+
+    @property
+    def merge(self) -> bool:
+        return self.layer.kind in _SYMBOL
+
+
+def draw(network: Network, analysis: dict[str, Analysis]):
+    down = network.layout != "right"
+    size = network.fontsize
+
+    def along(w: float, h: float) -> float:
+        return h if down else w
+
+    def across(w: float, h: float) -> float:
+        return w if down else h
+
+    def page(a: float, c: float) -> tuple[float, float]:
+        return (c, -a) if down else (a, -c)
+
+    layers = {layer.name: layer for layer in network.layers}
+    hidden = _sketch.hidden_copies(network)
+    inputs = _sketch.drawn_inputs(network, lambda n: _sketch.passes_through(layers[n]) or n in hidden)
+    items = {layer.name: _item(layer, analysis, "shapes" in network.style_options, size)
+             for layer in network.layers if not _sketch.passes_through(layer) and layer.name not in hidden}
+    _place(items, inputs)
+    # the main lane's boxes are all as wide (or, flowing right, as tall) as the largest
+    main = [i for i in items.values() if i.lane == 0 and not i.merge]
+    if down:
+        uniform = max([MIN_WIDTH] + [i.width for i in main])
+        for i in main:
+            i.width = uniform
+    else:
+        uniform = max(i.height for i in main)
+        for i in main:
+            i.height = uniform
+    # rows along the flow, lanes across it
+    rows = max(i.row for i in items.values()) + 1
+    row_size = [max([along(i.width, i.height) for i in items.values() if i.row == r] or [0.0]) for r in range(rows)]
+    row_start = [sum(row_size[:r]) + r * ROW_GAP for r in range(rows)]
+    lanes = max(i.lane for i in items.values()) + 1
+    lane_size = [max(across(i.width, i.height) for i in items.values() if i.lane == n) for n in range(lanes)]
+    lane_centre = [0.0]
+    for n in range(1, lanes):
+        lane_centre.append(lane_centre[-1] + lane_size[n - 1] / 2 + LANE_GAP + lane_size[n] / 2)
+    for i in items.values():
+        i.a, i.c = row_start[i.row] + row_size[i.row] / 2, lane_centre[i.lane]
+
+    def start(i: _Item) -> float:  # where the flow comes in, and goes out
+        return i.a - along(i.width, i.height) / 2
+
+    def end(i: _Item) -> float:
+        return i.a + along(i.width, i.height) / 2
+
+    def tap(i: _Item) -> float:  # the middle of the gap after an item's row
+        return row_start[i.row] + row_size[i.row] + ROW_GAP / 2
+
+    # arrows, in (along, across); residual ones on tracks beyond the main lane's near side
+    flows, routes = [], []  # (points, source, target)
+    taps = set()
+    for target in items.values():
+        for source_name in inputs[target.layer.name]:
+            source = items[source_name]
+            next_on_lane = min((i for i in items.values() if i.lane == source.lane and i.row > source.row),
+                               key=lambda i: i.row, default=None)
+            flows_on = next_on_lane is not None and source_name in inputs[next_on_lane.layer.name]
+            if source.lane == target.lane and next_on_lane is target:
+                flows.append(([(end(source), source.c), (start(target), target.c)], source_name, target.layer.name))
+            elif source.lane == target.lane == 0 or (source.lane == target.lane and target.merge):
+                routes.append((source, target, flows_on, "skip"))
+            elif target.lane == 0 or target.merge:  # back from a branch, into the merge's side
+                side = target.c + (1 if source.c > target.c else -1) * across(target.width, target.height) / 2
+                flows.append(([(end(source), source.c), (target.a, source.c), (target.a, side)], source_name,
+                              target.layer.name))
+            else:  # out to a branch
+                begin = [(tap(source), source.c)] if flows_on else [(end(source), source.c), (tap(source), source.c)]
+                if flows_on:
+                    taps.add((tap(source), source.c))
+                flows.append((begin + [(tap(source), target.c), (start(target), target.c)], source_name,
+                              target.layer.name))
+    for skip in network.skips:  # 'skip A -> B': a dashed link on a track of its own
+        source, target = items[_drawn(skip.source, layers, items)], items[_drawn(skip.target, layers, items)]
+        routes.append((source, target, any(i.lane == source.lane and i.row > source.row for i in items.values()),
+                       "link"))
+    near = -lane_size[0] / 2
+    tracks: list[list[tuple[float, float]]] = []
+    lines = []
+    for source, target, flows_on, role in sorted(routes, key=lambda r: (tap(r[0]), -r[1].a)):
+        span = (tap(source), target.a)
+        k = next((k for k, used in enumerate(tracks) if all(span[0] >= b - 1e-6 or span[1] <= a + 1e-6
+                                                               for a, b in used)), len(tracks))
+        if k == len(tracks):
+            tracks.append([])
+        tracks[k].append(span)
+        c = near - 0.35 - k * TRACK_GAP
+        begin = [(tap(source), source.c)] if flows_on else [(end(source), source.c), (tap(source), source.c)]
+        if flows_on:
+            taps.add((tap(source), source.c))
+        side = target.c - across(target.width, target.height) / 2
+        points = begin + [(tap(source), c), (target.a, c), (target.a, side)]
+        lines.append(Line(tuple(page(*p) for p in points), role, source.layer.name, target.layer.name))
+    lines += [Line(tuple(page(*p) for p in points), "flow", s, t) for points, s, t in flows]
+
+    marks, labels = [], []
+    for i in items.values():
+        x, y = page(i.a, i.c)
+        name, kind = i.layer.name, i.layer.kind
+        fill = kind if kind in model.THEME_PARTS else "op"
+        if i.merge:
+            marks.append(Mark(name, x - RADIUS, y - RADIUS, x + RADIUS, y + RADIUS, fill=fill, style=i.layer.style,
+                              tint=TINT + 15, circle=True, holds=True))
+            labels.append(label(_SYMBOL[kind], "caption", x, y, size, name))
+            act = getattr(i.layer, "act", None)
+            if act:  # in the corner the flow and branches leave free: after the merge, on the far side
+                w, h = text_box(ACT_NAMES[act], "dims", size)
+                a = i.a + 0.05 + along(w, h) / 2
+                c = i.c + RADIUS + 0.08 + across(w, h) / 2
+                labels.append(label(ACT_NAMES[act], "dims", *page(a, c), size, name))
+            continue
+        marks.append(Mark(name, x - i.width / 2, y - i.height / 2, x + i.width / 2, y + i.height / 2, fill=fill,
+                          style=i.layer.style, tint=TINT, round=0.12, holds=True))
+        top = y + sum(text_box(t, r, size)[1] for t, r in i.lines) / 2
+        for text, role in i.lines:
+            h = text_box(text, role, size)[1]
+            labels.append(label(text, role, x, top - h / 2, size, name))
+            top -= h
+    far = max(lane_centre[n] + lane_size[n] / 2 for n in range(lanes))
+    brackets = _repeats(network, items, hidden)
+    bracket_room = 0.0
+    for first, last, times in brackets:
+        a0, a1 = start(first) , end(last)
+        c = far + 0.3
+        lines.append(Line(tuple(page(*p) for p in ((a0, c - 0.12), (a0, c), (a1, c), (a1, c - 0.12))), "bracket"))
+        text = f"{times}×"
+        w, h = text_box(text, "caption", size)
+        labels.append(label(text, "caption", *page((a0 + a1) / 2, c + 0.12 + across(w, h) / 2), size,
+                            first.layer.name))
+        bracket_room = max(bracket_room, 0.42 + across(w, h))
+    frames = []
+    inner = near - 0.35 - max(len(tracks) - 1, 0) * TRACK_GAP if tracks else near
+    for stage in dict.fromkeys(layer.stage for layer in network.layers if layer.stage):
+        members = [i for i in items.values() if i.layer.stage == stage]
+        if not members:
+            continue
+        a0 = min(row_start[i.row] for i in members) - FRAME
+        a1 = max(row_start[i.row] + row_size[i.row] for i in members) + FRAME
+        c0, c1 = inner - FRAME, far + bracket_room + FRAME
+        (x0, y0), (x1, y1) = page(a0, c0), page(a1, c1)
+        rect = Rect(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+        frames.append(Frame(stage, rect, frozenset(i.layer.name for i in members)))
+        w, h = text_box(stage, "stage", size)
+        labels.append(label(stage, "stage", *page(a0 + along(w, h) / 2, c1 + 0.15 + across(w, h) / 2), size))
+    drawing = _sketch.finished(network, analysis, marks=marks, lines=lines, labels=labels, frames=frames)
+    return replace(drawing, taps=tuple(page(*t) for t in sorted(taps)))
+
+
+def _drawn(name: str, layers: dict[str, Layer], items: dict[str, _Item]) -> str:
+    """The drawn layer a name stands for: a flatten or dropout is drawn as part of the arrow out of its input."""
+    while name not in items:
+        name = layers[name].inputs[0]
+    return name
+
+
+def _item(layer: Layer, analysis, shapes: bool, size: float) -> _Item:
+    if layer.kind in _SYMBOL:
+        return _Item(layer, (), 2 * RADIUS, 2 * RADIUS)
+    what = settings(layer, analysis)
+    named = layer.label and not what.startswith(layer.label)  # 'fc 1000' says no more than 'fc 1000, softmax'
+    lines = [(layer.label, "caption"), (what, "dims")] if named else [(what, "caption")]
+    if shapes:
+        lines.append((describe(analysis[layer.name].shape), "dims"))
+    boxes = [text_box(t, r, size) for t, r in lines]
+    return _Item(layer, tuple(lines), max(w for w, _ in boxes) + 2 * PAD, sum(h for _, h in boxes) + 2 * PAD)
+
+
+def settings(layer: Layer, analysis) -> str:
+    """A layer's kind and key settings, as the papers write them: '3×3 conv, 64, /2', 'fc 1000', '8 heads'."""
+    stride = getattr(layer, "stride", None)
+    halves = f", /{pair(stride)}" if stride and stride != (1, 1) else ""
+    if isinstance(layer, model.Deconv):
+        return f"{window(layer.kernel)} up-conv, {layer.channels}"
+    if isinstance(layer, model.Conv):
+        return f"{window(layer.kernel)} {'dw ' if layer.depthwise else ''}conv, {layer.channels}{halves}"
+    if isinstance(layer, model.Pool):
+        if layer.mode == "global":
+            return "global avg pool"
+        kernel = layer.kernel or (2, 2)
+        stride = layer.stride or kernel
+        return f"{window(kernel)} {layer.mode} pool" + (f", /{pair(stride)}" if stride != (1, 1) else "")
+    if isinstance(layer, model.Dense):
+        return f"fc {layer.units}" + (f", {ACT_NAMES[layer.act]}" if layer.act else "")
+    if isinstance(layer, model.Input):
+        return describe(analysis[layer.name].shape) + (" tokens" if layer.data == "tokens" else "")
+    if isinstance(layer, model.Embedding):
+        return f"embedding, {layer.dim}"
+    if isinstance(layer, model.Encoder):
+        return f"encoder, {layer.heads} heads, ff {layer.ff}"
+    if isinstance(layer, model.Attention):
+        return f"{layer.heads}-head attention"
+    if isinstance(layer, model.Recurrent):
+        return f"{layer.kind.upper()} {layer.hidden}" + (", bi" if layer.bidirectional else "")
+    return _sketch.operation(layer)
+
+
+def _place(items: dict[str, _Item], inputs) -> None:
+    """Lanes and rows. The main lane (0) takes each layer fed by the last one on it, one row after another; any
+    other layer starts or continues a branch on a lane beside it, level with the main lane's layers, on the first
+    lane that is empty from its source's row down; the branch stays open until the main lane takes it back."""
+    last_main = None
+    open_lanes: dict[int, str] = {}  # lane -> its last layer
+    last_row: dict[int, int] = {}    # lane -> the row of its last layer
+    for name, item in items.items():
+        feeds = [i for i in inputs[name] if i in items]
+        row = max([items[i].row + 1 for i in feeds], default=0)
+        if last_main is None or last_main in feeds:
+            item.lane, last_main = 0, name
+            open_lanes = {n: last for n, last in open_lanes.items() if last not in feeds}
+        else:
+            lane = next((n for n, last in open_lanes.items() if feeds and last == feeds[0]), None)
+            if lane is None:
+                since = min(row - 1, last_row.get(0, -1))  # the row its arrow leaves from
+                lane = next(n for n in range(1, len(items) + 1)
+                            if n not in open_lanes and last_row.get(n, -1) <= since)
+            item.lane, open_lanes[lane] = lane, name
+            row = max(row, last_row.get(0, -1))  # beside the main lane's layers from where it branches
+        item.row = last_row[item.lane] = max(row, last_row.get(item.lane, -1) + 1)
+
+
+def _repeats(network: Network, items: dict[str, _Item], hidden: set[str]) -> list[tuple[_Item, _Item, int]]:
+    """With collapse: (first, last, N) of each repeated layer or block drawn once, for its N× bracket."""
+    if not network.collapse:
+        return []
+    names = network.names()
+    found = []
+    for i, layer in enumerate(network.layers):
+        members = []
+        if layer.block_times > 1:
+            members = [items[n] for n in names[i:i + layer.block_length] if n in items]
+            times = layer.block_times
+        elif layer.times > 1 and layer.name in items:
+            members, times = [items[layer.name]], layer.times
+        if members:
+            found.append((min(members, key=lambda m: m.row), max(members, key=lambda m: m.row), times))
+    return found
