@@ -52,6 +52,13 @@ goldens: venv tex
 docs: venv tex
 	mkdir -p docs/gallery
 	for f in $(EXAMPLES); do $(BIN)/tikznn build $$f -o docs/gallery/ -f png --dpi 110; done
+	mkdir -p docs/gallery/styles
+	for n in lenet mlp; do for s in blocks flat graph schematic; do \
+	  $(BIN)/tikznn build examples/$$n.nn --style $$s -o docs/gallery/styles/$$n-$$s.png -f png --dpi 110; \
+	done; done
+	for n in resnet18 transformer; do for s in blocks schematic; do \
+	  $(BIN)/tikznn build examples/$$n.nn --style $$s -o docs/gallery/styles/$$n-$$s.png -f png --dpi 110; \
+	done; done
 	mkdir -p docs/gallery/themes
 	for t in classic print colorblind; do for n in resnet18 lenet_zh vae_encoder; do \
 	  $(BIN)/tikznn build examples/$$n.nn --theme $$t --legend -o docs/gallery/themes/$$n-$$t.png -f png --dpi 110; \

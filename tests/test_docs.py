@@ -11,7 +11,7 @@ import tikznn
 from tikznn import Network
 from tikznn.blocks import split as split_blocks
 from tikznn.checks import problems
-from tikznn.layout import layout
+from tikznn import styles
 from tikznn.shapes import analyse
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "language.md"
@@ -59,7 +59,7 @@ def test_every_fence_is_nn_python_or_plain():
 
 
 SETTINGS = ("network", "caption", "dims", "stats", "collapse", "layout", "width", "theme", "legend", "fontsize",
-            "stage", "import")
+            "style", "stage", "import")
 
 
 @pytest.mark.parametrize("body,line", [pytest.param(b, l, id=_id(i, l)) for i, (b, l) in enumerate(NN)])
@@ -71,7 +71,7 @@ def test_nn_example_works(body, line):
     network = tikznn.parse(body, path=f"{DOC.name}:{line}")
     analysis = analyse(network)
     assert set(analysis) == set(network.names())
-    assert problems(layout(network, analysis)) == []
+    assert problems(styles.draw(network, analysis)) == []  # in its own style
 
 
 @pytest.mark.parametrize("code,line,twin",

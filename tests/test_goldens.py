@@ -16,13 +16,29 @@ DPI = 100
 NAMES = EXAMPLE_NAMES
 
 
+# Each drawing style on the examples it applies to (see tests/test_styles.py for those it refuses).
+STYLED = [("lenet", "flat"), ("mlp", "flat"), ("lenet", "graph"), ("mlp", "graph bias"),
+          ("lenet", "schematic"), ("mlp", "schematic"), ("resnet18", "schematic"), ("transformer", "schematic"),
+          ("inception", "schematic"), ("unet", "schematic")]
+
+
 @pytest.mark.latex
 @pytest.mark.parametrize("name", NAMES)
 def test_example_matches_golden_image(name, tmp_path):
-    pdf = tmp_path / f"{name}.pdf"
-    build(EXAMPLES / f"{name}.nn", pdf)
+    _matches_golden(name, name, tmp_path)
+
+
+@pytest.mark.latex
+@pytest.mark.parametrize("name,style", STYLED, ids=[f"{n}-{s.replace(' ', '-')}" for n, s in STYLED])
+def test_each_style_matches_golden_image(name, style, tmp_path):
+    _matches_golden(name, f"{name}-{style.replace(' ', '-')}", tmp_path, style=style)
+
+
+def _matches_golden(name: str, golden_name: str, tmp_path, **figure) -> None:
+    pdf = tmp_path / f"{golden_name}.pdf"
+    build(EXAMPLES / f"{name}.nn", pdf, **figure)
     [result] = convert_from_path(str(pdf), dpi=DPI)
-    golden = GOLDENS / "images" / f"{name}.png"
+    golden = GOLDENS / "images" / f"{golden_name}.png"
     if REGENERATE:
         golden.parent.mkdir(parents=True, exist_ok=True)
         result.save(golden, optimize=True)
@@ -32,11 +48,12 @@ def test_example_matches_golden_image(name, tmp_path):
     comparison = compare(result, expected)
     if not comparison.ok:
         OUTPUT.mkdir(exist_ok=True)
-        paths = {kind: OUTPUT / f"{name}-{kind}.png" for kind in ("result", "expected", "diff")}
+        paths = {kind: OUTPUT / f"{golden_name}-{kind}.png" for kind in ("result", "expected", "diff")}
         result.save(paths["result"])
         expected.save(paths["expected"])
         diff_image(result, expected).save(paths["diff"])
-        pytest.fail(f"{name}: {comparison}\n" + "\n".join(f"  {k}: {p}" for k, p in paths.items()), pytrace=False)
+        pytest.fail(f"{golden_name}: {comparison}\n" + "\n".join(f"  {k}: {p}" for k, p in paths.items()),
+                    pytrace=False)
 
 
 @pytest.mark.latex

@@ -31,3 +31,10 @@ def test_the_gallery_shows_every_example_and_every_link_works():
     assert sources == examples, f"examples missing from the README: {sorted(examples - sources)}"
     assert linked == {f"docs/gallery/{p.rsplit('/', 1)[1][:-3]}.png" for p in examples}
     assert all((ROOT / path).exists() for path in linked | sources)
+
+
+def test_the_styles_table_shows_what_make_docs_draws():
+    shown = set(re.findall(r"\]\((docs/gallery/styles/[\w-]+\.png)\)", README))
+    makefile = (ROOT / "Makefile").read_text()
+    assert len(shown) == 12 and all((ROOT / path).exists() for path in shown)
+    assert "docs/gallery/styles/$$n-$$s.png" in makefile

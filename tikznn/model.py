@@ -472,7 +472,7 @@ class Network:
             style, *words = re.split(r"[\s,]+", style.strip())
             options = tuple(words)
             if problem := style_problem(style, options):
-                raise ModelError(*problem)
+                raise ModelError(problem[0], hint=problem[1])
         return replace(self, dims=self.dims if dims is None else dims, stats=self.stats if stats is None else stats,
                        collapse=self.collapse if collapse is None else collapse,
                        layout=self.layout if layout is None else layout, width=self.width if width is None else width,

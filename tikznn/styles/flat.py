@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from ..drawing import Line, Mark, text_box
+from ..drawing import Line, Mark, text_box, wrap
 from ..errors import LayoutError
 from ..model import Layer, Network
 from ..shapes import Analysis
@@ -23,7 +23,7 @@ ALL_SHOWN = 6      # up to this many channels, every square is drawn; beyond, BA
 BACK = 3
 TINT = 60          # percent of a kind's colour in its maps: opaque, so a stack reads as squares one behind another
 BAR_WIDTH = 0.3
-MIN_GAP = 1.0
+MIN_GAP = 0.9
 
 
 def side(size: int) -> float:
@@ -128,7 +128,7 @@ def _words(stack: _Stack) -> str:
     for layer in stack.made_by:
         words = operation(layer)
         act = getattr(layer, "act", None)
-        lines.append(f"{words}, {ACT_NAMES[act]}" if act else words)
+        lines.append(wrap(f"{words}, {ACT_NAMES[act]}" if act else words, 12))
     return "\n".join(lines)
 
 

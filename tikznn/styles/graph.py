@@ -108,7 +108,7 @@ def draw(network: Network, analysis: dict[str, Analysis]):
     for name, (bx, by) in biases.items():
         marks.append(Mark(name, bx - DIAMETER / 2, by - DIAMETER / 2, bx + DIAMETER / 2, by + DIAMETER / 2,
                           fill=None, circle=True, holds=True))
-        labels.append(label("+1", "dims", bx, by, size * 0.8, name))
+        labels.append(label("+1", "dims", bx, by, size * 0.7, name))
     for before, column in zip(columns, columns[1:]):
         lines += _connections(before, column, biases.get(column.layer.name))
     # the words: names above on one row, counts under on one row, what happens between columns under those
@@ -128,7 +128,7 @@ def draw(network: Network, analysis: dict[str, Analysis]):
             text = "\n".join(before.gap_words)
             height = text_box(text, "note", size)[1]
             labels.append(label(text, "note", (before.x + before.width / 2 + column.x - column.width / 2) / 2,
-                                bottom - foot_h - GAP - height / 2, size, column.layer.name))
+                                bottom - height / 2, size, column.layer.name))  # between the counts
     boxes = [c.layer for c in columns if c.box and c.layer.kind != "input"]
     notes = ()
     if boxes:

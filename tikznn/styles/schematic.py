@@ -19,7 +19,8 @@ from ..shapes import Analysis, describe
 from . import _sketch
 from ._sketch import ACT_NAMES, label, pair, window
 
-ROW_GAP = 0.55    # cm between rows along the flow
+ROW_GAP = 0.6     # cm between rows along the flow
+STAGE_GAP = 1.0   # ... where a stage's frame ends or starts: arrows that cross it pass well clear of its edges
 LANE_GAP = 0.7    # cm between lanes
 TRACK_GAP = 0.3   # cm between the tracks of residual arrows
 RADIUS = 0.22     # of a merge
@@ -79,7 +80,9 @@ def draw(network: Network, analysis: dict[str, Analysis]):
     # rows along the flow, lanes across it
     rows = max(i.row for i in items.values()) + 1
     row_size = [max([along(i.width, i.height) for i in items.values() if i.row == r] or [0.0]) for r in range(rows)]
-    row_start = [sum(row_size[:r]) + r * ROW_GAP for r in range(rows)]
+    stages = [{i.layer.stage for i in items.values() if i.row == r} for r in range(rows)]
+    gap = [STAGE_GAP if r + 1 < rows and stages[r] != stages[r + 1] else ROW_GAP for r in range(rows)]
+    row_start = [sum(row_size[:r]) + sum(gap[:r]) for r in range(rows)]
     lanes = max(i.lane for i in items.values()) + 1
     lane_size = [max(across(i.width, i.height) for i in items.values() if i.lane == n) for n in range(lanes)]
     lane_centre = [0.0]
@@ -95,11 +98,13 @@ def draw(network: Network, analysis: dict[str, Analysis]):
         return i.a + along(i.width, i.height) / 2
 
     def tap(i: _Item) -> float:  # the middle of the gap after an item's row
-        return row_start[i.row] + row_size[i.row] + ROW_GAP / 2
+        return row_start[i.row] + row_size[i.row] + gap[i.row] / 2
 
     # arrows, in (along, across); residual ones on tracks beyond the main lane's near side
     flows, routes = [], []  # (points, source, target)
     taps = set()
+    joins: dict[tuple, list] = {}  # lines that run together into or out of a layer: a dot where each joins,
+    # but for the farthest
     for target in items.values():
         for source_name in inputs[target.layer.name]:
             source = items[source_name]
@@ -114,20 +119,24 @@ def draw(network: Network, analysis: dict[str, Analysis]):
                 side = target.c + (1 if source.c > target.c else -1) * across(target.width, target.height) / 2
                 flows.append(([(end(source), source.c), (target.a, source.c), (target.a, side)], source_name,
                               target.layer.name))
+                joins.setdefault((target.layer.name, "in"), []).append((target.a, source.c))
             else:  # out to a branch
                 begin = [(tap(source), source.c)] if flows_on else [(end(source), source.c), (tap(source), source.c)]
                 if flows_on:
                     taps.add((tap(source), source.c))
                 flows.append((begin + [(tap(source), target.c), (start(target), target.c)], source_name,
                               target.layer.name))
+                joins.setdefault((source_name, "out"), []).append((tap(source), target.c))
     for skip in network.skips:  # 'skip A -> B': a dashed link on a track of its own
         source, target = items[_drawn(skip.source, layers, items)], items[_drawn(skip.target, layers, items)]
         routes.append((source, target, any(i.lane == source.lane and i.row > source.row for i in items.values()),
                        "link"))
+    for (name, _), points in joins.items():
+        taps.update(sorted(points, key=lambda p: abs(p[1] - items[name].c))[:-1])
     near = -lane_size[0] / 2
     tracks: list[list[tuple[float, float]]] = []
     lines = []
-    for source, target, flows_on, role in sorted(routes, key=lambda r: (tap(r[0]), -r[1].a)):
+    for source, target, flows_on, role in sorted(routes, key=lambda r: (r[1].a - tap(r[0]), tap(r[0]))):
         span = (tap(source), target.a)
         k = next((k for k, used in enumerate(tracks) if all(span[0] >= b - 1e-6 or span[1] <= a + 1e-6
                                                                for a, b in used)), len(tracks))
@@ -149,14 +158,15 @@ def draw(network: Network, analysis: dict[str, Analysis]):
         name, kind = i.layer.name, i.layer.kind
         fill = kind if kind in model.THEME_PARTS else "op"
         if i.merge:
-            marks.append(Mark(name, x - RADIUS, y - RADIUS, x + RADIUS, y + RADIUS, fill=fill, style=i.layer.style,
+            r = i.width / 2
+            marks.append(Mark(name, x - r, y - r, x + r, y + r, fill=fill, style=i.layer.style,
                               tint=TINT + 15, circle=True, holds=True))
             labels.append(label(_SYMBOL[kind], "caption", x, y, size, name))
             act = getattr(i.layer, "act", None)
             if act:  # in the corner the flow and branches leave free: after the merge, on the far side
                 w, h = text_box(ACT_NAMES[act], "dims", size)
-                a = i.a + 0.05 + along(w, h) / 2
-                c = i.c + RADIUS + 0.08 + across(w, h) / 2
+                a = i.a + 0.12 + along(w, h) / 2
+                c = i.c + r + 0.08 + across(w, h) / 2
                 labels.append(label(ACT_NAMES[act], "dims", *page(a, c), size, name))
             continue
         marks.append(Mark(name, x - i.width / 2, y - i.height / 2, x + i.width / 2, y + i.height / 2, fill=fill,
@@ -170,7 +180,9 @@ def draw(network: Network, analysis: dict[str, Analysis]):
     brackets = _repeats(network, items, hidden)
     bracket_room = 0.0
     for first, last, times in brackets:
-        a0, a1 = start(first) , end(last)
+        a0, a1 = start(first), end(last)
+        if first.row:  # from where the block's input is taken
+            a0 = row_start[first.row] - gap[first.row - 1] / 2 - 0.05
         c = far + 0.3
         lines.append(Line(tuple(page(*p) for p in ((a0, c - 0.12), (a0, c), (a1, c), (a1, c - 0.12))), "bracket"))
         text = f"{times}×"
@@ -204,8 +216,9 @@ def _drawn(name: str, layers: dict[str, Layer], items: dict[str, _Item]) -> str:
 
 
 def _item(layer: Layer, analysis, shapes: bool, size: float) -> _Item:
-    if layer.kind in _SYMBOL:
-        return _Item(layer, (), 2 * RADIUS, 2 * RADIUS)
+    if layer.kind in _SYMBOL:  # a circle round its symbol, larger with larger text
+        diameter = max(2 * RADIUS, max(text_box(_SYMBOL[layer.kind], "caption", size)) + 0.04)
+        return _Item(layer, (), diameter, diameter)
     what = settings(layer, analysis)
     named = layer.label and not what.startswith(layer.label)  # 'fc 1000' says no more than 'fc 1000, softmax'
     lines = [(layer.label, "caption"), (what, "dims")] if named else [(what, "caption")]
