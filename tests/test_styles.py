@@ -131,7 +131,7 @@ def test_a_resnet_schematic_has_merges_residual_arrows_and_projections_beside_th
     main_x = next(m for m in drawing.marks if m.layer == "a1").x0
     for proj in ("p3", "p4", "p5"):  # projection shortcuts on a lane to the right
         assert next(m for m in drawing.marks if m.layer == proj).x0 > main_x
-    assert "3×3 conv, 128, /2" in {label.text for label in drawing.labels}
+    assert {"3×3 conv, 128, /2, ReLU", "flatten"} <= {label.text for label in drawing.labels}
     ys = [(m.y0 + m.y1) / 2 for m in drawing.marks if m.layer in ("input#1", "conv#1", "stem", "a1")]
     assert ys == sorted(ys, reverse=True)  # down the page
     assert {frame.stage for frame in drawing.frames} == {"conv2_x", "conv3_x", "conv4_x", "conv5_x"}
@@ -218,3 +218,41 @@ def test_labels_of_the_styles_are_plain_labels():
     assert all(isinstance(label, Label) for label in drawing.labels)
     tex = tikznn.to_tex(parse_file(EXAMPLES / "lenet_zh.nn").drawn_with(style="schematic"))
     assert "\\tikznncjk{" in tex
+
+
+# -- in a paper, on slides ---------------------------------------------------------------------------------------
+
+def _pdflatex(folder, name):
+    import subprocess
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", name],
+                         cwd=folder, capture_output=True, text=True, timeout=180)
+    log = (folder / name.replace(".tex", ".log")).read_text(errors="replace")
+    assert run.returncode == 0, run.stdout[-2000:]
+    return log
+
+
+@pytest.mark.latex
+def test_each_style_is_a_fragment_a_paper_can_input(tmp_path):
+    figures = {"a": ("lenet", "flat"), "b": ("mlp", "graph bias"), "c": ("resnet18", "schematic shapes")}
+    for key, (name, style) in figures.items():
+        net = parse_file(EXAMPLES / f"{name}.nn").drawn_with(style=style, legend=True, theme="colorblind")
+        (tmp_path / f"{key}.tikz").write_text(tikznn.to_tex(net, fragment=True))
+    body = "".join(f"\\begin{{figure}}\\centering\\input{{{key}.tikz}}\\caption{{{key}}}\\end{{figure}}\n"
+                   for key in figures)
+    (tmp_path / "paper.tex").write_text("\\documentclass{article}\n\\usepackage{tikz}\n\\begin{document}\n"
+                                        f"{body}\\end{{document}}\n")
+    log = _pdflatex(tmp_path, "paper.tex")
+    assert "Overfull" not in log and "LaTeX Error" not in log
+
+
+@pytest.mark.latex
+def test_a_schematic_on_slides_reveals_one_layer_at_a_time(tmp_path):
+    from pdf2image import pdfinfo_from_path
+    net = parse_file(EXAMPLES / "lenet.nn").drawn_with(style="schematic")
+    (tmp_path / "net.tikz").write_text(tikznn.to_tex(net, fragment=True, overlay=True))
+    (tmp_path / "slides.tex").write_text("\\documentclass{beamer}\n\\usepackage{tikz}\n\\begin{document}\n"
+                                         "\\begin{frame}{LeNet-5}\\centering\\resizebox{!}{0.8\\textheight}"
+                                         "{\\input{net.tikz}}\\end{frame}\n\\end{document}\n")
+    _pdflatex(tmp_path, "slides.tex")
+    layers = {m.layer for m in drawn(net).marks}
+    assert pdfinfo_from_path(str(tmp_path / "slides.pdf"))["Pages"] == len(layers) == 8

@@ -150,7 +150,8 @@ def _check_typeset(text: str, line: int) -> None:
 
 def slides(drawing: Layout) -> dict[str, int]:
     """For a beamer overlay: the slide each drawn layer appears on, one after another in the network's order."""
-    drawn = sorted((s.layer for s in drawing.shapes()), key=lambda name: drawing.order.get(name, 0))
+    drawn = sorted(dict.fromkeys([s.layer for s in drawing.shapes()] + [m.layer for m in drawing.marks if m.solid]),
+                   key=lambda name: drawing.order.get(name, 0))
     return {name: i + 1 for i, name in enumerate(drawn)}
 
 

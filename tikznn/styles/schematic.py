@@ -82,6 +82,20 @@ def draw(network: Network, analysis: dict[str, Analysis]):
     row_size = [max([along(i.width, i.height) for i in items.values() if i.row == r] or [0.0]) for r in range(rows)]
     stages = [{i.layer.stage for i in items.values() if i.row == r} for r in range(rows)]
     gap = [STAGE_GAP if r + 1 < rows and stages[r] != stages[r + 1] else ROW_GAP for r in range(rows)]
+    # what flatten and dropout do is written beside the arrow they are part of, in a gap made long enough for it
+    notes: dict[str, str] = {}
+    for layer in network.layers:
+        if _sketch.passes_through(layer) and layer.name not in hidden:
+            source = _drawn(layer.inputs[0], layers, items)
+            notes[source] = ", ".join(filter(None, [notes.get(source), _sketch.operation(layer)]))
+    for source, text in notes.items():
+        w, h = text_box(text, "note", size)
+        r = items[source].row
+        gap[r] = max(gap[r], along(w, h) + 0.3)
+    for i in items.values():  # a merge's activation is written after it: arrows leaving in the gap pass beyond it
+        if i.merge and getattr(i.layer, "act", None):
+            w, h = text_box(ACT_NAMES[i.layer.act], "dims", size)
+            gap[i.row] = max(gap[i.row], 2 * (0.12 + along(w, h) - i.width / 2) + 0.25)
     row_start = [sum(row_size[:r]) + sum(gap[:r]) for r in range(rows)]
     lanes = max(i.lane for i in items.values()) + 1
     lane_size = [max(across(i.width, i.height) for i in items.values() if i.lane == n) for n in range(lanes)]
@@ -176,6 +190,10 @@ def draw(network: Network, analysis: dict[str, Analysis]):
             h = text_box(text, role, size)[1]
             labels.append(label(text, role, x, top - h / 2, size, name))
             top -= h
+    for source, text in notes.items():
+        i = items[source]
+        w, h = text_box(text, "note", size)
+        labels.append(label(text, "note", *page(tap(i), i.c + 0.12 + across(w, h) / 2), size, source))
     far = max(lane_centre[n] + lane_size[n] / 2 for n in range(lanes))
     brackets = _repeats(network, items, hidden)
     bracket_room = 0.0
@@ -235,7 +253,8 @@ def settings(layer: Layer, analysis) -> str:
     if isinstance(layer, model.Deconv):
         return f"{window(layer.kernel)} up-conv, {layer.channels}"
     if isinstance(layer, model.Conv):
-        return f"{window(layer.kernel)} {'dw ' if layer.depthwise else ''}conv, {layer.channels}{halves}"
+        act = f", {ACT_NAMES[layer.act]}" if layer.act else ""
+        return f"{window(layer.kernel)} {'dw ' if layer.depthwise else ''}conv, {layer.channels}{halves}{act}"
     if isinstance(layer, model.Pool):
         if layer.mode == "global":
             return "global avg pool"
