@@ -5,10 +5,14 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .geometry import Point, Rect, bounds
 from .model import Style
 from .tex import cjk_count, split_math
+
+if TYPE_CHECKING:
+    from .model import Network
 
 # Depth (z) recedes up and to the right.
 DEPTH_X, DEPTH_Y = 0.34, 0.24
@@ -265,6 +269,29 @@ class Layout:
         for swatch in self.legend:
             box = box.union(Rect.around(swatch.x, swatch.y, swatch.size, swatch.size))
         return box
+
+
+def hidden_copies(network: "Network") -> set[str]:
+    """With `collapse`, the second and later copies of repeated layers and blocks: drawn as part of the first."""
+    if not network.collapse:
+        return set()
+    names = network.names()
+    hidden = {name for i, layer in enumerate(network.layers) for name in names[i + 1:i + layer.times]}
+    for i, layer in enumerate(network.layers):
+        if layer.block_times > 1:
+            hidden.update(names[i + layer.block_length:i + layer.block_length * layer.block_times])
+    return hidden
+
+
+def drawn_inputs(network: "Network", passes) -> dict[str, tuple[str, ...]]:
+    """Each layer's inputs, looking through the layers `passes` says are not drawn (flatten, a hidden copy)."""
+    resolved: dict[str, tuple[str, ...]] = {}
+    for layer in network.layers:
+        names: list[str] = []
+        for name in layer.inputs:
+            names += [n for n in (resolved[name] if passes(name) else (name,)) if n not in names]
+        resolved[layer.name] = tuple(names)
+    return resolved
 
 
 # -- text size estimates ---------------------------------------------------------------------------------------

@@ -12,8 +12,8 @@ from dataclasses import replace
 
 from . import model
 from .drawing import (BALL_RADIUS, BAND, CLEARANCE, DEPTH_X, DEPTH_Y, FLOW_GAP, PAD, PASS_THROUGH, SLAB,
-                      Arrow, Ball, Block, Layout, Point, project, skip_owner, spatial_extent, channel_width, text_box,
-                      line_height, vector_extent)
+                      Arrow, Ball, Block, Layout, Point, drawn_inputs, hidden_copies, project, skip_owner,
+                      spatial_extent, channel_width, text_box, line_height, vector_extent)
 from .errors import LayoutError
 from .labels import LabelPlacer, stack_captions
 from .layered import layered
@@ -57,9 +57,9 @@ class _Planner:
         self.analysis = analysis
         self.layers = {layer.name: layer for layer in network.layers}
         self.order = {layer.name: i for i, layer in enumerate(network.layers)}
-        self.hidden = self._collapsed_copies() if network.collapse else set()
+        self.hidden = hidden_copies(network)
         self.level_y: dict[str, float] = {}  # main-path layers' heights in the U layout
-        self.inputs = self._drawn_inputs()
+        self.inputs = drawn_inputs(network, self._passes)
         self.drawn = [layer.name for layer in network.layers if not self._passes(layer.name)]
         self.consumers: dict[str, list[str]] = {name: [] for name in self.drawn}
         for name in self.drawn:
@@ -68,28 +68,9 @@ class _Planner:
         self.skips = [(self._drawn_source(s.source), self._drawn_target(s.target), s) for s in network.skips]
 
     # graph ----------------------------------------------------------------------------------------------------
-    def _collapsed_copies(self) -> set[str]:
-        """The second and later copies of repeated layers and blocks, drawn as part of the first."""
-        names = [layer.name for layer in self.network.layers]
-        hidden = {name for i, layer in enumerate(self.network.layers) for name in names[i + 1:i + layer.times]}
-        for i, layer in enumerate(self.network.layers):
-            if layer.block_times > 1:
-                hidden.update(names[i + layer.block_length:i + layer.block_length * layer.block_times])
-        return hidden
-
     def _passes(self, name: str) -> bool:
         """Is this layer drawn as part of an arrow (flatten, dropout) or of another block (a collapsed copy)?"""
         return self.layers[name].kind in PASS_THROUGH or name in self.hidden
-
-    def _drawn_inputs(self) -> dict[str, tuple[str, ...]]:
-        resolved: dict[str, tuple[str, ...]] = {}
-        for layer in self.network.layers:
-            names: list[str] = []
-            for name in layer.inputs:
-                via = resolved[name] if self._passes(name) else (name,)
-                names += [n for n in via if n not in names]
-            resolved[layer.name] = tuple(names)
-        return resolved
 
     def _drawn_source(self, name: str) -> str:
         while self._passes(name):

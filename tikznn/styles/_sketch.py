@@ -18,29 +18,6 @@ GAP = 0.15  # cm between a mark and its label
 OPAQUE = Style(opacity=1.0)  # small dots (an ellipsis) in their colour, whatever the theme's opacity
 
 
-def hidden_copies(network: Network) -> set[str]:
-    """With `collapse`, the second and later copies of repeated layers and blocks: drawn as part of the first."""
-    if not network.collapse:
-        return set()
-    names = network.names()
-    hidden = {name for i, layer in enumerate(network.layers) for name in names[i + 1:i + layer.times]}
-    for i, layer in enumerate(network.layers):
-        if layer.block_times > 1:
-            hidden.update(names[i + layer.block_length:i + layer.block_length * layer.block_times])
-    return hidden
-
-
-def drawn_inputs(network: Network, passes) -> dict[str, tuple[str, ...]]:
-    """Each layer's inputs, looking through the layers `passes` says are not drawn (flatten, a hidden copy)."""
-    resolved: dict[str, tuple[str, ...]] = {}
-    for layer in network.layers:
-        names: list[str] = []
-        for name in layer.inputs:
-            names += [n for n in (resolved[name] if passes(name) else (name,)) if n not in names]
-        resolved[layer.name] = tuple(names)
-    return resolved
-
-
 def chain(network: Network, style: str) -> list[Layer]:
     """The layers of a network that is one chain (each layer fed by the one before), which the flat and graph
     styles draw; a branch or a merge is an error naming it."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .. import model
-from ..drawing import Frame, Line, Mark, text_box
+from ..drawing import Frame, Line, Mark, drawn_inputs, hidden_copies, text_box
 from ..geometry import Rect
 from ..model import Layer, Network
 from ..shapes import Analysis, describe
@@ -62,8 +62,8 @@ def draw(network: Network, analysis: dict[str, Analysis]):
         return (c, -a) if down else (a, -c)
 
     layers = {layer.name: layer for layer in network.layers}
-    hidden = _sketch.hidden_copies(network)
-    inputs = _sketch.drawn_inputs(network, lambda n: _sketch.passes_through(layers[n]) or n in hidden)
+    hidden = hidden_copies(network)
+    inputs = drawn_inputs(network, lambda n: _sketch.passes_through(layers[n]) or n in hidden)
     items = {layer.name: _item(layer, analysis, "shapes" in network.style_options, size)
              for layer in network.layers if not _sketch.passes_through(layer) and layer.name not in hidden}
     _place(items, inputs)
