@@ -256,3 +256,13 @@ def test_a_schematic_on_slides_reveals_one_layer_at_a_time(tmp_path):
     _pdflatex(tmp_path, "slides.tex")
     layers = {m.layer for m in drawn(net).marks}
     assert pdfinfo_from_path(str(tmp_path / "slides.pdf"))["Pages"] == len(layers) == 8
+
+
+def test_a_skip_statement_is_a_dashed_link_in_the_schematic():
+    net = parse("input 3x32x32\nc1 = conv 8 k3 p1\nconv 8 k3 p1\nflatten\nd = dense 10\nskip c1 -> d \"reuse\"\n")
+    drawing = drawn(net.drawn_with(style="schematic"))
+    [link] = [line for line in drawing.lines if line.role == "link"]
+    assert (link.source, link.target) == ("c1", "d") and problems(drawing) == []
+    [note] = [label for label in drawing.labels if label.text == "reuse"]
+    assert note.x < min(m.x0 for m in drawing.marks)  # beside the link, outside the boxes
+    assert "tikznn/line-link" in tikznn.to_tex(net.drawn_with(style="schematic"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .. import model
-from ..drawing import Frame, Line, Mark, drawn_inputs, hidden_copies, text_box
+from ..drawing import Frame, Line, Mark, drawn_inputs, hidden_copies, skip_owner, text_box
 from ..geometry import Rect
 from ..model import Layer, Network
 from ..shapes import Analysis, describe
@@ -79,8 +79,13 @@ def draw(network: Network, analysis: dict[str, Analysis]):
             i.height = uniform
     # rows along the flow, lanes across it
     rows = max(i.row for i in items.values()) + 1
-    row_size = [max([along(i.width, i.height) for i in items.values() if i.row == r] or [0.0]) for r in range(rows)]
-    stages = [{i.layer.stage for i in items.values() if i.row == r} for r in range(rows)]
+    in_row: list[list[_Item]] = [[] for _ in range(rows)]
+    on_lane: dict[int, list[_Item]] = {}  # each lane's items, down the flow
+    for i in items.values():
+        in_row[i.row].append(i)
+        on_lane.setdefault(i.lane, []).append(i)
+    row_size = [max([along(i.width, i.height) for i in row] or [0.0]) for row in in_row]
+    stages = [{i.layer.stage for i in row} for row in in_row]
     gap = [STAGE_GAP if r + 1 < rows and stages[r] != stages[r + 1] else ROW_GAP for r in range(rows)]
     # what flatten and dropout do is written beside the arrow they are part of, in a gap made long enough for it
     notes: dict[str, str] = {}
@@ -98,7 +103,8 @@ def draw(network: Network, analysis: dict[str, Analysis]):
             gap[i.row] = max(gap[i.row], 2 * (0.12 + along(w, h) - i.width / 2) + 0.25)
     row_start = [sum(row_size[:r]) + sum(gap[:r]) for r in range(rows)]
     lanes = max(i.lane for i in items.values()) + 1
-    lane_size = [max(across(i.width, i.height) for i in items.values() if i.lane == n) for n in range(lanes)]
+    lane_size = [max(across(i.width, i.height) for i in on_lane[n]) for n in range(lanes)]
+    after = {a.layer.name: b for lane in on_lane.values() for a, b in zip(lane, lane[1:])}  # next on its lane
     lane_centre = [0.0]
     for n in range(1, lanes):
         lane_centre.append(lane_centre[-1] + lane_size[n - 1] / 2 + LANE_GAP + lane_size[n] / 2)
@@ -122,8 +128,7 @@ def draw(network: Network, analysis: dict[str, Analysis]):
     for target in items.values():
         for source_name in inputs[target.layer.name]:
             source = items[source_name]
-            next_on_lane = min((i for i in items.values() if i.lane == source.lane and i.row > source.row),
-                               key=lambda i: i.row, default=None)
+            next_on_lane = after.get(source_name)
             flows_on = next_on_lane is not None and source_name in inputs[next_on_lane.layer.name]
             if source.lane == target.lane and next_on_lane is target:
                 flows.append(([(end(source), source.c), (start(target), target.c)], source_name, target.layer.name))
@@ -141,10 +146,14 @@ def draw(network: Network, analysis: dict[str, Analysis]):
                 flows.append((begin + [(tap(source), target.c), (start(target), target.c)], source_name,
                               target.layer.name))
                 joins.setdefault((source_name, "out"), []).append((tap(source), target.c))
+    link_labels = []  # a skip's label, beside its track, outside all tracks
     for skip in network.skips:  # 'skip A -> B': a dashed link on a track of its own
         source, target = items[_drawn(skip.source, layers, items)], items[_drawn(skip.target, layers, items)]
-        routes.append((source, target, any(i.lane == source.lane and i.row > source.row for i in items.values()),
+        following = after.get(source.layer.name)
+        routes.append((source, target, following is not None and source.layer.name in inputs[following.layer.name],
                        "link"))
+        if skip.label:
+            link_labels.append((skip, (tap(source) + target.a) / 2))
     for (name, _), points in joins.items():
         taps.update(sorted(points, key=lambda p: abs(p[1] - items[name].c))[:-1])
     near = -lane_size[0] / 2
@@ -210,6 +219,10 @@ def draw(network: Network, analysis: dict[str, Analysis]):
         bracket_room = max(bracket_room, 0.42 + across(w, h))
     frames = []
     inner = near - 0.35 - max(len(tracks) - 1, 0) * TRACK_GAP if tracks else near
+    for skip, a in link_labels:
+        w, h = text_box(skip.label, "note", size)
+        labels.append(label(skip.label, "note", *page(a, inner - 0.15 - across(w, h) / 2), size,
+                            skip_owner(skip)))
     for stage in dict.fromkeys(layer.stage for layer in network.layers if layer.stage):
         members = [i for i in items.values() if i.layer.stage == stage]
         if not members:
