@@ -5,9 +5,10 @@
    no-op rebuild (the same command again, nothing changed) against that build;
 2. twenty figures built one after another and with -j (all cores);
 3. pdflatex time per block of the TikZ tikznn writes against the same figure in straightforward TikZ;
-4. generated networks of 100, 1,000 and 5,000 layers: build time and peak memory.
+4. generated networks of 100, 1,000 and 5,000 layers: build time and peak memory;
+5. each drawing style: its build against bare pdflatex on the .tex it writes.
 
-    python bench/examples.py [--runs N] [example ...]
+    python bench/examples.py [--runs N] [--part examples|many|per-block|generated|styles] [example ...]
 """
 from __future__ import annotations
 
@@ -126,17 +127,44 @@ def generated(folder, env) -> None:
               f"{'built' if ok else 'failed'} |")
 
 
+STYLED = [("lenet", "blocks"), ("lenet", "flat"), ("lenet", "graph"), ("lenet", "schematic"), ("mlp", "graph bias"),
+          ("resnet18", "blocks"), ("resnet18", "schematic"), ("transformer", "schematic"),
+          ("resnet50", "schematic")]
+
+
+def styles(folder, env, runs) -> None:
+    print(f"\n## Drawing styles (median of {runs} runs)\n")
+    print("| example | style | tikznn build (s) | bare pdflatex (s) | ratio |\n|---|---|---|---|---|")
+    for name, style in STYLED:
+        source = ROOT / "examples" / f"{name}.nn"
+        stem = f"{name}-{style.replace(' ', '-')}"
+        tex = Path(folder, f"{stem}.tex")
+        subprocess.run(TIKZNN + ["tex", str(source), "--style", style, "-o", str(tex)], check=True, env=env,
+                       stderr=subprocess.DEVNULL)
+        build, bare = [], []
+        for run in range(runs):
+            out = str(Path(folder, f"{stem}-{run}.pdf"))
+            build.append(timed(TIKZNN + ["build", str(source), "--style", style, "-o", out], folder, env))
+            bare.append(timed(["pdflatex", "-interaction=batchmode", "-no-shell-escape", tex.name], folder))
+        b, p = statistics.median(build), statistics.median(bare)
+        print(f"| {name} | {style} | {b:.2f} | {p:.2f} | {b / p:.2f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", default=sorted(p.stem for p in (ROOT / "examples").glob("*.nn")))
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--part", choices=["examples", "many", "per-block", "generated", "styles"])
     args = parser.parse_args()
+    parts = {"examples": lambda f, e: examples(args.names, args.runs, f, e),
+             "many": lambda f, e: many(args.names, f, e), "per-block": lambda f, e: per_block(f, e, args.runs),
+             "generated": generated,
+             "styles": lambda f, e: styles(f, e, args.runs)}
     with tempfile.TemporaryDirectory() as folder:
         env = {**os.environ, "TIKZNN_CACHE": str(Path(folder, "cache"))}
-        examples(args.names, args.runs, folder, env)
-        many(args.names, folder, env)
-        per_block(folder, env, args.runs)
-        generated(folder, env)
+        for name, part in parts.items():
+            if args.part in (None, name):
+                part(folder, env)
 
 
 if __name__ == "__main__":
