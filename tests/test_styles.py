@@ -266,3 +266,83 @@ def test_a_skip_statement_is_a_dashed_link_in_the_schematic():
     [note] = [label for label in drawing.labels if label.text == "reuse"]
     assert note.x < min(m.x0 for m in drawing.marks)  # beside the link, outside the boxes
     assert "tikznn/line-link" in tikznn.to_tex(net.drawn_with(style="schematic"))
+
+
+# -- found in review -------------------------------------------------------------------------------------------
+
+def test_an_arrow_into_a_merge_from_the_side_crosses_no_box_of_the_lanes_between():
+    net = parse("""input 3x32x32
+s = conv 16 k3 p1 relu "s"
+a = conv 16 k3 p1 relu "a"
+p = conv 16 k3 p1 relu "p" from s
+p2 = conv 16 k3 p1 relu "p2"
+p3 = conv 16 k3 p1 relu "p3"
+p4 = conv 16 k3 p1 relu "p4"
+q = conv 16 k1 "q" from s
+m1 = add a q
+m1b = conv 16 k3 p1 relu "m1b"
+m2 = add m1b p4
+""")
+    for layout in ("down", "right"):
+        drawing = drawn(net.drawn_with(style="schematic", layout=layout))
+        assert problems(drawing) == [], layout
+
+
+def test_a_merges_label_and_activation_are_written_beside_it():
+    net = parse("x = input 8x4x4\na = conv 8 k3 p1\nb = conv 8 k1 from x\nm = add a b relu \"sum\"\n")
+    drawing = drawn(net.drawn_with(style="schematic"))
+    assert "sum\nReLU" in {label.text for label in drawing.labels} and problems(drawing) == []
+    hidden = drawn(parse("input 8x4x4\nconv 8 k3 p1 \"C\" {nolabel}\n").drawn_with(style="schematic"))
+    assert "C" not in {label.text for label in hidden.labels}
+
+
+def test_a_one_dimensional_window_is_written_as_its_length():
+    net = parse("input 1x128\nconv 16 k5\npool max 2\n")
+    assert {"k5 conv", "k2 max-pool"} <= {label.text for label in drawn(net.drawn_with(style="flat")).labels}
+    assert "k5 conv, 16" in {label.text for label in drawn(net.drawn_with(style="schematic")).labels}
+
+
+def test_a_graph_says_what_follows_its_last_column_and_colours_it():
+    drawing = drawn(parse("input 10\ndropout 0.5\nrelu\nout = dense 3\nsoftmax\n").drawn_with(style="graph"))
+    assert "3 · softmax" in {label.text for label in drawing.labels}
+    assert {m.fill for m in circles(drawing, "out")} == {"softmax"}
+
+
+@pytest.mark.parametrize("name", ["lenet", "alexnet", "mlp"])
+@pytest.mark.parametrize("fontsize", [1.0, 1.6])
+def test_bias_nodes_stay_clear_of_boxes_and_hold_their_text(name, fontsize):
+    net = parse_file(EXAMPLES / f"{name}.nn").drawn_with(style="graph bias", fontsize=fontsize)
+    assert problems(drawn(net)) == []
+
+
+def test_a_setting_a_style_does_not_use_is_said():
+    net = parse("collapse\nlayout down\ninput 4\ndense 3 x2\n").drawn_with(style="graph")
+    notes = drawn(net).notes
+    assert any("'layout down' is not used by the graph style" in n for n in notes)
+    assert any("'collapse' is not used by the graph style" in n for n in notes)
+    assert drawn(parse("layout down\ninput 4\ndense 3\n").drawn_with(style="schematic")).notes == ()
+
+
+def test_a_graph_of_sequences_is_refused_at_its_dense_layer_without_suggesting_flat():
+    with pytest.raises(LayoutError) as caught:
+        drawn(parse("input 100 tokens\nembed 1000 32\nlstm 16\ndense 5\n").drawn_with(style="graph"))
+    assert "sequence" in caught.value.message and caught.value.span.line == 4
+    assert "flat" not in caught.value.hint
+
+
+@pytest.mark.parametrize("text,message", [
+    ("style\ninput 4\n", "expected a style: blocks, flat, graph, schematic"),
+    ("style graph bias bias\ninput 4\n", "the option 'bias' is given twice"),
+])
+def test_more_bad_style_lines(text, message):
+    with pytest.raises(ParseError, match=message):
+        parse(text)
+
+
+def test_options_may_be_written_with_commas_in_the_file_too():
+    assert parse("style graph, bias\ninput 4\ndense 2\n").style_options == ("bias",)
+
+
+def test_the_importer_never_writes_a_word_of_the_language_as_a_name():
+    from tikznn import parser, traced
+    assert parser.RESERVED <= traced.RESERVED and "style" in traced.RESERVED

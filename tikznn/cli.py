@@ -103,11 +103,10 @@ _ENGINE = typer.Option(None, callback=_one_of("ENGINES"),
 
 
 def _style(value: Optional[str]) -> Optional[str]:
-    from .model import style_problem
+    from .model import style_problem, style_words
 
     if value is not None:
-        name, *options = value.replace(",", " ").split() or [""]
-        if problem := style_problem(name, options):
+        if problem := style_problem(*style_words(value)):
             raise typer.BadParameter(f"{problem[0]}; {problem[1]}")
     return value
 

@@ -298,13 +298,22 @@ def colour_problem(value: str) -> tuple[str, str] | None:
             suggest(value, COLOR_NAMES) or "use #rrggbb or one of: " + ", ".join(COLOR_NAMES))
 
 
+def style_words(text: str) -> tuple[str, tuple[str, ...]]:
+    """A style as written on the command line or to the builder: its name, then its options ('graph bias',
+    'graph,bias')."""
+    words = [word for word in re.split(r"[\s,]+", text) if word]
+    return (words[0] if words else ""), tuple(words[1:])
+
+
 def style_problem(name: str, options: Sequence[str] = ()) -> tuple[str, str] | None:
     """(message, hint) when no drawing style has this name, or it does not take these options."""
     from .styles import names, options_of
     if name not in names():
         return f"unknown style '{name}'", suggest(name, names()) or "choose from: " + ", ".join(names())
     known = options_of(name)
-    for word in options:
+    for i, word in enumerate(options):
+        if word in options[:i]:
+            return f"the option '{word}' is given twice", "give each option once"
         if word not in known:
             return (f"the {name} style has no option '{word}'",
                     (suggest(word, list(known)) or "its options: " + ", ".join(known)) if known
@@ -468,9 +477,8 @@ class Network:
         if layout is not None and layout not in LAYOUTS:
             raise ModelError(f"unknown layout '{layout}'", hint="choose from: " + ", ".join(LAYOUTS))
         options = self.style_options
-        if style is not None:  # a name, then its options: 'graph bias' or 'graph,bias'
-            style, *words = re.split(r"[\s,]+", style.strip())
-            options = tuple(words)
+        if style is not None:
+            style, options = style_words(style)
             if problem := style_problem(style, options):
                 raise ModelError(problem[0], hint=problem[1])
         return replace(self, dims=self.dims if dims is None else dims, stats=self.stats if stats is None else stats,

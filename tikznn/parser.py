@@ -168,7 +168,7 @@ class _ToStatements(Transformer):
         name, options = str(items[0]), tuple(str(word) for word in items[1:])
         if problem := model.style_problem(name, options):
             where = items[0] if model.style_problem(name) else items[1 + next(
-                i for i, word in enumerate(options) if model.style_problem(name, (word,)))]
+                i for i in range(len(options)) if model.style_problem(name, options[:i + 1]))]
             raise ParseError(problem[0], span=self.span(where), hint=problem[1])
         return ("style", (name, options), self.span(meta))
 
@@ -456,7 +456,7 @@ class _Reading:
 
     def define(self, block: BlockDef, origin) -> None:
         problem = None
-        if block.name in _RESERVED:
+        if block.name in RESERVED:
             problem = f"'{block.name}' is a word of the language and cannot name a block"
         elif block.name in self.blocks:
             first, where = self.blocks[block.name]
@@ -636,7 +636,7 @@ _STATEMENT_WORDS = ("network", "caption", "dims", "stats", "collapse", "layout",
                     "concat", "embed", "lstm", "gru", "attention", "layernorm", "encoder", "op") + ACTIVATIONS
 
 
-_RESERVED = set(_STATEMENT_WORDS) | {"from", "max", "avg", "global", "nearest", "bilinear", "color", "opacity",
+RESERVED = set(_STATEMENT_WORDS) | {"from", "max", "avg", "global", "nearest", "bilinear", "color", "opacity",
                                      "nolabel", "dw", "bias", "nobias", "ceil", "block", "import", "in", "bi", "wrap",
                                      "last", "tokens", "seq"}
 
@@ -686,7 +686,7 @@ def _syntax_error(err: UnexpectedInput, text: str) -> ParseError:
         return ParseError("this label has no closing quote", span=Span(line, column, column + len(rest)),
                           hint='end it on the same line: "label" (write \\" for a quote inside)')
     before = re.findall(r"[^\s=]+", text[line_start:pos])
-    if rest.startswith("=") and before and before[-1] in _RESERVED:
+    if rest.startswith("=") and before and before[-1] in RESERVED:
         return ParseError(f"'{before[-1]}' is a reserved word and cannot name a layer",
                           span=Span(line, column - len(before[-1]) - 1 if column > len(before[-1]) else 1),
                           hint=f"choose another name, e.g. {before[-1]}1 = ...")
@@ -709,7 +709,10 @@ def _syntax_error(err: UnexpectedInput, text: str) -> ParseError:
                               len(unknown)), hint=suggest(unknown, _STATEMENT_WORDS) or
                               "a line starts with a layer kind (conv, pool, dense, ...) or 'name ='")
     words, keywords = _describe(expected)
-    if "CONV" in expected or not before:  # the start of a statement
+    if before[:1] == ["style"] and len(before) == 1:  # 'style' and nothing, or not a name, after it
+        from .styles import names
+        words = ["a style: " + ", ".join(names())]
+    elif "CONV" in expected or not before:  # the start of a statement
         kinds = ("input", "conv", "deconv", "pool", "upsample", "dense", "flatten")
         words = ["a layer kind (" + ", ".join(kinds) + ", ...)", "'name ='", "network", "skip"]
     hint = suggest(word, keywords) if word != "end of line" else None

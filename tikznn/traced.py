@@ -9,12 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from . import parser
 from .errors import ModelImportError
 
-RESERVED = set("""network caption dims stats collapse layout width stage end skip block import in input conv deconv pool
-upsample dense flatten bn dropout add concat embed lstm gru attention layernorm encoder from relu leakyrelu prelu elu
-gelu silu sigmoid tanh softmax logsoftmax op max avg global nearest bilinear color opacity nolabel dw bias nobias
-ceil wrap bi last tokens seq auto shape channels none right u down layered""".split())
+# the language's own words, and settings' values a name would be read as
+RESERVED = parser.RESERVED | set("auto shape channels none right u down layered".split())
 _OPTION_LIKE = re.compile(r"^(k|s|p|d|g|h|n|ff|op|w|x)\d")
 ACTIVATIONS = ("relu", "leakyrelu", "prelu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax", "logsoftmax")
 

@@ -45,27 +45,39 @@ def who(layer: Layer) -> str:
     return f"{layer.kind} '{layer.name}'" if "#" not in layer.name else f"this {layer.kind}"
 
 
+def shown_label(layer: Layer) -> str | None:
+    """The layer's label, unless {nolabel} hides it."""
+    return layer.label if layer.style.show_label else None
+
+
 def pair(value) -> str:
     return f"{value[0]}" if value[0] == value[1] else f"{value[0]}×{value[1]}"
 
 
-def window(value) -> str:
-    return f"{value[0]}×{value[1]}"
+def window(value, axes: int = 2) -> str:
+    """A kernel as the papers write it: 5×5, or k5 along the one axis of a 1-D input."""
+    return f"{value[0]}×{value[1]}" if axes > 1 else f"k{value[0]}"
 
 
-def operation(layer: Layer) -> str:
+def axes(layer: Layer, analysis: dict[str, Analysis]) -> int:
+    """How many axes a layer's feature maps have (1: C×L, 2: C×H×W)."""
+    return len(analysis[layer.name].shape) - 1
+
+
+def operation(layer: Layer, analysis: dict[str, Analysis]) -> str:
     """What a layer does, in a few words: '5×5 conv', '2×2 max-pool', 'dropout 0.2'."""
     if isinstance(layer, model.Deconv):
-        return f"{window(layer.kernel)} up-conv"
+        return f"{window(layer.kernel, axes(layer, analysis))} up-conv"
     if isinstance(layer, model.Conv):
-        words = f"{window(layer.kernel)} {'dw ' if layer.depthwise else ''}conv"
+        words = f"{window(layer.kernel, axes(layer, analysis))} {'dw ' if layer.depthwise else ''}conv"
         return words + (f", stride {pair(layer.stride)}" if layer.stride != (1, 1) else "")
     if isinstance(layer, model.Pool):
         if layer.mode == "global":
             return "global avg-pool"
         kernel = layer.kernel or (2, 2)
         stride = layer.stride or kernel
-        return f"{window(kernel)} {layer.mode}-pool" + (f", stride {pair(stride)}" if stride != kernel else "")
+        return (f"{window(kernel, axes(layer, analysis))} {layer.mode}-pool" +
+                (f", stride {pair(stride)}" if stride != kernel else ""))
     if isinstance(layer, model.Upsample):
         return f"upsample ×{layer.scale}"
     if isinstance(layer, model.Dropout):
@@ -94,9 +106,10 @@ def passes_through(layer: Layer) -> bool:
 
 
 def finished(network: Network, analysis: dict[str, Analysis], *, marks=(), lines=(), labels=(),
-             frames=()) -> Layout:
+             frames=(), layouts: tuple[str, ...] = ("right",), collapses: bool = False) -> Layout:
     """The drawing with the network's caption and totals under it, fitted to its width, in its theme, with its
-    legend."""
+    legend; `layouts` are the layouts the style draws, `collapses` whether it draws repeated layers once (a
+    setting it does not use is said)."""
     drawing = Layout(network.name, (), (), (), tuple(labels), frames=tuple(frames), marks=tuple(marks),
                      lines=tuple(lines), source_lines=source_lines(network),
                      order={layer.name: i for i, layer in enumerate(network.layers)},
@@ -108,10 +121,18 @@ def finished(network: Network, analysis: dict[str, Analysis], *, marks=(), lines
         height = text_box(caption, "note", network.fontsize)[1]
         drawing = replace(drawing, labels=drawing.labels + (
             label(caption, "note", (box.x0 + box.x1) / 2, box.y0 - 0.25 - height / 2, network.fontsize),))
+    notes = []
+    if network.layout is not None and network.layout not in layouts:
+        notes.append(f"'layout {network.layout}' is not used by the {network.style} style, which draws "
+                     + " or ".join(f"'layout {name}'" for name in layouts))
+    repeated = any(layer.times > 1 or layer.block_times > 1 for layer in network.layers)
+    if network.collapse and repeated and not collapses:
+        notes.append(f"'collapse' is not used by the {network.style} style: every copy is drawn")
+    drawing = replace(drawing, notes=tuple(notes))
     if network.width is not None:
         if network.wrap:
-            drawing = replace(drawing, notes=(f"'wrap' puts the blocks style on rows; the {network.style} style is "
-                                              "not wrapped, only scaled to the width",))
+            drawing = replace(drawing, notes=drawing.notes + (f"'wrap' puts the blocks style on rows; the "
+                                                              f"{network.style} style is only scaled to the width",))
         width = length_cm(network.width)
         drawing = replace(drawing, fit=network.width,
                           width=None if width is None else width - BORDER_CM)

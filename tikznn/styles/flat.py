@@ -87,9 +87,9 @@ def draw(network: Network, analysis: dict[str, Analysis]):
     labels = []
     x = 0.0
     for i, stack in enumerate(stacks):
-        stack.width = max(stack.extent()[0], text_box(_title(stack), "caption", size)[0])
+        stack.width = max(stack.extent()[0], text_box(_title(stack, network.dims), "caption", size)[0])
         if i:
-            words = _words(stack)
+            words = _words(stack, analysis)
             x += max(MIN_GAP, text_box(words, "note", size)[0] + 0.3)
         stack.x = x
         x += stack.width
@@ -101,10 +101,11 @@ def draw(network: Network, analysis: dict[str, Analysis]):
     top = max(s.extent()[1] for s in stacks) / 2 + GAP
     bottom = -top
     for i, stack in enumerate(stacks):
-        text = _title(stack)
-        labels.append(label(text, "caption", stack.x + stack.width / 2,
-                            top + text_box(text, "caption", size)[1] / 2, size, stack.layer.name))
-        words = _words(stack) if i else ""
+        text = _title(stack, network.dims)
+        if text:
+            labels.append(label(text, "caption", stack.x + stack.width / 2,
+                                top + text_box(text, "caption", size)[1] / 2, size, stack.layer.name))
+        words = _words(stack, analysis) if i else ""
         if words:
             before = stacks[i - 1]
             height = text_box(words, "note", size)[1]
@@ -113,20 +114,23 @@ def draw(network: Network, analysis: dict[str, Analysis]):
     return _sketch.finished(network, analysis, marks=marks, lines=lines, labels=labels)
 
 
-def _title(stack: _Stack) -> str:
-    """'C1: 6@28×28': its name, then C maps of H×W (or the length of a vector)."""
+def _title(stack: _Stack, dims: str) -> str:
+    """'C1: 6@28×28': its name, then C maps of H×W (or the length of a vector); {nolabel} hides the name, dims
+    none the size."""
     shape = stack.shape
     size = (f"{shape[0]}" if len(shape) == 1 else f"{shape[0]}@{shape[1]}" if len(shape) == 2
             else f"{shape[0]}@{shape[1]}×{shape[2]}")
-    name = stack.layer.label or ("input" if stack.layer.kind == "input" else "")
-    return f"{name}: {size}" if name else size
+    if (stack.layer.style.dims or dims) == "none":
+        size = ""
+    name = _sketch.shown_label(stack.layer) or ("input" if stack.layer.kind == "input" else "")
+    return ": ".join(filter(None, [name, size]))
 
 
-def _words(stack: _Stack) -> str:
+def _words(stack: _Stack, analysis) -> str:
     """What made a stack from the one before, one line per layer: '5×5 conv, ReLU', 'flatten', 'dense'."""
     lines = []
     for layer in stack.made_by:
-        words = operation(layer)
+        words = operation(layer, analysis)
         act = getattr(layer, "act", None)
         lines.append(wrap(f"{words}, {ACT_NAMES[act]}" if act else words, 12))
     return "\n".join(lines)

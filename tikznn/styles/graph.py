@@ -36,7 +36,8 @@ class _Column:
     width: float = 0.0
     neurons: list = field(default_factory=list)  # centres of the drawn neurons, top to bottom
     box: Mark | None = None
-    gap_words: list = field(default_factory=list)  # what happens between the column before and this one
+    gap_words: list = field(default_factory=list)  # what happens between this column and the next
+    trailing: list = field(default_factory=list)   # ... or after it, when it is the last
     top: float = 0.0
     bottom: float = 0.0
 
@@ -47,13 +48,22 @@ def draw(network: Network, analysis: dict[str, Analysis]):
     for layer in _sketch.chain(network, "graph"):
         if _column_kind(layer, analysis) is None:  # drawn as words in the gap before the next column
             if columns:
-                columns[-1].gap_words.append(operation(layer))
+                columns[-1].gap_words.append(operation(layer, analysis))
             continue
         columns.append(_Column(layer))
+    if columns and columns[-1].gap_words:  # after the last column: said under it
+        columns[-1].trailing, columns[-1].gap_words = columns[-1].gap_words, []
     if not any(_column_kind(c.layer, analysis) == "neurons" and c.layer.kind == "dense" for c in columns):
-        raise LayoutError(f"the graph style draws the neurons of fully connected (dense) layers, and "
-                          f"{network.name} has none: its feature maps would be hundreds of circles that say nothing",
-                          hint="draw it with --style blocks, flat or schematic")
+        dense = next((layer for layer in network.layers if layer.kind == "dense"), None)
+        sequences = any(result.sequence for result in analysis.values())
+        widest = max(result.shape[0] for result in analysis.values())
+        why = ("its dense layers work on each position of a sequence" if dense else
+               "a sequence has no neurons to draw" if sequences else
+               f"feature maps of up to {widest} channels would be columns of {widest} circles that say nothing")
+        where = dense or network.layers[0]
+        raise LayoutError("the graph style draws the neurons of fully connected (dense) layers on vectors, and this "
+                          f"network has none: {why}", span=where.used_at or where.at,
+                          hint="draw it with --style blocks or schematic" + ("" if sequences else ", or flat"))
     bias = "bias" in network.style_options
     marks: list[Mark] = []
     lines: list[Line] = []
@@ -62,7 +72,7 @@ def draw(network: Network, analysis: dict[str, Analysis]):
     x = 0.0
     for i, column in enumerate(columns):
         head = _head_text(column.layer, i, len(columns))
-        foot = _foot_text(column.layer, analysis)
+        foot = _foot_text(column, analysis)
         kind = _column_kind(column.layer, analysis)
         body = DIAMETER if kind == "neurons" else _box_size(column.layer, analysis, size)[0]
         column.width = max(body, text_box(head, "caption", size)[0], text_box(foot, "dims", size)[0])
@@ -86,9 +96,9 @@ def draw(network: Network, analysis: dict[str, Analysis]):
     biases = {}
     if bias:
         for before, column in zip(columns, columns[1:]):
-            if column.layer.kind == "dense":
+            if column.layer.kind == "dense":  # over a box: at its right corner, its edges clear of the box
                 y = before.top + PITCH - DIAMETER / 2 + (0.1 if before.box else 0.0)
-                biases[column.layer.name] = (before.x, y)
+                biases[column.layer.name] = (before.box.x1 if before.box else before.x, y)
                 before.top = y + DIAMETER / 2
     for column in columns:
         if column.box:
@@ -103,24 +113,24 @@ def draw(network: Network, analysis: dict[str, Analysis]):
             if cy is None:  # the ellipsis
                 continue
             marks.append(Mark(column.layer.name, cx - DIAMETER / 2, cy - DIAMETER / 2, cx + DIAMETER / 2,
-                              cy + DIAMETER / 2, fill=_fill(column.layer), style=column.layer.style, circle=True))
+                              cy + DIAMETER / 2, fill=_fill(column), style=column.layer.style, circle=True))
         marks += _ellipsis(column)
     for name, (bx, by) in biases.items():
         marks.append(Mark(name, bx - DIAMETER / 2, by - DIAMETER / 2, bx + DIAMETER / 2, by + DIAMETER / 2,
                           fill=None, circle=True, holds=True))
-        labels.append(label("+1", "dims", bx, by, size * 0.7, name))
+        labels.append(label("+1", "dims", bx, by, 0.7, name))  # in a circle that does not grow with the text
     for before, column in zip(columns, columns[1:]):
         lines += _connections(before, column, biases.get(column.layer.name))
     # the words: names above on one row, counts under on one row, what happens between columns under those
     top = max(c.top for c in columns) + GAP
     bottom = min(c.bottom for c in columns) - GAP
     head_h = max(text_box(_head_text(c.layer, i, len(columns)), "caption", size)[1] for i, c in enumerate(columns))
-    foot_h = max(text_box(_foot_text(c.layer, analysis), "dims", size)[1] for c in columns)
+    foot_h = max(text_box(_foot_text(c, analysis), "dims", size)[1] for c in columns)
     for i, column in enumerate(columns):
         head = _head_text(column.layer, i, len(columns))
         if head:
             labels.append(label(head, "caption", column.x, top + head_h / 2, size, column.layer.name))
-        foot = _foot_text(column.layer, analysis)
+        foot = _foot_text(column, analysis)
         if foot:
             labels.append(label(foot, "dims", column.x, bottom - foot_h / 2, size, column.layer.name))
     for before, column in zip(columns, columns[1:]):
@@ -132,10 +142,11 @@ def draw(network: Network, analysis: dict[str, Analysis]):
     boxes = [c.layer for c in columns if c.box and c.layer.kind != "input"]
     notes = ()
     if boxes:
-        names = ", ".join(layer.label or layer.name for layer in boxes[:4]) + (", ..." if len(boxes) > 4 else "")
-        notes = (f"the graph style draws neurons for fully connected layers only; {len(boxes)} other layer"
-                 f"{'s are' if len(boxes) > 1 else ' is'} drawn as boxes with {'their' if len(boxes) > 1 else 'its'} "
-                 f"shape ({names})",)
+        names = ", ".join(_sketch.who(layer) for layer in boxes[:4]) + (", ..." if len(boxes) > 4 else "")
+        many = len(boxes) > 1
+        what = "layers are drawn as boxes with their shapes" if many else "layer is drawn as a box with its shape"
+        notes = (f"the graph style draws neurons for fully connected layers only; {len(boxes)} other {what} "
+                 f"({names})",)
     drawing = _sketch.finished(network, analysis, marks=marks, lines=lines, labels=labels)
     return replace(drawing, notes=drawing.notes + notes)
 
@@ -168,10 +179,11 @@ def _ellipsis(column: _Column) -> list[Mark]:
     return []
 
 
-def _fill(layer: Layer) -> str:
-    if layer.kind == "input":
+def _fill(column: _Column) -> str:
+    if column.layer.kind == "input":
         return "input"
-    return "softmax" if getattr(layer, "act", None) == "softmax" else "dense"
+    softmax = getattr(column.layer, "act", None) == "softmax" or ACT_NAMES["softmax"] in column.trailing
+    return "softmax" if softmax else "dense"
 
 
 def _drawn(column: _Column) -> list:
@@ -199,6 +211,8 @@ def _connections(before: _Column, column: _Column, bias) -> list[Line]:
 
 def _head_text(layer: Layer, i: int, count: int) -> str:
     """Above a column: the layer's label; else, over neurons, which layer of the network it is."""
+    if not layer.style.show_label:
+        return ""
     if layer.label or layer.kind not in ("dense", "input"):
         return layer.label or ""
     if layer.kind == "input":
@@ -206,19 +220,20 @@ def _head_text(layer: Layer, i: int, count: int) -> str:
     return "output" if i == count - 1 else "hidden"
 
 
-def _foot_text(layer: Layer, analysis) -> str:
-    """Under a column of neurons: how many there are, and their activation."""
-    if layer.kind not in ("dense", "input") or len(analysis[layer.name].shape) != 1:
-        return ""
-    count = f"{analysis[layer.name].shape[0]:,}"
+def _foot_text(column: _Column, analysis) -> str:
+    """Under a column of neurons: how many there are, and their activation (and what follows the last column)."""
+    layer = column.layer
+    words = []
+    if layer.kind in ("dense", "input") and len(analysis[layer.name].shape) == 1:
+        words.append(f"{analysis[layer.name].shape[0]:,}")
     act = getattr(layer, "act", None)
-    return f"{count} · {ACT_NAMES[act]}" if act else count
+    return " · ".join(words + ([ACT_NAMES[act]] if act and words else []) + column.trailing)
 
 
 def _box_lines(layer: Layer, analysis) -> tuple[str, str]:
     """What a box says: what the layer does, and its output ('6@28×28': 6 maps of 28×28)."""
     shape = analysis[layer.name].shape
-    words = operation(layer) if layer.kind != "input" else "input"
+    words = operation(layer, analysis) if layer.kind != "input" else "input"
     act = getattr(layer, "act", None)
     if act and layer.kind != "dense":
         words += f", {ACT_NAMES[act]}"

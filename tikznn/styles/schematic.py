@@ -17,7 +17,7 @@ from ..geometry import Rect
 from ..model import Layer, Network
 from ..shapes import Analysis, describe
 from . import _sketch
-from ._sketch import ACT_NAMES, label, pair, window
+from ._sketch import ACT_NAMES, axes, label, pair, window
 
 ROW_GAP = 0.6     # cm between rows along the flow
 STAGE_GAP = 1.0   # ... where a stage's frame ends or starts: arrows that cross it pass well clear of its edges
@@ -92,14 +92,14 @@ def draw(network: Network, analysis: dict[str, Analysis]):
     for layer in network.layers:
         if _sketch.passes_through(layer) and layer.name not in hidden:
             source = _drawn(layer.inputs[0], layers, items)
-            notes[source] = ", ".join(filter(None, [notes.get(source), _sketch.operation(layer)]))
+            notes[source] = ", ".join(filter(None, [notes.get(source), _sketch.operation(layer, analysis)]))
     for source, text in notes.items():
         w, h = text_box(text, "note", size)
         r = items[source].row
         gap[r] = max(gap[r], along(w, h) + 0.3)
-    for i in items.values():  # a merge's activation is written after it: arrows leaving in the gap pass beyond it
-        if i.merge and getattr(i.layer, "act", None):
-            w, h = text_box(ACT_NAMES[i.layer.act], "dims", size)
+    for i in items.values():  # a merge's words are written after it: arrows leaving in the gap pass beyond them
+        if i.merge and _merge_words(i.layer):
+            w, h = text_box(_merge_words(i.layer), "dims", size)
             gap[i.row] = max(gap[i.row], 2 * (0.12 + along(w, h) - i.width / 2) + 0.25)
     row_start = [sum(row_size[:r]) + sum(gap[:r]) for r in range(rows)]
     lanes = max(i.lane for i in items.values()) + 1
@@ -185,12 +185,12 @@ def draw(network: Network, analysis: dict[str, Analysis]):
             marks.append(Mark(name, x - r, y - r, x + r, y + r, fill=fill, style=i.layer.style,
                               tint=TINT + 15, circle=True, holds=True))
             labels.append(label(_SYMBOL[kind], "caption", x, y, size, name))
-            act = getattr(i.layer, "act", None)
-            if act:  # in the corner the flow and branches leave free: after the merge, on the far side
-                w, h = text_box(ACT_NAMES[act], "dims", size)
+            words = _merge_words(i.layer)
+            if words:  # in the corner the flow and branches leave free: after the merge, on the far side
+                w, h = text_box(words, "dims", size)
                 a = i.a + 0.12 + along(w, h) / 2
                 c = i.c + r + 0.08 + across(w, h) / 2
-                labels.append(label(ACT_NAMES[act], "dims", *page(a, c), size, name))
+                labels.append(label(words, "dims", *page(a, c), size, name))
             continue
         marks.append(Mark(name, x - i.width / 2, y - i.height / 2, x + i.width / 2, y + i.height / 2, fill=fill,
                           style=i.layer.style, tint=TINT, round=0.12, holds=True))
@@ -219,10 +219,14 @@ def draw(network: Network, analysis: dict[str, Analysis]):
         bracket_room = max(bracket_room, 0.42 + across(w, h))
     frames = []
     inner = near - 0.35 - max(len(tracks) - 1, 0) * TRACK_GAP if tracks else near
-    for skip, a in link_labels:
+    placed: list[tuple[float, float, float]] = []  # (along from, along to, across near edge) of skip labels
+    beyond = inner - (FRAME if any(layer.stage for layer in network.layers) else 0.0)  # stages' frames too
+    for skip, a in link_labels:  # beyond the tracks; one beside another where they would stand on each other
         w, h = text_box(skip.label, "note", size)
-        labels.append(label(skip.label, "note", *page(a, inner - 0.15 - across(w, h) / 2), size,
-                            skip_owner(skip)))
+        a0, a1 = a - along(w, h) / 2, a + along(w, h) / 2
+        edge = min([c for b0, b1, c in placed if b0 < a1 and a0 < b1] + [beyond]) - 0.15
+        placed.append((a0, a1, edge - across(w, h)))
+        labels.append(label(skip.label, "note", *page(a, edge - across(w, h) / 2), size, skip_owner(skip)))
     for stage in dict.fromkeys(layer.stage for layer in network.layers if layer.stage):
         members = [i for i in items.values() if i.layer.stage == stage]
         if not members:
@@ -235,8 +239,15 @@ def draw(network: Network, analysis: dict[str, Analysis]):
         frames.append(Frame(stage, rect, frozenset(i.layer.name for i in members)))
         w, h = text_box(stage, "stage", size)
         labels.append(label(stage, "stage", *page(a0 + along(w, h) / 2, c1 + 0.15 + across(w, h) / 2), size))
-    drawing = _sketch.finished(network, analysis, marks=marks, lines=lines, labels=labels, frames=frames)
+    drawing = _sketch.finished(network, analysis, marks=marks, lines=lines, labels=labels, frames=frames,
+                               layouts=("down", "right"), collapses=True)
     return replace(drawing, taps=tuple(page(*t) for t in sorted(taps)))
+
+
+def _merge_words(layer: Layer) -> str:
+    """What is written beside a merge: its label, and the activation that follows it."""
+    act = getattr(layer, "act", None)
+    return "\n".join(filter(None, [_sketch.shown_label(layer), ACT_NAMES[act] if act else None]))
 
 
 def _drawn(name: str, layers: dict[str, Layer], items: dict[str, _Item]) -> str:
@@ -251,8 +262,9 @@ def _item(layer: Layer, analysis, shapes: bool, size: float) -> _Item:
         diameter = max(2 * RADIUS, max(text_box(_SYMBOL[layer.kind], "caption", size)) + 0.04)
         return _Item(layer, (), diameter, diameter)
     what = settings(layer, analysis)
-    named = layer.label and not what.startswith(layer.label)  # 'fc 1000' says no more than 'fc 1000, softmax'
-    lines = [(layer.label, "caption"), (what, "dims")] if named else [(what, "caption")]
+    name = _sketch.shown_label(layer)
+    named = name and not what.startswith(name)  # 'fc 1000' says no more than 'fc 1000, softmax'
+    lines = [(name, "caption"), (what, "dims")] if named else [(what, "caption")]
     if shapes:
         lines.append((describe(analysis[layer.name].shape), "dims"))
     boxes = [text_box(t, r, size) for t, r in lines]
@@ -264,16 +276,18 @@ def settings(layer: Layer, analysis) -> str:
     stride = getattr(layer, "stride", None)
     halves = f", /{pair(stride)}" if stride and stride != (1, 1) else ""
     if isinstance(layer, model.Deconv):
-        return f"{window(layer.kernel)} up-conv, {layer.channels}"
+        return f"{window(layer.kernel, axes(layer, analysis))} up-conv, {layer.channels}"
     if isinstance(layer, model.Conv):
         act = f", {ACT_NAMES[layer.act]}" if layer.act else ""
-        return f"{window(layer.kernel)} {'dw ' if layer.depthwise else ''}conv, {layer.channels}{halves}{act}"
+        kernel = window(layer.kernel, axes(layer, analysis))
+        return f"{kernel} {'dw ' if layer.depthwise else ''}conv, {layer.channels}{halves}{act}"
     if isinstance(layer, model.Pool):
         if layer.mode == "global":
             return "global avg pool"
         kernel = layer.kernel or (2, 2)
         stride = layer.stride or kernel
-        return f"{window(kernel)} {layer.mode} pool" + (f", /{pair(stride)}" if stride != (1, 1) else "")
+        return (f"{window(kernel, axes(layer, analysis))} {layer.mode} pool" +
+                (f", /{pair(stride)}" if stride != (1, 1) else ""))
     if isinstance(layer, model.Dense):
         return f"fc {layer.units}" + (f", {ACT_NAMES[layer.act]}" if layer.act else "")
     if isinstance(layer, model.Input):
@@ -286,16 +300,18 @@ def settings(layer: Layer, analysis) -> str:
         return f"{layer.heads}-head attention"
     if isinstance(layer, model.Recurrent):
         return f"{layer.kind.upper()} {layer.hidden}" + (", bi" if layer.bidirectional else "")
-    return _sketch.operation(layer)
+    return _sketch.operation(layer, analysis)
 
 
 def _place(items: dict[str, _Item], inputs) -> None:
     """Lanes and rows. The main lane (0) takes each layer fed by the last one on it, one row after another; any
     other layer starts or continues a branch on a lane beside it, level with the main lane's layers, on the first
-    lane that is empty from its source's row down; the branch stays open until the main lane takes it back."""
+    lane that is empty from its source's row down; the branch stays open until the main lane takes it back. An
+    arrow that comes into a merge from the side crosses the lanes between on the merge's row: nothing stands there."""
     last_main = None
     open_lanes: dict[int, str] = {}  # lane -> its last layer
-    last_row: dict[int, int] = {}    # lane -> the row of its last layer
+    last_row: dict[int, int] = {}    # lane -> the row of its last layer (or a row kept free on it)
+    taken: set[tuple[int, int]] = set()  # (lane, row) of every layer placed
     for name, item in items.items():
         feeds = [i for i in inputs[name] if i in items]
         row = max([items[i].row + 1 for i in feeds], default=0)
@@ -310,7 +326,17 @@ def _place(items: dict[str, _Item], inputs) -> None:
                             if n not in open_lanes and last_row.get(n, -1) <= since)
             item.lane, open_lanes[lane] = lane, name
             row = max(row, last_row.get(0, -1))  # beside the main lane's layers from where it branches
-        item.row = last_row[item.lane] = max(row, last_row.get(item.lane, -1) + 1)
+        row = max(row, last_row.get(item.lane, -1) + 1)
+        sides = [items[f].lane for f in feeds if items[f].lane != item.lane]
+        between = set()
+        if sides and (item.lane == 0 or item.merge):
+            between = {n for n in range(min(sides + [item.lane]) + 1, max(sides + [item.lane]))} - {item.lane}
+            while any((n, row) in taken for n in between):
+                row += 1
+        item.row = last_row[item.lane] = row
+        taken.add((item.lane, row))
+        for n in between:
+            last_row[n] = max(last_row.get(n, -1), row)
 
 
 def _repeats(network: Network, items: dict[str, _Item], hidden: set[str]) -> list[tuple[_Item, _Item, int]]:
