@@ -346,3 +346,21 @@ def test_options_may_be_written_with_commas_in_the_file_too():
 def test_the_importer_never_writes_a_word_of_the_language_as_a_name():
     from tikznn import parser, traced
     assert parser.RESERVED <= traced.RESERVED and "style" in traced.RESERVED
+
+
+def test_an_n_times_bracket_stays_beside_its_own_block_when_a_branch_runs_alongside():
+    net = parse('collapse\ninput 3x32x32\ns = conv 16 k3 p1 relu "stem"\nm = conv 16 k3 p1 relu x3 "main"\n'
+                'b = conv 16 k1 from s\nsd = conv 16 k3 p1 relu x4 "side"\nadd m sd\n').drawn_with(style="schematic")
+    drawing = drawn(net)
+    main, branch = (next(mk for mk in drawing.marks if mk.layer == name) for name in ("conv#2", "b"))
+    three = next(label for label in drawing.labels if label.text == "3×")
+    assert main.x1 < three.x < branch.x0  # between the main lane and the branch, not past the branch
+    assert problems(drawing) == []
+
+
+@pytest.mark.parametrize("layout", ["down", "right"])
+def test_notes_between_stages_stay_clear_of_both_frames(layout):
+    net = parse('input 3x32x32 "in"\nstage "first stage with a very long name indeed"\nconv 16 k3 p1 relu\n'
+                'conv 16 k3 p1 relu\nend\nstage "second"\npool max 2\nconv 32 k3 p1 relu\nend\nstage "third"\n'
+                'flatten\ndense 10 softmax\nend\n')
+    assert problems(drawn(net.drawn_with(style="schematic", layout=layout))) == []

@@ -96,7 +96,8 @@ def draw(network: Network, analysis: dict[str, Analysis]):
     for source, text in notes.items():
         w, h = text_box(text, "note", size)
         r = items[source].row
-        gap[r] = max(gap[r], along(w, h) + 0.3)
+        framed = r + 1 < rows and stages[r] != stages[r + 1]  # between two stages: clear of both frames
+        gap[r] = max(gap[r], along(w, h) + 0.3 + (2 * FRAME if framed else 0.0))
     for i in items.values():  # a merge's words are written after it: arrows leaving in the gap pass beyond them
         if i.merge and _merge_words(i.layer):
             w, h = text_box(_merge_words(i.layer), "dims", size)
@@ -105,9 +106,17 @@ def draw(network: Network, analysis: dict[str, Analysis]):
     lanes = max(i.lane for i in items.values()) + 1
     lane_size = [max(across(i.width, i.height) for i in on_lane[n]) for n in range(lanes)]
     after = {a.layer.name: b for lane in on_lane.values() for a, b in zip(lane, lane[1:])}  # next on its lane
+    # N× of a block drawn once: right of everything, or, when a branch runs beside the block, in a gutter between
+    # the main lane and the branches (else the bracket would seem to hold the branch)
+    brackets = _repeats(network, items, hidden)
+    beside = {id(first) for first, last, _ in brackets if first.lane == 0 and any(
+        i.lane > 0 and first.row <= i.row <= last.row for i in items.values())}
+    gutter = max([0.42 + across(*text_box(f"{times}×", "caption", size)) for first, _, times in brackets
+                  if id(first) in beside], default=0.0)
     lane_centre = [0.0]
     for n in range(1, lanes):
-        lane_centre.append(lane_centre[-1] + lane_size[n - 1] / 2 + LANE_GAP + lane_size[n] / 2)
+        lane_centre.append(lane_centre[-1] + lane_size[n - 1] / 2 + LANE_GAP + lane_size[n] / 2 +
+                           (gutter if n == 1 else 0.0))
     for i in items.values():
         i.a, i.c = row_start[i.row] + row_size[i.row] / 2, lane_centre[i.lane]
 
@@ -204,19 +213,19 @@ def draw(network: Network, analysis: dict[str, Analysis]):
         w, h = text_box(text, "note", size)
         labels.append(label(text, "note", *page(tap(i), i.c + 0.12 + across(w, h) / 2), size, source))
     far = max(lane_centre[n] + lane_size[n] / 2 for n in range(lanes))
-    brackets = _repeats(network, items, hidden)
     bracket_room = 0.0
     for first, last, times in brackets:
         a0, a1 = start(first), end(last)
         if first.row:  # from where the block's input is taken
             a0 = row_start[first.row] - gap[first.row - 1] / 2 - 0.05
-        c = far + 0.3
+        c = (lane_size[0] / 2 if id(first) in beside else far) + 0.3
         lines.append(Line(tuple(page(*p) for p in ((a0, c - 0.12), (a0, c), (a1, c), (a1, c - 0.12))), "bracket"))
         text = f"{times}×"
         w, h = text_box(text, "caption", size)
         labels.append(label(text, "caption", *page((a0 + a1) / 2, c + 0.12 + across(w, h) / 2), size,
                             first.layer.name))
-        bracket_room = max(bracket_room, 0.42 + across(w, h))
+        if id(first) not in beside:
+            bracket_room = max(bracket_room, 0.42 + across(w, h))
     frames = []
     inner = near - 0.35 - max(len(tracks) - 1, 0) * TRACK_GAP if tracks else near
     placed: list[tuple[float, float, float]] = []  # (along from, along to, across near edge) of skip labels
