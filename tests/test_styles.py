@@ -364,3 +364,9 @@ def test_notes_between_stages_stay_clear_of_both_frames(layout):
                 'conv 16 k3 p1 relu\nend\nstage "second"\npool max 2\nconv 32 k3 p1 relu\nend\nstage "third"\n'
                 'flatten\ndense 10 softmax\nend\n')
     assert problems(drawn(net.drawn_with(style="schematic", layout=layout))) == []
+
+
+def test_a_second_input_starts_its_tower_at_the_top_beside_the_first():
+    drawing = drawn(parse_file(EXAMPLES / "siamese.nn").drawn_with(style="schematic"))
+    tops = sorted(m.y1 for m in drawing.marks if m.layer in ("a", "b"))
+    assert len(tops) == 2 and tops[0] == tops[1] and problems(drawing) == []

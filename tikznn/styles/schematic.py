@@ -329,12 +329,13 @@ def _place(items: dict[str, _Item], inputs) -> None:
             open_lanes = {n: last for n, last in open_lanes.items() if last not in feeds}
         else:
             lane = next((n for n, last in open_lanes.items() if feeds and last == feeds[0]), None)
-            if lane is None:
+            if lane is None:  # a new branch: beside the main lane's last layer (a second input: at the top)
                 since = min(row - 1, last_row.get(0, -1))  # the row its arrow leaves from
                 lane = next(n for n in range(1, len(items) + 1)
                             if n not in open_lanes and last_row.get(n, -1) <= since)
+                if feeds:
+                    row = max(row, last_row.get(0, -1))
             item.lane, open_lanes[lane] = lane, name
-            row = max(row, last_row.get(0, -1))  # beside the main lane's layers from where it branches
         row = max(row, last_row.get(item.lane, -1) + 1)
         sides = [items[f].lane for f in feeds if items[f].lane != item.lane]
         between = set()
