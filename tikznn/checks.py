@@ -89,7 +89,10 @@ def _flat_problems(drawing: Layout) -> list[str]:
         for mark in marks:
             r = mark.rect()
             if mark.holds and mark.layer == label.layer and r.x0 < label.x < r.x1 and r.y0 < label.y < r.y1:
-                if not r.grown(1e-6).contains(box):
+                centre, radius = ((r.x0 + r.x1) / 2, (r.y0 + r.y1) / 2), (r.x1 - r.x0) / 2
+                inside = (all(math.dist(corner, centre) <= radius + 1e-6 for corner in box.polygon())
+                          if mark.circle else r.grown(1e-6).contains(box))
+                if not inside:
                     found.append(f"label '{label.text}' sticks out of its box '{mark.layer}'")
             elif overlap(box.polygon(), mark.polygon()):
                 found.append(f"label '{label.text}' overlaps '{mark.layer}'")

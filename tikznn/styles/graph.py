@@ -94,12 +94,13 @@ def draw(network: Network, analysis: dict[str, Analysis]):
             column.top, column.bottom = height / 2, -height / 2
     # bias nodes stand above the column they feed from
     biases = {}
+    bias_size = max(DIAMETER, math.hypot(*text_box("+1", "dims", size)) + 0.04)  # round its words
     if bias:
         for before, column in zip(columns, columns[1:]):
             if column.layer.kind == "dense":  # over a box: at its right corner, its edges clear of the box
-                y = before.top + PITCH - DIAMETER / 2 + (0.1 if before.box else 0.0)
+                y = before.top + PITCH - DIAMETER + bias_size / 2 + (0.1 if before.box else 0.0)
                 biases[column.layer.name] = (before.box.x1 if before.box else before.x, y)
-                before.top = y + DIAMETER / 2
+                before.top = y + bias_size / 2
     for column in columns:
         if column.box:
             marks.append(column.box)
@@ -116,11 +117,12 @@ def draw(network: Network, analysis: dict[str, Analysis]):
                               cy + DIAMETER / 2, fill=_fill(column), style=column.layer.style, circle=True))
         marks += _ellipsis(column)
     for name, (bx, by) in biases.items():
-        marks.append(Mark(name, bx - DIAMETER / 2, by - DIAMETER / 2, bx + DIAMETER / 2, by + DIAMETER / 2,
-                          fill=None, circle=True, holds=True))
-        labels.append(label("+1", "dims", bx, by, 0.7, name))  # in a circle that does not grow with the text
+        r = bias_size / 2
+        marks.append(Mark(name, bx - r, by - r, bx + r, by + r, fill=None, circle=True, holds=True))
+        labels.append(label("+1", "dims", bx, by, size, name))
     for before, column in zip(columns, columns[1:]):
-        lines += _connections(before, column, biases.get(column.layer.name))
+        bias_at = biases.get(column.layer.name)
+        lines += _connections(before, column, bias_at and (bias_at, bias_size / 2))
     # the words: names above on one row, counts under on one row, what happens between columns under those
     top = max(c.top for c in columns) + GAP
     bottom = min(c.bottom for c in columns) - GAP
@@ -203,8 +205,9 @@ def _connections(before: _Column, column: _Column, bias) -> list[Line]:
         return [Line(((before.box.x1, 0.0), (column.box.x0, 0.0)), "flow", before.layer.name, name)]
     lines = [Line((rim(p, q, r), rim(q, p, s)), "edge", before.layer.name, name, style)
              for p, r in sources for q, s in targets]
-    if bias is not None:
-        lines += [Line((rim(bias, q, DIAMETER / 2), rim(q, bias, s)), "edge", before.layer.name, name, style)
+    if bias:  # (centre, radius) of the bias node
+        (centre, radius) = bias
+        lines += [Line((rim(centre, q, radius), rim(q, centre, s)), "edge", before.layer.name, name, style)
                   for q, s in targets]
     return lines
 

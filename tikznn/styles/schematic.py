@@ -9,6 +9,7 @@ output shape.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 from .. import model
@@ -268,7 +269,7 @@ def _drawn(name: str, layers: dict[str, Layer], items: dict[str, _Item]) -> str:
 
 def _item(layer: Layer, analysis, shapes: bool, size: float) -> _Item:
     if layer.kind in _SYMBOL:  # a circle round its symbol, larger with larger text
-        diameter = max(2 * RADIUS, max(text_box(_SYMBOL[layer.kind], "caption", size)) + 0.04)
+        diameter = max(2 * RADIUS, math.hypot(*text_box(_SYMBOL[layer.kind], "caption", size)) + 0.02)
         return _Item(layer, (), diameter, diameter)
     what = settings(layer, analysis)
     name = _sketch.shown_label(layer)
