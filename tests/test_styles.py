@@ -370,3 +370,11 @@ def test_a_second_input_starts_its_tower_at_the_top_beside_the_first():
     drawing = drawn(parse_file(EXAMPLES / "siamese.nn").drawn_with(style="schematic"))
     tops = sorted(m.y1 for m in drawing.marks if m.layer in ("a", "b"))
     assert len(tops) == 2 and tops[0] == tops[1] and problems(drawing) == []
+
+
+def test_branches_come_into_a_merge_each_at_its_own_height():
+    drawing = drawn(parse_file(EXAMPLES / "inception.nn").drawn_with(style="schematic"))
+    concat = next(m for m in drawing.marks if m.circle)
+    ends = [line.points[-1] for line in drawing.lines if line.target == concat.layer and line.role == "flow"]
+    sides = [p for p in ends if p[0] > (concat.x0 + concat.x1) / 2]
+    assert len(sides) == 3 and len({round(p[1], 3) for p in sides}) == 3  # three arrow heads, none shared

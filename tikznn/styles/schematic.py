@@ -68,6 +68,7 @@ def draw(network: Network, analysis: dict[str, Analysis]):
     items = {layer.name: _item(layer, analysis, "shapes" in network.style_options, size)
              for layer in network.layers if not _sketch.passes_through(layer) and layer.name not in hidden}
     _place(items, inputs)
+    entry = _entries(items, inputs)
     # the main lane's boxes are all as wide (or, flowing right, as tall) as the largest
     main = [i for i in items.values() if i.lane == 0 and not i.merge]
     if down:
@@ -102,7 +103,7 @@ def draw(network: Network, analysis: dict[str, Analysis]):
     for i in items.values():  # a merge's words are written after it: arrows leaving in the gap pass beyond them
         if i.merge and _merge_words(i.layer):
             w, h = text_box(_merge_words(i.layer), "dims", size)
-            gap[i.row] = max(gap[i.row], 2 * (0.12 + along(w, h) - i.width / 2) + 0.25)
+            gap[i.row] = max(gap[i.row], 2 * (_below(i, items, entry) + along(w, h) - i.width / 2) + 0.25)
     row_start = [sum(row_size[:r]) + sum(gap[:r]) for r in range(rows)]
     lanes = max(i.lane for i in items.values()) + 1
     lane_size = [max(across(i.width, i.height) for i in on_lane[n]) for n in range(lanes)]
@@ -133,8 +134,8 @@ def draw(network: Network, analysis: dict[str, Analysis]):
     # arrows, in (along, across); residual ones on tracks beyond the main lane's near side
     flows, routes = [], []  # (points, source, target)
     taps = set()
-    joins: dict[tuple, list] = {}  # lines that run together into or out of a layer: a dot where each joins,
-    # but for the farthest
+    joins: dict[tuple, list] = {}  # lines that run together out of a layer: a dot where each leaves, but for the
+    # farthest
     for target in items.values():
         for source_name in inputs[target.layer.name]:
             source = items[source_name]
@@ -144,11 +145,13 @@ def draw(network: Network, analysis: dict[str, Analysis]):
                 flows.append(([(end(source), source.c), (start(target), target.c)], source_name, target.layer.name))
             elif source.lane == target.lane == 0 or (source.lane == target.lane and target.merge):
                 routes.append((source, target, flows_on, "skip"))
-            elif target.lane == 0 or target.merge:  # back from a branch, into the merge's side
-                side = target.c + (1 if source.c > target.c else -1) * across(target.width, target.height) / 2
-                flows.append(([(end(source), source.c), (target.a, source.c), (target.a, side)], source_name,
+            elif target.lane == 0 or target.merge:  # back from a branch, into the merge's side at its own height
+                d = entry[target.layer.name, source_name]
+                half = across(target.width, target.height) / 2
+                reach = (half * half - d * d) ** 0.5 if target.merge else half  # onto the circle
+                side = target.c + (1 if source.c > target.c else -1) * reach
+                flows.append(([(end(source), source.c), (target.a + d, source.c), (target.a + d, side)], source_name,
                               target.layer.name))
-                joins.setdefault((target.layer.name, "in"), []).append((target.a, source.c))
             else:  # out to a branch
                 begin = [(tap(source), source.c)] if flows_on else [(end(source), source.c), (tap(source), source.c)]
                 if flows_on:
@@ -198,7 +201,7 @@ def draw(network: Network, analysis: dict[str, Analysis]):
             words = _merge_words(i.layer)
             if words:  # in the corner the flow and branches leave free: after the merge, on the far side
                 w, h = text_box(words, "dims", size)
-                a = i.a + 0.12 + along(w, h) / 2
+                a = i.a + _below(i, items, entry) + along(w, h) / 2
                 c = i.c + r + 0.08 + across(w, h) / 2
                 labels.append(label(words, "dims", *page(a, c), size, name))
             continue
@@ -252,6 +255,30 @@ def draw(network: Network, analysis: dict[str, Analysis]):
     drawing = _sketch.finished(network, analysis, marks=marks, lines=lines, labels=labels, frames=frames,
                                layouts=("down", "right"), collapses=True)
     return replace(drawing, taps=tuple(page(*t) for t in sorted(taps)))
+
+
+def _entries(items: dict[str, "_Item"], inputs) -> dict[tuple[str, str], float]:
+    """Where each arrow from another lane comes into a merge's side, along the flow from its centre: one arrow at
+    the centre; several from one side each at its own height, the nearest lane highest, so that no two share a line
+    and none crosses another."""
+    sides: dict[tuple[str, int], list[_Item]] = {}
+    for name, target in items.items():
+        for source in (items[n] for n in inputs[name]):
+            if source.lane != target.lane and (target.lane == 0 or target.merge):
+                sides.setdefault((name, 1 if source.lane > target.lane else -1), []).append(source)
+    offsets = {}
+    for (name, _), sources in sides.items():
+        sources.sort(key=lambda s: abs(s.lane - items[name].lane))
+        step = min(0.13, 1.2 * items[name].width / 2 / max(len(sources) - 1, 1))
+        for k, source in enumerate(sources):
+            offsets[name, source.layer.name] = (k - (len(sources) - 1) / 2) * step
+    return offsets
+
+
+def _below(merge: "_Item", items, entry) -> float:
+    """How far after a merge's centre its words may start: past the lowest arrow that comes in from the far side."""
+    lowest = [d for (name, source), d in entry.items() if name == merge.layer.name and items[source].lane > merge.lane]
+    return 0.12 + max([0.0] + lowest)
 
 
 def _merge_words(layer: Layer) -> str:
