@@ -77,7 +77,7 @@ def operation(layer: Layer, analysis: dict[str, Analysis]) -> str:
         kernel = layer.kernel or (2, 2)
         stride = layer.stride or kernel
         return (f"{window(kernel, axes(layer, analysis))} {layer.mode}-pool" +
-                (f", stride {pair(stride)}" if stride != kernel else ""))
+                (f", /{pair(stride)}" if stride != kernel else ""))  # the stride, when it is not the window
     if isinstance(layer, model.Upsample):
         return f"upsample ×{layer.scale}"
     if isinstance(layer, model.Dropout):

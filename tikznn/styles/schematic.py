@@ -318,13 +318,6 @@ def settings(layer: Layer, analysis) -> str:
         act = f", {ACT_NAMES[layer.act]}" if layer.act else ""
         kernel = window(layer.kernel, axes(layer, analysis))
         return f"{kernel} {'dw ' if layer.depthwise else ''}conv, {layer.channels}{halves}{act}"
-    if isinstance(layer, model.Pool):
-        if layer.mode == "global":
-            return "global avg pool"
-        kernel = layer.kernel or (2, 2)
-        stride = layer.stride or kernel
-        return (f"{window(kernel, axes(layer, analysis))} {layer.mode} pool" +
-                (f", /{pair(stride)}" if stride != (1, 1) else ""))
     if isinstance(layer, model.Dense):
         return f"fc {layer.units}" + (f", {ACT_NAMES[layer.act]}" if layer.act else "")
     if isinstance(layer, model.Input):
