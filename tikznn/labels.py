@@ -13,6 +13,8 @@ ROW_TOLERANCE = 1.0  # neighbouring captions share a row when their blocks' bott
 # kinds whose blocks show their channel (or feature) count underneath
 _COUNTED = ("conv", "deconv", "input", "dense", "embed", "lstm", "gru", "attention", "encoder")
 FRAME_MARGIN = 0.12
+# more room beside a block for bold captions, whose capitals and '&' run wider than the glyph estimate
+BESIDE = {"caption": 0.12, "dims": 0.0, "note": 0.0}
 
 
 def stack_captions(stacks, shapes, layers, size: float = 1.0) -> dict[str, tuple[float, str]]:
@@ -99,12 +101,12 @@ class LabelPlacer:
         """Labels of a flow from top to bottom: sizes just left of each block, the caption left of them, ×N
         right of the block; the farther out, the later a spot is tried."""
         def leftwards(x_edge, y, text, role):
-            width = text_box(text, role, self.size)[0]
-            return [(x_edge - PAD - width / 2 - 0.12 * k, y + dy) for k in range(40) for dy in (0.0, -0.2, 0.2)]
+            width, gap = text_box(text, role, self.size)[0], PAD + BESIDE[role]
+            return [(x_edge - gap - width / 2 - 0.12 * k, y + dy) for k in range(40) for dy in (0.0, -0.2, 0.2)]
 
         def rightwards(x_edge, y, text, role):
-            width = text_box(text, role, self.size)[0]
-            return [(x_edge + PAD + width / 2 + 0.12 * k, y + dy) for k in range(40) for dy in (0.0, -0.2, 0.2)]
+            width, gap = text_box(text, role, self.size)[0], PAD + BESIDE[role]
+            return [(x_edge + gap + width / 2 + 0.12 * k, y + dy) for k in range(40) for dy in (0.0, -0.2, 0.2)]
 
         for name, shape in self.shapes.items():
             layer = self.layers[name]
