@@ -76,8 +76,8 @@ def operation(layer: Layer, analysis: dict[str, Analysis]) -> str:
             return "global avg-pool"
         kernel = layer.kernel or (2, 2)
         stride = layer.stride or kernel
-        return (f"{window(kernel, axes(layer, analysis))} {layer.mode}-pool" +
-                (f", /{pair(stride)}" if stride != kernel else ""))  # the stride, when it is not the window
+        moved = "" if stride == kernel else ", stride 1" if stride == (1, 1) else f", /{pair(stride)}"
+        return f"{window(kernel, axes(layer, analysis))} {layer.mode}-pool{moved}"  # the stride, if not the window
     if isinstance(layer, model.Upsample):
         return f"upsample ×{layer.scale}"
     if isinstance(layer, model.Dropout):
