@@ -378,3 +378,8 @@ def test_branches_come_into_a_merge_each_at_its_own_height():
     ends = [line.points[-1] for line in drawing.lines if line.target == concat.layer and line.role == "flow"]
     sides = [p for p in ends if p[0] > (concat.x0 + concat.x1) / 2]
     assert len(sides) == 3 and len({round(p[1], 3) for p in sides}) == 3  # three arrow heads, none shared
+
+
+def test_a_comma_with_nothing_after_it_asks_for_an_option_of_that_style():
+    with pytest.raises(ParseError, match="expected an option of the graph style: bias"):
+        parse("style graph,\ninput 4\n")

@@ -709,9 +709,12 @@ def _syntax_error(err: UnexpectedInput, text: str) -> ParseError:
                               len(unknown)), hint=suggest(unknown, _STATEMENT_WORDS) or
                               "a line starts with a layer kind (conv, pool, dense, ...) or 'name ='")
     words, keywords = _describe(expected)
-    if before[:1] == ["style"] and len(before) == 1:  # 'style' and nothing, or not a name, after it
-        from .styles import names
-        words = ["a style: " + ", ".join(names())]
+    if before[:1] == ["style"]:  # 'style' and nothing, or not a name, after it; or after a comma
+        from .styles import names, options_of
+        name = before[1].rstrip(",") if len(before) > 1 else None
+        options = ", ".join(options_of(name)) if name in names() else ""
+        words = (["a style: " + ", ".join(names())] if name is None else
+                 [f"an option of the {name} style" + (f": {options}" if options else " (it takes none)")])
     elif "CONV" in expected or not before:  # the start of a statement
         kinds = ("input", "conv", "deconv", "pool", "upsample", "dense", "flatten")
         words = ["a layer kind (" + ", ".join(kinds) + ", ...)", "'name ='", "network", "skip"]
