@@ -254,7 +254,7 @@ class Layout:
         return min(1.0, self.width / (box.x1 - box.x0))
 
     def bounds(self) -> Rect:
-        box = bounds([p for s in self.shapes() for p in s.outline()] or
+        box = bounds([p for s in self.shapes() for p in s.outline()] +
                      [p for m in self.marks for p in m.rect().polygon()] or [(0.0, 0.0)])
         for label in self.labels:
             box = box.union(label.rect())
@@ -262,8 +262,6 @@ class Layout:
             box = box.union(frame.rect)
         for arrow in self.arrows:
             box = box.union(bounds(arrow.projected()))
-        for mark in self.marks:
-            box = box.union(mark.rect())
         for line in self.lines:
             box = box.union(bounds(line.points))
         for swatch in self.legend:

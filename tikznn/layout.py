@@ -29,25 +29,35 @@ class NoMainPath(LayoutError):
 def layout(network: Network, analysis: dict[str, Analysis] | None = None) -> Layout:
     """The blocks style: 3-D blocks on the main path, left to right unless the network says otherwise."""
     network = replace(network, layout=network.layout or "right")
-    drawing = _placed(network, analysis or analyse(network))
+    drawing = _Planner(network, analysis or analyse(network)).run()
+    if network.wrap and network.width is not None and length_cm(network.width) is not None:
+        if network.layout != "right":
+            raise LayoutError(f"wrap puts a left-to-right layout on rows; this one is '{network.layout}'",
+                              hint="remove 'wrap' (the figure is then scaled to the width) or use layout right")
+        drawing = wrap(drawing, length_cm(network.width) - BORDER_CM)
+    return dressed(fitted(drawing, network.width), network)
+
+
+def fitted(drawing: Layout, width: str | None) -> Layout:
+    """The drawing with the width it must fit: in cm, less the standalone PDF's margins; one relative to the page
+    (0.8\\linewidth) only as written, for the document a fragment goes into to shrink it."""
+    if width is None:
+        return drawing
+    cm = length_cm(width)
+    return replace(drawing, fit=width, width=None if cm is None else cm - BORDER_CM)
+
+
+def dressed(drawing: Layout, network: Network) -> Layout:
+    """The drawing in the network's theme and font size, with its legend if it asks for one."""
     drawing = replace(drawing, theme=network.theme, colours=network.colours, fontsize=network.fontsize)
     return with_legend(drawing) if network.legend else drawing
 
 
-def _placed(network: Network, analysis: dict[str, Analysis]) -> Layout:
-    drawing = _Planner(network, analysis).run()
-    if network.width is None:
-        return drawing
-    width = length_cm(network.width)
-    if width is None:  # relative to the page: the document the fragment goes into shrinks it
-        return replace(drawing, fit=network.width)
-    width -= BORDER_CM  # the standalone PDF's margins are part of the width asked for
-    if network.wrap:
-        if network.layout != "right":
-            raise LayoutError(f"wrap puts a left-to-right layout on rows; this one is '{network.layout}'",
-                              hint="remove 'wrap' (the figure is then scaled to the width) or use layout right")
-        drawing = wrap(drawing, width)
-    return replace(drawing, width=width, fit=network.width)
+def source_lines(network: Network) -> dict[str, int]:
+    """The .nn line of everything that has a label: layers by name, skips as 'the skip A -> B'."""
+    lines = {layer.name: (layer.used_at or layer.at).line for layer in network.layers if layer.at}
+    lines.update({skip_owner(s): s.at.line for s in network.skips if s.at})
+    return lines
 
 
 class _Planner:
@@ -218,7 +228,7 @@ class _Planner:
         labels = placer.place_all()
         return Layout(self.network.name, tuple(s for s in shapes.values() if isinstance(s, Block)),
                       tuple(s for s in shapes.values() if isinstance(s, Ball)), tuple(arrows), tuple(labels),
-                      tuple(taps), self._source_lines(), tuple(placer.frames), order=dict(self.order))
+                      tuple(taps), source_lines(self.network), tuple(placer.frames), order=dict(self.order))
 
     def _arrange(self, vertical: bool = False):
         """Blocks, balls, arrows and taps of the main path and its branches, left to right."""
@@ -271,12 +281,6 @@ class _Planner:
         self._route_the_rest(main, branches, shapes, arrows, taps, lane_tops)
         arrows = self._spread_drops(arrows, shapes)
         return shapes, arrows, taps, main_set
-
-    def _source_lines(self) -> dict[str, int]:
-        """The .nn line of everything that has a label: layers by name, skips as 'the skip A -> B'."""
-        lines = {name: (layer.used_at or layer.at).line for name, layer in self.layers.items() if layer.at}
-        lines.update({skip_owner(s): s.at.line for s in self.network.skips if s.at})
-        return lines
 
     def _caption_room(self, groups) -> dict[str, float]:
         """Extra space before groups so that neighbouring captions fit side by side on one row."""

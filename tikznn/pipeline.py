@@ -38,23 +38,15 @@ def figure_tex(network: Network, *, fragment: bool = False, overlay: bool = Fals
     if max(box.x1 - box.x0, box.y1 - box.y0) * scale > TEX_LIMIT_CM:
         raise LayoutError(f"the figure would be {(box.x1 - box.x0) * scale / 100:.2f} m by "
                           f"{(box.y1 - box.y0) * scale / 100:.2f} m: larger than TeX can draw (5.76 m)",
-                          hint=_too_large_hint(network.style))
+                          hint=styles.too_large(network.style))
     notes = list(drawing.notes)
     if drawing.width is not None and SMALLEST_LABEL_PT * drawing.scale() < SMALLEST_TEXT_PT:
         box = drawing.bounds()
-        wraps = network.style == "blocks" and network.layout in (None, "right") and not network.wrap
+        wraps = styles.wraps(network.style) and network.layout in (None, "right") and not network.wrap
         hint = "try 'wrap', or a larger width" if wraps else "try a larger width"
         notes.append(f"the figure is {box.x1 - box.x0:.1f} cm wide; shrunk to {network.width} its smallest labels "
                      f"are {SMALLEST_LABEL_PT * drawing.scale():.1f} pt ({hint})")
     return _render(drawing, fragment=fragment, overlay=overlay), notes
-
-
-def _too_large_hint(style: str) -> str:
-    if style == "blocks":
-        return "wrap it onto rows ('width 17cm wrap'), shrink it ('width 17cm'), or collapse its repeated layers"
-    if style == "schematic":
-        return "collapse its repeated layers and blocks ('collapse'), or draw it as blocks wrapped onto rows"
-    return "draw it as blocks wrapped onto rows ('style blocks', 'width 17cm wrap'), or as a collapsed schematic"
 
 
 def _engine_for(drawing: Layout, fragment: bool) -> str:

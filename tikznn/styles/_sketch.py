@@ -7,9 +7,8 @@ from dataclasses import replace
 from .. import model
 from ..drawing import PASS_THROUGH, Label, Layout, text_box
 from ..errors import LayoutError
-from ..layout import BORDER_CM
-from ..legend import with_legend
-from ..model import Layer, Network, Style, length_cm
+from ..layout import dressed, fitted, source_lines
+from ..model import Layer, Network, Style
 from ..shapes import Analysis, stats_line
 
 ACT_NAMES = {"relu": "ReLU", "leakyrelu": "leaky ReLU", "prelu": "PReLU", "elu": "ELU", "gelu": "GELU",
@@ -112,8 +111,7 @@ def finished(network: Network, analysis: dict[str, Analysis], *, marks=(), lines
     setting it does not use is said)."""
     drawing = Layout(network.name, (), (), (), tuple(labels), frames=tuple(frames), marks=tuple(marks),
                      lines=tuple(lines), source_lines=source_lines(network),
-                     order={layer.name: i for i, layer in enumerate(network.layers)},
-                     theme=network.theme, colours=network.colours, fontsize=network.fontsize)
+                     order={layer.name: i for i, layer in enumerate(network.layers)})
     caption = "\n".join(([network.caption] if network.caption else []) +
                         ([stats_line(analysis)] if network.stats else []))
     if caption:
@@ -128,16 +126,6 @@ def finished(network: Network, analysis: dict[str, Analysis], *, marks=(), lines
     repeated = any(layer.times > 1 or layer.block_times > 1 for layer in network.layers)
     if network.collapse and repeated and not collapses:
         notes.append(f"'collapse' is not used by the {network.style} style: every copy is drawn")
-    drawing = replace(drawing, notes=tuple(notes))
-    if network.width is not None:
-        if network.wrap:
-            drawing = replace(drawing, notes=drawing.notes + (f"'wrap' puts the blocks style on rows; the "
-                                                              f"{network.style} style is only scaled to the width",))
-        width = length_cm(network.width)
-        drawing = replace(drawing, fit=network.width,
-                          width=None if width is None else width - BORDER_CM)
-    return with_legend(drawing) if network.legend else drawing
-
-
-def source_lines(network: Network) -> dict[str, int]:
-    return {layer.name: (layer.used_at or layer.at).line for layer in network.layers if layer.at}
+    if network.width is not None and network.wrap:
+        notes.append(f"'wrap' puts the blocks style on rows; the {network.style} style is only scaled to the width")
+    return dressed(fitted(replace(drawing, notes=tuple(notes)), network.width), network)

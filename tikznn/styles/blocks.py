@@ -3,4 +3,6 @@ from __future__ import annotations
 
 from ..layout import layout as draw
 
-__all__ = ["draw"]
+WRAPS = True
+TOO_LARGE = "wrap it onto rows ('width 17cm wrap'), shrink it ('width 17cm'), or collapse its repeated layers"
+__all__ = ["draw", "WRAPS", "TOO_LARGE"]

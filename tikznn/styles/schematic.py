@@ -30,6 +30,7 @@ MIN_WIDTH = 2.6   # of the boxes on the main lane (all as wide as the widest)
 TINT = 35         # percent of a kind's colour in its box
 FRAME = 0.2       # a stage's frame, around its rows
 OPTIONS = {"shapes": "each box also gives its layer's output shape"}
+TOO_LARGE = "collapse its repeated layers and blocks ('collapse'), or draw it as blocks wrapped onto rows"
 _SYMBOL = {"add": "$+$", "concat": r"$\Vert$"}
 
 
