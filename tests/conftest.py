@@ -13,7 +13,7 @@ EXAMPLES = ROOT / "examples"
 GOLDENS = Path(__file__).resolve().parent / "goldens"
 OUTPUT = Path(__file__).resolve().parent / "output"  # result/expected/diff images of failed comparisons
 REGENERATE = bool(os.environ.get("TIKZNN_REGENERATE_GOLDENS"))
-# build stamps (tikznn/stamps.py) of the tests' runs go to a folder of their own, not the user's cache
+# the tests' cache folder (tikznn/cache.py: build stamps, compiled grammar) is their own, not the user's
 os.environ.setdefault("TIKZNN_CACHE", tempfile.mkdtemp(prefix="tikznn-test-cache-"))
 
 

@@ -1,21 +1,5 @@
-"""The caches behind fast rebuilds: build stamps and lark's parser cache, both in a folder only the user writes."""
-import os
-
-import pytest
-
+"""Build stamps: a `tikznn build` run again on unchanged files returns at once."""
 from tikznn import stamps
-
-
-def test_private_files_only_in_a_folder_no_one_else_can_write(tmp_path, monkeypatch):
-    monkeypatch.setenv("TIKZNN_CACHE", str(tmp_path / "cache"))
-    assert stamps.private_file("x") == tmp_path / "cache" / "x"
-    assert (tmp_path / "cache").stat().st_mode & 0o777 == 0o700
-    os.chmod(tmp_path / "cache", 0o777)  # anyone could plant a pickle here
-    assert stamps.private_file("x") is None
-    os.chmod(tmp_path / "cache", 0o700)
-    (tmp_path / "cache" / "x").write_text("")
-    os.chmod(tmp_path / "cache" / "x", 0o666)
-    assert stamps.private_file("x") is None
 
 
 def test_a_stamp_answers_only_for_the_same_files(tmp_path, monkeypatch):
@@ -35,21 +19,19 @@ def test_a_stamp_answers_only_for_the_same_files(tmp_path, monkeypatch):
     assert not stamps.fresh(argv)
 
 
-@pytest.mark.latex
-def test_one_preloaded_preamble_serves_every_figure_and_builds_work_without_it(tmp_path, monkeypatch):
-    from conftest import EXAMPLES
-    from tikznn import build
-    monkeypatch.setenv("TIKZNN_CACHE", str(tmp_path / "cache"))
-    build(EXAMPLES / "lenet.nn", tmp_path / "a.pdf")
-    build(EXAMPLES / "mlp.nn", tmp_path / "b.pdf")
-    assert len(list((tmp_path / "cache").glob("preamble-*.fmt"))) == 1
-    preloaded = (tmp_path / "a.pdf").read_bytes()
-    os.chmod(tmp_path / "cache", 0o777)  # not private any more: no format, no parser cache, same figure
-    try:
-        build(EXAMPLES / "lenet.nn", tmp_path / "c.pdf")
-    finally:
-        os.chmod(tmp_path / "cache", 0o700)
-    # the same drawing (the bytes differ a little: fonts are written in another order)
-    from pdf2image import convert_from_path
-    [with_format], [without] = (convert_from_path(str(tmp_path / n), dpi=50) for n in ("a.pdf", "c.pdf"))
-    assert with_format.tobytes() == without.tobytes() and preloaded != b""
+def test_an_up_to_date_build_returns_before_the_cli_or_the_pipeline_is_imported(tmp_path):
+    import os
+    import subprocess
+    import sys
+    env = {**os.environ, "TIKZNN_CACHE": str(tmp_path / "cache")}
+    (tmp_path / "a.nn").write_text("input 3x8x8\n")
+    (tmp_path / "a.pdf").write_bytes(b"%PDF")
+    script = ("import sys; from tikznn import console, stamps; from pathlib import Path\n"
+              "stamps.record(['build', 'a.nn', '-v'], [Path('a.nn')], [Path('a.pdf')])\n"
+              "sys.argv = ['tikznn', 'build', 'a.nn', '-v']; console.main()\n"
+              "print(' '.join(sorted(name for name in sys.modules if name.split('.')[0] in "
+              "('typer', 'click', 'lark', 'jinja2') or name.startswith('tikznn.'))))\n")
+    run = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    said, imported = run.stdout.splitlines()
+    assert said == "up to date" and imported.split() == ["tikznn.cache", "tikznn.console", "tikznn.stamps"]

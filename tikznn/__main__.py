@@ -1,3 +1,3 @@
-from .stamps import main
+from .console import main
 
 main()

@@ -122,7 +122,7 @@ def compile_pdf(tex: str, *, source: Source = Source(), timeout: float = DEFAULT
 
 def _preloaded(pdflatex: str, preamble: str, env: dict, timeout: float) -> Path | None:
     """A pdflatex format with this preamble loaded (made with mylatexformat), or None if one cannot be made."""
-    from .stamps import private_file
+    from .cache import private_file
 
     binary = Path(pdflatex).resolve().stat()
     key = hashlib.sha256(f"{preamble}\0{binary.st_size}\0{binary.st_mtime_ns}".encode()).hexdigest()[:20]

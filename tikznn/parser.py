@@ -16,7 +16,7 @@ from .blocks import BlockDef, split as split_blocks
 from .errors import OutputError, ParseError, Span, TikznnError
 from .model import ACTIVATIONS, Network, Skip, Style, suggest
 from .resources import resource_dir
-from .stamps import private_file
+from .cache import private_file
 
 MAX_BYTES = 2_000_000  # a hand-written network is a few kB; bigger input is almost surely not one
 

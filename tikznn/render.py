@@ -38,7 +38,7 @@ def environment() -> jinja2.Environment:
     """The templates, compiled once per user: Python code from them is kept in a cache folder only this user can
     write (compiling them takes longer than drawing a small figure)."""
     from .resources import resource_dir
-    from .stamps import private_file
+    from .cache import private_file
     compiled = private_file("templates")
     try:
         if compiled:

@@ -3,8 +3,8 @@
 A stamp records, for one command line run in one folder, the hash of every file the figures were made from
 (the .nn files and what they import), of every file written, and a fingerprint of tikznn's own code. When all of
 them still match, nothing would change: the build is skipped before the parser, the layout or pdflatex start.
-Stamps live in $TIKZNN_CACHE (default: $XDG_CACHE_HOME/tikznn or ~/.cache/tikznn); a stamp that cannot be read or
-written is simply not used. The TeX installation is not part of the fingerprint.
+Stamps live in the cache folder (cache.py); a stamp that cannot be read or written is simply not used. The TeX
+installation is not part of the fingerprint. The `tikznn` command reads them first (console.py).
 """
 from __future__ import annotations
 
@@ -12,30 +12,9 @@ import hashlib
 import os
 from pathlib import Path
 
+from . import cache
+
 _PACKAGE = Path(__file__).resolve().parent
-
-
-def _folder() -> Path:
-    if os.environ.get("TIKZNN_CACHE"):
-        return Path(os.environ["TIKZNN_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "tikznn"
-
-
-def private_file(name: str) -> Path | None:
-    """A path in the cache folder for a file only this user can have written (lark's parser cache is a pickle:
-    loading one that someone else could write would run their code), or None when the folder is not private."""
-    folder = _folder()
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        for path in (folder, folder / name):
-            if path.exists():
-                info = path.stat()
-                if info.st_uid != os.getuid() or info.st_mode & 0o022:
-                    return None
-    except OSError:
-        return None
-    return folder / name
 
 
 def _digest(path: Path) -> str | None:
@@ -61,7 +40,7 @@ def _code() -> str:
 
 def _stamp(argv: list[str]) -> Path:
     key = hashlib.sha256("\0".join([os.getcwd(), *argv]).encode()).hexdigest()
-    return _folder() / "stamps" / f"{key}.txt"
+    return cache.folder() / "stamps" / f"{key}.txt"
 
 
 # A stamp is lines of 'WHAT HASH [PATH]': 'code HASH', then 'source HASH PATH' and 'output HASH PATH'
@@ -93,15 +72,3 @@ def record(argv: list[str], sources: list[Path], outputs: list[Path]) -> None:
         os.replace(temporary, path)
     except OSError:
         pass
-
-
-def main() -> None:
-    """The `tikznn` command: an up-to-date `build` returns here; everything else goes to the full CLI."""
-    import sys
-    argv = sys.argv[1:]
-    if argv[:1] == ["build"] and fresh(argv):
-        if "-v" in argv or "--verbose" in argv:
-            print("up to date")
-        return
-    from .cli import main as cli_main
-    cli_main()
