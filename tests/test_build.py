@@ -49,20 +49,48 @@ def test_unchanged_output_is_not_rewritten(tmp_path):
     assert target.stat().st_mtime == 1_000_000_000
 
 
-def test_labels_cannot_read_files_outside_the_build_folder(tmp_path):
-    source = write(tmp_path, 'input 3x8x8 "$\\input{/etc/hostname}$"\n')
-    with pytest.raises(LatexError):
+# TeX Live reads its texmf.cnf settings from the environment too; each sandbox test first opens the door that
+# setting would open (as a user's own texmf.cnf may), so that only tikznn's own flags keep the label in.
+
+def test_labels_cannot_read_files_outside_the_build_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("openin_any", "a")  # TeX may read any file: tikznn's openin_any=p must refuse it
+    secret = write(tmp_path, "SECRET", "secret.tex")
+    source = write(tmp_path, f'input 3x8x8 "$\\input{{{secret}}}$"\n')
+    assert f"\\input{{{secret}}}" in to_tex(parse_file(source))  # the label reaches TeX as it is
+    # (the path itself may come broken across lines, as TeX's log wraps at 79 characters)
+    with pytest.raises(LatexError, match="LaTeX error: pdflatex: the figure may not read '/"):
         build(source)
     assert not source.with_suffix(".pdf").exists()
 
 
-def test_labels_cannot_run_programs(tmp_path):
+def test_labels_cannot_write_files_outside_the_build_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("openout_any", "a")  # TeX may write anywhere: tikznn's openout_any=p must refuse it
+    target = tmp_path / "written.tex"
+    source = write(tmp_path, f'input 3x8x8 "$\\immediate\\openout1={target} \\immediate\\write1{{x}}'
+                             '\\immediate\\closeout1$ x"\n')
+    with pytest.raises(LatexError, match="LaTeX error: pdflatex: I can't write on file `/"):
+        build(source)
+    assert not target.exists()
+
+
+def shell_escape_runs(folder: Path) -> bool:
+    """Whether pdflatex, in this environment and without -no-shell-escape, runs `touch` from a document."""
+    folder.mkdir()
+    (folder / "probe.tex").write_text("\\documentclass{article}\\begin{document}"
+                                      "\\immediate\\write18{touch ran}x\\end{document}\n")
+    subprocess.run(["pdflatex", "-interaction=nonstopmode", "probe.tex"], cwd=folder, stdin=subprocess.DEVNULL,
+                   capture_output=True, timeout=120)
+    return (folder / "ran").exists()
+
+
+def test_labels_cannot_run_programs(tmp_path, monkeypatch):
+    monkeypatch.setenv("shell_escape", "t")  # TeX may run any program: tikznn's -no-shell-escape must refuse it
+    assert shell_escape_runs(tmp_path / "probe"), "shell_escape=t does not let this TeX run programs: nothing to prove"
     marker = tmp_path / "pwned"
     source = write(tmp_path, f'input 3x8x8 "$\\immediate\\write18{{touch {marker}}}$ x"\n')
-    try:
-        build(source)
-    except LatexError:
-        pass
+    assert f"\\write18{{touch {marker}}}" in to_tex(parse_file(source))  # the label reaches TeX as it is
+    [pdf] = build(source)  # \write18 without shell escape only writes to the log
+    assert pdf.read_bytes().startswith(b"%PDF")
     assert not marker.exists()
 
 
