@@ -37,3 +37,23 @@ def test_one_preloaded_preamble_serves_every_figure_and_builds_work_without_it(t
     from pdf2image import convert_from_path
     [with_format], [without] = (convert_from_path(str(tmp_path / n), dpi=50) for n in ("a.pdf", "c.pdf"))
     assert with_format.tobytes() == without.tobytes() and preloaded != b""
+
+
+def test_a_library_parse_and_to_tex_leave_the_cache_alone_and_the_file_ends_fill_it(tmp_path):
+    """Cache reads and writes happen at the ends of the pipeline (reading a .nn file, building), never in parse or
+    render: a library call compiles the grammar and templates in memory."""
+    import subprocess
+    import sys
+    (tmp_path / "net.nn").write_text("input 3x8x8\nconv 4 k3\n")
+    env = {**os.environ, "TIKZNN_CACHE": str(tmp_path / "cache")}
+
+    def run(code: str) -> str:
+        done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=env)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    tex = run("from tikznn import parse, to_tex; print(to_tex(parse(open('net.nn').read())), end='')")
+    assert "tikzpicture" in tex and not (tmp_path / "cache").exists()
+    assert run("from tikznn.pipeline import tex_and_sources; print(tex_and_sources('net.nn')[0], end='')") == tex
+    assert len(list((tmp_path / "cache").glob("grammar-*.lark"))) == 1
+    assert list((tmp_path / "cache" / "templates").iterdir())

@@ -1,36 +1,25 @@
 """The .nn language: Lark grammar (grammar/tikznn.lark) → statements → Network through the builder's `append`."""
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from typing import Callable
 
-import lark
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from . import model
+from . import compiled, model
 from .blocks import BlockDef, split as split_blocks
 from .errors import OutputError, ParseError, Span, TikznnError
 from .model import ACTIVATIONS, Network, Skip, Style, suggest
-from .resources import resource_dir
-from .cache import private_file
 
 MAX_BYTES = 2_000_000  # a hand-written network is a few kB; bigger input is almost surely not one
 
 
-@lru_cache(maxsize=1)
 def _lark() -> Lark:
-    """The parser. Building it takes a tenth of a second, so it is cached, but never with cache=True: lark would
-    pickle it to a predictable, shared file in /tmp and load it back. The cache is a file only this user can
-    write, named after the grammar and lark's version."""
-    grammar = resource_dir("grammar") / "tikznn.lark"
-    key = hashlib.sha256(grammar.read_bytes() + lark.__version__.encode()).hexdigest()[:16]
-    cache = private_file(f"grammar-{key}.lark")
-    return Lark.open(str(grammar), parser="lalr", propagate_positions=True, maybe_placeholders=True,
-                     cache=str(cache) if cache else False)
+    """The parser, as compiled.py has it ready: loaded from the cache by the end that reads files, or built in
+    memory for a library call (parse itself reads and writes no cache)."""
+    return compiled.grammar()
 
 
 def _span(token_or_meta) -> Span:

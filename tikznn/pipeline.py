@@ -6,11 +6,11 @@ import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from . import compiled, styles
 from .latex import DEFAULT_TIMEOUT, FORMATS, Source, compile_pdf, convert, read_source, write_all
 from .checks import SMALLEST_LABEL_PT, SMALLEST_TEXT_PT
 from .errors import LayoutError, OutputError, TikznnError, TikznnWarning
 from .drawing import Layout
-from . import styles
 from .model import Network
 from .parser import MAX_BYTES, decode, parse
 from .render import to_tex as _render
@@ -58,7 +58,9 @@ def _engine_for(drawing: Layout, fragment: bool) -> str:
 
 
 def load(path: str | Path) -> tuple[Network, str]:
-    """A .nn file's network and text; import lines are read relative to the file that has them."""
+    """A .nn file's network and text; import lines are read relative to the file that has them. As an end of the
+    pipeline that touches files, it takes the parser from the cache folder (parse itself does not)."""
+    compiled.load_grammar()
     text = decode(read_source(path, MAX_BYTES), str(path))
     return parse(text, path=str(path), read=read_import), text
 
@@ -83,6 +85,7 @@ def tex_and_sources(path: str | Path, *, fragment: bool = False, overlay: bool =
     """A .nn file's TeX and the files it was made from (the file and its imports); `figure`: the settings of
     Network.drawn_with (dims, stats, collapse, layout, width, wrap, theme, legend), None for the file's own."""
     network, text = load(path)
+    compiled.load_templates()
     try:
         network = network.drawn_with(**figure)
         return (to_tex(network, fragment=fragment, overlay=overlay),
@@ -136,6 +139,7 @@ def build_figure(path: str | Path, output: str | Path | None = None, formats=("p
     With `depfile`, also write a make rule listing every file the figure was made from."""
     path = Path(path)
     network, text = load(path)
+    compiled.load_templates()
     try:
         tex, notes = figure_tex(network.drawn_with(**figure))
         pdf = compile_pdf(tex, source=Source(str(path), text), timeout=timeout)

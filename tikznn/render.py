@@ -2,11 +2,8 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
-import jinja2
-
-from . import theme
+from . import compiled, theme
 from .drawing import Block, Layout
 from .model import Style
 from .errors import LayoutError, ModelError, Span
@@ -31,29 +28,6 @@ def point(p) -> str:
 def pieces(*polylines) -> str:
     """Points for the basic-layer macros of picture.tex.j2: (x,y)(x,y)..., a '/' before each new piece."""
     return "/".join("".join(point(p) for p in line) for line in polylines)
-
-
-@lru_cache(maxsize=1)
-def environment() -> jinja2.Environment:
-    """The templates, compiled once per user: Python code from them is kept in a cache folder only this user can
-    write (compiling them takes longer than drawing a small figure)."""
-    from .resources import resource_dir
-    from .cache import private_file
-    compiled = private_file("templates")
-    try:
-        if compiled:
-            compiled.mkdir(mode=0o700, exist_ok=True)
-    except OSError:
-        compiled = None
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(resource_dir("templates"))),
-        bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled else None,
-        block_start_string=r"\BLOCK{", block_end_string="}",
-        variable_start_string=r"\VAR{", variable_end_string="}",
-        comment_start_string=r"\#{", comment_end_string="}",
-        line_statement_prefix="%%", line_comment_prefix="%#",
-        trim_blocks=True, lstrip_blocks=True, autoescape=False, keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined)
 
 
 class _Colours:
@@ -244,5 +218,5 @@ def to_tex(drawing: Layout, *, fragment: bool = False, overlay: bool = False) ->
     if not fragment and drawing.fit and drawing.width is None:
         raise LayoutError(f"a width of {drawing.fit} is known only inside a document",
                           hint="use it with 'tikznn tex --fragment'; for a PDF give a length like 17cm")
-    template = environment().get_template("fragment.tex.j2" if fragment else "standalone.tex.j2")
+    template = compiled.templates().get_template("fragment.tex.j2" if fragment else "standalone.tex.j2")
     return template.render(**context(drawing, fragment=fragment, overlay=overlay))
