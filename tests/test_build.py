@@ -102,7 +102,7 @@ def test_a_label_that_never_finishes_is_stopped(tmp_path):
 
 def test_latex_errors_point_at_the_nn_line(tmp_path):
     source = write(tmp_path, 'input 3x8x8\nconv 4 k3 "fine"\nconv 4 k3 "$\\nosuchmacro$"\n')
-    with pytest.raises(LatexError) as caught:
+    with pytest.raises(LatexError, match="LaTeX error: pdflatex: Undefined control sequence") as caught:
         build(source)
     message = str(caught.value)
     assert f"{source}:3:1" in message and "Undefined control sequence" in message
@@ -111,7 +111,7 @@ def test_latex_errors_point_at_the_nn_line(tmp_path):
 
 def test_missing_pdflatex_is_explained_and_tex_still_works(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(LatexNotFound) as caught:
+    with pytest.raises(LatexNotFound, match=r"missing tool: 'pdflatex' is not installed \(or not on PATH\)") as caught:
         compile_pdf("\\documentclass{article}\\begin{document}x\\end{document}")
     assert "pdflatex" in str(caught.value) and "apt-get install" in str(caught.value)
     assert "\\begin{tikzpicture}" in to_tex(parse_file(EXAMPLES / "lenet.nn"))

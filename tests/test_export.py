@@ -152,7 +152,7 @@ def test_what_pytorch_cannot_compute_as_tikznn_counts_it_is_refused_clearly():
     assert refused.value.span.line == 4 and "a line of its own" in refused.value.hint
     with pytest.raises(ModelError, match="mystery 'M' cannot be exported to PyTorch"):
         torch_source(Network().input(8).append(Mystery(label="M")).dense(2))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="'F' cannot name the module's class"):
         torch_source(Network().input(8), class_name="F")
 
 

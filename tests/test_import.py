@@ -127,7 +127,7 @@ def test_a_missing_extra_is_named(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "onnx", None)  # as if not installed
     from tikznn.errors import ModelImportError
     (tmp_path / "m.onnx").write_bytes(b"")
-    with pytest.raises(ModelImportError) as caught:
+    with pytest.raises(ModelImportError, match="reading ONNX models needs the onnx package") as caught:
         import_model(str(tmp_path / "m.onnx"))
     assert "pip install 'tikznn[onnx]'" in str(caught.value)
 

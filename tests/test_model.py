@@ -88,7 +88,7 @@ def test_builder_reports_the_same_errors():
 
 
 def test_syntax_error_is_located():
-    with pytest.raises(ParseError) as caught:
+    with pytest.raises(ParseError, match=r"syntax error: unexpected 'rellu'; expected an activation \(relu") as caught:
         parse("input 3x8x8\nconv 64 k3 rellu\n", path="net.nn")
     text = str(caught.value)
     assert text.startswith("net.nn:2:12: ")

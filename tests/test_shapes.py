@@ -1,4 +1,6 @@
 """Shape inference with PyTorch's arithmetic, checked against published parameter counts."""
+import re
+
 import pytest
 
 import tikznn
@@ -103,7 +105,7 @@ def test_conv_params_and_macs():
     ("input 3x8x8\npool max k2 p2\n", ["more than half"]),
 ])
 def test_shape_errors_name_layers_shapes_and_fix(text, words):
-    with pytest.raises(ShapeError) as caught:
+    with pytest.raises(ShapeError, match=re.escape(words[0])) as caught:
         analyse(parse(text, path="net.nn"))
     message = str(caught.value.located("net.nn", text))
     for word in words:

@@ -2,6 +2,7 @@
 style refuses, and why; the style setting and its options; a new style as one new module."""
 from __future__ import annotations
 
+import re
 import sys
 
 import pytest
@@ -36,7 +37,8 @@ def test_each_style_draws_every_example_it_applies_to_cleanly_and_refuses_the_re
     if name in APPLIES[style]:
         assert problems(drawn(network)) == []
         return
-    with pytest.raises(LayoutError) as caught:
+    refusal = f"layout error: the {style} style draws a chain of layers, one after another; "
+    with pytest.raises(LayoutError, match=refusal) as caught:
         drawn(network)
     err = caught.value
     assert f"the {style} style" in err.message and "--style" in err.hint
@@ -116,7 +118,8 @@ def test_flat_stacks_every_map_up_to_six_and_a_few_with_an_ellipsis_beyond():
 
 
 def test_flat_refuses_a_sequence_and_says_which_styles_draw_it():
-    with pytest.raises(LayoutError) as caught:
+    with pytest.raises(LayoutError, match=r"the flat style draws feature maps and vectors; this input works on a "
+                                          r"sequence \(128\), which has no maps to stack") as caught:
         drawn(parse("input 128 tokens\nembed 1000 64\nlstm 32 last\n").drawn_with(style="flat"))
     assert "sequence" in caught.value.message and "schematic" in caught.value.hint
 
@@ -164,7 +167,7 @@ def test_the_style_line_and_the_builder_give_the_same_network():
     ("style flat bias\ninput 4\n", "the flat style has no option 'bias'", 12, "takes no options"),
 ])
 def test_a_bad_style_line_says_where_and_what_there_is(text, message, column, hint):
-    with pytest.raises(ParseError) as caught:
+    with pytest.raises(ParseError, match=re.escape(message)) as caught:
         parse(text)
     assert caught.value.message == message and caught.value.span.column == column
     assert hint in caught.value.hint
@@ -324,7 +327,9 @@ def test_a_setting_a_style_does_not_use_is_said():
 
 
 def test_a_graph_of_sequences_is_refused_at_its_dense_layer_without_suggesting_flat():
-    with pytest.raises(LayoutError) as caught:
+    with pytest.raises(LayoutError, match=r"the graph style draws the neurons of fully connected \(dense\) layers on "
+                                          "vectors, and this network has none: its dense layers work on each position "
+                                          "of a sequence") as caught:
         drawn(parse("input 100 tokens\nembed 1000 32\nlstm 16\ndense 5\n").drawn_with(style="graph"))
     assert "sequence" in caught.value.message and caught.value.span.line == 4
     assert "flat" not in caught.value.hint

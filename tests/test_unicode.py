@@ -1,6 +1,7 @@
 """Labels in any language: Greek and math symbols become math, Chinese goes through CJKutf8, and no character is
 ever silently lost (an error names it, its label and its line)."""
 import os
+import re
 import subprocess
 import sys
 
@@ -34,7 +35,8 @@ def test_a_chinese_character_is_as_wide_as_two_latin_ones():
 
 @pytest.mark.parametrize("text, char", [("Жук", "Ж"), ("한국어", "한"), ("🙂", "🙂")])  # under pdflatex
 def test_a_character_pdflatex_cannot_typeset_is_an_error_naming_it_and_its_line(text, char):
-    with pytest.raises(ModelError) as caught:
+    with pytest.raises(ModelError, match=re.escape(f"error: the label \"{text}\" has '{char}' (U+{ord(char):04X}, ")
+                       + ".*, which pdflatex cannot typeset here") as caught:
         to_tex(parse(f'input 3x8x8\nconv 4 k3 "{text}"\n').drawn_with(engine="pdflatex"))
     message = str(caught.value)
     assert f"'{char}' (U+{ord(char):04X}" in message and f'"{text}"' in message and ":2:1:" in message
@@ -55,7 +57,8 @@ def test_chinese_and_greek_labels_build(tmp_path):
 @pytest.mark.latex
 def test_a_glyph_the_font_lacks_is_an_error_naming_it(tmp_path):
     (tmp_path / "trad.nn").write_text('input 1x8x8 "體"\nconv 4 k3\n')
-    with pytest.raises(LatexError) as caught:
+    with pytest.raises(LatexError, match=re.escape("LaTeX error: pdflatex: a font has no glyph for '體' (U+9AD4) in "
+                                                   "this label")) as caught:
         build(tmp_path / "trad.nn", tmp_path / "trad.pdf")
     assert "no glyph for '體' (U+9AD4)" in str(caught.value) and "trad.nn:1:1" in str(caught.value)
     assert not (tmp_path / "trad.pdf").exists()
@@ -67,7 +70,8 @@ def test_a_missing_chinese_package_is_named_before_compiling(tmp_path, monkeypat
     (stub / "kpsewhich").write_text("#!/bin/sh\nexit 1\n")  # a TeX without CJKutf8 and its font
     (stub / "kpsewhich").chmod(0o755)
     monkeypatch.setenv("PATH", f"{stub}{os.pathsep}{os.environ['PATH']}")
-    with pytest.raises(LatexNotFound) as caught:
+    with pytest.raises(LatexNotFound, match="the figure's Chinese or Japanese labels need CJKutf8.sty and c70gbsn.fd, "
+                                            "not installed") as caught:
         latex.check_installed(to_tex(parse('input 1x8x8 "输入"\n')))
     message = str(caught.value)
     assert "Debian: latex-cjk-common; TeX Live: cjk" in message
@@ -130,7 +134,8 @@ def test_labels_pdflatex_cannot_set_choose_xelatex_and_nothing_is_lost(tmp_path)
 def test_a_glyph_no_font_has_is_an_error_under_xelatex_too(tmp_path):
     _xelatex()
     (tmp_path / "face.nn").write_text('input 3x8x8 "🙂"\n')
-    with pytest.raises(LatexError) as caught:
+    with pytest.raises(LatexError, match=re.escape("LaTeX error: xelatex: a font has no glyph for '🙂' (U+1F642)")) \
+            as caught:
         build(tmp_path / "face.nn", tmp_path / "face.pdf")
     assert str(caught.value).startswith(f"{tmp_path / 'face.nn'}:1:1: LaTeX error: xelatex: a font has no glyph "
                                         "for '🙂' (U+1F642)")
