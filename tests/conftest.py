@@ -1,8 +1,10 @@
-"""Shared test setup: where the examples are, and the rule for tests that need TeX."""
+"""Shared test setup: where the examples are, the rule for tests that need TeX, and separate Python processes."""
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -27,6 +29,15 @@ def pytest_runtest_setup(item):
         if os.environ.get("CI"):
             pytest.fail(f"{message}, and CI is set: TeX tests must run in CI", pytrace=False)
         pytest.skip(message)
+
+
+def run_python(code: str, *args, seed: int, cwd: Path | None = None) -> str:
+    """The output of `python -c code args` in a process of its own with PYTHONHASHSEED=seed: two seeds order
+    the same set of strings differently, so output that depends on such an order differs between two runs."""
+    run = subprocess.run([sys.executable, "-c", code, *map(str, args)], cwd=cwd, capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONHASHSEED=str(seed)), stdin=subprocess.DEVNULL, timeout=300)
+    assert run.returncode == 0, run.stderr
+    return run.stdout
 
 
 EXAMPLE_NAMES = sorted(path.stem for path in EXAMPLES.glob("*.nn"))
