@@ -1,6 +1,7 @@
 """Building PDFs: outputs, determinism, the sandbox around pdflatex, and what happens when TeX is missing."""
 import os
 import re
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -8,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES, run_python
-from tikznn import LatexError, LatexNotFound, build, parse_file, to_tex
-from tikznn.latex import compile_pdf
+from tikznn import LatexError, LatexNotFound, OutputError, build, parse_file, to_tex
+from tikznn.latex import compile_pdf, convert
 
 pytestmark = pytest.mark.latex
 
@@ -119,6 +120,20 @@ def test_latex_errors_point_at_the_nn_line(tmp_path):
     assert '"$\\nosuchmacro$"' in message
 
 
+def test_latex_errors_in_skip_labels_point_at_the_skip(tmp_path):
+    source = tmp_path / "net.nn"
+    source.write_text('x = input 3x8x8\nconv 3 k3\nz = conv 3 k3\nskip x -> z "$\\nosuch$"\n')
+    with pytest.raises(LatexError, match="LaTeX error: pdflatex: Undefined control sequence") as caught:
+        build(source)
+    assert f"{source}:4:1" in str(caught.value)
+
+
+def test_a_percent_in_math_compiles(tmp_path):
+    source = tmp_path / "net.nn"
+    source.write_text('input 3x8x8 "$p = 50%$"\nconv 4 k3 "next"\n')
+    assert build(source)[0].read_bytes().startswith(b"%PDF")
+
+
 def test_missing_pdflatex_is_explained_and_tex_still_works(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(LatexNotFound, match=r"missing tool: 'pdflatex' is not installed \(or not on PATH\)") as caught:
@@ -152,6 +167,21 @@ def test_outputs_are_ordinary_files_readable_by_others(tmp_path):
     finally:
         os.umask(mask)
     assert pdf.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_poppler_timeout_is_a_file_error(tmp_path, monkeypatch):
+    slow = tmp_path / "pdftoppm"
+    slow.write_text("#!/bin/sh\nsleep 30\n")
+    slow.chmod(slow.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    with pytest.raises(OutputError, match="did not finish within 1 s"):
+        convert(b"%PDF-1.5", "png", timeout=1)
+
+
+def test_a_write_failure_names_the_file(tmp_path):
+    with pytest.raises(OutputError, match="file error: cannot write it: ") as caught:
+        build(EXAMPLES / "lenet.nn", "/proc/tikznn-test/lenet.pdf")
+    assert str(caught.value).startswith("/proc/tikznn-test")
 
 
 @pytest.mark.parametrize("preamble, body", [

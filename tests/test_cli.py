@@ -76,6 +76,16 @@ def test_several_inputs_go_into_a_new_folder_each_under_its_own_name(tmp_path):
     assert run.returncode == 0 and (tmp_path / "slash" / "lenet.png").exists()
 
 
+def test_several_inputs_with_one_name_are_refused(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "lenet.nn").write_text((EXAMPLES / "lenet.nn").read_text())
+    run = subprocess.run([sys.executable, "-m", "tikznn", "build", str(EXAMPLES / "lenet.nn"),
+                          str(tmp_path / "a" / "lenet.nn"), "-o", str(tmp_path / "out")], capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 2 and "two inputs are named 'lenet'" in run.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_nonsense_dpi_is_a_usage_error(tmp_path):
     run = tikznn("build", EXAMPLES / "lenet.nn", "--dpi", "0", "-o", tmp_path / "x.pdf")
     assert run.returncode == 2 and "--dpi" in run.stderr and list(tmp_path.iterdir()) == []

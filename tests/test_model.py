@@ -118,6 +118,34 @@ def test_option_errors(text, message):
         parse(text)
 
 
+@pytest.mark.parametrize("make, message", [
+    (lambda: Network().input(3, 8, 8).conv(4, color="red] (0,0) circle (9); \\node{HACK}; \\fill[red"),
+     "unknown colour"),
+    (lambda: Network().input(3, 8, 8).conv(4, color="#fff"), "is not #rrggbb"),
+    (lambda: Network().input(3, 8, 8).conv(4, name="a\n\\end{tikzpicture}"), "is not a name"),
+    (lambda: Network().input(3, 8, 8).conv(4, name="conv#2").conv(8), "is not a name"),
+    (lambda: Network().input(3, 8, 8).conv(4, label="$x}$"), "braces in the math"),
+    (lambda: Network().input(3, 8, 8).flatten(label="flat"), "drawn as part of the arrow"),
+    (lambda: Network().input(3, 8, 8).conv(4, groups=2, depthwise=True), "dw (depthwise) sets the groups"),
+    (lambda: Network().input(3, 8, 8).pool("global", 2), "global pooling covers the whole map"),
+])
+def test_builder_input_is_validated_like_the_language(make, message):
+    with pytest.raises(ModelError, match=re.escape(message)):
+        make()
+
+
+@pytest.mark.parametrize("text, error, message", [
+    ('network "a"\nnetwork "b"\ninput 3\n', ParseError, "a second 'network' line"),
+    ("input 3x8x8\nconv 4 k3 {color=#12345}\n", ParseError, "six hexadecimal digits"),
+    ('input 3x8x8\nconv 4 "$x}$"\n', ModelError, "braces in the math"),
+    ("input 3x8x8\nconv 4 k3 bn bn\n", ParseError, "batch-norm given twice"),
+    ("input 3x8x8\nconv 4 k3 relu tanh\n", ParseError, "activation given twice"),
+])
+def test_language_errors(text, error, message):
+    with pytest.raises(error, match=message):
+        parse(text)
+
+
 def test_the_grammar_and_the_model_list_the_same_words():
     """The grammar's word lists and the model's tuples must not drift apart."""
     from tikznn import model

@@ -72,6 +72,11 @@ def test_labels_reach_tex_only_escaped():
     assert "\\input{/etc/passwd}" not in tex
 
 
+def test_math_cannot_end_the_node():
+    tex = to_tex(parse('input 3x8x8 "$x%y#z&$"\n'))
+    assert r"{$x\%y\#z\&$}" in tex
+
+
 def test_fragment_is_namespaced_and_needs_only_tikz():
     tex = to_tex(parse_file(EXAMPLES / "resnet18.nn"), fragment=True)
     code = [line for line in tex.splitlines() if not line.startswith("%")]

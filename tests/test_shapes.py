@@ -7,7 +7,7 @@ import tikznn
 
 from conftest import EXAMPLES
 from tikznn import ShapeError, parse, parse_file
-from tikznn.shapes import analyse, transposed_out, window_out
+from tikznn.shapes import analyse, human, transposed_out, window_out
 
 # ../shared/reference/parameters.md (torchvision conventions)
 PUBLISHED = {"lenet": 61_706, "resnet18": 11_689_512, "vgg16": 138_357_544, "alexnet": 61_100_840,
@@ -93,6 +93,12 @@ def test_conv_params_and_macs():
     assert second.params == 16 * 16 * 9 + 2 * 16  # no conv bias, batch-norm's weight and bias
 
 
+@pytest.mark.parametrize("count, text", [(999, "999"), (999_499, "999k"), (999_500, "1M"), (999_999, "1M"),
+                                         (11_689_512, "11.7M"), (999_999_999, "1G"), (1_814_073_344, "1.81G")])
+def test_human_counts_round_into_the_next_unit(count, text):
+    assert human(count) == text
+
+
 @pytest.mark.parametrize("text, words", [
     ("input 64x56x56\nconv 128 k3 s2 p1\nx = conv 128 k3 p1\na = input 64x56x56\nadd x a\n",
      ["cannot add 'x' (128×28×28) and 'a' (64×56×56)", "stride 2"]),
@@ -111,6 +117,11 @@ def test_shape_errors_name_layers_shapes_and_fix(text, words):
     for word in words:
         assert word in message
     assert message.startswith("net.nn:")
+
+
+def test_output_padding_must_be_below_the_stride():
+    with pytest.raises(ShapeError, match="output padding 2×2 must be smaller than the stride"):
+        analyse(parse("input 4x8x8\ndeconv 4 op2\n"))
 
 
 def test_bert_base_encoder_layers_have_their_published_size():
