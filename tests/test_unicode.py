@@ -155,8 +155,18 @@ def test_the_engine_can_be_chosen(engine, tmp_path):
         parse_file(EXAMPLES / "lenet.nn").drawn_with(engine="luatex")
 
 
-def test_without_xelatex_such_a_label_is_an_error_that_says_what_to_install(monkeypatch):
-    from tikznn import pipeline
-    monkeypatch.setattr(pipeline.shutil, "which", lambda name: None)
+def test_without_xelatex_such_a_label_is_an_error_that_says_what_to_install(tmp_path, monkeypatch):
+    from tikznn import latex
+    monkeypatch.setattr(latex.shutil, "which", lambda name: None)
+    (tmp_path / "ru.nn").write_text('input 3x8x8 "Жук"\n')
     with pytest.raises(ModelError, match="texlive-xetex"):
-        to_tex(parse('input 3x8x8 "Жук"\n'))
+        build(tmp_path / "ru.nn", tmp_path / "ru.pdf")
+    assert not (tmp_path / "ru.pdf").exists()
+
+
+def test_the_tex_of_such_a_label_names_xelatex_whatever_is_installed(monkeypatch):
+    """Which engines are installed is the build's business: the TeX alone is the same on every machine."""
+    import shutil
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    tex = to_tex(parse('input 3x8x8 "Жук"\n'))
+    assert tex.startswith("% network: drawn by tikznn\n% !TEX program = xelatex\n") and "Жук" in tex

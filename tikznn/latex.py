@@ -68,6 +68,12 @@ def check_installed(tex: str) -> None:
                             hint="; ".join(f"{name}: {_PROVIDERS[name]}" for name in missing))
 
 
+def installed_wide_engine() -> str:
+    """The engine for labels pdflatex cannot set: xelatex, or else lualatex; pdflatex when neither is installed,
+    which then names the first such label and what to install, before anything is compiled."""
+    return next((engine for engine in ("xelatex", "lualatex") if shutil.which(engine)), "pdflatex")
+
+
 def tool(name: str) -> str:
     found = shutil.which(name)
     if not found:

@@ -1,13 +1,13 @@
 """The whole pipeline in one call each: .nn text → Network → layout → TeX → PDF/PNG/SVG."""
 from __future__ import annotations
 
-import shutil
 import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import compiled, styles
-from .latex import DEFAULT_TIMEOUT, FORMATS, Source, compile_pdf, convert, read_source, write_all
+from .latex import (DEFAULT_TIMEOUT, FORMATS, Source, compile_pdf, convert, installed_wide_engine, read_source,
+                    write_all)
 from .checks import SMALLEST_LABEL_PT, SMALLEST_TEXT_PT
 from .errors import LayoutError, OutputError, TikznnError, TikznnWarning
 from .drawing import Layout
@@ -30,10 +30,12 @@ def to_tex(network: Network, *, fragment: bool = False, overlay: bool = False) -
     return tex
 
 
-def figure_tex(network: Network, *, fragment: bool = False, overlay: bool = False) -> tuple[str, list[str]]:
-    """The TeX of a network's figure and the warnings it gives."""
+def figure_tex(network: Network, *, fragment: bool = False, overlay: bool = False,
+               wide_engine: str = "xelatex") -> tuple[str, list[str]]:
+    """The TeX of a network's figure and the warnings it gives. `wide_engine` sets the labels pdflatex cannot, when
+    the network names no engine: the build passes the one installed, so that the TeX alone is the same anywhere."""
     drawing = styles.draw(network, analyse(network))
-    drawing = replace(drawing, engine=network.engine or _engine_for(drawing, fragment))
+    drawing = replace(drawing, engine=network.engine or _engine_for(drawing, fragment, wide_engine))
     box, scale = drawing.bounds(), drawing.scale()
     if max(box.x1 - box.x0, box.y1 - box.y0) * scale > TEX_LIMIT_CM:
         raise LayoutError(f"the figure would be {(box.x1 - box.x0) * scale / 100:.2f} m by "
@@ -49,12 +51,11 @@ def figure_tex(network: Network, *, fragment: bool = False, overlay: bool = Fals
     return _render(drawing, fragment=fragment, overlay=overlay), notes
 
 
-def _engine_for(drawing: Layout, fragment: bool) -> str:
-    """pdflatex, unless a label has text it cannot set and xelatex or lualatex is installed (a fragment is
-    compiled by the paper's engine)."""
+def _engine_for(drawing: Layout, fragment: bool, wide_engine: str) -> str:
+    """pdflatex, unless a label has text it cannot set (a fragment is compiled by the paper's engine)."""
     if fragment or not any(untypeset(label.text) for label in drawing.labels):
         return "pdflatex"
-    return next((engine for engine in ("xelatex", "lualatex") if shutil.which(engine)), "pdflatex")
+    return wide_engine
 
 
 def load(path: str | Path) -> tuple[Network, str]:
@@ -141,7 +142,7 @@ def build_figure(path: str | Path, output: str | Path | None = None, formats=("p
     network, text = load(path)
     compiled.load_templates()
     try:
-        tex, notes = figure_tex(network.drawn_with(**figure))
+        tex, notes = figure_tex(network.drawn_with(**figure), wide_engine=installed_wide_engine())
         pdf = compile_pdf(tex, source=Source(str(path), text), timeout=timeout)
     except TikznnError as err:
         raise err.located(str(path), text) from None
