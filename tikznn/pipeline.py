@@ -77,10 +77,6 @@ def parse_file(path: str | Path) -> Network:
     return load(path)[0]
 
 
-def tex_for_file(path: str | Path, **options) -> str:
-    return tex_and_sources(path, **options)[0]
-
-
 def tex_and_sources(path: str | Path, *, fragment: bool = False, overlay: bool = False,
                     **figure) -> tuple[str, list[Path]]:
     """A .nn file's TeX and the files it was made from (the file and its imports); `figure`: the settings of
