@@ -1,6 +1,8 @@
-"""Shared test setup: where the examples are, the rule for tests that need TeX, and separate Python processes."""
+"""Shared test setup: where the examples are, the one rule for tests that need what a machine may lack (skip, but
+fail under CI), and separate Python processes."""
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import subprocess
@@ -19,16 +21,29 @@ REGENERATE = bool(os.environ.get("TIKZNN_REGENERATE_GOLDENS"))
 os.environ.setdefault("TIKZNN_CACHE", tempfile.mkdtemp(prefix="tikznn-test-cache-"))
 
 
-def pytest_runtest_setup(item):
-    """Tests marked `latex` need pdflatex and Poppler: skipped without them, except under CI, where they fail."""
-    if item.get_closest_marker("latex") is None:
+def need(present: object, message: str) -> None:
+    """A test (or a test module) that needs what this machine lacks is skipped, saying what is missing; under CI,
+    which installs everything the tests need (.ci/run), it fails instead, so no test silently stops running there."""
+    if present:
         return
-    missing = [tool for tool in ("pdflatex", "pdftoppm", "pdftocairo") if shutil.which(tool) is None]
-    if missing:
-        message = f"{', '.join(missing)} not installed"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}, and CI is set: TeX tests must run in CI", pytrace=False)
-        pytest.skip(message)
+    if os.environ.get("CI"):
+        pytest.fail(f"{message}, and CI is set: CI installs what the tests need, so this test must run", pytrace=False)
+    pytest.skip(message, allow_module_level=True)
+
+
+def need_module(name: str):
+    """The optional module `name` (torch, onnx), as `need` has it."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as err:
+        need(False, f"could not import {name!r}: {err}")
+
+
+def pytest_runtest_setup(item):
+    """Tests marked `latex` need pdflatex and Poppler."""
+    if item.get_closest_marker("latex") is not None:
+        missing = [tool for tool in ("pdflatex", "pdftoppm", "pdftocairo") if shutil.which(tool) is None]
+        need(not missing, f"{', '.join(missing)} not installed")
 
 
 def run_python(code: str, *args, seed: int, cwd: Path | None = None) -> str:

@@ -1,7 +1,6 @@
 """`tikznn export torch`: the generated module runs, has tikznn's parameter count and output shape, and reads as
 written by hand. Tests that run the code need torch (skipped without it, except under CI, which installs it)."""
 import ast
-import os
 import re
 import subprocess
 import sys
@@ -11,7 +10,7 @@ from typing import ClassVar
 
 import pytest
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, need_module
 from tikznn import ModelError, Network, model, parse, parse_file
 from tikznn.export import RESERVED, identifiers, torch_source
 from tikznn.shapes import analyse
@@ -45,11 +44,8 @@ def network_named(name: str) -> Network:
 
 @pytest.fixture
 def torch():
-    """PyTorch, as tests/test_torch.py requires it: a skip where it is not installed, a failure under CI."""
-    if os.environ.get("CI"):
-        import torch
-        return torch
-    return pytest.importorskip("torch")
+    """PyTorch: a skip where it is not installed, a failure under CI."""
+    return need_module("torch")
 
 
 def exported(network: Network):

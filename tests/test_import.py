@@ -1,22 +1,17 @@
 """`tikznn import`: ONNX files and PyTorch modules → editable .nn text whose analysis agrees with the model
 (onnx and torch are optional extras; CI installs both, so there these tests must run)."""
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import GOLDENS, REGENERATE
+from conftest import GOLDENS, REGENERATE, need_module
 from tikznn import build, parse
 from tikznn.shapes import analyse
 
-if os.environ.get("CI"):
-    import onnx
-    import torch
-else:
-    onnx = pytest.importorskip("onnx")
-    torch = pytest.importorskip("torch")
+onnx = need_module("onnx")
+torch = need_module("torch")
 
 import onnx_models  # noqa: E402  (needs onnx)
 import torch_models  # noqa: E402  (needs torch)

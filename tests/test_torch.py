@@ -1,17 +1,12 @@
 """Shape inference and parameter counts against a real PyTorch forward pass (runs where torch is installed;
 CI installs it)."""
-import os
-
 import pytest
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, need_module
 from tikznn import model, parse, parse_file
 from tikznn.shapes import analyse
 
-if os.environ.get("CI"):
-    import torch  # CI installs torch: these comparisons must run there
-else:
-    torch = pytest.importorskip("torch")
+torch = need_module("torch")
 nn = torch.nn
 
 

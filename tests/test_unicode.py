@@ -2,12 +2,13 @@
 ever silently lost (an error names it, its label and its line)."""
 import os
 import re
+import shutil
 import subprocess
 import sys
 
 import pytest
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, need
 from tikznn import LatexError, LatexNotFound, build, parse, parse_file, to_tex
 from tikznn import latex
 from tikznn.drawing import text_length
@@ -91,12 +92,8 @@ def test_the_command_exits_3_for_an_untypesettable_label(tmp_path):
 def test_a_chinese_fragment_works_in_a_pdflatex_and_in_a_xelatex_paper(host, tmp_path):
     """The fragment sets its Chinese in the CJK environment where the paper loads CJKutf8, and leaves it to the
     paper's own font under xelatex (as with ctex or xeCJK). CI installs xelatex for this test."""
-    import shutil
     engine = host.split()[0]
-    if shutil.which(engine) is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{engine} is not installed, and CI is set")
-        pytest.skip(f"{engine} is not installed")
+    need(shutil.which(engine), f"{engine} is not installed")
     (tmp_path / "zh.tikz").write_text(to_tex(parse_file(EXAMPLES / "lenet_zh.nn"), fragment=True))
     preamble = ("\\usepackage{CJKutf8}" if engine == "pdflatex" else
                 "\\usepackage{fontspec}\\setmainfont{AR PL SungtiL GB}")
@@ -112,11 +109,7 @@ def test_a_chinese_fragment_works_in_a_pdflatex_and_in_a_xelatex_paper(host, tmp
 
 
 def _xelatex(engine: str = "xelatex"):
-    import shutil
-    if shutil.which(engine) is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{engine} is not installed, and CI is set")
-        pytest.skip(f"{engine} is not installed")
+    need(shutil.which(engine), f"{engine} is not installed")
 
 
 @pytest.mark.latex
