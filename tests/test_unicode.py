@@ -36,7 +36,7 @@ def test_a_chinese_character_is_as_wide_as_two_latin_ones():
 
 @pytest.mark.parametrize("text, char", [("Жук", "Ж"), ("한국어", "한"), ("🙂", "🙂")])  # under pdflatex
 def test_a_character_pdflatex_cannot_typeset_is_an_error_naming_it_and_its_line(text, char):
-    with pytest.raises(ModelError, match=re.escape(f"error: the label \"{text}\" has '{char}' (U+{ord(char):04X}, ")
+    with pytest.raises(LatexError, match=re.escape(f"the label \"{text}\" has '{char}' (U+{ord(char):04X}, ")
                        + ".*, which pdflatex cannot typeset here") as caught:
         to_tex(parse(f'input 3x8x8\nconv 4 k3 "{text}"\n').drawn_with(engine="pdflatex"))
     message = str(caught.value)
@@ -79,11 +79,12 @@ def test_a_missing_chinese_package_is_named_before_compiling(tmp_path, monkeypat
     assert "Debian: latex-cjk-chinese-arphic-gbsn00lp; TeX Live: arphic" in message
 
 
-def test_the_command_exits_3_for_an_untypesettable_label(tmp_path):
+def test_the_command_exits_6_for_an_untypesettable_label(tmp_path):
+    """What pdflatex cannot typeset is a LaTeX error, found before pdflatex runs."""
     (tmp_path / "bad.nn").write_text('input 3x8x8 "Жук"\n')
     run = subprocess.run([sys.executable, "-m", "tikznn", "build", "bad.nn", "--engine", "pdflatex"], cwd=tmp_path,
                          capture_output=True, text=True)
-    assert run.returncode == 3 and "bad.nn:1:1: error: the label \"Жук\" has 'Ж'" in run.stderr
+    assert run.returncode == 6 and "bad.nn:1:1: LaTeX error: the label \"Жук\" has 'Ж'" in run.stderr
     assert not (tmp_path / "bad.pdf").exists()
 
 
@@ -152,7 +153,7 @@ def test_without_xelatex_such_a_label_is_an_error_that_says_what_to_install(tmp_
     from tikznn import latex
     monkeypatch.setattr(latex.shutil, "which", lambda name: None)
     (tmp_path / "ru.nn").write_text('input 3x8x8 "Жук"\n')
-    with pytest.raises(ModelError, match="texlive-xetex"):
+    with pytest.raises(LatexError, match="texlive-xetex"):
         build(tmp_path / "ru.nn", tmp_path / "ru.pdf")
     assert not (tmp_path / "ru.pdf").exists()
 

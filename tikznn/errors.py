@@ -97,7 +97,8 @@ class LayoutError(TikznnError):
 
 
 class LatexError(TikznnError):
-    """pdflatex failed on the generated TeX."""
+    """The generated TeX cannot be typeset: pdflatex failed on it, or would (a label's character it cannot set,
+    found before it runs)."""
 
     exit_code = 6
     kind = "LaTeX error"

@@ -6,7 +6,7 @@ import re
 from . import compiled, theme
 from .drawing import Block, Layout
 from .model import Style
-from .errors import LayoutError, ModelError, Span
+from .errors import LatexError, LayoutError, Span
 from .tex import escape, has_cjk, has_hangul, untypeset
 
 _BALL_SYMBOL = {"add": r"$+$", "concat": r"$\Vert$"}
@@ -107,14 +107,15 @@ def _faces(block: Block, faces, edges, centre, opacity: float, colours: _Colours
 
 
 def _check_typeset(text: str, line: int) -> None:
-    """No label loses a character: one pdflatex cannot typeset stops the build here, naming it."""
+    """No label loses a character: one pdflatex cannot typeset stops the build here, naming it (the LaTeX error
+    pdflatex would give, said before it runs)."""
     ch = untypeset(text)
     if ch is None:
         return
     import unicodedata
     what = unicodedata.name(ch, "an unnamed character").lower()
     hangul = "hangul" in what
-    raise ModelError(f"the label \"{text}\" has '{ch}' (U+{ord(ch):04X}, {what}), which pdflatex cannot typeset "
+    raise LatexError(f"the label \"{text}\" has '{ch}' (U+{ord(ch):04X}, {what}), which pdflatex cannot typeset "
                      f"here", span=Span(line, 1) if line else None,
                      hint="build with --engine xelatex or lualatex (Debian: texlive-xetex, texlive-luatex), which "
                           "set it in a font that has it" +
