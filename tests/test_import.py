@@ -15,7 +15,7 @@ torch = need_module("torch")
 
 import onnx_models  # noqa: E402  (needs onnx)
 import torch_models  # noqa: E402  (needs torch)
-from tikznn.traced import import_model  # noqa: E402
+from tikznn.importing import import_model  # noqa: E402
 
 HERE = Path(__file__).parent
 TORCH = str(HERE / "torch_models.py")

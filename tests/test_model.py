@@ -6,7 +6,9 @@ import pytest
 from builders import BUILDERS
 from conftest import EXAMPLES
 from tikznn import ModelError, Network, ParseError, parse, parse_file
-from tikznn.model import Add, Conv, Input, Pool, Skip, Style
+from layers import Add, Conv, Input, Pool
+from tikznn.layer import Style
+from tikznn.model import Skip
 
 
 @pytest.mark.parametrize("name", sorted(BUILDERS))
@@ -147,16 +149,17 @@ def test_language_errors(text, error, message):
 
 
 def test_the_grammar_and_the_model_list_the_same_words():
-    """The grammar's word lists and the model's tuples must not drift apart."""
-    from tikznn import model
+    """The grammar's word lists and the model's and kinds' tuples must not drift apart."""
+    from tikznn import kinds, model
     from tikznn.resources import resource_dir
     grammar = (resource_dir("grammar") / "tikznn.lark").read_text()
 
     def alternatives(terminal):
         return tuple(re.search(rf"^{terminal}(?:\.\d)?: /\(([^)]*)\)", grammar, re.M).group(1).split("|"))
-    assert alternatives("ACT") == model.ACTIVATIONS
-    assert alternatives("POOL_MODE") == model.POOL_MODES
-    assert alternatives("UPSAMPLE_MODE") == model.UPSAMPLE_MODES
+    declared = {name: values for kind in kinds.every() for name, (_, values) in kind.terminals.items()}
+    assert set(declared) == {"ACT", "POOL_MODE", "UPSAMPLE_MODE", "INPUT_DATA"}
+    for terminal, values in declared.items():
+        assert alternatives(terminal) == tuple(values), terminal
     assert alternatives("DIMS_MODE") == model.DIMS_MODES
 
 

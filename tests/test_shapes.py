@@ -7,7 +7,8 @@ import tikznn
 
 from conftest import EXAMPLES
 from tikznn import ShapeError, parse, parse_file
-from tikznn.shapes import analyse, human, transposed_out, window_out
+from tikznn.kinds.convolution import transposed_out, window_out
+from tikznn.shapes import analyse, human
 
 # ../shared/reference/parameters.md (torchvision conventions)
 PUBLISHED = {"lenet": 61_706, "resnet18": 11_689_512, "vgg16": 138_357_544, "alexnet": 61_100_840,

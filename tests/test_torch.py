@@ -3,7 +3,8 @@ CI installs it)."""
 import pytest
 
 from conftest import EXAMPLES, need_module
-from tikznn import model, parse, parse_file
+import layers
+from tikznn import parse, parse_file
 from tikznn.shapes import analyse
 
 torch = need_module("torch")
@@ -15,7 +16,7 @@ class _Recurrent(nn.Module):
 
     def __init__(self, layer, features):
         super().__init__()
-        cls = nn.LSTM if isinstance(layer, model.LSTM) else nn.GRU
+        cls = nn.LSTM if isinstance(layer, layers.LSTM) else nn.GRU
         self.rnn = cls(features, layer.hidden, num_layers=layer.layers, bidirectional=layer.bidirectional,
                        batch_first=True)
         self.last = layer.last
@@ -36,21 +37,21 @@ class _SelfAttention(nn.Module):
 
 
 def sequence_module_for(layer, source):
-    if isinstance(layer, model.Embedding):
+    if isinstance(layer, layers.Embedding):
         return nn.Embedding(layer.vocab, layer.dim)
-    if isinstance(layer, model.Recurrent):
+    if isinstance(layer, layers.Recurrent):
         return _Recurrent(layer, source[-1])
-    if isinstance(layer, model.Attention):
+    if isinstance(layer, layers.Attention):
         return _SelfAttention(source[-1], layer.heads)
-    if isinstance(layer, model.Encoder):
+    if isinstance(layer, layers.Encoder):
         return nn.TransformerEncoderLayer(source[-1], layer.heads, layer.ff, activation=layer.act, batch_first=True)
-    if isinstance(layer, (model.LayerNorm, model.BatchNorm)):
-        return nn.LayerNorm(source[-1]) if isinstance(layer, model.LayerNorm) else None
-    if isinstance(layer, model.Dense):
+    if isinstance(layer, (layers.LayerNorm, layers.BatchNorm)):
+        return nn.LayerNorm(source[-1]) if isinstance(layer, layers.LayerNorm) else None
+    if isinstance(layer, layers.Dense):
         return nn.Linear(source[-1], layer.units)
-    if isinstance(layer, model.Pool):  # global: the mean over positions
+    if isinstance(layer, layers.Pool):  # global: the mean over positions
         return _Mean()
-    return nn.Identity() if not isinstance(layer, model.Flatten) else nn.Flatten()
+    return nn.Identity() if not isinstance(layer, layers.Flatten) else nn.Flatten()
 
 
 class _Mean(nn.Module):
@@ -63,36 +64,38 @@ def module_for(layer, shapes, sequence=False):
     source = shapes[layer.inputs[0]] if layer.inputs else None
     if sequence:
         return sequence_module_for(layer, source)
-    if isinstance(layer, model.LayerNorm):
+    if isinstance(layer, layers.LayerNorm):
         return nn.LayerNorm(source[-1])
     one_d = source is not None and len(source) == 2
-    if isinstance(layer, model.Conv):
+    if isinstance(layer, layers.Conv):
         groups = source[0] if layer.depthwise else layer.groups
         bias = layer.bias if layer.bias is not None else not layer.bn
-        cls = ((nn.ConvTranspose1d if one_d else nn.ConvTranspose2d) if isinstance(layer, model.Deconv)
+        cls = ((nn.ConvTranspose1d if one_d else nn.ConvTranspose2d) if isinstance(layer, layers.Deconv)
                else (nn.Conv1d if one_d else nn.Conv2d))
         axes = 1 if one_d else 2
         options = dict(kernel_size=layer.kernel[:axes], stride=layer.stride[:axes], dilation=layer.dilation[:axes],
                        groups=groups, bias=bias,
                        padding=layer.padding if isinstance(layer.padding, str) else layer.padding[:axes])
-        if isinstance(layer, model.Deconv):
+        if isinstance(layer, layers.Deconv):
             options["output_padding"] = layer.output_padding[:axes]
         parts = [cls(source[0], layer.channels, **options)]
         if layer.bn:
             parts.append((nn.BatchNorm1d if one_d else nn.BatchNorm2d)(layer.channels))
         return nn.Sequential(*parts)
-    if isinstance(layer, model.Pool):
+    if isinstance(layer, layers.Pool):
         if layer.mode == "global":
             return nn.AdaptiveAvgPool1d(1) if one_d else nn.AdaptiveAvgPool2d(1)
         cls = {"max": nn.MaxPool2d, "avg": nn.AvgPool2d}[layer.mode]
         return cls(layer.kernel, stride=layer.stride or layer.kernel, padding=layer.padding, ceil_mode=layer.ceil)
-    if isinstance(layer, model.Upsample):
+    if isinstance(layer, layers.Upsample):
         return nn.Upsample(scale_factor=layer.scale, mode=layer.mode)
-    if isinstance(layer, model.Dense):
+    if isinstance(layer, layers.PixelShuffle):
+        return nn.PixelShuffle(layer.factor)
+    if isinstance(layer, layers.Dense):
         return nn.Linear(source[0], layer.units)
-    if isinstance(layer, model.BatchNorm):
+    if isinstance(layer, layers.BatchNorm):
         return (nn.BatchNorm1d if len(source) <= 2 else nn.BatchNorm2d)(source[0])
-    if isinstance(layer, model.Flatten):
+    if isinstance(layer, layers.Flatten):
         return nn.Flatten()
     return nn.Identity()  # activations, dropout: shape and parameters unchanged
 
@@ -102,15 +105,15 @@ def forward_shapes(network):
     shapes, params, values = {}, {}, {}
     sequence = {}  # is the layer's output positions first?
     for layer in network.layers:
-        if isinstance(layer, model.Input):
+        if isinstance(layer, layers.Input):
             values[layer.name] = (torch.zeros(1, *layer.shape, dtype=torch.long) if layer.data == "tokens"
                                   else torch.zeros(1, *layer.shape))
             params[layer.name] = 0
             sequence[layer.name] = layer.data != "tensor"
-        elif isinstance(layer, model.Add):
+        elif isinstance(layer, layers.Add):
             values[layer.name] = sum(values[name] for name in layer.inputs)
             params[layer.name] = 0
-        elif isinstance(layer, model.Concat):
+        elif isinstance(layer, layers.Concat):
             values[layer.name] = torch.cat([values[name] for name in layer.inputs],
                                            dim=-1 if sequence[layer.inputs[0]] else 1)
             params[layer.name] = 0
@@ -136,6 +139,7 @@ NETS = {
               "upsample 2\nflatten\ndense 10\n",
     "one-dimensional": "input 4x100\nconv 8 k5 s2\nconv 8 k3 psame bn relu\ndeconv 4 k2 s2\npool global\nflatten\n"
                        "dense 3\n",
+    "pixel-shuffle": "input 8x5x7\nconv 18 k3 p1\npixelshuffle 3\nconv 4 k1\npixelshuffle 2\n",
     "vector": "input 784\ndense 128 relu\nbn\ndropout 0.2\ndense 10 softmax\n",
     "sequences": "input 20 tokens\nembed 100 32\nx = lstm 16 n2 bi\ngru 24\nattention h4\nencoder h4 ff64\n"
                  "encoder h2 ff32 gelu\nlayernorm\nz = dense 8 relu\ny = dense 8 from x\nc = concat z y\n"
@@ -158,10 +162,21 @@ def test_shapes_and_params_match_a_forward_pass(name):
 
 
 @pytest.mark.parametrize("name", ["lenet", "alexnet", "resnet18", "fcn8", "resnet50", "transformer", "unet",
-                                  "inception", "densenet_block"])
+                                  "inception", "densenet_block", "espcn"])
 def test_examples_match_a_forward_pass(name):
     network = parse_file(EXAMPLES / f"{name}.nn")
     analysis = analyse(network)
     shapes, params = forward_shapes(network)
     assert {n: a.shape for n, a in analysis.items()} == shapes
     assert sum(a.params for a in analysis.values()) == sum(params.values())
+
+
+def test_espcn_counts_what_its_pytorch_twin_holds():
+    """ESPCN as Shi et al. describe it (f1 = 5, n1 = 64; f2 = 3, n2 = 32; f3 = 3, r = 3, one channel), written by
+    hand in PyTorch: the example's totals and output are the twin's."""
+    twin = nn.Sequential(nn.Conv2d(1, 64, 5, padding=2), nn.Tanh(), nn.Conv2d(64, 32, 3, padding=1), nn.Tanh(),
+                         nn.Conv2d(32, 1 * 3 ** 2, 3, padding=1), nn.PixelShuffle(3))
+    network = parse_file(EXAMPLES / "espcn.nn")
+    analysis = analyse(network)
+    assert sum(a.params for a in analysis.values()) == sum(p.numel() for p in twin.parameters()) == 22_729
+    assert analysis[network.layers[-1].name].shape == tuple(twin(torch.zeros(1, 1, 64, 64)).shape[1:]) == (1, 192, 192)

@@ -366,7 +366,7 @@ def import_(model: str = typer.Argument(..., show_default=False,
     import re
 
     from .latex import write_all
-    from .traced import import_model
+    from .importing import import_model
 
     if not model.endswith(".onnx") and ":" in model and not re.fullmatch(r"\d+(x\d+)*", input_shape or ""):
         raise typer.BadParameter(f"a PyTorch model needs its input size without the batch axis, e.g. --input 3x224x224"

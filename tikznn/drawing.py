@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .geometry import Point, Rect, bounds
-from .model import Style
+from .layer import Style
 from .tex import cjk_count, split_math
 
 if TYPE_CHECKING:
@@ -22,7 +22,6 @@ BALL_RADIUS = 0.3
 CLEARANCE = 0.35     # between a routed arrow and the blocks it passes over
 PAD = 0.07           # around labels
 BAND = 0.3           # share of a block drawn in its activation colour
-PASS_THROUGH = ("flatten", "dropout")  # reshaping layers that draw as part of the arrow
 
 # Text metrics of the standalone figure's fonts, in cm: line height and an upper bound of the mean glyph width.
 TEXT = {"caption": (0.34, 0.19), "dims": (0.25, 0.135), "note": (0.3, 0.16), "stage": (0.34, 0.18)}

@@ -4,7 +4,9 @@ Every error a user can cause is a TikznnError; the CLI prints `str(error)` and e
 """
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
+from typing import Sequence
 
 
 @dataclass(frozen=True)
@@ -127,3 +129,9 @@ class ModelImportError(TikznnError):
 
 class TikznnWarning(UserWarning):
     """Something a figure will show that its author may not want (text shrunk too small to read)."""
+
+
+def suggest(word: str, choices: Sequence[str]) -> str | None:
+    """'did you mean' text for a misspelt word, or None."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None

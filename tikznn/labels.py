@@ -1,6 +1,7 @@
 """Label placement: each label goes on the first of its candidate spots that overlaps nothing drawn or placed."""
 from __future__ import annotations
 
+from . import kinds
 from .drawing import DEPTH_X, PAD, Ball, Block, Frame, Label, line_height, skip_owner, text_box, wrap
 from .errors import LayoutError
 from .geometry import Index, Rect, bounds, overlap
@@ -10,8 +11,6 @@ from .shapes import Analysis, describe, stats_line
 ARROW_HALF_WIDTH = 0.05
 ROUTE_MARGIN = 0.15  # more room between a frame and a route that runs along its top
 ROW_TOLERANCE = 1.0  # neighbouring captions share a row when their blocks' bottoms differ by less than this
-# kinds whose blocks show their channel (or feature) count underneath
-_COUNTED = ("conv", "deconv", "input", "dense", "embed", "lstm", "gru", "attention", "encoder")
 FRAME_MARGIN = 0.12
 # more room beside a block for bold captions, whose capitals and '&' run wider than the glyph estimate
 BESIDE = {"caption": 0.12, "dims": 0.0, "note": 0.0}
@@ -148,7 +147,7 @@ class LabelPlacer:
             return [(describe(out), "bottom")]
         sequence = self.analysis[name].sequence
         features = (out[-1] if len(out) == 2 else None) if sequence else out[0]
-        texts = [(str(features), "bottom")] if layer.kind in _COUNTED and features is not None else []
+        texts = [(str(features), "bottom")] if kinds.of(layer).counted and features is not None else []
         if mode == "channels":
             return texts
         spatial = out[:1] if sequence else out[1:]
@@ -166,7 +165,7 @@ class LabelPlacer:
         for name, shape in self.shapes.items():  # sizes first: they belong right at their block's edges
             if isinstance(shape, Block) and self.layers[name].style.show_label:
                 self._sizes(name, shape)
-            elif shape.kind == "concat" and (self.layers[name].style.dims or self.network.dims) in ("auto",
+            elif isinstance(shape, Ball) and kinds.of(self.layers[name]).counted and (self.layers[name].style.dims or self.network.dims) in ("auto",
                                                                                                   "channels"):
                 out = self.analysis[name].shape  # what a concatenation adds up to
                 text = str(out[-1] if self.analysis[name].sequence else out[0])

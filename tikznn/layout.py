@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from . import model
-from .drawing import (BALL_RADIUS, BAND, CLEARANCE, DEPTH_X, DEPTH_Y, FLOW_GAP, PAD, PASS_THROUGH, SLAB,
+from . import kinds
+from .drawing import (BALL_RADIUS, BAND, CLEARANCE, DEPTH_X, DEPTH_Y, FLOW_GAP, PAD, SLAB,
                       Arrow, Ball, Block, Layout, Point, drawn_inputs, hidden_copies, project, skip_owner,
                       spatial_extent, channel_width, text_box, line_height, vector_extent)
 from .errors import LayoutError
@@ -20,6 +20,7 @@ from .layered import layered
 from .model import Network, length_cm
 from .legend import with_legend
 from .rows import wrap
+from .kinds.activation import SOFTMAX
 from .shapes import Analysis, analyse
 
 class NoMainPath(LayoutError):
@@ -79,8 +80,8 @@ class _Planner:
 
     # graph ----------------------------------------------------------------------------------------------------
     def _passes(self, name: str) -> bool:
-        """Is this layer drawn as part of an arrow (flatten, dropout) or of another block (a collapsed copy)?"""
-        return self.layers[name].kind in PASS_THROUGH or name in self.hidden
+        """Is this layer drawn as part of an arrow (flatten) or of another block (a collapsed copy)?"""
+        return kinds.of(self.layers[name]).in_arrow or name in self.hidden
 
     def _drawn_source(self, name: str) -> str:
         while self._passes(name):
@@ -116,26 +117,23 @@ class _Planner:
         layer = self.layers[name]
         shape = self.analysis[name].shape
         style = layer.style
-        if isinstance(layer, (model.Add, model.Concat)):
+        kind = kinds.of(layer)
+        if kind.symbol:
             return Ball(name, layer.kind, x + BALL_RADIUS, y, style=style)
         width, height, depth = _extent(shape, self.analysis[name].sequence)
         band, band_fill = 0.0, None
-        act = getattr(layer, "act", None)
-        kind = layer.kind
+        act = None if kind.act_inside else getattr(layer, "act", None)  # an encoder's is inside it
         flat = len(shape) == 1 and not self.analysis[name].sequence
-        if kind in ("pool", "bn", "activation", "upsample", "layernorm") or kind == "op" and not flat:
-            width = SLAB if kind in ("pool", "upsample") else SLAB * 0.75
-        elif kind in ("dense", "op") and flat:
+        if kind.bar and flat:
             width, height, depth = 0.32, vector_extent(shape[0]), 0.32
-        if kind == "encoder":  # its feed-forward network's activation is inside it, not after it
-            act = None
+        elif kind.slab:
+            width = SLAB * kind.slab
         if act:
             band = BAND
-            family = "dense" if kind == "dense" else "conv"
-            band_fill = "softmax" if act in ("softmax", "logsoftmax") else f"{family}-act"
-        fill = "softmax" if getattr(layer, "fn", None) in ("softmax", "logsoftmax") else kind
-        return Block(name, kind, x, y, width, height, depth, fill=fill, band=band, band_fill=band_fill, style=style,
-                     loop=kind in ("lstm", "gru"))
+            band_fill = "softmax" if act in SOFTMAX else kind.band
+        fill = "softmax" if getattr(layer, "fn", None) in SOFTMAX else layer.kind
+        return Block(name, layer.kind, x, y, width, height, depth, fill=fill, band=band, band_fill=band_fill,
+                     style=style, loop=kind.loop)
 
     def touches(self, a: str, b: str) -> bool:
         """Is b drawn stuck to a (no arrow between), as conv sub-blocks and pooling slabs are?"""
@@ -146,15 +144,15 @@ class _Planner:
             return False
         if any(a == source for source, _, _ in self.skips):  # its skip leaves from the gap after it
             return False
-        kinds = ("conv", "deconv", "bn", "activation", "pool")
-        if la.kind not in kinds or lb.kind not in kinds:
+        ka, kb = kinds.of(la), kinds.of(lb)
+        if not ka.sticks or not kb.sticks:
             return False
-        if lb.kind in ("conv", "deconv") and not self.consumers.get(b):  # the output stands apart
+        if kb.ends_stack and not self.consumers.get(b):  # the output stands apart
             return False
-        if lb.kind in ("pool", "bn", "activation"):  # a slab, unless it would sit inside a much bigger face
+        if kb.slab:  # a slab, unless it would sit inside a much bigger face
             before, after = self.block(a), self.block(b)
             return after.height >= 0.6 * before.height and after.depth >= 0.6 * before.depth
-        return la.kind != "pool" and self.analysis[a].shape[1:] == self.analysis[b].shape[1:]
+        return ka.joins_next and self.analysis[a].shape[1:] == self.analysis[b].shape[1:]
 
     def _levels(self, main) -> dict[str, int]:
         """For the U layout: how many times each main-path layer's resolution has halved (vectors and other
@@ -375,7 +373,7 @@ class _Planner:
         for chain in chains:
             on_main = [n for n in self.inputs[chain[0]] if n in main_set]
             joins = [n for n in self.consumers[chain[-1]] if n in main_set]
-            if isinstance(self.layers[chain[0]], model.Input):  # another input: its chain runs below the main one
+            if kinds.of(self.layers[chain[0]]).is_input:  # another input: its chain runs below the main one
                 if not joins:
                     raise LayoutError(f"the input '{chain[0]}' leads nowhere the rest of the network goes",
                                       span=self.layers[chain[0]].at,

@@ -5,15 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .drawing import Ball, Label, Layout, text_box
-from .theme import palette
+from .theme import NAMES, palette
 
-NAMES = {  # a drawn part -> what the legend calls it
-    "input": "input", "conv": "convolution", "conv-act": "activation", "deconv": "transposed convolution",
-    "upsample": "upsampling", "pool": "pooling", "bn": "batch norm", "activation": "activation",
-    "dense": "fully connected", "dense-act": "activation (fully connected)", "softmax": "softmax",
-    "embed": "embedding", "lstm": "LSTM", "gru": "GRU", "attention": "attention", "encoder": "encoder layer",
-    "layernorm": "layer norm", "op": "other operation", "add": "sum", "concat": "concatenation",
-}
 SWATCH = 0.28   # cm, a swatch's side (or a ball's diameter)
 GAP = 0.5       # cm, under the figure, and between entries
 SPACE = 0.12    # cm, between a swatch and its name
@@ -43,7 +36,7 @@ def with_legend(drawing: Layout) -> Layout:
             kinds[mark.fill], tints[mark.fill] = mark.circle, mark.tint
     if not kinds:
         return drawing
-    # kinds the theme gives one colour share an entry ("layer norm, embedding"): two equal swatches would mislead
+    # kinds the theme gives one colour share an entry ("upsampling, pixel shuffle"): two equal swatches would mislead
     colours = palette(drawing.theme, drawing.colours)
     entries: dict[tuple, list[str]] = {}
     for fill, ball in kinds.items():

@@ -5,14 +5,14 @@ builder calls produce equal networks. The model knows nothing about drawing.
 """
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field, replace
-from typing import ClassVar, Mapping, Sequence
+from functools import lru_cache
+from typing import Mapping, Sequence
 
-from .errors import ModelError, Span
-
-Pair = tuple[int, int]
+from . import kinds
+from .errors import ModelError, Span, suggest
+from .layer import Layer, Style
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\Z")  # the grammar's NAME
 # xcolor's base colours, which every LaTeX install has; other colours are written #rrggbb
@@ -24,9 +24,6 @@ DIMS_MODES = ("auto", "shape", "channels", "none")  # what is written on blocks:
 LAYOUTS = ("right", "down", "u", "layered")
 THEMES = ("classic", "print", "colorblind")
 ENGINES = ("pdflatex", "xelatex", "lualatex")
-THEME_PARTS = ("input", "conv", "conv-act", "deconv", "upsample", "pool", "bn", "activation", "dense", "dense-act",
-               "softmax", "embed", "lstm", "gru", "attention", "encoder", "layernorm", "op", "loop", "add", "concat",
-               "flow", "skip", "link", "edge")
 _UNITS_CM = {"cm": 1.0, "mm": 0.1, "in": 2.54, "pt": 2.54 / 72.27}
 
 
@@ -43,202 +40,6 @@ def length_cm(length: str) -> float | None:
         raise ModelError(f"'{length}' is not a width",
                          hint="write a length like 17cm, 170mm, 6.5in or 480pt, or \\linewidth for a fragment")
     return float(match.group(1)) * _UNITS_CM[match.group(2)]
-
-
-ACTIVATIONS = ("relu", "leakyrelu", "prelu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax", "logsoftmax")
-POOL_MODES = ("max", "avg", "global")
-INPUT_DATA = ("tensor", "tokens", "seq")  # a feature map or vector; token ids (L); a sequence of vectors (L×D)
-UPSAMPLE_MODES = ("nearest", "bilinear")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Style:
-    """Per-layer drawing overrides; None means the theme's value."""
-
-    color: str | None = None  # a palette colour name or '#rrggbb'
-    opacity: float | None = None
-    show_label: bool = True
-    dims: str | None = None  # one of DIMS_MODES; None: the figure's setting
-
-
-@dataclass(frozen=True, kw_only=True)
-class Layer:
-    name: str = ""
-    inputs: tuple[str, ...] = ()
-    label: str | None = None
-    style: Style = Style()
-    times: int = 1  # on the first of a repeated layer's copies: how many there are (the next ones follow it)
-    block_times: int = 1  # on the first layer of a repeated block: how many copies of the block follow from here
-    block_length: int = 0  # ... and how many layers each copy has
-    stage: str = ""  # the stage it belongs to, if any
-    at: Span | None = field(default=None, compare=False, repr=False)
-    used_at: Span | None = field(default=None, compare=False, repr=False)  # in a block: where the block is used
-
-    kind: ClassVar[str] = "layer"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Input(Layer):
-    shape: tuple[int, ...]
-    data: str = "tensor"  # one of INPUT_DATA
-    kind: ClassVar[str] = "input"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Conv(Layer):
-    channels: int
-    kernel: Pair = (3, 3)
-    stride: Pair = (1, 1)
-    padding: Pair | str = (0, 0)  # or "same" / "valid", as in PyTorch
-    dilation: Pair = (1, 1)
-    groups: int = 1
-    depthwise: bool = False  # groups = input channels
-    bias: bool | None = None  # None: a bias unless batch-norm follows (torchvision's habit)
-    bn: bool = False
-    act: str | None = None
-    kind: ClassVar[str] = "conv"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Deconv(Conv):
-    """A transposed convolution; by default 2×2 with stride 2, doubling the size (U-Net's up-convolution)."""
-
-    kernel: Pair = (2, 2)
-    stride: Pair = (2, 2)
-    output_padding: Pair = (0, 0)
-    kind: ClassVar[str] = "deconv"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Pool(Layer):
-    mode: str = "max"  # one of POOL_MODES; 'global' is global average pooling
-    kernel: Pair | None = None  # None: 2×2 (max and avg), the whole map (global)
-    stride: Pair | None = None  # None: equal to the kernel, as in PyTorch
-    padding: Pair = (0, 0)
-    ceil: bool = False  # ceil_mode: round the output size up
-    kind: ClassVar[str] = "pool"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Upsample(Layer):
-    scale: int = 2
-    mode: str = "nearest"
-    kind: ClassVar[str] = "upsample"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Dense(Layer):
-    units: int
-    act: str | None = None
-    kind: ClassVar[str] = "dense"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Flatten(Layer):
-    kind: ClassVar[str] = "flatten"
-
-
-@dataclass(frozen=True, kw_only=True)
-class BatchNorm(Layer):
-    kind: ClassVar[str] = "bn"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Activation(Layer):
-    fn: str
-    kind: ClassVar[str] = "activation"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Dropout(Layer):
-    p: float = 0.5
-    kind: ClassVar[str] = "dropout"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Add(Layer):
-    """Element-wise sum of its inputs (a residual connection), optionally followed by an activation."""
-
-    act: str | None = None
-    kind: ClassVar[str] = "add"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Concat(Layer):
-    """Concatenation of its inputs along channels."""
-
-    kind: ClassVar[str] = "concat"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Operation(Layer):
-    """Any other operation, named by `title` (an imported model's op the language has no word for): its output
-    has `shape`, or its first input's shape, and it holds `weights` parameters."""
-
-    title: str
-    shape: tuple[int, ...] | None = None
-    weights: int = 0
-    kind: ClassVar[str] = "op"
-
-
-# -- sequence layers: their inputs are sequences, L positions of D features (PyTorch's batch_first layout) ------
-
-@dataclass(frozen=True, kw_only=True)
-class Embedding(Layer):
-    """Token ids → vectors: a table of `vocab` rows of `dim` features (nn.Embedding)."""
-
-    vocab: int
-    dim: int
-    kind: ClassVar[str] = "embed"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Recurrent(Layer):
-    """An LSTM or GRU over the sequence; `last` keeps only the final hidden state (a vector)."""
-
-    hidden: int
-    layers: int = 1
-    bidirectional: bool = False
-    last: bool = False
-    gates: ClassVar[int] = 4
-
-
-@dataclass(frozen=True, kw_only=True)
-class LSTM(Recurrent):
-    gates: ClassVar[int] = 4
-    kind: ClassVar[str] = "lstm"
-
-
-@dataclass(frozen=True, kw_only=True)
-class GRU(Recurrent):
-    gates: ClassVar[int] = 3
-    kind: ClassVar[str] = "gru"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Attention(Layer):
-    """Multi-head self-attention with `heads` heads over the sequence's features (nn.MultiheadAttention)."""
-
-    heads: int
-    kind: ClassVar[str] = "attention"
-
-
-@dataclass(frozen=True, kw_only=True)
-class LayerNorm(Layer):
-    """Normalisation over each position's features (nn.LayerNorm of the last axis)."""
-
-    kind: ClassVar[str] = "layernorm"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Encoder(Layer):
-    """A Transformer encoder layer (Vaswani et al.; nn.TransformerEncoderLayer): self-attention and a
-    feed-forward network of `ff` units, each with a residual connection and layer norm."""
-
-    heads: int
-    ff: int = 2048
-    act: str = "relu"
-    kind: ClassVar[str] = "encoder"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -282,10 +83,12 @@ class BlockScope:
         return f"{self.prefix}{kind}{counts[kind]}", replace(self, counts=tuple(counts.items()))
 
 
-def suggest(word: str, choices: Sequence[str]) -> str | None:
-    """'did you mean' text for a misspelt word, or None."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
+_STYLE_KEYS = ("color", "opacity", "show_label", "dims")
+
+
+@lru_cache(maxsize=1)
+def _BUILDERS() -> dict:
+    return {kind.method or kind.keyword: kind for kind in kinds.every()}
 
 
 def colour_problem(value: str) -> tuple[str, str] | None:
@@ -345,16 +148,11 @@ def _check_settings(layer: Layer) -> None:
         bad(problem, hint="in labels, TeX math goes between $...$ with balanced braces")
     if layer.style.color is not None and (problem := colour_problem(layer.style.color)):
         bad(*problem)
-    if layer.kind in ("flatten", "dropout") and (layer.label or layer.style != Style()):
+    kind = kinds.of(layer)
+    if kind.in_arrow and (layer.label or layer.style != Style()):
         bad(f"{layer.kind} is drawn as part of the arrow, so it shows no label or style",
             hint="label the layer before or after it instead")
-    if getattr(layer, "depthwise", False) and layer.groups != 1:
-        bad("dw (depthwise) sets the groups already; remove the g option")
-    if isinstance(layer, Pool) and layer.mode == "global" and (layer.kernel, layer.stride, layer.padding,
-                                                               layer.ceil) != (None, None, (0, 0), False):
-        bad("global pooling covers the whole map; it takes no size, stride, padding or ceil")
-
-    for key in ("channels", "units", "scale", "vocab", "dim", "hidden", "layers", "heads", "ff"):
+    for key in ("channels", "units", "scale", "factor", "vocab", "dim", "hidden", "layers", "heads", "ff"):
         value = getattr(layer, key, 1)
         if not isinstance(value, int) or value < 1:
             bad(f"{key} must be a whole number of at least 1, not {value}")
@@ -367,41 +165,15 @@ def _check_settings(layer: Layer) -> None:
         if value is not None and any(not isinstance(n, int) or n < least for n in value):
             shown = str(value[0]) if len(set(value)) == 1 else "x".join(map(str, value))
             bad(f"{key} {shown} is not allowed: each size must be at least {least}")
-    if isinstance(layer, Input) and layer.data not in INPUT_DATA:
-        bad(f"unknown input data '{layer.data}'", hint="choose from: " + ", ".join(INPUT_DATA))
-    if isinstance(layer, Input) and layer.data != "tensor" and len(layer.shape) != {"tokens": 1, "seq": 2}[layer.data]:
-        bad(f"{layer.data} input takes {'a length, like 128' if layer.data == 'tokens' else 'L×D, like 128x512'}")
-    if isinstance(layer, Input) and not (1 <= len(layer.shape) <= 3 and all(n >= 1 for n in layer.shape)):
-        bad(f"shape {'x'.join(map(str, layer.shape))} is not supported",
-            hint="write C×H×W like 3x224x224, C×L like 1x128, or a vector size like 784")
-    act = getattr(layer, "act", None) or getattr(layer, "fn", None)
-    if act is not None and act not in ACTIVATIONS:
-        bad(f"unknown activation '{act}'", hint=suggest(act, ACTIVATIONS) or "choose from: " + ", ".join(ACTIVATIONS))
-    if isinstance(layer, Encoder) and layer.act not in ("relu", "gelu"):
-        bad(f"an encoder's feed-forward activation is relu or gelu, not {layer.act}")
-    mode, modes = getattr(layer, "mode", None), POOL_MODES if isinstance(layer, Pool) else UPSAMPLE_MODES
-    if mode is not None and mode not in modes:
-        bad(f"unknown mode '{mode}'", hint=suggest(mode, modes) or "choose from: " + ", ".join(modes))
+    if (problem := kind.check(layer)) is not None:
+        bad(*problem) if isinstance(problem, tuple) else bad(problem)
     if getattr(layer, "groups", 1) < 1:
         bad(f"groups must be at least 1, not {layer.groups}")
     if layer.style.dims is not None and layer.style.dims not in DIMS_MODES:
         bad(f"unknown dims '{layer.style.dims}'", hint="choose from: " + ", ".join(DIMS_MODES))
-    if isinstance(layer, Dropout) and not 0 <= layer.p < 1:
-        bad(f"probability {layer.p} must be at least 0 and below 1")
     opacity = layer.style.opacity
     if opacity is not None and not 0 <= opacity <= 1:
         bad(f"opacity {opacity} must be between 0 and 1")
-
-
-def _padding(value: int | Sequence[int] | str) -> Pair | str:
-    return value if isinstance(value, str) else _pair(value)
-
-
-def _pair(value: int | Sequence[int]) -> Pair:
-    if isinstance(value, int):
-        return (value, value)
-    a, b = value
-    return (int(a), int(b))
 
 
 @dataclass(frozen=True)
@@ -490,101 +262,27 @@ class Network:
                        fontsize=self.fontsize if fontsize is None else fontsize,
                        style=self.style if style is None else style, style_options=options)
 
-    def input(self, *shape: int, data: str = "tensor", label: str | None = None, name: str = "",
-              **style) -> "Network":
-        """A network input: a feature map or vector; data="tokens" (token ids) or "seq" (L×D vectors)."""
-        return self.append(Input(shape=tuple(shape), data=data, label=label, name=name, style=Style(**style)))
+    def __getattr__(self, method: str):
+        """A builder method for each kind of layer, taking what its .nn line takes (tikznn/kinds):
+        net.conv(64, 3, 1, 1, bn=True, act="relu"), net.pool("max", 2), net.act("relu"), net.add("a", "b"),
+        net.dense(10, "softmax", label="Output"); besides, a name, a label, from_ (the layer it reads), times
+        (x3) and the style's color, opacity, show_label and dims."""
+        kind = _BUILDERS().get(method)
+        if kind is None:
+            raise AttributeError(f"'Network' has no attribute '{method}'")
 
-    def conv(self, channels: int, k: int | Pair = 3, s: int | Pair = 1, p: int | Pair | str = 0, *,
-             d: int | Pair = 1, groups: int = 1, depthwise: bool = False, bias: bool | None = None,
-             bn: bool = False, act: str | None = None, label: str | None = None, name: str = "",
-             from_: str | None = None, times: int = 1, **style) -> "Network":
-        layer = Conv(channels=channels, kernel=_pair(k), stride=_pair(s), padding=_padding(p), dilation=_pair(d),
-                     groups=groups, depthwise=depthwise, bias=bias, bn=bn, act=act, label=label, name=name,
-                     style=Style(**style))
-        return self._fed(layer, from_, times)
-
-    def deconv(self, channels: int, k: int | Pair = 2, s: int | Pair = 2, p: int | Pair = 0, *,
-               op: int | Pair = 0, d: int | Pair = 1, groups: int = 1, bias: bool | None = None,
-               bn: bool = False, act: str | None = None, label: str | None = None, name: str = "",
-               from_: str | None = None, times: int = 1, **style) -> "Network":
-        layer = Deconv(channels=channels, kernel=_pair(k), stride=_pair(s), padding=_padding(p),
-                       output_padding=_pair(op), dilation=_pair(d), groups=groups, bias=bias, bn=bn, act=act,
-                       label=label, name=name, style=Style(**style))
-        return self._fed(layer, from_, times)
-
-    def pool(self, mode: str = "max", k: int | Pair | None = None, s: int | Pair | None = None, p: int | Pair = 0,
-             *, ceil: bool = False, label: str | None = None, name: str = "", from_: str | None = None,
-             times: int = 1, **style) -> "Network":
-        layer = Pool(mode=mode, kernel=None if k is None else _pair(k), stride=None if s is None else _pair(s),
-                     padding=_pair(p),
-                     ceil=ceil, label=label, name=name, style=Style(**style))
-        return self._fed(layer, from_, times)
-
-    def upsample(self, scale: int = 2, mode: str = "nearest", *, label: str | None = None, name: str = "",
-                 from_: str | None = None, **style) -> "Network":
-        return self._fed(Upsample(scale=scale, mode=mode, label=label, name=name, style=Style(**style)), from_)
-
-    def dense(self, units: int, act: str | None = None, *, label: str | None = None, name: str = "",
-              from_: str | None = None, times: int = 1, **style) -> "Network":
-        return self._fed(Dense(units=units, act=act, label=label, name=name, style=Style(**style)), from_, times)
-
-    def flatten(self, *, label: str | None = None, name: str = "", from_: str | None = None, **style) -> "Network":
-        return self._fed(Flatten(label=label, name=name, style=Style(**style)), from_)
-
-    def bn(self, *, label: str | None = None, name: str = "", from_: str | None = None, **style) -> "Network":
-        return self._fed(BatchNorm(label=label, name=name, style=Style(**style)), from_)
-
-    def act(self, fn: str, *, label: str | None = None, name: str = "", from_: str | None = None,
-            **style) -> "Network":
-        return self._fed(Activation(fn=fn, label=label, name=name, style=Style(**style)), from_)
-
-    def dropout(self, p: float = 0.5, *, label: str | None = None, name: str = "", from_: str | None = None,
-                **style) -> "Network":
-        return self._fed(Dropout(p=p, label=label, name=name, style=Style(**style)), from_)
-
-    def embed(self, vocab: int, dim: int, *, label: str | None = None, name: str = "", from_: str | None = None,
-              **style) -> "Network":
-        return self._fed(Embedding(vocab=vocab, dim=dim, label=label, name=name, style=Style(**style)), from_)
-
-    def lstm(self, hidden: int, *, layers: int = 1, bidirectional: bool = False, last: bool = False,
-             label: str | None = None, name: str = "", from_: str | None = None, **style) -> "Network":
-        return self._fed(LSTM(hidden=hidden, layers=layers, bidirectional=bidirectional, last=last, label=label,
-                              name=name, style=Style(**style)), from_)
-
-    def gru(self, hidden: int, *, layers: int = 1, bidirectional: bool = False, last: bool = False,
-            label: str | None = None, name: str = "", from_: str | None = None, **style) -> "Network":
-        return self._fed(GRU(hidden=hidden, layers=layers, bidirectional=bidirectional, last=last, label=label,
-                             name=name, style=Style(**style)), from_)
-
-    def attention(self, heads: int, *, label: str | None = None, name: str = "", from_: str | None = None,
-                  **style) -> "Network":
-        return self._fed(Attention(heads=heads, label=label, name=name, style=Style(**style)), from_)
-
-    def layernorm(self, *, label: str | None = None, name: str = "", from_: str | None = None,
-                  **style) -> "Network":
-        return self._fed(LayerNorm(label=label, name=name, style=Style(**style)), from_)
-
-    def encoder(self, heads: int, ff: int = 2048, act: str = "relu", *, label: str | None = None, name: str = "",
-                from_: str | None = None, times: int = 1, **style) -> "Network":
-        return self._fed(Encoder(heads=heads, ff=ff, act=act, label=label, name=name, style=Style(**style)), from_,
-                         times)
-
-    def op(self, title: str, *refs: str, shape: Sequence[int] | None = None, weights: int = 0,
-           label: str | None = None, name: str = "", **style) -> "Network":
-        """Any other operation, captioned with its title: reads `refs` (default: the previous layer)."""
-        layer = Operation(title=title, shape=tuple(shape) if shape else None, weights=weights,
-                          label=title if label is None else label, name=name, style=Style(**style))
-        return self.append(layer, refs, implicit=not refs)
-
-    def add(self, *refs: str, act: str | None = None, label: str | None = None, name: str = "",
-            **style) -> "Network":
-        """Sum of the named layers; with one name, of the previous layer and that one."""
-        return self.append(Add(act=act, label=label, name=name, style=Style(**style)), refs,
-                           implicit=len(refs) < 2)
-
-    def concat(self, *refs: str, label: str | None = None, name: str = "", **style) -> "Network":
-        return self.append(Concat(label=label, name=name, style=Style(**style)), refs, implicit=len(refs) < 2)
+        def add(*args, name: str = "", label: str | None = None, from_: str | None = None, times: int = 1,
+                **settings) -> "Network":
+            style = Style(**{key: settings.pop(key) for key in _STYLE_KEYS if key in settings})
+            args, refs = kind.builder_refs(args)
+            layer = kind.build(*args, name=name, label=label, style=style, **settings)
+            if refs:
+                return self.append(layer, refs, implicit=kind.implicit(list(refs)), times=times)
+            if from_ is not None:
+                return self.append(layer, (from_,), implicit=False, times=times)
+            return self.append(layer, implicit=kind.implicit([]), times=times)
+        add.__name__ = add.__qualname__ = method
+        return add
 
     def skip(self, source: str, target: str, *, label: str | None = None) -> "Network":
         return self.with_skip(Skip(source=source, target=target, label=label))
@@ -607,11 +305,6 @@ class Network:
         def expand(assembler: Assembler) -> None:
             assembler.load(block(assembler.network(), *args, **kwargs))
         return Assembler(self).use(block.__name__, expand, name=name, source=from_, times=times).network()
-
-    def _fed(self, layer: Layer, from_: str | None, times: int = 1) -> "Network":
-        if from_ is None:
-            return self.append(layer, times=times)
-        return self.append(layer, (from_,), implicit=False, times=times)
 
 
 class Assembler:
@@ -672,7 +365,7 @@ class Assembler:
         self.kinds[layer.kind] = self.kinds.get(layer.kind, 0) + 1
         if self.scopes:
             scope = self.scopes[-1]
-            kind = getattr(layer, "fn", None) or layer.kind
+            kind = kinds.of(layer).words(layer, [])[0]  # relu1, as torchvision names an unnamed ReLU
             if layer.name:
                 if layer.name == "in":
                     raise ModelError("'in' names the block's input; give this layer another name", span=layer.at)
@@ -694,7 +387,7 @@ class Assembler:
         (the one later lines refer to).
         """
         if times != 1:
-            if not isinstance(times, int) or times < 1 or isinstance(layer, (Input, Add, Concat)):
+            if not isinstance(times, int) or times < 1 or not kinds.of(layer).repeatable:
                 raise ModelError(f"{layer.kind} cannot be repeated {times} times", span=layer.at,
                                  hint="repeat a layer with one input, e.g. conv 64 k3 p1 relu x2")
             self.add(replace(layer, name="", times=times), refs, implicit=implicit, ref_spans=ref_spans)
@@ -703,7 +396,7 @@ class Assembler:
             return self.add(replace(layer, label=None))
         _check_settings(layer)
         if self.scopes:
-            if isinstance(layer, Input):
+            if kinds.of(layer).is_input:
                 raise ModelError("a block cannot hold an input", span=layer.at,
                                  hint="a block is fed by the layer before it; its first line can say 'from in'")
             layer = replace(layer, used_at=self.scopes[0].used_at)
@@ -723,14 +416,14 @@ class Assembler:
             resolved.append(full)
         refs = resolved
         inputs = list(refs)
-        if isinstance(layer, Input):
+        if kinds.of(layer).is_input:
             inputs = []
         elif implicit:
             if not self.layers:
                 raise ModelError(f"'{layer.kind}' comes before any input", span=layer.at,
                                  hint="start the network with a line like: input 3x224x224")
             previous = self.layers[-1].name
-            if isinstance(layer, (Add, Concat)) and inputs == [previous]:
+            if kinds.of(layer).merges and inputs == [previous]:
                 raise ModelError(f"{layer.kind} of '{previous}' with itself: '{previous}' is also the previous line",
                                  span=layer.at, hint=f"name both inputs: {layer.kind} OTHER {previous}")
             if previous not in inputs:

@@ -5,11 +5,9 @@ from __future__ import annotations
 from math import prod
 from pathlib import Path
 
+from . import kinds
 from .errors import ModelImportError
 from .traced import Names, Op
-
-_ACTIVATIONS = {"Relu": "relu", "LeakyRelu": "leakyrelu", "Elu": "elu", "Gelu": "gelu", "Sigmoid": "sigmoid",
-                "Tanh": "tanh", "Softmax": "softmax", "LogSoftmax": "logsoftmax"}
 
 
 def _onnx():
@@ -99,62 +97,11 @@ class _Graph:
         return Op(name, kind, reads, shape, settings, scope)
 
     def _meaning(self, node, attrs: dict, data: list[str], weights: list[tuple], shape: tuple):
-        """What the node is in the language's words, or ('op', {}) when there is no word for it."""
-        t = node.op_type
-        spatial = len(shape) == 3
-        if t in ("Conv", "ConvTranspose") and spatial and weights and len(data) == 1:
-            return _conv(t, attrs, weights, self.shapes.get(data[0], ())[1:])
-        if t == "BatchNormalization" and len(weights) == 4:
-            return "bn", {}
-        if t in _ACTIVATIONS and not weights:
-            return "act", {"fn": _ACTIVATIONS[t]}
-        if t in ("MaxPool", "AveragePool") and spatial and _symmetric(attrs.get("pads")):
-            kernel = tuple(attrs["kernel_shape"])
-            return "pool", {"mode": "max" if t == "MaxPool" else "avg", "kernel": kernel,
-                            "stride": tuple(attrs.get("strides", kernel)), "padding": _half(attrs.get("pads")),
-                            "ceil": bool(attrs.get("ceil_mode", 0))}
-        if t == "GlobalAveragePool" and spatial:
-            return "pool", {"mode": "global"}
-        if t in ("Flatten", "Reshape") and len(shape) == 1 and len(data) == 1 and \
-                len(self.shapes.get(data[0], ())) > 2 and attrs.get("axis", 1) == 1:
-            return "flatten", {}
-        if t == "Gemm" and len(data) == 1 and len(weights) == 2 and attrs.get("transB", 0) == 1 \
-                and not attrs.get("transA", 0):
-            return "dense", {"units": weights[0][0]}
-        if t == "Add" and len(data) == 2 and not weights:
-            return "add", {}
-        if t == "Concat" and attrs.get("axis") == 1 and len(data) >= 2 and not weights:
-            return "concat", {}
-        if t == "Dropout":
-            return "dropout", {"p": attrs.get("ratio", 0.5)}
-        return "op", {}
-
-
-def _conv(t: str, attrs: dict, weights: list[tuple], source: tuple):
-    pads = attrs.get("pads")
-    auto = attrs.get("auto_pad", "NOTSET")
-    if not _symmetric(pads) or auto not in ("NOTSET", "SAME_UPPER", "VALID"):
-        return "op", {}
-    w = weights[0]
-    groups = attrs.get("group", 1)
-    channels = w[0] if t == "Conv" else w[1] * groups
-    settings = {"channels": channels, "kernel": tuple(attrs.get("kernel_shape", w[2:])),
-                "stride": tuple(attrs.get("strides", (1, 1))), "dilation": tuple(attrs.get("dilations", (1, 1))),
-                "padding": "same" if auto == "SAME_UPPER" else _half(pads), "bias": len(weights) > 1}
-    if groups > 1:
-        settings["groups"] = groups
-        settings["depthwise"] = groups == source[0] == channels
-    if t == "ConvTranspose":
-        settings["output_padding"] = tuple(attrs.get("output_padding", (0, 0)))
-    return ("conv" if t == "Conv" else "deconv"), settings
-
-
-def _symmetric(pads) -> bool:
-    return not pads or list(pads[:len(pads) // 2]) == list(pads[len(pads) // 2:])
-
-
-def _half(pads) -> tuple:
-    return tuple(pads[:len(pads) // 2]) if pads else (0, 0)
+        """What the node is in the language's words: the kind that declares its op type and takes its settings,
+        or ('op', {}) when there is none."""
+        kind = next((kind for kind in kinds.every() if node.op_type in kind.onnx_ops), None)
+        settings = kind.from_onnx(node.op_type, attrs, data, weights, shape, self.shapes) if kind else None
+        return (kind.keyword, settings) if settings is not None else ("op", {})
 
 
 def _scope(parts: list[str]) -> tuple[tuple[tuple[str, str], ...], str]:

@@ -8,10 +8,11 @@ from typing import Callable
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from . import compiled, model
+from . import compiled, kinds, model, theme
 from .blocks import BlockDef, split as split_blocks
-from .errors import OutputError, ParseError, Span, TikznnError
-from .model import ACTIVATIONS, Network, Skip, Style, suggest
+from .errors import OutputError, ParseError, Span, TikznnError, suggest
+from .layer import Layer, Style
+from .model import Network, Skip
 
 MAX_BYTES = 2_000_000  # a hand-written network is a few kB; bigger input is almost surely not one
 
@@ -29,15 +30,6 @@ def _span(token_or_meta) -> Span:
 
 def unquote(token: Token) -> str:
     return token[1:-1].replace('\\"', '"')
-
-
-def _sizes(token: Token) -> tuple[int, ...]:
-    return tuple(int(part) for part in re.sub(r"^[a-z]+", "", token).split("x"))
-
-
-def _pair(token: Token) -> tuple[int, int]:
-    sizes = _sizes(token)
-    return (sizes[0], sizes[-1])
 
 
 @dataclass
@@ -58,33 +50,9 @@ class _ThemeFile:
 class _Kind:
     """A layer statement's kind and settings, before its name, label and inputs are known."""
 
-    cls: type
+    kind: kinds.Kind
     settings: dict
     refs: list[Token] = field(default_factory=list)
-
-
-def _padding(token: Token):
-    word = token[1:]
-    return ("padding", word if word in ("same", "valid") else _pair(token))
-
-
-_SETTING_WORDS = {"act": "activation", "bn": "batch-norm", "depthwise": "dw"}
-
-# option token → (setting, value)
-_CONV_OPTIONS = {
-    "KERNEL": lambda t: ("kernel", _pair(t)),
-    "STRIDE": lambda t: ("stride", _pair(t)),
-    "PADDING": _padding,
-    "DILATION": lambda t: ("dilation", _pair(t)),
-    "GROUPS": lambda t: ("groups", int(t[1:])),
-    "OUTPUT_PADDING": lambda t: ("output_padding", _pair(t)),
-    "DW": lambda t: ("depthwise", True),
-    "BIAS": lambda t: ("bias", True),
-    "NOBIAS": lambda t: ("bias", False),
-    "BN": lambda t: ("bn", True),
-    "ACT": lambda t: ("act", str(t)),
-    "CEIL": lambda t: ("ceil", True),
-}
 
 
 @dataclass
@@ -226,124 +194,25 @@ class _ToStatements(Transformer):
             given[key] = value
         label, style, source = given.get("label"), given.get("style"), given.get("source")
         refs = list(kind.refs)
-        implicit = not refs if kind.cls is model.Operation else len(refs) < 2  # 'op f a' reads a; 'add a' two
+        implicit = kind.kind.implicit(refs)  # 'op f a' reads a; 'add a' the line before too
         if source is not None:
-            if kind.cls in (model.Add, model.Concat) or refs:
-                raise ParseError(f"'{kind.cls.kind}' names its inputs itself; 'from' does not apply",
-                                 span=self.span(source), hint=f"write: {kind.cls.kind} a b")
+            if kind.kind.merges or refs:
+                raise ParseError(f"'{kind.kind.keyword}' names its inputs itself; 'from' does not apply",
+                                 span=self.span(source), hint=f"write: {kind.kind.keyword} a b")
             refs, implicit = [source], False
-        if kind.cls is model.Operation and label is None:  # an operation is captioned with what it is
-            label = kind.settings["title"]
-        layer = kind.cls(name=str(name or ""), label=label, style=style or Style(),
-                         at=self.span(meta), **kind.settings)
+        if label is None:  # an operation is captioned with what it is
+            label = kind.kind.default_label(kind.settings)
+        layer = kind.kind.layer(name=str(name or ""), label=label, style=style or Style(),
+                                at=self.span(meta), **kind.settings)
         return (layer, [str(r) for r in refs], implicit, {str(r): self.span(r) for r in refs}, given.get("times", 1))
 
-    def input(self, items):
-        shape, data = items
-        return _Kind(model.Input, {"shape": _sizes(shape), "data": str(data or "tensor")})
-
-    def embed(self, items):
-        return _Kind(model.Embedding, {"vocab": int(items[0]), "dim": int(items[1])})
-
-    def _recurrent(self, items, cls):
-        settings = {"hidden": int(items[0])}
-        for token in items[1:]:
-            key, value = {"STACKED": ("layers", int(token[1:]) if token.type == "STACKED" else 0),
-                          "BI": ("bidirectional", True), "LAST": ("last", True)}[token.type]
-            if key in settings:
-                raise ParseError(f"{key} given twice", span=self.span(token), hint="keep one of them")
-            settings[key] = value
-        return _Kind(cls, settings)
-
-    def lstm(self, items):
-        return self._recurrent(items, model.LSTM)
-
-    def gru(self, items):
-        return self._recurrent(items, model.GRU)
-
-    def attention(self, items):
-        return _Kind(model.Attention, {"heads": int(items[0][1:])})
-
-    def layernorm(self, items):
-        return _Kind(model.LayerNorm, {})
-
-    def encoder(self, items):
-        heads, ff, act = items
-        settings = {"heads": int(heads[1:])}
-        if ff is not None:
-            settings["ff"] = int(ff[2:])
-        if act is not None:
-            settings["act"] = str(act)
-        return _Kind(model.Encoder, settings)
-
-    def _conv_settings(self, items, cls):
-        settings = {"channels": int(items[0])}
-        for token in items[1:]:
-            key, value = _CONV_OPTIONS[token.type](token)
-            if key == "output_padding" and cls is not model.Deconv:
-                raise ParseError("output padding (op) belongs to deconv", span=self.span(token),
-                                 hint="a conv's output size is set by its kernel, stride and padding")
-            if key in settings:
-                raise ParseError(f"{_SETTING_WORDS.get(key, key.replace('_', ' '))} given twice", span=self.span(token),
-                                 hint="keep one of them")
-            settings[key] = value
-        return _Kind(cls, settings)
-
-    def conv(self, items):
-        return self._conv_settings(items, model.Conv)
-
-    def deconv(self, items):
-        return self._conv_settings(items, model.Deconv)
-
-    def pool(self, items):
-        mode, size, *options = items
-        settings = {"mode": str(mode)}
-        if size is not None:
-            settings["kernel"] = (int(size), int(size))
-        for token in options:
-            key, value = _CONV_OPTIONS[token.type](token)
-            if key in settings:
-                raise ParseError(f"{key} given twice", span=self.span(token), hint="keep one of them")
-            if key == "padding" and isinstance(value, str):
-                raise ParseError(f"pooling takes a numeric padding, not '{token}'", span=self.span(token))
-            settings[key] = value
-        return _Kind(model.Pool, settings)
-
-    def upsample(self, items):
-        scale, mode = items
-        return _Kind(model.Upsample, {"scale": int(scale), "mode": str(mode or "nearest")})
-
-    def dense(self, items):
-        units, act = items
-        return _Kind(model.Dense, {"units": int(units), "act": act and str(act)})
-
-    def flatten(self, items):
-        return _Kind(model.Flatten, {})
-
-    def bn(self, items):
-        return _Kind(model.BatchNorm, {})
-
-    def activation(self, items):
-        return _Kind(model.Activation, {"fn": str(items[0])})
-
-    def dropout(self, items):
-        return _Kind(model.Dropout, {} if items[0] is None else {"p": float(items[0])})
-
-    def add(self, items):
-        *refs, act = items
-        return _Kind(model.Add, {"act": act and str(act)}, refs)
-
-    def concat(self, items):
-        return _Kind(model.Concat, {}, list(items))
-
-    def op(self, items):
-        title, shape, *refs, weights = items
-        settings = {"title": str(title)}
-        if shape is not None:
-            settings["shape"] = tuple(int(n) for n in str(shape).split("x"))
-        if weights is not None:
-            settings["weights"] = int(weights[1:])
-        return _Kind(model.Operation, settings, list(refs))
+    def __default__(self, data, children, meta):
+        """A layer kind's rule: its declaration reads the settings (tikznn/kinds)."""
+        kind = kinds.named(str(data))
+        if kind is None:
+            return super().__default__(data, children, meta)
+        settings, refs = kind.read(children, self.span)
+        return _Kind(kind, settings, refs)
 
     def style(self, items):
         settings = {}
@@ -483,7 +352,7 @@ class _Reading:
                 continue
             if words[0] == "base" and len(words) == 2 and words[1] in model.THEMES:
                 base = words[1]
-            elif len(words) in (2, 3) and words[0] in model.THEME_PARTS and re.fullmatch(r"#[0-9a-fA-F]{6}", words[1]):
+            elif len(words) in (2, 3) and words[0] in theme.PARTS and re.fullmatch(r"#[0-9a-fA-F]{6}", words[1]):
                 opacity = float(words[2]) if len(words) == 3 and re.fullmatch(r"0?\.\d+|1(\.0*)?", words[2]) else None
                 if len(words) == 3 and opacity is None:
                     raise ParseError(f"'{words[2]}' is no opacity", span=where, hint="an opacity is 0 to 1: 0.7")
@@ -491,7 +360,7 @@ class _Reading:
             else:
                 raise ParseError(f"cannot read this theme line: {line.strip()}", span=where,
                                  hint="write 'base print' or 'PART #rrggbb [OPACITY]', PART one of: "
-                                      + ", ".join(model.THEME_PARTS))
+                                      + ", ".join(theme.PARTS))
         return base, tuple(colours)
 
     def load(self, statement: _Import, origin) -> None:
@@ -539,7 +408,7 @@ class _Reading:
             elif isinstance(statement[0], _Stage):
                 assembler.stage(statement[0].name, statement[0].span)
             else:
-                seen_input = seen_input or isinstance(statement[0], model.Input)
+                seen_input = seen_input or isinstance(statement[0], Layer) and kinds.of(statement[0]).is_input
                 self.add(assembler, statement)
         if not seen_input:
             raise ParseError("no network here: the description has no input line",
@@ -596,7 +465,7 @@ def _outside_blocks(statement) -> tuple[str, Span | None] | None:
         return ("stage" if head.name is not None else "end"), head.span
     if isinstance(head, _Import):
         return "import", head.span
-    if isinstance(head, model.Input):
+    if isinstance(head, Layer) and kinds.of(head).is_input:
         return "input", head.at
     return None
 
@@ -606,28 +475,28 @@ def _outside_blocks(statement) -> tuple[str, Span | None] | None:
 _TERMINAL_WORDS = {
     "NAME": "a layer name", "INT": "a whole number", "NUMBER": "a number", "STRING": 'a "label"',
     "SHAPE": "a shape like 3x224x224", "KERNEL": "a kernel like k3", "STRIDE": "a stride like s2",
-    "PADDING": "a padding like p1", "ACT": "an activation (" + ", ".join(ACTIVATIONS) + ")",
-    "POOL_MODE": "max, avg or global", "UPSAMPLE_MODE": "nearest or bilinear", "_NL": "the end of the line",
+    "PADDING": "a padding like p1", "_NL": "the end of the line",
     "HEX_COLOR": "#rrggbb", "COLOR_NAME": "a colour name", "$END": "the end of the file",
     "DIMS_MODE": "auto, shape, channels or none", "DILATION": "a dilation like d2", "GROUPS": "groups like g4",
     "OUTPUT_PADDING": "an output padding like op1", "HEADS": "heads like h8", "FF": "a feed-forward size like ff2048",
     "STACKED": "stacked layers like n2", "WEIGHTS": "a weight count like w64", "TIMES": "a repetition like x3",
-    "INPUT_DATA": "tokens or seq",
     "ARGS": "(arguments)", "THEME": "classic, print or colorblind",
     "LAYOUT": "right, down, u or layered", "LENGTH": "a length like 17cm (cm, mm, in or pt)",
+    **{name: words for kind in kinds.every() for name, (words, _) in kind.terminals.items()},
 }
-_KEYWORD_TERMINALS = {"ACT": ACTIVATIONS, "POOL_MODE": model.POOL_MODES, "UPSAMPLE_MODE": model.UPSAMPLE_MODES,
-                      "DIMS_MODE": model.DIMS_MODES, "INPUT_DATA": model.INPUT_DATA[1:], "LAYOUT": model.LAYOUTS}
+_KEYWORD_TERMINALS = {"DIMS_MODE": model.DIMS_MODES, "LAYOUT": model.LAYOUTS,
+                      **{name: values for kind in kinds.every() for name, (_, values) in kind.terminals.items()}}
+# the words a layer's line starts with: each kind's keyword, but an activation is written as itself (relu)
+_LAYER_WORDS = tuple(kind.keyword for kind in kinds.every() if "ACT" not in kind.terminals) + \
+    tuple(_KEYWORD_TERMINALS["ACT"])
 _STATEMENT_WORDS = ("network", "caption", "dims", "stats", "collapse", "layout", "width", "theme", "legend",
-                    "fontsize", "style", "stage",
-                    "end", "skip",
-                    "import", "input", "conv", "deconv", "pool", "upsample", "dense", "flatten", "bn", "dropout", "add",
-                    "concat", "embed", "lstm", "gru", "attention", "layernorm", "encoder", "op") + ACTIVATIONS
+                    "fontsize", "style", "stage", "end", "skip", "import") + _LAYER_WORDS
 
 
-RESERVED = set(_STATEMENT_WORDS) | {"from", "max", "avg", "global", "nearest", "bilinear", "color", "opacity",
-                                     "nolabel", "dw", "bias", "nobias", "ceil", "block", "import", "in", "bi", "wrap",
-                                     "last", "tokens", "seq"}
+RESERVED = set(_STATEMENT_WORDS) | {word for kind in kinds.every() for _, values in kind.terminals.values()
+                                    for word in values} | {
+    "from", "color", "opacity", "nolabel", "dw", "bias", "nobias", "ceil", "block", "import", "in", "bi", "wrap",
+    "last"}
 
 
 def _terminal_literal(name: str) -> str | None:
@@ -705,8 +574,8 @@ def _syntax_error(err: UnexpectedInput, text: str) -> ParseError:
         words = (["a style: " + ", ".join(names())] if name is None else
                  [f"an option of the {name} style" + (f": {options}" if options else " (it takes none)")])
     elif "CONV" in expected or not before:  # the start of a statement
-        kinds = ("input", "conv", "deconv", "pool", "upsample", "dense", "flatten")
-        words = ["a layer kind (" + ", ".join(kinds) + ", ...)", "'name ='", "network", "skip"]
+        first = [kind.keyword for kind in kinds.every() if not kind.terminals.get("ACT")][:7]
+        words = ["a layer kind (" + ", ".join(first) + ", ...)", "'name ='", "network", "skip"]
     hint = suggest(word, keywords) if word != "end of line" else None
     if len(words) > 8:
         words = words[:8] + ["..."]

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import re
 
-from . import compiled, theme
+from . import compiled, kinds, theme
 from .drawing import Block, Layout
-from .model import Style
+from .layer import Style
 from .errors import LatexError, LayoutError, Span
 from .tex import escape, has_cjk, has_hangul, untypeset
 
-_BALL_SYMBOL = {"add": r"$+$", "concat": r"$\Vert$"}
 # A standalone figure with more blocks than LARGE is drawn in pieces of PIECE items (see picture.tex.j2), each
 # given MARGIN cm around the figure's estimated bounds, more than any estimate of text misses by.
 LARGE, PIECE, MARGIN = 800, 400, 3.0
@@ -145,7 +144,7 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
     for b in drawing.balls:
         colour, opacity = colours.of(b.style, b.fill)
         balls.append({"name": b.layer, "line": lines.get(b.layer, 0), "centre": point((b.x, b.y)),
-                      "radius": num(b.radius), "colour": colour, "symbol": _BALL_SYMBOL[b.kind],
+                      "radius": num(b.radius), "colour": colour, "symbol": kinds.named(b.kind).symbol,
                       "opacity": num(opacity), "slide": on(b.layer)})
     arrows = []
     for arrow in drawing.arrows:

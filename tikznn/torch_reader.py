@@ -9,9 +9,9 @@ import io
 import os
 import operator
 import sys
-from math import prod
 from pathlib import Path
 
+from . import kinds
 from .errors import ModelImportError
 from .traced import RESERVED, Names, Op
 
@@ -107,11 +107,11 @@ class _Reader:
                 continue
             if node.op == "call_function" and node.target is operator.getitem and ops and \
                     self.made_by.get(node.args[0].name) == ops[-1].name and \
-                    ops[-1].kind in ("lstm", "gru", "attention"):
+                    kinds.named(ops[-1].kind).torch_tuple:
                 self._recurrent_output(node, ops[-1])
                 continue
             op = self._op(node)
-            if op is None:  # passes its input through (dropout in eval mode is still drawn; identity is not)
+            if op is None:  # passes its input through (nn.Identity; a layer inactive in eval mode is still drawn)
                 self.made_by[node.name] = self.made_by[_tensors(node)[0].name]
                 continue
             self.made_by[node.name] = op.name
@@ -119,8 +119,8 @@ class _Reader:
         return ops
 
     def _recurrent_output(self, node, recurrent: Op) -> None:
-        """output, state = lstm(x): the output is the sequence; output[:, -1] (a vector) is its final state.
-        (Attention, too, gives its output and, unused here, its weights.)"""
+        """output, state = rnn(x): the output is the sequence; output[:, -1] (a vector) is its final state.
+        (A module may give other outputs besides, unused here: its weights.)"""
         self.made_by[node.name] = recurrent.name
         if not node.users:  # the state, unused
             return
@@ -172,7 +172,7 @@ def _tensors(node) -> list:
 
 def _shape(node) -> tuple[int, ...]:
     meta = node.meta.get("tensor_meta")
-    if isinstance(meta, (tuple, list)) and meta and hasattr(meta[0], "shape"):  # an LSTM's (output, state)
+    if isinstance(meta, (tuple, list)) and meta and hasattr(meta[0], "shape"):  # a recurrent layer's (output, state)
         meta = meta[0]
     if meta is None or not hasattr(meta, "shape"):
         raise ModelImportError(f"'{node.name}' gives no single tensor (a tuple?)",
@@ -180,97 +180,39 @@ def _shape(node) -> tuple[int, ...]:
     return tuple(meta.shape)[1:]
 
 
-_ACTIVATIONS = {"ReLU": "relu", "LeakyReLU": "leakyrelu", "ELU": "elu", "GELU": "gelu", "SiLU": "silu",
-                "Sigmoid": "sigmoid", "Tanh": "tanh", "Softmax": "softmax", "LogSoftmax": "logsoftmax"}
-_FUNCTIONS = {"relu": "relu", "gelu": "gelu", "silu": "silu", "sigmoid": "sigmoid", "tanh": "tanh",
-              "softmax": "softmax", "log_softmax": "logsoftmax", "leaky_relu": "leakyrelu", "elu": "elu"}
-
-
 def _module(module, shape: tuple) -> tuple[str, dict]:
-    import torch.nn as nn
-    name = type(module).__name__
-    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)) and len(shape) == 3:
-        settings = {"channels": module.out_channels, "kernel": tuple(module.kernel_size),
-                    "stride": tuple(module.stride), "dilation": tuple(module.dilation),
-                    "padding": module.padding if isinstance(module.padding, str) else tuple(module.padding),
-                    "bias": module.bias is not None}
-        if module.groups > 1:
-            settings["groups"] = module.groups
-            settings["depthwise"] = module.groups == module.in_channels == module.out_channels
-        if isinstance(module, nn.ConvTranspose2d):
-            settings["output_padding"] = tuple(module.output_padding)
-            return "deconv", settings
-        return "conv", settings
-    if isinstance(module, nn.BatchNorm2d) and module.affine:
-        return "bn", {}
-    if name in _ACTIVATIONS:
-        return "act", {"fn": _ACTIVATIONS[name]}
-    if isinstance(module, (nn.MaxPool2d, nn.AvgPool2d)) and getattr(module, "dilation", 1) in (1, (1, 1)):
-        kernel = _pair(module.kernel_size)
-        return "pool", {"mode": "max" if isinstance(module, nn.MaxPool2d) else "avg", "kernel": kernel,
-                        "stride": _pair(module.stride or module.kernel_size), "padding": _pair(module.padding),
-                        "ceil": bool(module.ceil_mode)}
-    if isinstance(module, nn.AdaptiveAvgPool2d) and _pair(module.output_size) == (1, 1):
-        return "pool", {"mode": "global"}
-    if isinstance(module, nn.Upsample) and module.scale_factor and float(module.scale_factor) == \
-            int(module.scale_factor) and module.mode in ("nearest", "bilinear"):
-        return "upsample", {"scale": int(module.scale_factor), "mode": module.mode}
-    if isinstance(module, nn.Linear) and module.bias is not None:
-        return "dense", {"units": module.out_features}
-    if isinstance(module, nn.Flatten) and len(shape) == 1:
-        return "flatten", {}
-    if isinstance(module, nn.Dropout):
-        return "dropout", {"p": module.p}
-    if isinstance(module, nn.Identity):
-        return "identity", {}
-    if isinstance(module, nn.Embedding):
-        return "embed", {"vocab": module.num_embeddings, "dim": module.embedding_dim}
-    if isinstance(module, nn.LayerNorm) and len(module.normalized_shape) == 1:
-        return "layernorm", {}
-    if isinstance(module, nn.MultiheadAttention) and module.batch_first and module._qkv_same_embed_dim:
-        return "attention", {"heads": module.num_heads}
-    if isinstance(module, nn.TransformerEncoderLayer) and module.self_attn.batch_first and not module.norm_first:
-        act = "gelu" if getattr(module, "activation_relu_or_gelu", 1) == 2 else "relu"
-        return "encoder", {"heads": module.self_attn.num_heads, "ff": module.linear1.out_features, "act": act}
-    if isinstance(module, (nn.LSTM, nn.GRU)) and module.batch_first and module.bias and \
-            not getattr(module, "proj_size", 0):
-        return name.lower(), {"hidden": module.hidden_size, "layers": module.num_layers,
-                              "bidirectional": module.bidirectional}
+    """(kind, settings) of a module: the kind that declares its class (or a base class) and takes its settings."""
+    found = _declared("torch_modules")
+    for cls in type(module).__mro__:
+        if cls.__name__ == "Identity" and cls.__module__.startswith("torch"):
+            return "identity", {}
+        kind = found.get(cls.__name__)
+        if kind is not None:
+            settings = kind.from_torch(module, shape)
+            return (kind.keyword, settings) if settings is not None else ("op", {})
     return "op", {}
 
 
 def _function(node, shape: tuple) -> tuple[str, dict]:
-    import torch
-    target = node.target
-    name = getattr(target, "__name__", str(target))
-    tensors = _tensors(node)
-    if target in (operator.add, operator.iadd, torch.add) and len(tensors) == 2 and \
-            _shape(tensors[0]) == _shape(tensors[1]) == shape:
-        return "add", {}
-    if target is torch.cat and len(tensors) >= 2 and node.kwargs.get("dim", node.args[1] if len(node.args) > 1
-                                                                      else 0) == 1:
-        return "concat", {}
-    if target is torch.flatten or name in ("flatten", "view", "reshape") and node.op == "call_method":
-        if len(shape) == 1 and tensors and len(_shape(tensors[0])) > 1 and prod(_shape(tensors[0])) == shape[0]:
-            return "flatten", {}
-    if name in _FUNCTIONS and len(tensors) == 1:
-        return "act", {"fn": _FUNCTIONS[name]}
-    given = _arguments(node)
-    if name in ("max_pool2d", "avg_pool2d") and len(shape) == 3 and given.get("dilation", 1) in (1, (1, 1)):
-        kernel = _pair(given["kernel_size"])
-        return "pool", {"mode": name[:3], "kernel": kernel, "stride": _pair(given.get("stride") or kernel),
-                        "padding": _pair(given.get("padding", 0)), "ceil": bool(given.get("ceil_mode", False))}
-    if name == "adaptive_avg_pool2d" and _pair(given.get("output_size", 0)) == (1, 1):
-        return "pool", {"mode": "global"}
-    if name == "dropout":
-        return "dropout", {"p": given.get("p", 0.5)}
-    if name == "interpolate" and given.get("mode", "nearest") in ("nearest", "bilinear") and \
-            not given.get("align_corners") and float(given.get("scale_factor") or 0).is_integer() and \
-            given.get("scale_factor"):
-        return "upsample", {"scale": int(given["scale_factor"]), "mode": given.get("mode", "nearest")}
+    name = getattr(node.target, "__name__", str(node.target))
+    tensors = [_shape_or_none(t) for t in _tensors(node)]
     if name in ("contiguous", "clone") and len(tensors) == 1:
         return "identity", {}
-    return "op", {}
+    kind = _declared("torch_functions").get(name)
+    settings = kind.from_torch_function(name, _arguments(node), node, shape, tensors) if kind else None
+    return (kind.keyword, settings) if settings is not None else ("op", {})
+
+
+def _declared(facet: str) -> dict:
+    """What each kind is imported from: a module's class or a function's name -> the kind."""
+    return {name: kind for kind in kinds.every() for name in getattr(kind, facet)}
+
+
+def _shape_or_none(node) -> tuple | None:
+    try:
+        return _shape(node)
+    except ModelImportError:
+        return None
 
 
 def _arguments(node) -> dict:
@@ -280,7 +222,3 @@ def _arguments(node) -> dict:
     except Exception:  # a function torch.fx has no signature for
         found = None
     return dict(found.kwargs) if found else dict(node.kwargs)
-
-
-def _pair(value) -> tuple[int, int]:
-    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)

@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from . import parser
+from . import kinds, parser
 from .errors import ModelImportError
+from .kinds import Param
 
 # the language's own words, and settings' values a name would be read as
 RESERVED = parser.RESERVED | set("auto shape channels none right u down layered".split())
 _OPTION_LIKE = re.compile(r"^(k|s|p|d|g|h|n|ff|op|w|x)\d")
-ACTIVATIONS = ("relu", "leakyrelu", "prelu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax", "logsoftmax")
 
 
 @dataclass
@@ -24,8 +24,7 @@ class Op:
     name, in order), its output shape without the batch axis, and its settings (channels, kernel, ...)."""
 
     name: str
-    kind: str  # input, conv, deconv, bn, act, pool, upsample, dense, flatten, dropout, add, concat, embed, lstm,
-    #            gru, attention, layernorm, encoder, or op (anything else: `title` says what)
+    kind: str  # the keyword of its kind (tikznn/kinds); op for anything else (`title` says what)
     inputs: list[str]
     shape: tuple[int, ...]
     settings: dict = field(default_factory=dict)
@@ -72,14 +71,10 @@ def _fused(ops: list[Op]) -> list[Op]:
         op = replace(op, inputs=[renamed.get(n, n) for n in op.inputs])
         last = out[-1] if out else None
         alone = last is not None and op.inputs == [last.name] and readers.get(last.name) == 1
-        if alone and op.kind == "bn" and last.kind in ("conv", "deconv") and not last.settings.get("bn") \
-                and not last.settings.get("act"):
-            out[-1] = replace(last, settings={**last.settings, "bn": True}, shape=op.shape)
-            renamed[op.name] = last.name
-            readers[last.name] = readers.get(op.name, 0)
-        elif alone and op.kind == "act" and last.kind in ("conv", "deconv", "dense", "add") \
-                and not last.settings.get("act"):
-            out[-1] = replace(last, settings={**last.settings, "act": op.settings["fn"]})
+        folded = alone and op.kind in kinds.named(last.kind).fuses and \
+            kinds.named(op.kind).folded(last.settings, op.settings)
+        if folded:
+            out[-1] = replace(last, settings={**last.settings, **folded}, shape=op.shape)
             renamed[op.name] = last.name
             readers[last.name] = readers.get(op.name, 0)
         else:
@@ -255,18 +250,10 @@ def _body(instance: _Instance, slots: dict) -> list[str]:
     names[instance.feed] = "in"
     ops = []
     for k, op in enumerate(instance.ops):
-        settings = {key: _Param(slots[k, key]) if (k, key) in slots else value for key, value in op.settings.items()}
+        settings = {key: Param(slots[k, key]) if (k, key) in slots else value for key, value in op.settings.items()}
         ops.append(replace(op, name=names[op.name], inputs=[names.get(n, n) for n in op.inputs], settings=settings,
                            scope=()))
     return _Writer(ops, {}, start="in", inside=True).lines()
-
-
-@dataclass(frozen=True)
-class _Param:
-    name: str
-
-    def __str__(self) -> str:
-        return "$" + self.name
 
 
 def _runs(block: str, instances: list[_Instance], args: list[list[str]]) -> list[_Use]:
@@ -322,14 +309,11 @@ class _Writer:
         """Ops a later line names: read other than as the line right before, or by add/concat."""
         referred, previous = set(), self.start
         for item, inputs, out in plan:
-            kind = "use" if isinstance(item, _Use) else item.kind
-            if kind == "concat" or (kind in ("add", "op") and len(inputs) > 1):
-                referred.update(inputs)
+            kind = None if isinstance(item, _Use) else kinds.named(item.kind)
+            if kind is not None and kind.names_inputs:
+                referred.update(kind.written(inputs, previous))
             elif inputs and inputs[0] != previous:
                 referred.add(inputs[0])
-            if kind == "add" and len(inputs) == 2 and previous in inputs:
-                referred.discard(previous)
-                referred.add(inputs[0] if inputs[1] == previous else inputs[1])
             previous = out
         return referred
 
@@ -361,108 +345,13 @@ def _string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _pair(prefix: str, value, default=None) -> str:
-    if value is None or _plain(value) == default:
-        return ""
-    if isinstance(value, (_Param, str)):
-        return f" {prefix}{value}"
-    value = tuple(value)
-    return f" {prefix}{value[0]}" if value[0] == value[1] else f" {prefix}{value[0]}x{value[1]}"
-
-
 def _line(op: Op, inputs: list[str], previous: str) -> str:
     """One line of .nn text for an operation, reading `inputs` ('from' when not the line before)."""
-    s = op.settings
-    source = f" from {inputs[0]}" if inputs and inputs[0] != previous and op.kind not in ("add", "concat", "op") \
-        else ""
-    act = f" {s['act']}" if s.get("act") else ""
-    kind = op.kind
-    if kind == "input":
-        data = f" {s['data']}" if s.get("data", "tensor") != "tensor" else ""
-        return f"input {'x'.join(map(str, op.shape))}{data}"
-    if kind in ("conv", "deconv"):
-        text = f"{kind} {s['channels']}{_pair('k', s.get('kernel'))}{_pair('s', s.get('stride'), (1, 1))}"
-        padding = s.get("padding")
-        text += f" p{padding}" if padding in ("same", "valid") else _pair("p", padding, (0, 0))
-        text += _pair("d", s.get("dilation"), (1, 1)) + _pair("op", s.get("output_padding"), (0, 0))
-        if s.get("depthwise"):
-            text += " dw"
-        elif s.get("groups", 1) != 1:
-            text += f" g{s['groups']}"
-        if "bias" in s and s["bias"] == bool(s.get("bn")):  # the default is a bias unless batch-norm follows
-            text += " bias" if s["bias"] else " nobias"
-        return text + (" bn" if s.get("bn") else "") + act + source
-    if kind == "pool":
-        if s["mode"] == "global":
-            return "pool global" + source
-        kernel, stride = s["kernel"], s.get("stride") or s["kernel"]
-        if _plain(kernel) == _plain(stride) and _plain(s.get("padding", (0, 0))) == (0, 0) \
-                and not isinstance(kernel, _Param) and kernel[0] == kernel[1]:
-            text = f"pool {s['mode']} {kernel[0]}"
-        else:
-            text = f"pool {s['mode']}{_pair('k', kernel)}{_pair('s', stride)}{_pair('p', s.get('padding'), (0, 0))}"
-        return text + (" ceil" if s.get("ceil") else "") + source
-    if kind == "upsample":
-        return f"upsample {s['scale']}" + (" bilinear" if s.get("mode") == "bilinear" else "") + source
-    if kind == "dense":
-        return f"dense {s['units']}{act}{source}"
-    if kind in ("flatten", "bn", "layernorm"):
-        return kind + source
-    if kind == "act":
-        return s["fn"] + source
-    if kind == "dropout":
-        return f"dropout {s.get('p', 0.5):g}{source}"
-    if kind == "add":
-        if len(inputs) == 2 and previous in inputs:
-            return f"add {inputs[0] if inputs[1] == previous else inputs[1]}{act}"
-        return f"add {' '.join(inputs)}{act}"
-    if kind == "concat":
-        return f"concat {' '.join(inputs)}"
-    if kind == "embed":
-        return f"embed {s['vocab']} {s['dim']}{source}"
-    if kind in ("lstm", "gru"):
-        return (f"{kind} {s['hidden']}" + (f" n{s['layers']}" if s.get("layers", 1) > 1 else "") +
-                (" bi" if s.get("bidirectional") else "") + (" last" if s.get("last") else "") + source)
-    if kind == "attention":
-        return f"attention h{s['heads']}{source}"
-    if kind == "encoder":
-        return f"encoder h{s['heads']} ff{s['ff']}" + (f" {s['act']}" if s.get("act", "relu") != "relu" else "") + \
-            source
-    if kind == "op":
-        reads = "" if inputs == [previous] else " " + " ".join(inputs)
-        shape = f" {'x'.join(map(str, op.shape))}" if s.get("reshapes") else ""
-        weights = f" w{s['params']}" if s.get("params") else ""
-        return f"op {s['title']}{shape}{reads}{weights}"
-    raise ModelImportError(f"no .nn line for a {kind} operation ('{op.name}')")
-
-
-def import_model(source: str, input_shape: str | None = None, *, tokens: bool = False) -> tuple[str, list[str]]:
-    """The .nn text for a model (an .onnx file, or a PyTorch spec module:attr with `input_shape` like 3x224x224),
-    checked by parsing it back, and a warning for each operation written as a generic 'op' line."""
-    from pathlib import Path
-
-    from .parser import parse
-    if source.endswith(".py") and ":" not in source:
-        raise ModelImportError(f"{source} is Python: name the class or function that makes the model",
-                               hint=f"tikznn import {source}:Net --input 3x224x224")
-    if source.endswith(".onnx") or Path(source).is_file() and ":" not in source:
-        from . import onnx_reader
-        ops, title = onnx_reader.read(source)
-    else:
-        from . import torch_reader
-        if not input_shape or not re.fullmatch(r"\d+(x\d+)*", input_shape):
-            raise ModelImportError(f"give the input size of {source} without the batch axis",
-                                   hint="--input 3x224x224 (or --input 128 --tokens for token ids)")
-        shape = tuple(int(n) for n in input_shape.split("x"))
-        ops = torch_reader.read(torch_reader.load(source), shape, tokens=tokens)
-        title = source.rpartition(":")[2]
-    text = to_nn(ops, title=title, source=Path(source).name if source.endswith(".onnx") else source)
-    parse(text)  # what we write must read back; a failure here is tikznn's bug, not the user's
-    unknown: dict[str, list[str]] = {}
-    for op in ops:
-        if op.kind == "op":
-            unknown.setdefault(op.settings["title"], []).append(op.name)
-    notes = [f"{title} has no word in the .nn language: written as 'op {title}' "
-             f"({len(names)}×: {', '.join(names[:3])}{', ...' if len(names) > 3 else ''})"
-             for title, names in unknown.items()]
-    return text, notes
+    kind = kinds.named(op.kind)
+    if kind is None:
+        raise ModelImportError(f"no .nn line for a {op.kind} operation ('{op.name}')")
+    layer = kind.from_settings(op.settings, op.shape)
+    if kind.names_inputs:
+        return kinds.wording(layer, kind.written(inputs, previous))
+    source = f" from {inputs[0]}" if inputs and inputs[0] != previous else ""
+    return kinds.wording(layer) + source

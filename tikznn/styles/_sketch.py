@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .. import model
-from ..drawing import PASS_THROUGH, Label, Layout, text_box
+from .. import kinds
+from ..drawing import Label, Layout, text_box
+from ..kinds.activation import NAMES as ACT_NAMES
 from ..errors import LayoutError
 from ..layout import dressed, fitted, source_lines
-from ..model import Layer, Network, Style
+from ..layer import Layer, Style
+from ..model import Network
 from ..shapes import Analysis, stats_line
 
-ACT_NAMES = {"relu": "ReLU", "leakyrelu": "leaky ReLU", "prelu": "PReLU", "elu": "ELU", "gelu": "GELU",
-             "silu": "SiLU", "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax", "logsoftmax": "log-softmax"}
 GAP = 0.15  # cm between a mark and its label
 OPAQUE = Style(opacity=1.0)  # small dots (an ellipsis) in their colour, whatever the theme's opacity
 
@@ -49,49 +49,13 @@ def shown_label(layer: Layer) -> str | None:
     return layer.label if layer.style.show_label else None
 
 
-def pair(value) -> str:
-    return f"{value[0]}" if value[0] == value[1] else f"{value[0]}×{value[1]}"
-
-
-def window(value, axes: int = 2) -> str:
-    """A kernel as the papers write it: 5×5, or k5 along the one axis of a 1-D input."""
-    return f"{value[0]}×{value[1]}" if axes > 1 else f"k{value[0]}"
-
-
-def axes(layer: Layer, analysis: dict[str, Analysis]) -> int:
-    """How many axes a layer's feature maps have (1: C×L, 2: C×H×W)."""
-    return len(analysis[layer.name].shape) - 1
-
-
-def operation(layer: Layer, analysis: dict[str, Analysis]) -> str:
-    """What a layer does, in a few words: '5×5 conv', '2×2 max-pool', 'dropout 0.2'."""
-    if isinstance(layer, model.Deconv):
-        return f"{window(layer.kernel, axes(layer, analysis))} up-conv"
-    if isinstance(layer, model.Conv):
-        words = f"{window(layer.kernel, axes(layer, analysis))} {'dw ' if layer.depthwise else ''}conv"
-        return words + (f", stride {pair(layer.stride)}" if layer.stride != (1, 1) else "")
-    if isinstance(layer, model.Pool):
-        if layer.mode == "global":
-            return "global avg-pool"
-        kernel = layer.kernel or (2, 2)
-        stride = layer.stride or kernel
-        moved = "" if stride == kernel else ", stride 1" if stride == (1, 1) else f", /{pair(stride)}"
-        return f"{window(kernel, axes(layer, analysis))} {layer.mode}-pool{moved}"  # the stride, if not the window
-    if isinstance(layer, model.Upsample):
-        return f"upsample ×{layer.scale}"
-    if isinstance(layer, model.Dropout):
-        return f"dropout {layer.p:g}"
-    if isinstance(layer, model.Activation):
-        return ACT_NAMES[layer.fn]
-    if isinstance(layer, model.BatchNorm):
-        return "batch norm"
-    if isinstance(layer, model.Dense):
-        return "dense"
-    if isinstance(layer, model.Operation):
-        return layer.title
-    return {"flatten": "flatten", "layernorm": "layer norm", "embed": "embedding", "attention": "attention",
-            "lstm": "LSTM", "gru": "GRU", "encoder": "encoder", "add": "sum", "concat": "concat",
-            "input": "input"}.get(layer.kind, layer.kind)
+def operation(layer: Layer, analysis: dict[str, Analysis], *, counts: bool = False, act: bool = False) -> str:
+    """What a layer does in its kind's one description ('5×5 conv', '3×3 max-pool, /2'; with `counts`, '3×3 conv, 64'),
+    then with `act` its activation ('5×5 conv, ReLU')."""
+    kind = kinds.of(layer)
+    words = kind.describe(layer, analysis[layer.name], counts)
+    fn = None if kind.act_inside else getattr(layer, "act", None)
+    return f"{words}, {ACT_NAMES[fn]}" if act and fn else words
 
 
 def label(text: str, role: str, x: float, y: float, size: float, layer: str = "") -> Label:
@@ -101,7 +65,7 @@ def label(text: str, role: str, x: float, y: float, size: float, layer: str = ""
 
 
 def passes_through(layer: Layer) -> bool:
-    return layer.kind in PASS_THROUGH
+    return kinds.of(layer).in_arrow
 
 
 def finished(network: Network, analysis: dict[str, Analysis], *, marks=(), lines=(), labels=(),

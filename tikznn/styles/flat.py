@@ -3,7 +3,7 @@
 A feature map of C channels is a stack of C squares, or of a few with an ellipsis when C is large; its side grows
 with the logarithm of its size. A vector (a dense layer) is an upright bar. Above each stack, its name and shape
 ("C1: 6@28×28"); under the gap before it, what made it ("5×5 conv, ReLU"). A convolution or pooling shows its
-window as a small square on the front map, projecting to a point on the next. Sequences (tokens, attention) have no
+window as a small square on the front map, projecting to a point on the next. Sequences (tokens, positions × features) have no
 feature maps to draw: the style says so and names the styles that draw them.
 """
 from __future__ import annotations
@@ -11,12 +11,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from .. import kinds, theme
 from ..drawing import Line, Mark, text_box, wrap
 from ..errors import LayoutError
-from ..model import Layer, Network
+from ..layer import Layer
+from ..model import Network
 from ..shapes import Analysis
 from . import _sketch
-from ._sketch import ACT_NAMES, GAP, label, operation
+from ._sketch import GAP, label, operation
 
 OFFSET = 0.14      # cm between the squares of a stack, right and down
 ALL_SHOWN = 6      # up to this many channels, every square is drawn; beyond, BACK squares, an ellipsis and the front
@@ -68,20 +70,20 @@ def _slots(channels: int) -> int:
 def draw(network: Network, analysis: dict[str, Analysis]):
     size = network.fontsize
     stacks: list[_Stack] = []
-    waiting: list[Layer] = []  # layers drawn as words under the next gap (flatten, dropout, ...)
+    waiting: list[Layer] = []  # layers drawn as words under the next gap (flatten, batch norm, ...)
     for layer in _sketch.chain(network, "flat"):
         result = analysis[layer.name]
         if result.sequence:
             raise LayoutError(f"the flat style draws feature maps and vectors; {_sketch.who(layer)} works on a "
                               f"sequence ({'×'.join(map(str, result.shape))}), which has no maps to stack",
                               span=layer.used_at or layer.at, hint="draw it with --style blocks or schematic")
-        if layer.kind in ("flatten", "dropout", "bn", "activation") or (stacks and layer.kind == "input"):
+        if kinds.of(layer).in_words or (stacks and kinds.of(layer).is_input):
             waiting.append(layer)
             continue
         stacks.append(_Stack(layer, result.shape, waiting + [layer]))
         waiting = []
     if waiting and stacks:
-        stacks[-1].made_by += waiting  # a trailing dropout or activation: said with the last stack
+        stacks[-1].made_by += waiting  # a trailing activation: said with the last stack
     marks: list[Mark] = []
     lines: list[Line] = []
     labels = []
@@ -122,7 +124,7 @@ def _title(stack: _Stack, dims: str) -> str:
             else f"{shape[0]}@{shape[1]}×{shape[2]}")
     if (stack.layer.style.dims or dims) == "none":
         size = ""
-    name = _sketch.shown_label(stack.layer) or ("input" if stack.layer.kind == "input" else "")
+    name = _sketch.shown_label(stack.layer) or ("input" if kinds.of(stack.layer).is_input else "")
     return ": ".join(filter(None, [name, size]))
 
 
@@ -130,9 +132,7 @@ def _words(stack: _Stack, analysis) -> str:
     """What made a stack from the one before, one line per layer: '5×5 conv, ReLU', 'flatten', 'dense'."""
     lines = []
     for layer in stack.made_by:
-        words = operation(layer, analysis)
-        act = getattr(layer, "act", None)
-        lines.append(wrap(f"{words}, {ACT_NAMES[act]}" if act else words, 12))
+        lines.append(wrap(operation(layer, analysis, act=True), 12))
     return "\n".join(lines)
 
 
@@ -169,7 +169,7 @@ def _projection(before: _Stack, stack: _Stack) -> tuple[list[Mark], list[Line]]:
     name = stack.layer.name
     layer = stack.made_by[-1]
     kernel = getattr(layer, "kernel", None)
-    if layer.kind in ("conv", "deconv", "pool") and layer.kind and not before.vector and not stack.vector:
+    if kinds.of(layer).window and not before.vector and not stack.vector:
         kernel = kernel or (before.shape[1:] if getattr(layer, "mode", "") == "global" else (2, 2))
         kw = max(0.16, min(0.8 * (x1 - x0), (x1 - x0) * kernel[-1] / before.shape[-1]))
         kh = max(0.16, min(0.8 * (y1 - y0), (y1 - y0) * kernel[0] / before.shape[1]))
@@ -183,6 +183,6 @@ def _projection(before: _Stack, stack: _Stack) -> tuple[list[Mark], list[Line]]:
 
 
 def _fill(layer: Layer) -> str:
-    if layer.kind in ("conv", "deconv", "pool", "upsample", "input", "op"):
-        return layer.kind
-    return "softmax" if getattr(layer, "act", None) == "softmax" else "dense"
+    if kinds.of(layer).bar and getattr(layer, "act", None) == "softmax":
+        return "softmax"
+    return layer.kind if layer.kind in theme.PARTS else "op"

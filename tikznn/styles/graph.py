@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from .. import model
+from .. import kinds, theme
 from ..drawing import Line, Mark, text_box
 from ..errors import LayoutError
-from ..model import Layer, Network
+from ..layer import Layer
+from ..model import Network
 from ..shapes import Analysis, describe
 from . import _sketch
 from ._sketch import ACT_NAMES, GAP, label, operation
@@ -53,8 +54,9 @@ def draw(network: Network, analysis: dict[str, Analysis]):
         columns.append(_Column(layer))
     if columns and columns[-1].gap_words:  # after the last column: said under it
         columns[-1].trailing, columns[-1].gap_words = columns[-1].gap_words, []
-    if not any(_column_kind(c.layer, analysis) == "neurons" and c.layer.kind == "dense" for c in columns):
-        dense = next((layer for layer in network.layers if layer.kind == "dense"), None)
+    if not any(_column_kind(c.layer, analysis) == "neurons" and not kinds.of(c.layer).is_input for c in columns):
+        dense = next((layer for layer in network.layers if kinds.of(layer).neurons and not kinds.of(layer).is_input),
+                     None)
         sequences = any(result.sequence for result in analysis.values())
         widest = max(result.shape[0] for result in analysis.values())
         why = ("its dense layers work on each position of a sequence" if dense else
@@ -89,7 +91,7 @@ def draw(network: Network, analysis: dict[str, Analysis]):
         else:
             width, height = _box_size(column.layer, analysis, size)
             column.box = Mark(column.layer.name, x - width / 2, -height / 2, x + width / 2, height / 2,
-                              fill=column.layer.kind if column.layer.kind in model.THEME_PARTS else "op",
+                              fill=column.layer.kind if column.layer.kind in theme.PARTS else "op",
                               style=column.layer.style, tint=BOX_TINT, round=0.12, holds=True)
             column.top, column.bottom = height / 2, -height / 2
     # bias nodes stand above the column they feed from
@@ -97,7 +99,7 @@ def draw(network: Network, analysis: dict[str, Analysis]):
     bias_size = max(DIAMETER, math.hypot(*text_box("+1", "dims", size)) + 0.04)  # round its words
     if bias:
         for before, column in zip(columns, columns[1:]):
-            if column.layer.kind == "dense":  # over a box: at its right corner, its edges clear of the box
+            if kinds.of(column.layer).neurons:  # over a box: at its right corner, its edges clear of the box
                 y = before.top + PITCH - DIAMETER + bias_size / 2 + (0.1 if before.box else 0.0)
                 biases[column.layer.name] = (before.box.x1 if before.box else before.x, y)
                 before.top = y + bias_size / 2
@@ -154,11 +156,11 @@ def draw(network: Network, analysis: dict[str, Analysis]):
 
 
 def _column_kind(layer: Layer, analysis) -> str | None:
-    """neurons (a vector), box (anything else shown), or None: words between columns (flatten, dropout, ...)."""
-    if layer.kind in ("flatten", "dropout", "bn", "activation"):
+    """neurons (a vector), box (anything else shown), or None: words between columns (flatten, batch norm, ...)."""
+    if kinds.of(layer).in_words:
         return None
     shape = analysis[layer.name].shape
-    if layer.kind in ("dense", "input") and len(shape) == 1 and not analysis[layer.name].sequence:
+    if kinds.of(layer).neurons and len(shape) == 1 and not analysis[layer.name].sequence:
         return "neurons"
     return "box"
 
@@ -182,7 +184,7 @@ def _ellipsis(column: _Column) -> list[Mark]:
 
 
 def _fill(column: _Column) -> str:
-    if column.layer.kind == "input":
+    if kinds.of(column.layer).is_input:
         return "input"
     softmax = getattr(column.layer, "act", None) == "softmax" or ACT_NAMES["softmax"] in column.trailing
     return "softmax" if softmax else "dense"
@@ -216,9 +218,9 @@ def _head_text(layer: Layer, i: int, count: int) -> str:
     """Above a column: the layer's label; else, over neurons, which layer of the network it is."""
     if not layer.style.show_label:
         return ""
-    if layer.label or layer.kind not in ("dense", "input"):
+    if layer.label or not kinds.of(layer).neurons:
         return layer.label or ""
-    if layer.kind == "input":
+    if kinds.of(layer).is_input:
         return "input"
     return "output" if i == count - 1 else "hidden"
 
@@ -227,7 +229,7 @@ def _foot_text(column: _Column, analysis) -> str:
     """Under a column of neurons: how many there are, and their activation (and what follows the last column)."""
     layer = column.layer
     words = []
-    if layer.kind in ("dense", "input") and len(analysis[layer.name].shape) == 1:
+    if kinds.of(layer).neurons and len(analysis[layer.name].shape) == 1:
         words.append(f"{analysis[layer.name].shape[0]:,}")
     act = getattr(layer, "act", None)
     return " · ".join(words + ([ACT_NAMES[act]] if act and words else []) + column.trailing)
@@ -236,10 +238,7 @@ def _foot_text(column: _Column, analysis) -> str:
 def _box_lines(layer: Layer, analysis) -> tuple[str, str]:
     """What a box says: what the layer does, and its output ('6@28×28': 6 maps of 28×28)."""
     shape = analysis[layer.name].shape
-    words = operation(layer, analysis) if layer.kind != "input" else "input"
-    act = getattr(layer, "act", None)
-    if act and layer.kind != "dense":
-        words += f", {ACT_NAMES[act]}"
+    words = operation(layer, analysis, act=not kinds.of(layer).neurons)
     if len(shape) == 3:
         return words, f"{shape[0]}@{shape[1]}×{shape[2]}"
     return words, describe(shape)

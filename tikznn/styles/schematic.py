@@ -12,13 +12,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from .. import model
+from .. import kinds, theme
 from ..drawing import Frame, Line, Mark, drawn_inputs, hidden_copies, skip_owner, text_box
 from ..geometry import Rect
-from ..model import Layer, Network
+from ..layer import Layer
+from ..model import Network
 from ..shapes import Analysis, describe
 from . import _sketch
-from ._sketch import ACT_NAMES, axes, label, pair, window
+from ._sketch import ACT_NAMES, label
 
 ROW_GAP = 0.6     # cm between rows along the flow
 STAGE_GAP = 1.0   # ... where a stage's frame ends or starts: arrows that cross it pass well clear of its edges
@@ -31,7 +32,6 @@ TINT = 35         # percent of a kind's colour in its box
 FRAME = 0.2       # a stage's frame, around its rows
 OPTIONS = {"shapes": "each box also gives its layer's output shape"}
 TOO_LARGE = "collapse its repeated layers and blocks ('collapse'), or draw it as blocks wrapped onto rows"
-_SYMBOL = {"add": "$+$", "concat": r"$\Vert$"}
 
 
 @dataclass
@@ -47,7 +47,7 @@ class _Item:
 
     @property
     def merge(self) -> bool:
-        return self.layer.kind in _SYMBOL
+        return kinds.of(self.layer).symbol is not None
 
 
 def draw(network: Network, analysis: dict[str, Analysis]):
@@ -90,7 +90,7 @@ def draw(network: Network, analysis: dict[str, Analysis]):
     row_size = [max([along(i.width, i.height) for i in row] or [0.0]) for row in in_row]
     stages = [{i.layer.stage for i in row} for row in in_row]
     gap = [STAGE_GAP if r + 1 < rows and stages[r] != stages[r + 1] else ROW_GAP for r in range(rows)]
-    # what flatten and dropout do is written beside the arrow they are part of, in a gap made long enough for it
+    # what layers drawn in the arrow do (flatten) is written beside it they are part of, in a gap made long enough for it
     notes: dict[str, str] = {}
     for layer in network.layers:
         if _sketch.passes_through(layer) and layer.name not in hidden:
@@ -193,12 +193,12 @@ def draw(network: Network, analysis: dict[str, Analysis]):
     for i in items.values():
         x, y = page(i.a, i.c)
         name, kind = i.layer.name, i.layer.kind
-        fill = kind if kind in model.THEME_PARTS else "op"
+        fill = kind if kind in theme.PARTS else "op"
         if i.merge:
             r = i.width / 2
             marks.append(Mark(name, x - r, y - r, x + r, y + r, fill=fill, style=i.layer.style,
                               tint=TINT + 15, circle=True, holds=True))
-            labels.append(label(_SYMBOL[kind], "caption", x, y, size, name))
+            labels.append(label(kinds.of(i.layer).symbol, "caption", x, y, size, name))
             words = _merge_words(i.layer)
             if words:  # in the corner the flow and branches leave free: after the merge, on the far side
                 w, h = text_box(words, "dims", size)
@@ -289,15 +289,16 @@ def _merge_words(layer: Layer) -> str:
 
 
 def _drawn(name: str, layers: dict[str, Layer], items: dict[str, _Item]) -> str:
-    """The drawn layer a name stands for: a flatten or dropout is drawn as part of the arrow out of its input."""
+    """The drawn layer a name stands for: a layer drawn in the arrow (flatten) is part of the arrow out of its input."""
     while name not in items:
         name = layers[name].inputs[0]
     return name
 
 
 def _item(layer: Layer, analysis, shapes: bool, size: float) -> _Item:
-    if layer.kind in _SYMBOL:  # a circle round its symbol, larger with larger text
-        diameter = max(2 * RADIUS, math.hypot(*text_box(_SYMBOL[layer.kind], "caption", size)) + 0.02)
+    symbol = kinds.of(layer).symbol
+    if symbol:  # a circle round its symbol, larger with larger text
+        diameter = max(2 * RADIUS, math.hypot(*text_box(symbol, "caption", size)) + 0.02)
         return _Item(layer, (), diameter, diameter)
     what = settings(layer, analysis)
     name = _sketch.shown_label(layer)
@@ -311,27 +312,7 @@ def _item(layer: Layer, analysis, shapes: bool, size: float) -> _Item:
 
 def settings(layer: Layer, analysis) -> str:
     """A layer's kind and key settings, as the papers write them: '3×3 conv, 64, /2', 'fc 1000', '8 heads'."""
-    stride = getattr(layer, "stride", None)
-    halves = f", /{pair(stride)}" if stride and stride != (1, 1) else ""
-    if isinstance(layer, model.Deconv):
-        return f"{window(layer.kernel, axes(layer, analysis))} up-conv, {layer.channels}"
-    if isinstance(layer, model.Conv):
-        act = f", {ACT_NAMES[layer.act]}" if layer.act else ""
-        kernel = window(layer.kernel, axes(layer, analysis))
-        return f"{kernel} {'dw ' if layer.depthwise else ''}conv, {layer.channels}{halves}{act}"
-    if isinstance(layer, model.Dense):
-        return f"fc {layer.units}" + (f", {ACT_NAMES[layer.act]}" if layer.act else "")
-    if isinstance(layer, model.Input):
-        return describe(analysis[layer.name].shape) + (" tokens" if layer.data == "tokens" else "")
-    if isinstance(layer, model.Embedding):
-        return f"embedding, {layer.dim}"
-    if isinstance(layer, model.Encoder):
-        return f"encoder, {layer.heads} heads, ff {layer.ff}"
-    if isinstance(layer, model.Attention):
-        return f"{layer.heads}-head attention"
-    if isinstance(layer, model.Recurrent):
-        return f"{layer.kind.upper()} {layer.hidden}" + (", bi" if layer.bidirectional else "")
-    return _sketch.operation(layer, analysis)
+    return _sketch.operation(layer, analysis, counts=True, act=True)
 
 
 def _place(items: dict[str, _Item], inputs) -> None:
