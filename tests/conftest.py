@@ -2,6 +2,7 @@
 fail under CI), and separate Python processes."""
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import shutil
@@ -37,6 +38,37 @@ def need_module(name: str):
         return importlib.import_module(name)
     except ImportError as err:
         need(False, f"could not import {name!r}: {err}")
+
+
+# What figures need beyond pdflatex and Poppler: another engine, and the fonts templates/standalone.tex.j2 names
+# for scripts pdflatex cannot set (make demo installs none of them; CI installs them all: .ci/run); or, under
+# pdflatex, Chinese (make demo installs it). Programs have no dot; TeX files have one and kpsewhich finds them.
+ENGINE = {"xelatex": ("xelatex", "fontspec.sty", "lmroman10-regular.otf"),
+          "lualatex": ("lualatex", "fontspec.sty", "luaotfload.sty", "luatex85.sty", "lmroman10-regular.otf")}
+CHINESE_FONT, WIDE_FONT, KOREAN_FONT = "AR PL SungtiL GB", "DejaVu Serif", "NanumMyeongjo"
+CJK = ("CJKutf8.sty", "c70gbsn.fd")
+
+
+@functools.cache
+def _installed(name: str) -> bool:
+    if "." not in name:
+        return shutil.which(name) is not None
+    kpsewhich = shutil.which("kpsewhich")
+    return kpsewhich is not None and bool(subprocess.run([kpsewhich, name], capture_output=True, text=True).stdout)
+
+
+@functools.cache
+def _font_installed(family: str) -> bool:
+    fc_list = shutil.which("fc-list")
+    return fc_list is not None and bool(subprocess.run([fc_list, family], capture_output=True, text=True).stdout)
+
+
+def need_tex(*names: str, fonts: tuple[str, ...] = ()) -> None:
+    """The programs ('xelatex') and TeX files ('luatex85.sty') a test needs, and the font families, as `need` has
+    them."""
+    missing = [name for name in names if not _installed(name)]
+    missing += [f"the font {family}" for family in fonts if not _font_installed(family)]
+    need(not missing, f"{', '.join(missing)} not installed")
 
 
 def pytest_runtest_setup(item):

@@ -8,9 +8,9 @@ import pytest
 from pdf2image import convert_from_path
 from PIL import Image
 
-from conftest import EXAMPLE_NAMES, EXAMPLES, GOLDENS, OUTPUT, REGENERATE
+from conftest import CJK, EXAMPLE_NAMES, EXAMPLES, GOLDENS, OUTPUT, REGENERATE, need_tex
 from imagecompare import compare, diff_image
-from tikznn import build
+from tikznn import build, parse_file, to_tex
 
 DPI = 100
 NAMES = EXAMPLE_NAMES
@@ -35,6 +35,8 @@ def test_each_style_matches_golden_image(name, style, tmp_path):
 
 
 def _matches_golden(name: str, golden_name: str, tmp_path, **figure) -> None:
+    if "\\usepackage{CJKutf8}" in to_tex(parse_file(EXAMPLES / f"{name}.nn")):  # Chinese labels
+        need_tex(*CJK)
     pdf = tmp_path / f"{golden_name}.pdf"
     build(EXAMPLES / f"{name}.nn", pdf, **figure)
     [result] = convert_from_path(str(pdf), dpi=DPI)

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, need_tex
 
 pytestmark = pytest.mark.latex
 
@@ -34,8 +34,7 @@ def edit(path, old, new):
 
 @pytest.fixture
 def thesis(tmp_path):
-    if shutil.which("latexmk") is None:
-        pytest.fail("latexmk is not installed (make tex installs it)")
+    need_tex("make", "latexmk")  # (make tex installs latexmk)
     folder = tmp_path / "thesis"
     shutil.copytree(EXAMPLES / "thesis", folder, ignore=shutil.ignore_patterns("build"))
     make(folder, "-j4")  # figures in parallel, then the thesis

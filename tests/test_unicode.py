@@ -2,13 +2,12 @@
 ever silently lost (an error names it, its label and its line)."""
 import os
 import re
-import shutil
 import subprocess
 import sys
 
 import pytest
 
-from conftest import EXAMPLES, need
+from conftest import CHINESE_FONT, CJK, ENGINE, EXAMPLES, KOREAN_FONT, WIDE_FONT, need_tex
 from tikznn import LatexError, LatexNotFound, build, parse, parse_file, to_tex
 from tikznn import latex
 from tikznn.drawing import text_length
@@ -46,6 +45,7 @@ def test_a_character_pdflatex_cannot_typeset_is_an_error_naming_it_and_its_line(
 
 @pytest.mark.latex
 def test_chinese_and_greek_labels_build(tmp_path):
+    need_tex(*CJK, "pdftotext")
     for name in ("lenet_zh", "vae_encoder"):
         [pdf] = build(EXAMPLES / f"{name}.nn", tmp_path / f"{name}.pdf")
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout.replace(" ", "")
@@ -57,6 +57,7 @@ def test_chinese_and_greek_labels_build(tmp_path):
 
 @pytest.mark.latex
 def test_a_glyph_the_font_lacks_is_an_error_naming_it(tmp_path):
+    need_tex(*CJK)
     (tmp_path / "trad.nn").write_text('input 1x8x8 "體"\nconv 4 k3\n')
     with pytest.raises(LatexError, match=re.escape("LaTeX error: pdflatex: a font has no glyph for '體' (U+9AD4) in "
                                                    "this label")) as caught:
@@ -94,7 +95,10 @@ def test_a_chinese_fragment_works_in_a_pdflatex_and_in_a_xelatex_paper(host, tmp
     """The fragment sets its Chinese in the CJK environment where the paper loads CJKutf8, and leaves it to the
     paper's own font under xelatex (as with ctex or xeCJK). CI installs xelatex for this test."""
     engine = host.split()[0]
-    need(shutil.which(engine), f"{engine} is not installed")
+    if engine == "pdflatex":
+        need_tex(*CJK, "pdftotext")
+    else:
+        need_tex(*ENGINE[engine], "pdftotext", fonts=(CHINESE_FONT,))
     (tmp_path / "zh.tikz").write_text(to_tex(parse_file(EXAMPLES / "lenet_zh.nn"), fragment=True))
     preamble = ("\\usepackage{CJKutf8}" if engine == "pdflatex" else
                 "\\usepackage{fontspec}\\setmainfont{AR PL SungtiL GB}")
@@ -109,13 +113,9 @@ def test_a_chinese_fragment_works_in_a_pdflatex_and_in_a_xelatex_paper(host, tmp
     assert "卷积" in text.replace(" ", "").replace("\n", "")
 
 
-def _xelatex(engine: str = "xelatex"):
-    need(shutil.which(engine), f"{engine} is not installed")
-
-
 @pytest.mark.latex
 def test_labels_pdflatex_cannot_set_choose_xelatex_and_nothing_is_lost(tmp_path):
-    _xelatex()
+    need_tex(*ENGINE["xelatex"], "pdftotext", fonts=(CHINESE_FONT, WIDE_FONT, KOREAN_FONT))
     (tmp_path / "ru.nn").write_text('input 3x8x8 "Вход 입력"\nconv 4 k3 "卷积 Жук α₁"\n')
     tex = to_tex(parse_file(tmp_path / "ru.nn"))
     assert tex.startswith("% network: drawn by tikznn\n% !TEX program = xelatex\n") and "fontspec" in tex
@@ -126,7 +126,7 @@ def test_labels_pdflatex_cannot_set_choose_xelatex_and_nothing_is_lost(tmp_path)
 
 @pytest.mark.latex
 def test_a_glyph_no_font_has_is_an_error_under_xelatex_too(tmp_path):
-    _xelatex()
+    need_tex(*ENGINE["xelatex"], fonts=(WIDE_FONT,))
     (tmp_path / "face.nn").write_text('input 3x8x8 "🙂"\n')
     with pytest.raises(LatexError, match=re.escape("LaTeX error: xelatex: a font has no glyph for '🙂' (U+1F642)")) \
             as caught:
@@ -138,7 +138,7 @@ def test_a_glyph_no_font_has_is_an_error_under_xelatex_too(tmp_path):
 @pytest.mark.latex
 @pytest.mark.parametrize("engine", ["xelatex", "lualatex"])
 def test_the_engine_can_be_chosen(engine, tmp_path):
-    _xelatex(engine)
+    need_tex(*ENGINE[engine], "pdftotext", fonts=(CHINESE_FONT, WIDE_FONT))
     [pdf] = build(EXAMPLES / "lenet.nn", tmp_path / "lenet.pdf", engine=engine)
     assert pdf.read_bytes().startswith(b"%PDF")
     (tmp_path / "ru.nn").write_text('input 3x8x8 "Вход α₁"\nconv 4 k3 "卷积"\n')
