@@ -6,9 +6,11 @@
 2. twenty figures built one after another and with -j (all cores);
 3. pdflatex time per block of the TikZ tikznn writes against the same figure in straightforward TikZ;
 4. generated networks of 100, 1,000 and 5,000 layers: build time and peak memory;
-5. each drawing style: its build against bare pdflatex on the .tex it writes.
+5. each drawing style: its build against bare pdflatex on the .tex it writes;
+6. the layout stage alone (no TeX) on graphs where every layer is fed by all before it: layout layered against
+   the default layout.
 
-    python bench/examples.py [--runs N] [--part examples|many|per-block|generated|styles] [example ...]
+    python bench/examples.py [--runs N] [--part examples|many|per-block|generated|styles|layered] [example ...]
 """
 from __future__ import annotations
 
@@ -150,16 +152,52 @@ def styles(folder, env, runs) -> None:
         print(f"| {name} | {style} | {b:.2f} | {p:.2f} | {b / p:.2f} |")
 
 
+def all_to_all(layers: int) -> str:
+    """Every layer the concat of all before it (after an input and a convolution: a concat needs two inputs)."""
+    lines = ["x0 = input 8x16x16", "x1 = conv 8 k3 p1 relu"]
+    lines += [f"x{i} = concat " + " ".join(f"x{j}" for j in range(i)) for i in range(2, layers)]
+    return "\n".join(lines) + "\n"
+
+
+def densenet(convolutions: int) -> str:
+    """DenseNet-style: an input, then convolutions each fed by the concat of every output before it."""
+    lines = ["x0 = input 8x16x16", "x1 = conv 8 k3 p1 relu"]
+    for i in range(2, convolutions + 1):
+        lines += [f"k{i} = concat " + " ".join(f"x{j}" for j in range(i)), f"x{i} = conv 8 k3 p1 relu"]
+    return "\n".join(lines) + "\n"
+
+
+def layered(runs) -> None:
+    """The layout stage in this process, each layout timed in turn on the same parsed network."""
+    sys.path.insert(0, str(ROOT))
+    from tikznn import parse
+    from tikznn.layout import layout
+    from tikznn.shapes import analyse
+    print(f"\n## Layout stage of graphs where every layer is fed by all before it (median of {runs} runs)\n")
+    print("| graph | layers | layout layered (s) | default layout (s) | ratio |\n|---|---|---|---|---|")
+    for name, text in (("all-to-all concat", all_to_all(49)), ("DenseNet-style", densenet(48))):
+        net = parse(text)
+        analysis = analyse(net)
+        times = {"layered": [], None: []}
+        for _ in range(runs):
+            for chosen, seconds in times.items():
+                start = time.perf_counter()
+                layout(net.drawn_with(layout=chosen), analysis)
+                seconds.append(time.perf_counter() - start)
+        ours, default = statistics.median(times["layered"]), statistics.median(times[None])
+        print(f"| {name} | {len(net.layers)} | {ours:.2f} | {default:.2f} | {ours / default:.2f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", default=sorted(p.stem for p in (ROOT / "examples").glob("*.nn")))
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--part", choices=["examples", "many", "per-block", "generated", "styles"])
+    parser.add_argument("--part", choices=["examples", "many", "per-block", "generated", "styles", "layered"])
     args = parser.parse_args()
     parts = {"examples": lambda f, e: examples(args.names, args.runs, f, e),
              "many": lambda f, e: many(args.names, f, e), "per-block": lambda f, e: per_block(f, e, args.runs),
              "generated": generated,
-             "styles": lambda f, e: styles(f, e, args.runs)}
+             "styles": lambda f, e: styles(f, e, args.runs), "layered": lambda f, e: layered(args.runs)}
     with tempfile.TemporaryDirectory() as folder:
         env = {**os.environ, "TIKZNN_CACHE": str(Path(folder, "cache"))}
         for name, part in parts.items():

@@ -8,7 +8,7 @@ and each connection is drawn orthogonally, with a vertical track of its own in t
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .drawing import BALL_RADIUS, DEPTH_X, DEPTH_Y, FLOW_GAP, Arrow, Ball, Block, line_height
 
@@ -18,15 +18,17 @@ TRACK = 0.16  # between the vertical tracks of connections in one gap
 SLOT = 0.45  # the height a connection passing a column takes
 
 
-@dataclass
+@dataclass(eq=False)
 class _Item:
     """A block or ball in a column, or a connection passing through it (name None)."""
 
     name: str | None
     above: float  # extent above its axis, and below it (labels included)
     below: float
-    edge: int = -1  # for a passing connection: which
     y: float = 0.0
+    # the items it is connected to in the column before and in the column after, in the connections' order
+    before: list[_Item] = field(default_factory=list, repr=False)
+    after: list[_Item] = field(default_factory=list, repr=False)
 
 
 def layered(planner) -> tuple[dict, list]:
@@ -42,55 +44,43 @@ def layered(planner) -> tuple[dict, list]:
     columns: list[list[_Item]] = [[] for _ in range(max(rank.values()) + 1)]
     probe = {name: planner.block(name) for name in names}
     room_below = 2 * line_height("dims", planner.size) + line_height("caption", planner.size) + 0.3  # sizes, caption
+    placed: dict[str, _Item] = {}
     for name in names:
         shape = probe[name]
         rise = shape.half + DEPTH_Y * shape.depth / 2
-        columns[rank[name]].append(_Item(name, rise, rise + room_below))
+        placed[name] = _Item(name, rise, rise + room_below)
+        columns[rank[name]].append(placed[name])
     passing: dict[int, list[_Item]] = {}
     for index, (source, target, _) in enumerate(edges):
-        for r in range(rank[source] + 1, rank[target]):
-            item = _Item(None, SLOT / 2, SLOT / 2, index)
+        passing[index] = [_Item(None, SLOT / 2, SLOT / 2) for _ in range(rank[source] + 1, rank[target])]
+        for r, item in enumerate(passing[index], rank[source] + 1):
             columns[r].append(item)
-            passing.setdefault(index, []).append(item)
-
-    def neighbours(item: _Item, r: int, before: bool) -> list[_Item]:
-        """The items in the column before (or after) that this one is connected to."""
-        other = r - 1 if before else r + 1
-        if not 0 <= other < len(columns):
-            return []
-        result = []
-        for index, (source, target, _) in enumerate(edges):
-            ends = (source, target) if before else (target, source)
-            mine = item.name == ends[1] if item.name else item.edge == index
-            if not mine and not (item.name and item.name == ends[1]):
-                continue
-            for candidate in columns[other]:
-                if candidate.name == ends[0] or candidate.edge == index:
-                    result.append(candidate)
-        return result
+        if rank[source] < rank[target]:  # not when a skip moved its source on after it was ranked
+            chain = [placed[source], *passing[index], placed[target]]
+            for a, b in zip(chain, chain[1:]):
+                a.after.append(b)
+                b.before.append(a)
 
     # order within columns: barycentres of the neighbours' positions, sweeping forward and back
     for sweep in range(SWEEPS):
         forward = sweep % 2 == 0
         order = range(1, len(columns)) if forward else range(len(columns) - 2, -1, -1)
         for r in order:
-            position = {id(item): i for i, item in enumerate(columns[r - 1 if forward else r + 1])}
+            position = {item: i for i, item in enumerate(columns[r - 1 if forward else r + 1])}
             keyed = []
             for i, item in enumerate(columns[r]):
-                around = [position[id(n)] for n in neighbours(item, r, forward)]
+                around = [position[n] for n in (item.before if forward else item.after)]
                 keyed.append((sum(around) / len(around) if around else i, i, item))
-            columns[r] = [item for _, _, item in sorted(keyed, key=lambda k: (k[0], k[1]))]
+            columns[r] = [item for _, _, item in sorted(keyed)]  # i breaks ties: items are never compared
 
     # heights: stack each column top to bottom, then pull items towards their neighbours, keeping the order
     for column in columns:
         _stack(column, [0.0] * len(column))
+    links = [[item.before + item.after for item in column] for column in columns]  # the order is settled
     for sweep in range(2 * SWEEPS):
-        for r, column in enumerate(columns):
-            wanted = []
-            for item in column:
-                around = neighbours(item, r, True) + neighbours(item, r, False)
-                wanted.append(sum(n.y for n in around) / len(around) if around else item.y)
-            _stack(column, wanted)
+        for column, around in zip(columns, links):
+            _stack(column, [sum(n.y for n in near) / len(near) if near else item.y
+                            for item, near in zip(column, around)])
 
     # columns left to right, each as wide as its widest block; gaps wide enough for their tracks
     tracks = [0] * len(columns)
@@ -116,12 +106,11 @@ def layered(planner) -> tuple[dict, list]:
 def _stack(column: list[_Item], wanted: list[float]) -> None:
     """Heights as near the wanted ones as the order and the items' extents allow (top to bottom)."""
     ys: list[float] = []
-    for i, item in enumerate(column):
-        y = wanted[i]
-        if i:
-            previous = column[i - 1]
+    for item, y in zip(column, wanted):
+        if ys:
             y = min(y, ys[-1] - previous.below - item.above)
         ys.append(y)
+        previous = item
     # shift the whole column so that it sits, on average, where it is wanted
     shift = sum(w - y for w, y in zip(wanted, ys)) / len(ys) if ys else 0.0
     for item, y in zip(column, ys):
