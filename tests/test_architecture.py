@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "tikznn"
 
@@ -111,9 +110,6 @@ def test_the_import_graph_sees_relative_absolute_and_lazy_imports():
         "a (line 1) -> b (line 2) -> c (line 3) -> a"
 
 
-@pytest.mark.xfail(strict=True, reason="loops being untied elsewhere in issue 14: tikznn.model <-> tikznn.styles <-> "
-                                       "tikznn.drawing, and tikznn.traced <-> tikznn.onnx_reader <-> "
-                                       "tikznn.torch_reader")
 def test_no_import_loops():
     """A module owns one concern: none needs, even lazily, a module that needs it back."""
     graph = _graph()

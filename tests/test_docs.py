@@ -71,7 +71,7 @@ def test_nn_example_works(body, line):
     network = tikznn.parse(body, path=f"{DOC.name}:{line}")
     analysis = analyse(network)
     assert set(analysis) == set(network.names())
-    assert problems(styles.draw(network, analysis)) == []  # in its own style
+    assert problems(styles.draw(network, analysis, network.figure)) == []  # in its own style
 
 
 @pytest.mark.parametrize("code,line,twin",

@@ -288,7 +288,7 @@ def test_a_graph_without_a_main_path_falls_back_to_a_layered_layout():
     from tikznn.shapes import analyse
     net = parse_file(DATA / "nested_branches.nn")
     with pytest.raises(LayoutError, match="does not leave the main path"):
-        _Planner(net, analyse(net)).run_main_path()
+        _Planner(net, analyse(net), net.figure).run_main_path()
     drawing = layout(net)
     assert problems(drawing) == []
     columns = sorted({round(s.west, 3) for s in drawing.shapes()})
@@ -341,4 +341,4 @@ def test_examples_are_drawn_on_their_main_path_not_by_the_fallback(example):
     regression that the picture alone might hide."""
     from tikznn.layout import _Planner
     net = parse_file(example)
-    _Planner(net, analyse(net)).run_main_path()
+    _Planner(net, analyse(net), net.figure).run_main_path()

@@ -23,7 +23,7 @@ APPLIES = {"blocks": set(EXAMPLE_NAMES), "flat": CHAINS, "graph": NEURONS, "sche
 
 
 def drawn(network):
-    return styles.draw(network, analyse(network))
+    return styles.draw(network, analyse(network), network.figure)
 
 
 def test_the_four_styles_are_found_as_modules():
@@ -161,7 +161,7 @@ def test_a_schematic_runs_right_with_layout_right():
 def test_the_style_line_and_the_builder_give_the_same_network():
     written = parse("network \"n\"\nstyle graph bias\ninput 4\ndense 2\n")
     built = tikznn.Network("n").input(4).dense(2).drawn_with(style="graph bias")
-    assert written == built and written.style == "graph" and written.style_options == ("bias",)
+    assert written == built and written.figure.style == "graph" and written.figure.style_options == ("bias",)
 
 
 @pytest.mark.parametrize("text,message,column,hint", [
@@ -177,8 +177,11 @@ def test_a_bad_style_line_says_where_and_what_there_is(text, message, column, hi
 
 
 def test_the_builder_checks_the_style_too():
+    """A builder's figure is checked where it is drawn: the model knows no styles."""
     with pytest.raises(ModelError, match="unknown style 'blcks'"):
-        tikznn.Network().input(4).drawn_with(style="blcks")
+        tikznn.to_tex(tikznn.Network().input(4).drawn_with(style="blcks"))
+    with pytest.raises(ModelError, match="the graph style has no option 'shapes'"):
+        tikznn.to_tex(tikznn.Network().input(4).dense(2).drawn_with(style="graph shapes"))
 
 
 def test_the_command_line_takes_a_style_and_its_options(tmp_path):
@@ -203,7 +206,7 @@ def test_a_new_style_is_one_new_module(tmp_path, monkeypatch):
     (tmp_path / "words.py").write_text(
         '"""words: each layer\'s name in a row."""\n'
         "from tikznn.drawing import Label, Layout\n"
-        "def draw(network, analysis):\n"
+        "def draw(network, analysis, figure):\n"
         "    labels = tuple(Label(layer.name, 'caption', 2.0 * i, 0.0, 1.5, 0.4, layer=layer.name)\n"
         "                   for i, layer in enumerate(network.layers))\n"
         "    return Layout(network.name, (), (), (), labels)\n")
@@ -348,7 +351,7 @@ def test_more_bad_style_lines(text, message):
 
 
 def test_options_may_be_written_with_commas_in_the_file_too():
-    assert parse("style graph, bias\ninput 4\ndense 2\n").style_options == ("bias",)
+    assert parse("style graph, bias\ninput 4\ndense 2\n").figure.style_options == ("bias",)
 
 
 def test_the_importer_never_writes_a_word_of_the_language_as_a_name():

@@ -88,7 +88,7 @@ def test_a_theme_file_overrides_colours_and_is_a_source_of_the_figure(tmp_path):
                                            "pool #ee6677\n")
     (tmp_path / "net.nn").write_text('theme "thesis.theme"\ninput 3x8x8\nconv 4 k3\npool max 2\n')
     network = parse_file(tmp_path / "net.nn")
-    assert network.theme == "print" and str(tmp_path / "thesis.theme") in network.imports  # rebuilt on a change
+    assert network.figure.theme == "print" and str(tmp_path / "thesis.theme") in network.imports  # rebuilt on a change
     tex = to_tex(network)
     assert "\\providecolor{tikznn-conv}{RGB}{68,119,170}" in tex and "\\providecolor{tikznn-pool}{RGB}{238,102,119}" \
         in tex and "\\providecolor{tikznn-input}{RGB}{250,250,250}" in tex  # the rest from its base

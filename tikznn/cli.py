@@ -38,7 +38,7 @@ def _fail(err: TikznnError) -> None:
 
 
 def _dims(value: Optional[str]) -> Optional[str]:
-    from .model import DIMS_MODES
+    from .layer import DIMS_MODES
 
     if value is not None and value not in DIMS_MODES:
         raise typer.BadParameter(f"'{value}'; choose from: {', '.join(DIMS_MODES)}")
@@ -49,7 +49,7 @@ _LAYOUT_HELP = "right (left to right), down (top to bottom), u (an encoder-decod
 
 
 def _layout(value: Optional[str]) -> Optional[str]:
-    from .model import LAYOUTS
+    from .figure import LAYOUTS
 
     if value is not None and value not in LAYOUTS:
         raise typer.BadParameter(f"'{value}'; choose from: {', '.join(LAYOUTS)}")
@@ -57,10 +57,10 @@ def _layout(value: Optional[str]) -> Optional[str]:
 
 
 def _one_of(choices: str):
-    """A callback that accepts None or one of the model's `choices` (the name of a tuple in tikznn.model)."""
+    """A callback that accepts None or one of a figure's `choices` (the name of a tuple in tikznn.figure)."""
     def check(value: Optional[str]) -> Optional[str]:
-        from . import model
-        allowed = getattr(model, choices)
+        from . import figure
+        allowed = getattr(figure, choices)
         if value is not None and value not in allowed:
             raise typer.BadParameter(f"'{value}'; choose from: {', '.join(allowed)}")
         return value
@@ -69,7 +69,7 @@ def _one_of(choices: str):
 
 def _width(value: Optional[str]) -> Optional[str]:
     from .errors import ModelError
-    from .model import length_cm
+    from .tex import length_cm
 
     if value is not None:
         try:
@@ -103,7 +103,8 @@ _ENGINE = typer.Option(None, callback=_one_of("ENGINES"),
 
 
 def _style(value: Optional[str]) -> Optional[str]:
-    from .model import style_problem, style_words
+    from .figure import style_words
+    from .styles import problem as style_problem
 
     if value is not None:
         if problem := style_problem(*style_words(value)):

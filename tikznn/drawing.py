@@ -268,9 +268,9 @@ class Layout:
         return box
 
 
-def hidden_copies(network: "Network") -> set[str]:
+def hidden_copies(network: "Network", collapse: bool) -> set[str]:
     """With `collapse`, the second and later copies of repeated layers and blocks: drawn as part of the first."""
-    if not network.collapse:
+    if not collapse:
         return set()
     names = network.names()
     hidden = {name for i, layer in enumerate(network.layers) for name in names[i + 1:i + layer.times]}

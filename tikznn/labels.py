@@ -38,10 +38,10 @@ def stack_captions(stacks, shapes, layers, size: float = 1.0) -> dict[str, tuple
 class LabelPlacer:
     """Puts each label on the first of its candidate spots that overlaps nothing already there."""
 
-    def __init__(self, network: Network, analysis: dict[str, Analysis], shapes, arrows, main_set,
+    def __init__(self, network: Network, figure, analysis: dict[str, Analysis], shapes, arrows, main_set,
                  vertical: bool = False):
-        self.network = network
-        self.size = network.fontsize
+        self.network, self.figure = network, figure  # figure.Figure: what the labels say (dims, stats, collapse)
+        self.size = figure.fontsize
         self.vertical = vertical  # the flow runs top to bottom: labels stand beside the blocks
         self.analysis = analysis
         self.layers = {layer.name: layer for layer in network.layers}
@@ -87,7 +87,7 @@ class LabelPlacer:
         self._skip_labels()
         self._frame_stages()
         caption = "\n".join(([self.network.caption] if self.network.caption else []) +
-                             ([stats_line(self.analysis)] if self.network.stats else []))
+                             ([stats_line(self.analysis)] if self.figure.stats else []))
         if caption:  # under everything, frames included
             box = bounds([p for o in self.obstacles for p in o] +
                          [p for label in self.placed for p in label.rect().polygon()] +
@@ -128,7 +128,7 @@ class LabelPlacer:
             x1 = max([p[0] for p in shape.outline()] + [r.x1 for r in own])
             left, right = leftwards(x0, shape.y, text, "caption"), rightwards(x1, shape.y, text, "caption")
             self.put(text, "caption", left + right if name in self.main_set else right + left, name)
-        if self.network.collapse:
+        if self.figure.collapse:
             for name, shape in self.shapes.items():
                 if self.layers[name].times > 1:
                     text = f"×{self.layers[name].times}"
@@ -139,7 +139,7 @@ class LabelPlacer:
         """The size labels a block gets, each with where it goes ('bottom', or 'top' for H×W): by default the
         channel count and, where the size changes, H×W; or the whole shape; or the channels only; or nothing."""
         layer = self.layers[name]
-        mode = layer.style.dims or self.network.dims
+        mode = layer.style.dims or self.figure.dims
         out = self.analysis[name].shape
         if mode == "none":
             return []
@@ -165,7 +165,7 @@ class LabelPlacer:
         for name, shape in self.shapes.items():  # sizes first: they belong right at their block's edges
             if isinstance(shape, Block) and self.layers[name].style.show_label:
                 self._sizes(name, shape)
-            elif isinstance(shape, Ball) and kinds.of(self.layers[name]).counted and (self.layers[name].style.dims or self.network.dims) in ("auto",
+            elif isinstance(shape, Ball) and kinds.of(self.layers[name]).counted and (self.layers[name].style.dims or self.figure.dims) in ("auto",
                                                                                                   "channels"):
                 out = self.analysis[name].shape  # what a concatenation adds up to
                 text = str(out[-1] if self.analysis[name].sequence else out[0])
@@ -204,7 +204,7 @@ class LabelPlacer:
                 spots = self.rows(x, main_rows[name] + (caption_h - height) / 2, -(caption_h + PAD),
                                   shifts=shifts)
             self.put(text, "caption", spots, name)
-        if self.network.collapse:  # a repeated layer drawn once says how many times
+        if self.figure.collapse:  # a repeated layer drawn once says how many times
             for name, shape in self.shapes.items():
                 times = self.layers[name].times
                 if times > 1:
@@ -240,7 +240,7 @@ class LabelPlacer:
         names = [layer.name for layer in self.network.layers]
         for i, layer in enumerate(self.network.layers):
             members = {n for n in names[i:i + layer.block_length] if n in self.shapes}
-            if layer.block_times < 2 or not self.network.collapse or not members:
+            if layer.block_times < 2 or not self.figure.collapse or not members:
                 continue
             rect = self._frame_box(members, incoming=True)
             self.frames.append(Frame(f"×{layer.block_times}", rect, frozenset(members), "repeat"))

@@ -10,6 +10,7 @@ from .errors import ShapeError, Span
 
 Pair = tuple[int, int]
 Shape = tuple[int, ...]
+DIMS_MODES = ("auto", "shape", "channels", "none")  # what is written on a block: see docs/language.md
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -19,7 +20,7 @@ class Style:
     color: str | None = None  # a palette colour name or '#rrggbb'
     opacity: float | None = None
     show_label: bool = True
-    dims: str | None = None  # what is written on its block; None: the figure's setting
+    dims: str | None = None  # what is written on its block (DIMS_MODES); None: the figure's setting
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -17,7 +17,9 @@ from .drawing import (BALL_RADIUS, BAND, CLEARANCE, DEPTH_X, DEPTH_Y, FLOW_GAP, 
 from .errors import LayoutError
 from .labels import LabelPlacer, stack_captions
 from .layered import layered
-from .model import Network, length_cm
+from .figure import Figure
+from .model import Network
+from .tex import length_cm
 from .legend import with_legend
 from .rows import wrap
 from .kinds.activation import SOFTMAX
@@ -27,16 +29,18 @@ class NoMainPath(LayoutError):
     """The graph has no main path that its other layers branch off and rejoin: a layered layout draws it."""
 
 
-def layout(network: Network, analysis: dict[str, Analysis] | None = None) -> Layout:
-    """The blocks style: 3-D blocks on the main path, left to right unless the network says otherwise."""
-    network = replace(network, layout=network.layout or "right")
-    drawing = _Planner(network, analysis or analyse(network)).run()
-    if network.wrap and network.width is not None and length_cm(network.width) is not None:
-        if network.layout != "right":
-            raise LayoutError(f"wrap puts a left-to-right layout on rows; this one is '{network.layout}'",
+def layout(network: Network, analysis: dict[str, Analysis] | None = None, figure: Figure | None = None) -> Layout:
+    """The blocks style: 3-D blocks on the main path, left to right unless the figure (by default the network's
+    own) says otherwise."""
+    figure = figure or network.figure
+    figure = replace(figure, layout=figure.layout or "right")
+    drawing = _Planner(network, analysis or analyse(network), figure).run()
+    if figure.wrap and figure.width is not None and length_cm(figure.width) is not None:
+        if figure.layout != "right":
+            raise LayoutError(f"wrap puts a left-to-right layout on rows; this one is '{figure.layout}'",
                               hint="remove 'wrap' (the figure is then scaled to the width) or use layout right")
-        drawing = wrap(drawing, length_cm(network.width) - BORDER_CM)
-    return dressed(fitted(drawing, network.width), network)
+        drawing = wrap(drawing, length_cm(figure.width) - BORDER_CM)
+    return dressed(fitted(drawing, figure.width), figure)
 
 
 def fitted(drawing: Layout, width: str | None) -> Layout:
@@ -48,10 +52,10 @@ def fitted(drawing: Layout, width: str | None) -> Layout:
     return replace(drawing, fit=width, width=None if cm is None else cm - BORDER_CM)
 
 
-def dressed(drawing: Layout, network: Network) -> Layout:
-    """The drawing in the network's theme and font size, with its legend if it asks for one."""
-    drawing = replace(drawing, theme=network.theme, colours=network.colours, fontsize=network.fontsize)
-    return with_legend(drawing) if network.legend else drawing
+def dressed(drawing: Layout, figure: Figure) -> Layout:
+    """The drawing in the figure's theme and font size, with its legend if it asks for one."""
+    drawing = replace(drawing, theme=figure.theme, colours=figure.colours, fontsize=figure.fontsize)
+    return with_legend(drawing) if figure.legend else drawing
 
 
 def source_lines(network: Network) -> dict[str, int]:
@@ -62,13 +66,13 @@ def source_lines(network: Network) -> dict[str, int]:
 
 
 class _Planner:
-    def __init__(self, network: Network, analysis: dict[str, Analysis]):
-        self.network = network
-        self.size = network.fontsize
+    def __init__(self, network: Network, analysis: dict[str, Analysis], figure: Figure):
+        self.network, self.figure = network, figure
+        self.size = figure.fontsize
         self.analysis = analysis
         self.layers = {layer.name: layer for layer in network.layers}
         self.order = {layer.name: i for i, layer in enumerate(network.layers)}
-        self.hidden = hidden_copies(network)
+        self.hidden = hidden_copies(network, figure.collapse)
         self.level_y: dict[str, float] = {}  # main-path layers' heights in the U layout
         self.inputs = drawn_inputs(network, self._passes)
         self.drawn = [layer.name for layer in network.layers if not self._passes(layer.name)]
@@ -190,9 +194,9 @@ class _Planner:
     # placement ------------------------------------------------------------------------------------------------
     def run(self) -> Layout:
         """The main path with branches around it; a layered layout when the graph has no such shape."""
-        if self.network.layout == "layered":
+        if self.figure.layout == "layered":
             return self.run_layered()
-        if self.network.layout == "down":
+        if self.figure.layout == "down":
             try:
                 return self.run_down()
             except NoMainPath:
@@ -200,7 +204,7 @@ class _Planner:
         try:
             return self.run_main_path()
         except NoMainPath:
-            if self.network.layout != "right":
+            if self.figure.layout != "right":
                 raise
             return self.run_layered()
 
@@ -222,7 +226,7 @@ class _Planner:
         return self._labelled(shapes, arrows, [(y, -x) for x, y in taps], main_set, vertical=True)
 
     def _labelled(self, shapes, arrows, taps, main_set, vertical: bool = False) -> Layout:
-        placer = LabelPlacer(self.network, self.analysis, shapes, arrows, main_set, vertical=vertical)
+        placer = LabelPlacer(self.network, self.figure, self.analysis, shapes, arrows, main_set, vertical=vertical)
         labels = placer.place_all()
         return Layout(self.network.name, tuple(s for s in shapes.values() if isinstance(s, Block)),
                       tuple(s for s in shapes.values() if isinstance(s, Ball)), tuple(arrows), tuple(labels),
@@ -231,7 +235,7 @@ class _Planner:
     def _arrange(self, vertical: bool = False):
         """Blocks, balls, arrows and taps of the main path and its branches, left to right."""
         main = self.main_path()
-        self.level_y = self._level_heights(main) if self.network.layout == "u" else {}
+        self.level_y = self._level_heights(main) if self.figure.layout == "u" else {}
         groups = self._chain_groups(main)
         main_set = set(main)
         self.joined = {(g[i], g[i + 1]) for g in groups for i in range(len(g) - 1)}

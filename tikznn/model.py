@@ -10,36 +10,12 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Mapping, Sequence
 
-from . import kinds
+from . import kinds, theme
 from .errors import ModelError, Span, suggest
-from .layer import Layer, Style
+from .figure import Figure
+from .layer import DIMS_MODES, Layer, Style
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\Z")  # the grammar's NAME
-# xcolor's base colours, which every LaTeX install has; other colours are written #rrggbb
-COLOR_NAMES = ("red", "green", "blue", "cyan", "magenta", "yellow", "black", "gray", "white", "darkgray",
-               "lightgray", "brown", "lime", "olive", "orange", "pink", "purple", "teal", "violet")
-DIMS_MODES = ("auto", "shape", "channels", "none")  # what is written on blocks: see docs/language.md
-# the main path left to right, or top to bottom; down and up again by resolution (encoder-decoders); columns of a
-# layered layout
-LAYOUTS = ("right", "down", "u", "layered")
-THEMES = ("classic", "print", "colorblind")
-ENGINES = ("pdflatex", "xelatex", "lualatex")
-_UNITS_CM = {"cm": 1.0, "mm": 0.1, "in": 2.54, "pt": 2.54 / 72.27}
-
-
-RELATIVE_WIDTH = re.compile(r"(\d*\.?\d+)?\\(linewidth|textwidth|columnwidth)")  # known only in a document
-
-
-def length_cm(length: str) -> float | None:
-    """A TeX length like '17cm' or '6.5in' in centimetres; None for one relative to the page (0.8\\linewidth),
-    which only the document a fragment is input into knows."""
-    if RELATIVE_WIDTH.fullmatch(length.strip()):
-        return None
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)(cm|mm|in|pt)", length.strip())
-    if not match:
-        raise ModelError(f"'{length}' is not a width",
-                         hint="write a length like 17cm, 170mm, 6.5in or 480pt, or \\linewidth for a fragment")
-    return float(match.group(1)) * _UNITS_CM[match.group(2)]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,39 +67,6 @@ def _BUILDERS() -> dict:
     return {kind.method or kind.keyword: kind for kind in kinds.every()}
 
 
-def colour_problem(value: str) -> tuple[str, str] | None:
-    """(message, hint) when `value` is not a colour tikznn can pass to TeX."""
-    if re.fullmatch(r"#[0-9a-fA-F]{6}", value) or value in COLOR_NAMES:
-        return None
-    if value.startswith("#"):
-        return f"colour '{value}' is not #rrggbb", "write six hexadecimal digits, e.g. #1f77b4"
-    return (f"unknown colour '{value}'",
-            suggest(value, COLOR_NAMES) or "use #rrggbb or one of: " + ", ".join(COLOR_NAMES))
-
-
-def style_words(text: str) -> tuple[str, tuple[str, ...]]:
-    """A style as written on the command line or to the builder: its name, then its options ('graph bias',
-    'graph,bias')."""
-    words = [word for word in re.split(r"[\s,]+", text) if word]
-    return (words[0] if words else ""), tuple(words[1:])
-
-
-def style_problem(name: str, options: Sequence[str] = ()) -> tuple[str, str] | None:
-    """(message, hint) when no drawing style has this name, or it does not take these options."""
-    from .styles import names, options_of
-    if name not in names():
-        return f"unknown style '{name}'", suggest(name, names()) or "choose from: " + ", ".join(names())
-    known = options_of(name)
-    for i, word in enumerate(options):
-        if word in options[:i]:
-            return f"the option '{word}' is given twice", "give each option once"
-        if word not in known:
-            return (f"the {name} style has no option '{word}'",
-                    (suggest(word, list(known)) or "its options: " + ", ".join(known)) if known
-                    else f"the {name} style takes no options")
-    return None
-
-
 def label_problem(text: str) -> str | None:
     """Why a label cannot be typeset: only math ($...$) is passed to TeX as written, so its braces must pair."""
     for math in re.findall(r"(?<!\\)\$(.+?)(?<!\\)\$", text):
@@ -146,7 +89,7 @@ def _check_settings(layer: Layer) -> None:
         bad(f"'{layer.name}' is not a name", hint="a name is letters, digits, _ and ., starting with a letter or _")
     if layer.label is not None and (problem := label_problem(layer.label)):
         bad(problem, hint="in labels, TeX math goes between $...$ with balanced braces")
-    if layer.style.color is not None and (problem := colour_problem(layer.style.color)):
+    if layer.style.color is not None and (problem := theme.colour_problem(layer.style.color)):
         bad(*problem)
     kind = kinds.of(layer)
     if kind.in_arrow and (layer.label or layer.style != Style()):
@@ -187,19 +130,7 @@ class Network:
     caption: str | None = None
     layers: tuple[Layer, ...] = ()
     skips: tuple[Skip, ...] = ()
-    dims: str = "auto"     # what blocks are labelled with: one of DIMS_MODES
-    stats: bool = False    # a caption line with the parameter and MAC totals
-    collapse: bool = False  # draw a repeated layer once, marked ×N
-    layout: str | None = None  # one of LAYOUTS; None: the style's own (blocks: right; schematic: down)
-    style: str = "blocks"   # how the figure is drawn: a module of tikznn/styles (blocks, flat, graph, schematic)
-    style_options: tuple[str, ...] = ()  # words the style takes ('style graph bias'): its module's OPTIONS
-    width: str | None = None  # a TeX length the figure must fit: scaled down to it
-    wrap: bool = False      # with a width: first wrap the main path onto rows that fit it
-    theme: str = "classic"  # one of THEMES: the colours
-    colours: tuple = ()     # a theme file's (part, (r, g, b), opacity or None), over the theme
-    engine: str | None = None  # one of ENGINES; None: pdflatex, or xelatex/lualatex when labels need it
-    fontsize: float = 1.0   # all text, times its usual size
-    legend: bool = False    # a legend of the kinds of layer drawn
+    figure: Figure = Figure()  # how its description asks it to be drawn (style, width, theme, ...)
     open_stage: str = ""    # the stage layers added now join (between 'stage' and 'end')
     open_blocks: tuple[BlockScope, ...] = ()  # blocks being added, outermost first (builder calls inside `use`)
     aliases: tuple[tuple[str, str], ...] = ()  # a repeated block's name -> the name of its last copy
@@ -229,38 +160,9 @@ class Network:
     def titled(self, name: str, caption: str | None = None) -> "Network":
         return replace(self, name=name, caption=caption if caption is not None else self.caption)
 
-    def drawn_with(self, *, dims: str | None = None, stats: bool | None = None, collapse: bool | None = None,
-                   layout: str | None = None, width: str | None = None, wrap: bool | None = None,
-                   theme: str | None = None, legend: bool | None = None, engine: str | None = None,
-                   fontsize: float | None = None, style: str | None = None) -> "Network":
-        """Figure settings: what blocks are labelled with (DIMS_MODES), a caption line of totals, whether
-        repeated layers are drawn once, marked ×N, the layout (LAYOUTS), a width to fit (a TeX length such
-        as '17cm'), wrapping onto rows first with `wrap`, the colours (THEMES) and a legend."""
-        if fontsize is not None and not 0.5 <= fontsize <= 1.6:
-            raise ModelError(f"a font size of {fontsize} times the usual", hint="give a factor from 0.5 to 1.6")
-        if engine is not None and engine not in ENGINES:
-            raise ModelError(f"unknown engine '{engine}'", hint="choose from: " + ", ".join(ENGINES))
-        if theme is not None and theme not in THEMES:
-            raise ModelError(f"unknown theme '{theme}'", hint="choose from: " + ", ".join(THEMES))
-        if width is not None:
-            length_cm(width)
-        if dims is not None and dims not in DIMS_MODES:
-            raise ModelError(f"unknown dims '{dims}'", hint="choose from: " + ", ".join(DIMS_MODES))
-        if layout is not None and layout not in LAYOUTS:
-            raise ModelError(f"unknown layout '{layout}'", hint="choose from: " + ", ".join(LAYOUTS))
-        options = self.style_options
-        if style is not None:
-            style, options = style_words(style)
-            if problem := style_problem(style, options):
-                raise ModelError(problem[0], hint=problem[1])
-        return replace(self, dims=self.dims if dims is None else dims, stats=self.stats if stats is None else stats,
-                       collapse=self.collapse if collapse is None else collapse,
-                       layout=self.layout if layout is None else layout, width=self.width if width is None else width,
-                       wrap=self.wrap if wrap is None else wrap, theme=self.theme if theme is None else theme,
-                       legend=self.legend if legend is None else legend,
-                       engine=self.engine if engine is None else engine,
-                       fontsize=self.fontsize if fontsize is None else fontsize,
-                       style=self.style if style is None else style, style_options=options)
+    def drawn_with(self, **settings) -> "Network":
+        """The network with figure settings (figure.Figure.but): net.drawn_with(style="graph bias", legend=True)."""
+        return replace(self, figure=self.figure.but(**settings))
 
     def __getattr__(self, method: str):
         """A builder method for each kind of layer, taking what its .nn line takes (tikznn/kinds):
@@ -317,11 +219,8 @@ class Assembler:
         self.load(start)
 
     def load(self, start: Network) -> None:
-        self.name, self.caption, self.dims, self.stats = start.name, start.caption, start.dims, start.stats
-        self.collapse, self.open_stage, self.layout = start.collapse, start.open_stage, start.layout
-        self.width, self.wrap, self.theme, self.legend = start.width, start.wrap, start.theme, start.legend
-        self.colours, self.fontsize, self.style = start.colours, start.fontsize, start.style
-        self.style_options = start.style_options
+        self.name, self.caption, self.figure = start.name, start.caption, start.figure
+        self.open_stage = start.open_stage
         self.scopes: list[BlockScope] = list(start.open_blocks)
         self.aliases: dict[str, str] = dict(start.aliases)
         self.layers: list[Layer] = list(start.layers)
@@ -337,10 +236,7 @@ class Assembler:
 
     def network(self) -> Network:
         return Network(name=self.name, caption=self.caption, layers=tuple(self.layers), skips=tuple(self.skips),
-                       dims=self.dims, stats=self.stats, collapse=self.collapse, layout=self.layout,
-                       width=self.width, wrap=self.wrap, theme=self.theme, legend=self.legend, colours=self.colours,
-                       fontsize=self.fontsize, style=self.style, style_options=self.style_options,
-                       open_stage=self.open_stage,
+                       figure=self.figure, open_stage=self.open_stage,
                        open_blocks=tuple(self.scopes), aliases=tuple(self.aliases.items()))
 
     def _undefined(self, ref: str, span: Span | None) -> ModelError:

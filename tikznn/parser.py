@@ -8,10 +8,10 @@ from typing import Callable
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from . import compiled, kinds, model, theme
+from . import compiled, figure, kinds, model, styles, theme
 from .blocks import BlockDef, split as split_blocks
 from .errors import OutputError, ParseError, Span, TikznnError, suggest
-from .layer import Layer, Style
+from .layer import DIMS_MODES, Layer, Style
 from .model import Network, Skip
 
 MAX_BYTES = 2_000_000  # a hand-written network is a few kB; bigger input is almost surely not one
@@ -123,9 +123,9 @@ class _ToStatements(Transformer):
     @v_args(meta=True)
     def drawing_style(self, meta, items):
         name, options = str(items[0]), tuple(str(word) for word in items[1:])
-        if problem := model.style_problem(name, options):
-            where = items[0] if model.style_problem(name) else items[1 + next(
-                i for i in range(len(options)) if model.style_problem(name, options[:i + 1]))]
+        if problem := styles.problem(name, options):
+            where = items[0] if styles.problem(name) else items[1 + next(
+                i for i in range(len(options)) if styles.problem(name, options[:i + 1]))]
             raise ParseError(problem[0], span=self.span(where), hint=problem[1])
         return ("style", (name, options), self.span(meta))
 
@@ -224,7 +224,7 @@ class _ToStatements(Transformer):
         return Style(**settings)
 
     def color(self, items):
-        problem = model.colour_problem(str(items[0]))
+        problem = theme.colour_problem(str(items[0]))
         if problem:  # checked here too, to point at the colour itself
             raise ParseError(problem[0], span=self.span(items[0]), hint=problem[1])
         return ("color", str(items[0]), items[0])
@@ -350,7 +350,7 @@ class _Reading:
             where = Span(number, 1, origin=(path, text))
             if not words:
                 continue
-            if words[0] == "base" and len(words) == 2 and words[1] in model.THEMES:
+            if words[0] == "base" and len(words) == 2 and words[1] in figure.THEMES:
                 base = words[1]
             elif len(words) in (2, 3) and words[0] in theme.PARTS and re.fullmatch(r"#[0-9a-fA-F]{6}", words[1]):
                 opacity = float(words[2]) if len(words) == 3 and re.fullmatch(r"0?\.\d+|1(\.0*)?", words[2]) else None
@@ -362,6 +362,16 @@ class _Reading:
                                  hint="write 'base print' or 'PART #rrggbb [OPACITY]', PART one of: "
                                       + ", ".join(theme.PARTS))
         return base, tuple(colours)
+
+    def figure_setting(self, key: str, value, origin) -> dict:
+        """A setting line's values in the figure (figure.Figure)."""
+        if key == "width":
+            return dict(zip(("width", "wrap"), value))
+        if key == "style":
+            return dict(zip(("style", "style_options"), value))
+        if key == "theme" and isinstance(value, _ThemeFile):
+            return dict(zip(("theme", "colours"), self.theme_file(value, origin)))
+        return {key: value}
 
     def load(self, statement: _Import, origin) -> None:
         path, text = self.read_beside(statement.path, statement.span, origin, "import", "imports",
@@ -397,14 +407,10 @@ class _Reading:
                 if key in settings:
                     raise ParseError(f"a second '{key}' line", span=span, hint=f"a figure has one '{key}' line")
                 settings.add(key)
-                if key == "width":
-                    assembler.width, assembler.wrap = value
-                elif key == "style":
-                    assembler.style, assembler.style_options = value
-                elif key == "theme" and isinstance(value, _ThemeFile):
-                    assembler.theme, assembler.colours = self.theme_file(value, origin)
-                else:
+                if key in ("network", "caption"):
                     setattr(assembler, "name" if key == "network" else key, value)
+                else:  # a figure setting
+                    assembler.figure = replace(assembler.figure, **self.figure_setting(key, value, origin))
             elif isinstance(statement[0], _Stage):
                 assembler.stage(statement[0].name, statement[0].span)
             else:
@@ -484,7 +490,7 @@ _TERMINAL_WORDS = {
     "LAYOUT": "right, down, u or layered", "LENGTH": "a length like 17cm (cm, mm, in or pt)",
     **{name: words for kind in kinds.every() for name, (words, _) in kind.terminals.items()},
 }
-_KEYWORD_TERMINALS = {"DIMS_MODE": model.DIMS_MODES, "LAYOUT": model.LAYOUTS,
+_KEYWORD_TERMINALS = {"DIMS_MODE": DIMS_MODES, "LAYOUT": figure.LAYOUTS,
                       **{name: values for kind in kinds.every() for name, (_, values) in kind.terminals.items()}}
 # the words a layer's line starts with: each kind's keyword, but an activation is written as itself (relu)
 _LAYER_WORDS = tuple(kind.keyword for kind in kinds.every() if "ACT" not in kind.terminals) + \

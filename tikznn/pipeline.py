@@ -11,6 +11,7 @@ from .latex import (DEFAULT_TIMEOUT, FORMATS, Source, compile_pdf, convert, inst
 from .checks import SMALLEST_LABEL_PT, SMALLEST_TEXT_PT
 from .errors import LayoutError, OutputError, TikznnError, TikznnWarning
 from .drawing import Layout
+from .figure import Figure
 from .model import Network
 from .parser import MAX_BYTES, decode, parse
 from .render import to_tex as _render
@@ -21,32 +22,33 @@ from .tex import untypeset
 TEX_LIMIT_CM = 570.0  # TeX's largest dimension is 16383.99 pt, 5.76 m
 
 
-def to_tex(network: Network, *, fragment: bool = False, overlay: bool = False) -> str:
-    """The TeX of a network's figure; what the figure's author may not want (text shrunk too small to read) is
-    a TikznnWarning. With `overlay` (a fragment for beamer), the layers appear one slide after another."""
-    tex, notes = figure_tex(network, fragment=fragment, overlay=overlay)
+def to_tex(network: Network, figure: Figure | None = None, *, fragment: bool = False, overlay: bool = False) -> str:
+    """The TeX of a network's figure (by default the one its description gives); what the figure's author may not
+    want (text shrunk too small to read) is a TikznnWarning. With `overlay` (a fragment for beamer), the layers
+    appear one slide after another."""
+    tex, notes = figure_tex(network, figure or network.figure, fragment=fragment, overlay=overlay)
     for note in notes:
         warnings.warn(TikznnWarning(note))
     return tex
 
 
-def figure_tex(network: Network, *, fragment: bool = False, overlay: bool = False,
+def figure_tex(network: Network, figure: Figure, *, fragment: bool = False, overlay: bool = False,
                wide_engine: str = "xelatex") -> tuple[str, list[str]]:
     """The TeX of a network's figure and the warnings it gives. `wide_engine` sets the labels pdflatex cannot, when
     the network names no engine: the build passes the one installed, so that the TeX alone is the same anywhere."""
-    drawing = styles.draw(network, analyse(network))
-    drawing = replace(drawing, engine=network.engine or _engine_for(drawing, fragment, wide_engine))
+    drawing = styles.draw(network, analyse(network), figure)
+    drawing = replace(drawing, engine=figure.engine or _engine_for(drawing, fragment, wide_engine))
     box, scale = drawing.bounds(), drawing.scale()
     if max(box.x1 - box.x0, box.y1 - box.y0) * scale > TEX_LIMIT_CM:
         raise LayoutError(f"the figure would be {(box.x1 - box.x0) * scale / 100:.2f} m by "
                           f"{(box.y1 - box.y0) * scale / 100:.2f} m: larger than TeX can draw (5.76 m)",
-                          hint=styles.too_large(network.style))
+                          hint=styles.too_large(figure.style))
     notes = list(drawing.notes)
     if drawing.width is not None and SMALLEST_LABEL_PT * drawing.scale() < SMALLEST_TEXT_PT:
         box = drawing.bounds()
-        wraps = styles.wraps(network.style) and network.layout in (None, "right") and not network.wrap
+        wraps = styles.wraps(figure.style) and figure.layout in (None, "right") and not figure.wrap
         hint = "try 'wrap', or a larger width" if wraps else "try a larger width"
-        notes.append(f"the figure is {box.x1 - box.x0:.1f} cm wide; shrunk to {network.width} its smallest labels "
+        notes.append(f"the figure is {box.x1 - box.x0:.1f} cm wide; shrunk to {figure.width} its smallest labels "
                      f"are {SMALLEST_LABEL_PT * drawing.scale():.1f} pt ({hint})")
     return _render(drawing, fragment=fragment, overlay=overlay), notes
 
@@ -78,14 +80,13 @@ def parse_file(path: str | Path) -> Network:
 
 
 def tex_and_sources(path: str | Path, *, fragment: bool = False, overlay: bool = False,
-                    **figure) -> tuple[str, list[Path]]:
-    """A .nn file's TeX and the files it was made from (the file and its imports); `figure`: the settings of
-    Network.drawn_with (dims, stats, collapse, layout, width, wrap, theme, legend), None for the file's own."""
+                    **settings) -> tuple[str, list[Path]]:
+    """A .nn file's TeX and the files it was made from (the file and its imports); `settings` change its figure
+    (figure.Figure.but: dims, stats, collapse, layout, width, wrap, theme, legend, ...), None keeps the file's."""
     network, text = load(path)
     compiled.load_templates()
     try:
-        network = network.drawn_with(**figure)
-        return (to_tex(network, fragment=fragment, overlay=overlay),
+        return (to_tex(network, network.figure.but(**settings), fragment=fragment, overlay=overlay),
                 [Path(path)] + [Path(p) for p in network.imports])
     except TikznnError as err:
         raise err.located(str(path), text) from None
@@ -131,14 +132,14 @@ def build(path: str | Path, output: str | Path | None = None, formats=("pdf",), 
 
 
 def build_figure(path: str | Path, output: str | Path | None = None, formats=("pdf",), *, dpi: int = 300,
-                 timeout: float = DEFAULT_TIMEOUT, depfile: str | Path | None = None, **figure) -> Built:
+                 timeout: float = DEFAULT_TIMEOUT, depfile: str | Path | None = None, **settings) -> Built:
     """Build one figure (safe to run in several threads at once: each pdflatex runs in its own folder).
     With `depfile`, also write a make rule listing every file the figure was made from."""
     path = Path(path)
     network, text = load(path)
     compiled.load_templates()
     try:
-        tex, notes = figure_tex(network.drawn_with(**figure), wide_engine=installed_wide_engine())
+        tex, notes = figure_tex(network, network.figure.but(**settings), wide_engine=installed_wide_engine())
         pdf = compile_pdf(tex, source=Source(str(path), text), timeout=timeout)
     except TikznnError as err:
         raise err.located(str(path), text) from None

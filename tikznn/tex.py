@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .errors import ModelError
+
 _SPECIAL = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#", "%": r"\%",
     "_": r"\_", "^": r"\^{}", "~": r"\textasciitilde{}", "<": r"\textless{}", ">": r"\textgreater{}",
@@ -136,3 +138,21 @@ def _escape_latin(text: str) -> str:
         out.append(_SPECIAL.get(ch) or (r"\ensuremath{" + _SYMBOLS[ch] + "}" if ch in _SYMBOLS else ch))
     close()
     return "".join(out)
+
+
+_UNITS_CM = {"cm": 1.0, "mm": 0.1, "in": 2.54, "pt": 2.54 / 72.27}
+
+
+RELATIVE_WIDTH = re.compile(r"(\d*\.?\d+)?\\(linewidth|textwidth|columnwidth)")  # known only in a document
+
+
+def length_cm(length: str) -> float | None:
+    """A TeX length like '17cm' or '6.5in' in centimetres; None for one relative to the page (0.8\\linewidth),
+    which only the document a fragment is input into knows."""
+    if RELATIVE_WIDTH.fullmatch(length.strip()):
+        return None
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)(cm|mm|in|pt)", length.strip())
+    if not match:
+        raise ModelError(f"'{length}' is not a width",
+                         hint="write a length like 17cm, 170mm, 6.5in or 480pt, or \\linewidth for a fragment")
+    return float(match.group(1)) * _UNITS_CM[match.group(2)]

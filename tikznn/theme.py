@@ -8,9 +8,11 @@ dark merges), and `colorblind` (Okabe and Ito's eight colours, told apart with e
 deficiency)."""
 from __future__ import annotations
 
+import re
 from collections import ChainMap
 
 from . import kinds
+from .errors import suggest
 from .kinds import Colours
 from .layer import Style
 
@@ -66,3 +68,18 @@ def resolve(style: Style, part: str, theme: str = "classic", colours: tuple = ()
     default = {"colour": colour_name(part), "opacity": opacities.get(part, DEFAULT_OPACITY)}
     look = ChainMap(own, default)
     return look["colour"], look["opacity"]
+
+
+# xcolor's base colours, which every LaTeX install has; other colours are written #rrggbb
+COLOR_NAMES = ("red", "green", "blue", "cyan", "magenta", "yellow", "black", "gray", "white", "darkgray",
+               "lightgray", "brown", "lime", "olive", "orange", "pink", "purple", "teal", "violet")
+
+
+def colour_problem(value: str) -> tuple[str, str] | None:
+    """(message, hint) when `value` is not a colour tikznn can pass to TeX."""
+    if re.fullmatch(r"#[0-9a-fA-F]{6}", value) or value in COLOR_NAMES:
+        return None
+    if value.startswith("#"):
+        return f"colour '{value}' is not #rrggbb", "write six hexadecimal digits, e.g. #1f77b4"
+    return (f"unknown colour '{value}'",
+            suggest(value, COLOR_NAMES) or "use #rrggbb or one of: " + ", ".join(COLOR_NAMES))

@@ -2,7 +2,7 @@
 
 A style module has a docstring (its first line is its help text), optionally OPTIONS (the words it takes after its
 name, each with its help), WRAPS (it puts a long network on rows) and TOO_LARGE (what to do when a figure is larger
-than TeX can draw), and one function, `draw(network, analysis) -> Layout`, which raises LayoutError naming
+than TeX can draw), and one function, `draw(network, analysis, figure) -> Layout`, which raises LayoutError naming
 the layer and the styles that can draw it for a network it cannot draw honestly. The 3-D style draws blocks, balls
 and arrows; the 2-D styles draw marks, lines and labels (drawing.Mark, drawing.Line), which the templates know, so a
 new style is a new module here.
@@ -12,11 +12,9 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import Sequence
 
-if TYPE_CHECKING:  # the command line lists the styles without loading the drawing code
-    from ..drawing import Layout
-    from ..model import Network
+from ..errors import ModelError, suggest
 
 DEFAULT = "blocks"
 
@@ -49,10 +47,28 @@ def too_large(name: str) -> str:
                                                "'width 17cm wrap'), or as a collapsed schematic")
 
 
+def problem(name: str, options: Sequence[str] = ()) -> tuple[str, str] | None:
+    """(message, hint) when no drawing style has this name, or it does not take these options."""
+    if name not in names():
+        return f"unknown style '{name}'", suggest(name, names()) or "choose from: " + ", ".join(names())
+    known = options_of(name)
+    for i, word in enumerate(options):
+        if word in options[:i]:
+            return f"the option '{word}' is given twice", "give each option once"
+        if word not in known:
+            return (f"the {name} style has no option '{word}'",
+                    (suggest(word, list(known)) or "its options: " + ", ".join(known)) if known
+                    else f"the {name} style takes no options")
+    return None
+
+
 def _module(name: str):
     return importlib.import_module(f"{__name__}.{name}")
 
 
-def draw(network: "Network", analysis: dict) -> "Layout":
-    """The network's figure in its style."""
-    return _module(network.style).draw(network, analysis)
+def draw(network, analysis: dict, figure):
+    """The drawing (a drawing.Layout) of a network with its shapes (shapes.analyse), in its figure's style (a
+    figure.Figure). The command line and the parser have checked the style; a builder's is checked here."""
+    if found := problem(figure.style, figure.style_options):
+        raise ModelError(found[0], hint=found[1])
+    return _module(figure.style).draw(network, analysis, figure)

@@ -68,28 +68,28 @@ def passes_through(layer: Layer) -> bool:
     return kinds.of(layer).in_arrow
 
 
-def finished(network: Network, analysis: dict[str, Analysis], *, marks=(), lines=(), labels=(),
+def finished(network: Network, analysis: dict[str, Analysis], figure, *, marks=(), lines=(), labels=(),
              frames=(), layouts: tuple[str, ...] = ("right",), collapses: bool = False) -> Layout:
-    """The drawing with the network's caption and totals under it, fitted to its width, in its theme, with its
-    legend; `layouts` are the layouts the style draws, `collapses` whether it draws repeated layers once (a
-    setting it does not use is said)."""
+    """The drawing with the network's caption and totals under it, fitted to the figure's (figure.Figure) width, in
+    its theme, with its legend; `layouts` are the layouts the style draws, `collapses` whether it draws repeated
+    layers once (a setting it does not use is said)."""
     drawing = Layout(network.name, (), (), (), tuple(labels), frames=tuple(frames), marks=tuple(marks),
                      lines=tuple(lines), source_lines=source_lines(network),
                      order={layer.name: i for i, layer in enumerate(network.layers)})
     caption = "\n".join(([network.caption] if network.caption else []) +
-                        ([stats_line(analysis)] if network.stats else []))
+                        ([stats_line(analysis)] if figure.stats else []))
     if caption:
         box = drawing.bounds()
-        height = text_box(caption, "note", network.fontsize)[1]
+        height = text_box(caption, "note", figure.fontsize)[1]
         drawing = replace(drawing, labels=drawing.labels + (
-            label(caption, "note", (box.x0 + box.x1) / 2, box.y0 - 0.25 - height / 2, network.fontsize),))
+            label(caption, "note", (box.x0 + box.x1) / 2, box.y0 - 0.25 - height / 2, figure.fontsize),))
     notes = []
-    if network.layout is not None and network.layout not in layouts:
-        notes.append(f"'layout {network.layout}' is not used by the {network.style} style, which draws "
+    if figure.layout is not None and figure.layout not in layouts:
+        notes.append(f"'layout {figure.layout}' is not used by the {figure.style} style, which draws "
                      + " or ".join(f"'layout {name}'" for name in layouts))
     repeated = any(layer.times > 1 or layer.block_times > 1 for layer in network.layers)
-    if network.collapse and repeated and not collapses:
-        notes.append(f"'collapse' is not used by the {network.style} style: every copy is drawn")
-    if network.width is not None and network.wrap:
-        notes.append(f"'wrap' puts the blocks style on rows; the {network.style} style is only scaled to the width")
-    return dressed(fitted(replace(drawing, notes=tuple(notes)), network.width), network)
+    if figure.collapse and repeated and not collapses:
+        notes.append(f"'collapse' is not used by the {figure.style} style: every copy is drawn")
+    if figure.width is not None and figure.wrap:
+        notes.append(f"'wrap' puts the blocks style on rows; the {figure.style} style is only scaled to the width")
+    return dressed(fitted(replace(drawing, notes=tuple(notes)), figure.width), figure)

@@ -67,8 +67,8 @@ def _slots(channels: int) -> int:
     return channels if channels <= ALL_SHOWN else BACK + 3
 
 
-def draw(network: Network, analysis: dict[str, Analysis]):
-    size = network.fontsize
+def draw(network: Network, analysis: dict[str, Analysis], figure):
+    size = figure.fontsize
     stacks: list[_Stack] = []
     waiting: list[Layer] = []  # layers drawn as words under the next gap (flatten, batch norm, ...)
     for layer in _sketch.chain(network, "flat"):
@@ -89,7 +89,7 @@ def draw(network: Network, analysis: dict[str, Analysis]):
     labels = []
     x = 0.0
     for i, stack in enumerate(stacks):
-        stack.width = max(stack.extent()[0], text_box(_title(stack, network.dims), "caption", size)[0])
+        stack.width = max(stack.extent()[0], text_box(_title(stack, figure.dims), "caption", size)[0])
         if i:
             words = _words(stack, analysis)
             x += max(MIN_GAP, text_box(words, "note", size)[0] + 0.3)
@@ -103,7 +103,7 @@ def draw(network: Network, analysis: dict[str, Analysis]):
     top = max(s.extent()[1] for s in stacks) / 2 + GAP
     bottom = -top
     for i, stack in enumerate(stacks):
-        text = _title(stack, network.dims)
+        text = _title(stack, figure.dims)
         if text:
             labels.append(label(text, "caption", stack.x + stack.width / 2,
                                 top + text_box(text, "caption", size)[1] / 2, size, stack.layer.name))
@@ -113,7 +113,7 @@ def draw(network: Network, analysis: dict[str, Analysis]):
             height = text_box(words, "note", size)[1]
             labels.append(label(words, "note", (before.x + before.width + stack.x) / 2, bottom - height / 2, size,
                                 stack.layer.name))
-    return _sketch.finished(network, analysis, marks=marks, lines=lines, labels=labels)
+    return _sketch.finished(network, analysis, figure, marks=marks, lines=lines, labels=labels)
 
 
 def _title(stack: _Stack, dims: str) -> str:

@@ -43,8 +43,8 @@ class _Column:
     bottom: float = 0.0
 
 
-def draw(network: Network, analysis: dict[str, Analysis]):
-    size = network.fontsize
+def draw(network: Network, analysis: dict[str, Analysis], figure):
+    size = figure.fontsize
     columns: list[_Column] = []
     for layer in _sketch.chain(network, "graph"):
         if _column_kind(layer, analysis) is None:  # drawn as words in the gap before the next column
@@ -66,7 +66,7 @@ def draw(network: Network, analysis: dict[str, Analysis]):
         raise LayoutError("the graph style draws the neurons of fully connected (dense) layers on vectors, and this "
                           f"network has none: {why}", span=where.used_at or where.at,
                           hint="draw it with --style blocks or schematic" + ("" if sequences else ", or flat"))
-    bias = "bias" in network.style_options
+    bias = "bias" in figure.style_options
     marks: list[Mark] = []
     lines: list[Line] = []
     labels = []
@@ -151,7 +151,7 @@ def draw(network: Network, analysis: dict[str, Analysis]):
         what = "layers are drawn as boxes with their shapes" if many else "layer is drawn as a box with its shape"
         notes = (f"the graph style draws neurons for fully connected layers only; {len(boxes)} other {what} "
                  f"({names})",)
-    drawing = _sketch.finished(network, analysis, marks=marks, lines=lines, labels=labels)
+    drawing = _sketch.finished(network, analysis, figure, marks=marks, lines=lines, labels=labels)
     return replace(drawing, notes=drawing.notes + notes)
 
 

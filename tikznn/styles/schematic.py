@@ -50,9 +50,9 @@ class _Item:
         return kinds.of(self.layer).symbol is not None
 
 
-def draw(network: Network, analysis: dict[str, Analysis]):
-    down = network.layout != "right"
-    size = network.fontsize
+def draw(network: Network, analysis: dict[str, Analysis], figure):
+    down = figure.layout != "right"
+    size = figure.fontsize
 
     def along(w: float, h: float) -> float:
         return h if down else w
@@ -64,9 +64,9 @@ def draw(network: Network, analysis: dict[str, Analysis]):
         return (c, -a) if down else (a, -c)
 
     layers = {layer.name: layer for layer in network.layers}
-    hidden = hidden_copies(network)
+    hidden = hidden_copies(network, figure.collapse)
     inputs = drawn_inputs(network, lambda n: _sketch.passes_through(layers[n]) or n in hidden)
-    items = {layer.name: _item(layer, analysis, "shapes" in network.style_options, size)
+    items = {layer.name: _item(layer, analysis, "shapes" in figure.style_options, size)
              for layer in network.layers if not _sketch.passes_through(layer) and layer.name not in hidden}
     _place(items, inputs)
     entry = _entries(items, inputs)
@@ -111,7 +111,7 @@ def draw(network: Network, analysis: dict[str, Analysis]):
     after = {a.layer.name: b for lane in on_lane.values() for a, b in zip(lane, lane[1:])}  # next on its lane
     # N× of a block drawn once: right of everything, or, when a branch runs beside the block, in a gutter between
     # the main lane and the branches (else the bracket would seem to hold the branch)
-    brackets = _repeats(network, items, hidden)
+    brackets = _repeats(network, items, hidden, figure.collapse)
     beside = {id(first) for first, last, _ in brackets if first.lane == 0 and any(
         i.lane > 0 and first.row <= i.row <= last.row for i in items.values())}
     gutter = max([0.42 + across(*text_box(f"{times}×", "caption", size)) for first, _, times in brackets
@@ -253,7 +253,7 @@ def draw(network: Network, analysis: dict[str, Analysis]):
         frames.append(Frame(stage, rect, frozenset(i.layer.name for i in members)))
         w, h = text_box(stage, "stage", size)
         labels.append(label(stage, "stage", *page(a0 + along(w, h) / 2, c1 + 0.15 + across(w, h) / 2), size))
-    drawing = _sketch.finished(network, analysis, marks=marks, lines=lines, labels=labels, frames=frames,
+    drawing = _sketch.finished(network, analysis, figure, marks=marks, lines=lines, labels=labels, frames=frames,
                                layouts=("down", "right"), collapses=True)
     return replace(drawing, taps=tuple(page(*t) for t in sorted(taps)))
 
@@ -352,9 +352,10 @@ def _place(items: dict[str, _Item], inputs) -> None:
             last_row[n] = max(last_row.get(n, -1), row)
 
 
-def _repeats(network: Network, items: dict[str, _Item], hidden: set[str]) -> list[tuple[_Item, _Item, int]]:
+def _repeats(network: Network, items: dict[str, _Item], hidden: set[str],
+             collapse: bool) -> list[tuple[_Item, _Item, int]]:
     """With collapse: (first, last, N) of each repeated layer or block drawn once, for its N× bracket."""
-    if not network.collapse:
+    if not collapse:
         return []
     names = network.names()
     found = []

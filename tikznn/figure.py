@@ -1,0 +1,65 @@
+"""How a network is drawn: the settings of its figure (style, layout, width, theme, legend, ...), apart from the
+network itself. A .nn file's setting lines give its figure; the command line and the builder change it; the pipeline
+passes it to the style that draws and to render."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from . import theme
+from .errors import ModelError
+from .layer import DIMS_MODES
+from .tex import length_cm
+
+# the main path left to right, or top to bottom; down and up again by resolution (encoder-decoders); columns of a
+# layered layout
+LAYOUTS = ("right", "down", "u", "layered")
+THEMES = tuple(theme.THEMES)  # classic, print, colorblind
+ENGINES = ("pdflatex", "xelatex", "lualatex")
+
+
+@dataclass(frozen=True)
+class Figure:
+    dims: str = "auto"     # what blocks are labelled with: one of DIMS_MODES
+    stats: bool = False    # a caption line with the parameter and MAC totals
+    collapse: bool = False  # draw a repeated layer once, marked ×N
+    layout: str | None = None  # one of LAYOUTS; None: the style's own (blocks: right; schematic: down)
+    style: str = "blocks"   # how the figure is drawn: a module of tikznn/styles (blocks, flat, graph, schematic)
+    style_options: tuple[str, ...] = ()  # words the style takes ('style graph bias'): its module's OPTIONS
+    width: str | None = None  # a TeX length the figure must fit: scaled down to it
+    wrap: bool = False      # with a width: first wrap the main path onto rows that fit it
+    theme: str = "classic"  # one of THEMES: the colours
+    colours: tuple = ()     # a theme file's (part, (r, g, b), opacity or None), over the theme
+    engine: str | None = None  # one of ENGINES; None: pdflatex, or xelatex/lualatex when labels need it
+    fontsize: float = 1.0   # all text, times its usual size
+    legend: bool = False    # a legend of the kinds of layer drawn
+
+    def but(self, *, dims: str | None = None, stats: bool | None = None, collapse: bool | None = None,
+            layout: str | None = None, width: str | None = None, wrap: bool | None = None, theme: str | None = None,
+            legend: bool | None = None, engine: str | None = None, fontsize: float | None = None,
+            style: str | None = None, colours: tuple | None = None) -> "Figure":
+        """This figure with the settings given (None keeps one): what blocks are labelled with (DIMS_MODES), a
+        caption line of totals, whether repeated layers are drawn once, marked ×N, the layout (LAYOUTS), a width to
+        fit (a TeX length such as '17cm'), wrapping onto rows first with `wrap`, the colours (THEMES), a legend, the
+        TeX engine, the font size and the style with its options ('graph bias'). A style's name and options are
+        checked where it is drawn (styles.draw)."""
+        if fontsize is not None and not 0.5 <= fontsize <= 1.6:
+            raise ModelError(f"a font size of {fontsize} times the usual", hint="give a factor from 0.5 to 1.6")
+        for value, allowed, what in ((engine, ENGINES, "engine"), (theme, THEMES, "theme"),
+                                     (dims, DIMS_MODES, "dims"), (layout, LAYOUTS, "layout")):
+            if value is not None and value not in allowed:
+                raise ModelError(f"unknown {what} '{value}'", hint="choose from: " + ", ".join(allowed))
+        if width is not None:
+            length_cm(width)
+        given = dict(dims=dims, stats=stats, collapse=collapse, layout=layout, width=width, wrap=wrap, theme=theme,
+                     legend=legend, engine=engine, fontsize=fontsize, colours=colours)
+        if style is not None:
+            given["style"], given["style_options"] = style_words(style)
+        return replace(self, **{key: value for key, value in given.items() if value is not None})
+
+
+def style_words(text: str) -> tuple[str, tuple[str, ...]]:
+    """A style as written on the command line or to the builder: its name, then its options ('graph bias',
+    'graph,bias')."""
+    words = [word for word in re.split(r"[\s,]+", text) if word]
+    return (words[0] if words else ""), tuple(words[1:])
