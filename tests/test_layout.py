@@ -6,7 +6,8 @@ import pytest
 from conftest import EXAMPLES, ROOT, run_python
 from tikznn import parse, parse_file
 from tikznn.checks import problems
-from tikznn.drawing import Ball, Block, channel_width, spatial_extent, text_length
+from tikznn.drawing import Ball, Block, channel_width, spatial_extent
+from tikznn.metrics import text_length
 from tikznn.errors import LayoutError
 from tikznn.layout import layout
 from tikznn.shapes import analyse

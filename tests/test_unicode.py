@@ -10,7 +10,7 @@ import pytest
 from conftest import CHINESE_FONT, CJK, ENGINE, EXAMPLES, KOREAN_FONT, WIDE_FONT, need_tex
 from tikznn import LatexError, LatexNotFound, build, parse, parse_file, to_tex
 from tikznn import latex
-from tikznn.drawing import text_length
+from tikznn.metrics import text_length
 from tikznn.errors import ModelError
 from tikznn.tex import escape, untypeset
 

@@ -3,16 +3,10 @@ that turns the 3-D scene into the page. The layout makes these; the renderer and
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from .geometry import Point, Rect, bounds
 from .layer import Style
-from .tex import cjk_count, split_math
-
-if TYPE_CHECKING:
-    from .model import Network
 
 # Depth (z) recedes up and to the right.
 DEPTH_X, DEPTH_Y = 0.34, 0.24
@@ -22,10 +16,6 @@ BALL_RADIUS = 0.3
 CLEARANCE = 0.35     # between a routed arrow and the blocks it passes over
 PAD = 0.07           # around labels
 BAND = 0.3           # share of a block drawn in its activation colour
-
-# Text metrics of the standalone figure's fonts, in cm: line height and an upper bound of the mean glyph width.
-TEXT = {"caption": (0.34, 0.19), "dims": (0.25, 0.135), "note": (0.3, 0.16), "stage": (0.34, 0.18)}
-
 
 def project(x: float, y: float, z: float) -> Point:
     return (x + DEPTH_X * z, y + DEPTH_Y * z)
@@ -266,69 +256,3 @@ class Layout:
         for swatch in self.legend:
             box = box.union(Rect.around(swatch.x, swatch.y, swatch.size, swatch.size))
         return box
-
-
-def hidden_copies(network: "Network", collapse: bool) -> set[str]:
-    """With `collapse`, the second and later copies of repeated layers and blocks: drawn as part of the first."""
-    if not collapse:
-        return set()
-    names = network.names()
-    hidden = {name for i, layer in enumerate(network.layers) for name in names[i + 1:i + layer.times]}
-    for i, layer in enumerate(network.layers):
-        if layer.block_times > 1:
-            hidden.update(names[i + layer.block_length:i + layer.block_length * layer.block_times])
-    return hidden
-
-
-def drawn_inputs(network: "Network", passes) -> dict[str, tuple[str, ...]]:
-    """Each layer's inputs, looking through the layers `passes` says are not drawn (flatten, a hidden copy)."""
-    resolved: dict[str, tuple[str, ...]] = {}
-    for layer in network.layers:
-        names: list[str] = []
-        for name in layer.inputs:
-            names += [n for n in (resolved[name] if passes(name) else (name,)) if n not in names]
-        resolved[layer.name] = tuple(names)
-    return resolved
-
-
-# -- text size estimates ---------------------------------------------------------------------------------------
-
-def skip_owner(skip) -> str:
-    """How labels and messages name a `skip` statement."""
-    return f"the skip {skip.source} -> {skip.target}"
-
-
-def text_length(text: str) -> int:
-    """Rough count of glyphs as typeset: math commands count as one glyph, braces and scripts as none, a Chinese
-    or Japanese character (a full em wide) as two."""
-    return sum(len(re.sub(r"[{}^_\s]", "", re.sub(r"\\[A-Za-z]+", "x", piece))) if is_math
-               else len(piece.replace("\\$", "$")) + cjk_count(piece) for is_math, piece in split_math(text))
-
-
-def text_box(text: str, role: str, size: float = 1.0) -> tuple[float, float]:
-    """Width and height of a label as typeset, its text `size` times the usual; a newline is a line break."""
-    line, glyph = TEXT[role]
-    lines = text.split("\n")
-    return (max(max(1, text_length(part)) for part in lines) * glyph * size + 0.08, line * size * len(lines))
-
-
-def line_height(role: str, size: float = 1.0) -> float:
-    return TEXT[role][0] * size
-
-
-def wrap(text: str, width: int = 14) -> str:
-    """Break a long label into lines of about `width` glyphs at spaces outside math (a newline per break)."""
-    words: list[str] = []
-    for is_math, piece in split_math(text):  # math stays in one piece
-        parts = [f"${piece}$"] if is_math else piece.split(" ")
-        if words and parts and not (not is_math and piece.startswith(" ")):
-            words[-1] += parts.pop(0)
-        words += parts
-    lines, current = [], ""
-    for word in filter(None, words):
-        if current and text_length(current + " " + word) > width:
-            lines.append(current)
-            current = word
-        else:
-            current = f"{current} {word}" if current else word
-    return "\n".join(lines + [current])

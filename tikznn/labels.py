@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from . import kinds
-from .drawing import DEPTH_X, PAD, Ball, Block, Frame, Label, line_height, skip_owner, text_box, wrap
+from .drawing import DEPTH_X, PAD, Ball, Block, Frame, Label
 from .errors import LayoutError
 from .geometry import Index, Rect, bounds, overlap
+from .metrics import line_height, text_box, wrap
 from .model import Network
 from .shapes import Analysis, describe, stats_line
+from .topology import skip_owner
 
 ARROW_HALF_WIDTH = 0.05
 ROUTE_MARGIN = 0.15  # more room between a frame and a route that runs along its top

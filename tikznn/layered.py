@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from .drawing import BALL_RADIUS, DEPTH_X, DEPTH_Y, FLOW_GAP, Arrow, Ball, Block, line_height
+from .drawing import BALL_RADIUS, DEPTH_X, DEPTH_Y, FLOW_GAP, Arrow, Ball, Block
+from .metrics import line_height
 
 SWEEPS = 6
 TRACK = 0.16  # between the vertical tracks of connections in one gap

@@ -11,19 +11,20 @@ import math
 from dataclasses import replace
 
 from . import kinds
-from .drawing import (BALL_RADIUS, BAND, CLEARANCE, DEPTH_X, DEPTH_Y, FLOW_GAP, PAD, SLAB,
-                      Arrow, Ball, Block, Layout, Point, drawn_inputs, hidden_copies, project, skip_owner,
-                      spatial_extent, channel_width, text_box, line_height, vector_extent)
+from .drawing import (BALL_RADIUS, BAND, CLEARANCE, DEPTH_X, DEPTH_Y, FLOW_GAP, PAD, SLAB, Arrow, Ball, Block, Layout,
+                      Point, channel_width, project, spatial_extent, vector_extent)
 from .errors import LayoutError
+from .figure import Figure
+from .finishing import BORDER_CM, dressed, fitted, source_lines
+from .kinds.activation import SOFTMAX
 from .labels import LabelPlacer, stack_captions
 from .layered import layered
-from .figure import Figure
+from .metrics import line_height, text_box
 from .model import Network
-from .tex import length_cm
-from .legend import with_legend
 from .rows import wrap
-from .kinds.activation import SOFTMAX
 from .shapes import Analysis, analyse
+from .tex import length_cm
+from .topology import drawn_inputs, hidden_copies
 
 class NoMainPath(LayoutError):
     """The graph has no main path that its other layers branch off and rejoin: a layered layout draws it."""
@@ -41,28 +42,6 @@ def layout(network: Network, analysis: dict[str, Analysis] | None = None, figure
                               hint="remove 'wrap' (the figure is then scaled to the width) or use layout right")
         drawing = wrap(drawing, length_cm(figure.width) - BORDER_CM)
     return dressed(fitted(drawing, figure.width), figure)
-
-
-def fitted(drawing: Layout, width: str | None) -> Layout:
-    """The drawing with the width it must fit: in cm, less the standalone PDF's margins; one relative to the page
-    (0.8\\linewidth) only as written, for the document a fragment goes into to shrink it."""
-    if width is None:
-        return drawing
-    cm = length_cm(width)
-    return replace(drawing, fit=width, width=None if cm is None else cm - BORDER_CM)
-
-
-def dressed(drawing: Layout, figure: Figure) -> Layout:
-    """The drawing in the figure's theme and font size, with its legend if it asks for one."""
-    drawing = replace(drawing, theme=figure.theme, colours=figure.colours, fontsize=figure.fontsize)
-    return with_legend(drawing) if figure.legend else drawing
-
-
-def source_lines(network: Network) -> dict[str, int]:
-    """The .nn line of everything that has a label: layers by name, skips as 'the skip A -> B'."""
-    lines = {layer.name: (layer.used_at or layer.at).line for layer in network.layers if layer.at}
-    lines.update({skip_owner(s): s.at.line for s in network.skips if s.at})
-    return lines
 
 
 class _Planner:
@@ -531,7 +510,6 @@ class _Planner:
         return result
 
 
-BORDER_CM = 2 * 4 / 72.27 * 2.54  # the standalone document's border, 4 pt on each side
 STAGE_GAP = 0.4  # more room where one stage ends and the next begins
 LEVEL_GAP = CLEARANCE + 0.45  # in the U layout, from a level's axis to the tops on the level below: room for a route
 # between a lane below the main path and what is above it: two rows of sizes, a row of captions, clearance

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .drawing import Ball, Label, Layout, text_box
+from .drawing import Ball, Label, Layout
+from .metrics import text_box
 from .theme import NAMES, palette
 
 SWATCH = 0.28   # cm, a swatch's side (or a ball's diameter)

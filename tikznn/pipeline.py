@@ -9,8 +9,8 @@ from . import compiled, styles
 from .latex import (DEFAULT_TIMEOUT, FORMATS, Source, compile_pdf, convert, installed_wide_engine, read_source,
                     write_all)
 from .checks import SMALLEST_LABEL_PT, SMALLEST_TEXT_PT
-from .errors import LayoutError, OutputError, TikznnError, TikznnWarning
 from .drawing import Layout
+from .errors import LayoutError, OutputError, TikznnError, TikznnWarning
 from .figure import Figure
 from .model import Network
 from .parser import MAX_BYTES, decode, parse

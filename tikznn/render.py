@@ -5,8 +5,8 @@ import re
 
 from . import compiled, kinds, theme
 from .drawing import Block, Layout
-from .layer import Style
 from .errors import LatexError, LayoutError, Span
+from .layer import Style
 from .tex import escape, has_cjk, has_hangul, untypeset
 
 # A standalone figure with more blocks than LARGE is drawn in pieces of PIECE items (see picture.tex.j2), each

@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from . import Colours, Kind, feature_axis
 from ..errors import suggest
 from ..layer import Analysis, Inputs, Layer
-from . import Colours, Kind, call, feature_axis
 
 # the language's activations and how a figure names them
 NAMES = {"relu": "ReLU", "leakyrelu": "leaky ReLU", "prelu": "PReLU", "elu": "ELU", "gelu": "GELU", "silu": "SiLU",

@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from math import prod
 from typing import ClassVar
 
-from ..errors import ParseError
-from ..layer import Analysis, Layer, Pair, describe, shape_error, who
 from . import Colours, Kind, call, pair, sized, torch_options, torch_size, window_words
 from .activation import module as act_module, problem as act_problem
+from ..errors import ParseError
+from ..layer import Analysis, Layer, Pair, describe, shape_error, who
 
 
 def window_out(size: int, kernel: int, stride: int, padding: int, dilation: int = 1, ceil: bool = False) -> int:

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from math import prod
 from typing import ClassVar
 
-from ..layer import Analysis, Layer, describe, shape_error, who
 from . import Colours, Kind, call, features
 from .activation import module as act_module, problem as act_problem
+from ..layer import Analysis, Layer, describe, shape_error, who
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -5,8 +5,8 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..layer import Analysis, Layer, describe
 from . import Colours, Kind
+from ..layer import Analysis, Layer, describe
 
 DATA = ("tensor", "tokens", "seq")  # a feature map or vector; token ids (L); a sequence of vectors (L×D)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..layer import Analysis, Layer, describe, shape_error, who
 from . import Colours, Kind, feature_axis
 from .activation import expression, problem as act_problem
+from ..layer import Analysis, Layer, describe, shape_error, who
 
 
 def _at_least_two(layer, inputs) -> None:

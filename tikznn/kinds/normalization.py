@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..layer import Analysis, Layer
 from . import Colours, Kind, call, features
+from ..layer import Analysis, Layer
 
 
 @dataclass(frozen=True, kw_only=True)

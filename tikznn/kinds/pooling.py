@@ -4,11 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..errors import ParseError
-from ..errors import suggest
-from ..layer import Analysis, Layer, Pair, describe, shape_error
 from . import Colours, Kind, call, pair, sized, torch_options, torch_size, window_words
 from .convolution import OPTIONS, check_window, half, spatial_input, symmetric, window_out
+from ..errors import ParseError, suggest
+from ..layer import Analysis, Layer, Pair, describe, shape_error
 
 MODES = ("max", "avg", "global")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..errors import suggest
-from ..layer import Analysis, Layer, describe, shape_error, who
 from . import Colours, Kind, call, torch_options
 from .convolution import spatial_input
+from ..errors import suggest
+from ..layer import Analysis, Layer, describe, shape_error, who
 
 MODES = ("nearest", "bilinear")
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from . import Colours, Kind, call, features, torch_options
 from ..errors import ParseError
 from ..layer import Analysis, Layer, describe, shape_error, who
-from . import Colours, Kind, call, features, torch_options
 
 _NOT_A_SEQUENCE = "start from 'input 128 tokens' (token ids) or 'input 128x512 seq' (L×D vectors)"
 

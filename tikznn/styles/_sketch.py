@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .. import kinds
-from ..drawing import Label, Layout, text_box
-from ..kinds.activation import NAMES as ACT_NAMES
+from ..drawing import Label, Layout
 from ..errors import LayoutError
-from ..layout import dressed, fitted, source_lines
+from ..finishing import dressed, fitted, source_lines
+from ..kinds.activation import NAMES as ACT_NAMES
 from ..layer import Layer, Style
+from ..metrics import text_box
 from ..model import Network
 from ..shapes import Analysis, stats_line
 

@@ -12,13 +12,14 @@ import math
 from dataclasses import dataclass, field
 
 from .. import kinds, theme
-from ..drawing import Line, Mark, text_box, wrap
-from ..errors import LayoutError
-from ..layer import Layer
-from ..model import Network
-from ..shapes import Analysis
 from . import _sketch
 from ._sketch import GAP, label, operation
+from ..drawing import Line, Mark
+from ..errors import LayoutError
+from ..layer import Layer
+from ..metrics import text_box, wrap
+from ..model import Network
+from ..shapes import Analysis
 
 OFFSET = 0.14      # cm between the squares of a stack, right and down
 ALL_SHOWN = 6      # up to this many channels, every square is drawn; beyond, BACK squares, an ellipsis and the front

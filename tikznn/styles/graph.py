@@ -12,13 +12,14 @@ import math
 from dataclasses import dataclass, field, replace
 
 from .. import kinds, theme
-from ..drawing import Line, Mark, text_box
-from ..errors import LayoutError
-from ..layer import Layer
-from ..model import Network
-from ..shapes import Analysis, describe
 from . import _sketch
 from ._sketch import ACT_NAMES, GAP, label, operation
+from ..drawing import Line, Mark
+from ..errors import LayoutError
+from ..layer import Layer
+from ..metrics import text_box
+from ..model import Network
+from ..shapes import Analysis, describe
 
 MAX_SHOWN = 10   # neurons drawn in a column; more are drawn as HEAD, an ellipsis, TAIL
 HEAD, TAIL = 4, 3

@@ -13,13 +13,15 @@ import math
 from dataclasses import dataclass, replace
 
 from .. import kinds, theme
-from ..drawing import Frame, Line, Mark, drawn_inputs, hidden_copies, skip_owner, text_box
-from ..geometry import Rect
-from ..layer import Layer
-from ..model import Network
-from ..shapes import Analysis, describe
 from . import _sketch
 from ._sketch import ACT_NAMES, label
+from ..drawing import Frame, Line, Mark
+from ..geometry import Rect
+from ..layer import Layer
+from ..metrics import text_box
+from ..model import Network
+from ..shapes import Analysis, describe
+from ..topology import drawn_inputs, hidden_copies, skip_owner
 
 ROW_GAP = 0.6     # cm between rows along the flow
 STAGE_GAP = 1.0   # ... where a stage's frame ends or starts: arrows that cross it pass well clear of its edges

@@ -1,0 +1,36 @@
+"""What every style does last to its drawing: fit it to the figure's width, dress it in the figure's theme and font
+size with its legend, and note the .nn line of everything labelled (for messages that point at a label)."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .drawing import Layout
+from .figure import Figure
+from .legend import with_legend
+from .model import Network
+from .tex import length_cm
+from .topology import skip_owner
+
+BORDER_CM = 2 * 4 / 72.27 * 2.54  # the standalone document's border, 4 pt on each side
+
+
+def fitted(drawing: Layout, width: str | None) -> Layout:
+    """The drawing with the width it must fit: in cm, less the standalone PDF's margins; one relative to the page
+    (0.8\\linewidth) only as written, for the document a fragment goes into to shrink it."""
+    if width is None:
+        return drawing
+    cm = length_cm(width)
+    return replace(drawing, fit=width, width=None if cm is None else cm - BORDER_CM)
+
+
+def dressed(drawing: Layout, figure: Figure) -> Layout:
+    """The drawing in the figure's theme and font size, with its legend if it asks for one."""
+    drawing = replace(drawing, theme=figure.theme, colours=figure.colours, fontsize=figure.fontsize)
+    return with_legend(drawing) if figure.legend else drawing
+
+
+def source_lines(network: Network) -> dict[str, int]:
+    """The .nn line of everything that has a label: layers by name, skips as 'the skip A -> B'."""
+    lines = {layer.name: (layer.used_at or layer.at).line for layer in network.layers if layer.at}
+    lines.update({skip_owner(s): s.at.line for s in network.skips if s.at})
+    return lines
