@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tikznn import kinds, parse, theme
+from tikznn import ModelError, Network, ShapeError, kinds, parse, theme
 from tikznn.export import torch_source
 from tikznn.resources import resource_dir
 from tikznn.shapes import analyse
@@ -73,3 +73,24 @@ def test_a_kind_without_colours_takes_its_familys():
 def test_legend_names_are_distinct():
     names = [name for kind in KINDS for _, name, _ in kind.theme_parts()]
     assert len(set(names)) == len(names) - names.count("activation") + 1  # a conv's band is an activation too
+
+
+def test_a_kind_that_does_not_apply_to_sequences_says_what_does():
+    with pytest.raises(ShapeError, match="pool does not apply to a sequence") as caught:
+        analyse(parse("input 10x8 seq\npool max 2\n"))
+    assert caught.value.hint.startswith("sequences take pool global, ") and "lstm" in caught.value.hint
+
+
+def test_the_builder_refuses_from_on_a_merge_as_the_language_does():
+    net = Network().input(8, name="x").dense(8, name="a").dense(8, name="b", from_="x")
+    with pytest.raises(ModelError, match="'add' names its inputs itself; from_ does not apply"):
+        net.add("a", "b", from_="x")
+
+
+def test_pixel_shuffle_is_imported_only_from_a_feature_map():
+    class Shuffle:  # stands for nn.PixelShuffle(2), whose output here is not C×H×W
+        upscale_factor = 2
+    shuffle = kinds.named("pixelshuffle")
+    assert shuffle.from_torch(Shuffle(), (1, 16, 16)) == {"factor": 2}
+    assert shuffle.from_torch(Shuffle(), (1, 1, 16, 16)) is None
+    assert shuffle.from_torch_function("pixel_shuffle", {"upscale_factor": 2}, None, (1, 1, 16, 16), []) is None

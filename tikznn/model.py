@@ -178,6 +178,9 @@ class Network:
             style = Style(**{key: settings.pop(key) for key in _STYLE_KEYS if key in settings})
             args, refs = kind.builder_refs(args)
             layer = kind.build(*args, name=name, label=label, style=style, **settings)
+            if from_ is not None and (kind.merges or refs):
+                raise ModelError(f"'{kind.keyword}' names its inputs itself; from_ does not apply",
+                                 hint=f"write: {method}(\"a\", \"b\")")
             if refs:
                 return self.append(layer, refs, implicit=kind.implicit(list(refs)), times=times)
             if from_ is not None:

@@ -580,8 +580,11 @@ def _syntax_error(err: UnexpectedInput, text: str) -> ParseError:
         words = (["a style: " + ", ".join(names())] if name is None else
                  [f"an option of the {name} style" + (f": {options}" if options else " (it takes none)")])
     elif "CONV" in expected or not before:  # the start of a statement
-        first = [kind.keyword for kind in kinds.every() if not kind.terminals.get("ACT")][:7]
-        words = ["a layer kind (" + ", ".join(first) + ", ...)", "'name ='", "network", "skip"]
+        first: dict[str, str] = {}  # a kind of each family
+        for kind in kinds.every():
+            if "ACT" not in kind.terminals:
+                first.setdefault(kind.family, kind.keyword)
+        words = ["a layer kind (" + ", ".join(list(first.values())[:7]) + ", ...)", "'name ='", "network", "skip"]
     hint = suggest(word, keywords) if word != "end of line" else None
     if len(words) > 8:
         words = words[:8] + ["..."]

@@ -59,6 +59,7 @@ class Kind:
 
     # shape inference
     takes_tokens: ClassVar[bool] = False  # reads token ids (L,) of a sequence
+    on_sequences: ClassVar[str] = ""      # what a line of it on a sequence says (pool global), if it takes one
     any_shape: ClassVar[bool] = False     # says its own shape, whatever it reads (an imported op)
 
     # drawing: the blocks style, and the 2-D styles
@@ -136,8 +137,7 @@ class Kind:
         source, shape = inputs[0]
         raise shape_error(layer, f"{layer.kind} does not apply to a sequence ({describe_shape(shape)}, positions × "
                                  "features)", hint="sequences take " + ", ".join(
-                                     k.keyword for k in every() if type(k).infer_sequence is not Kind.infer_sequence
-                                     and not k.merges and not k.any_shape))
+                                     k.on_sequences for k in every() if k.on_sequences))
 
     # -- words in figures --------------------------------------------------------------------------------------
     def describe(self, layer: Layer, result: Analysis, counts: bool) -> str:

@@ -57,6 +57,7 @@ class Activation(Layer):
 
 
 class ActivationKind(Kind):
+    on_sequences = "activations"
     example = "leakyrelu"
     keyword, layer, legend, family = "activation", Activation, "activation", "activation"
     colours = Colours((236, 142, 60), 160, "orange")

@@ -18,6 +18,7 @@ class Dense(Layer):
 
 
 class DenseKind(Kind):
+    on_sequences = "dense"
     example, example_input = "dense 10 softmax", "input 784"
     keyword, layer, legend, family = "dense", Dense, "fully connected", "dense"
     colours = Colours((196, 182, 232), 185, "sky", 0.7)
@@ -76,6 +77,7 @@ class Flatten(Layer):
 
 
 class FlattenKind(Kind):
+    on_sequences = "flatten"
     example = "flatten"
     keyword, layer, legend, family = "flatten", Flatten, "flatten", "op"
     doc = "a feature map (or sequence) as one vector; drawn as part of the arrow"
@@ -115,6 +117,7 @@ class Dropout(Layer):
 
 
 class DropoutKind(Kind):
+    on_sequences = "dropout"
     example, example_input = "dropout 0.2", "input 784"
     keyword, layer, legend, family = "dropout", Dropout, "dropout", "op"
     doc = "dropout with probability p (0.5 unless given); drawn as part of the arrow"

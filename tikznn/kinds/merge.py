@@ -23,6 +23,7 @@ class Add(Layer):
 
 
 class AddKind(Kind):
+    on_sequences = "add"
     example = "a = conv 16 k3 p1\nb = conv 16 k1 from a\nadd a b relu"
     keyword, layer, legend, family = "add", Add, "sum", "add"
     colours = Colours((70, 170, 100), 130, "green", 0.85)
@@ -108,6 +109,7 @@ class Concat(Layer):
 
 
 class ConcatKind(Kind):
+    on_sequences = "concat"
     example = "a = conv 16 k3 p1\nb = conv 8 k1 from a\nconcat a b"
     keyword, layer, legend, family = "concat", Concat, "concatenation", "concat"
     colours = Colours((232, 172, 70), 145, "orange", 0.85)

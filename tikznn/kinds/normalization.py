@@ -14,6 +14,7 @@ class BatchNorm(Layer):
 
 
 class BatchNormKind(Kind):
+    on_sequences = "bn"
     example = "bn"
     keyword, layer, legend, family = "bn", BatchNorm, "batch norm", "bn"
     colours = Colours((196, 214, 140), 190, "green")

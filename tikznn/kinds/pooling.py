@@ -23,6 +23,7 @@ class Pool(Layer):
 
 
 class PoolKind(Kind):
+    on_sequences = "pool global"
     example = "pool max k3 s2 p1"
     keyword, layer, legend, family = "pool", Pool, "pooling", "pool"
     colours = Colours((178, 60, 50), 75, "vermillion", 0.75)

@@ -117,11 +117,11 @@ class PixelShuffleKind(Kind):
         return call("F.pixel_shuffle", x, str(layer.factor))
 
     def from_torch(self, module, shape):
-        return {"factor": module.upscale_factor}
+        return {"factor": module.upscale_factor} if len(shape) == 3 else None
 
     def from_torch_function(self, name, given, node, shape, tensors):
         factor = given.get("upscale_factor")
-        return {"factor": int(factor)} if isinstance(factor, int) else None
+        return {"factor": int(factor)} if isinstance(factor, int) and len(shape) == 3 else None
 
     def from_onnx(self, op_type, attrs, data, weights, shape, shapes):
         # DepthToSpace in CRD order is PixelShuffle (as torch.onnx writes it); DCR orders the channels otherwise

@@ -29,6 +29,7 @@ class Embedding(Layer):
 
 
 class EmbeddingKind(Kind):
+    on_sequences = "embed"
     example, example_input = "embed 1000 64", "input 20 tokens"
     keyword, layer, legend, family = "embed", Embedding, "embedding", "embed"
     colours = Colours((150, 200, 185), 215, "green", 0.7)
@@ -95,7 +96,7 @@ class RecurrentKind(Kind):
 
     def __init__(self, keyword: str, layer: type, legend: str, gates: int, module: str, colours: Colours):
         self.keyword, self.layer, self.legend, self.gates, self.module = keyword, layer, legend, gates, module
-        self.colours, self.torch_modules = colours, (module,)
+        self.colours, self.torch_modules, self.on_sequences = colours, (module,), keyword
         self.example = f"{keyword} 32 n2 bi"
 
     def read(self, items, span):
@@ -181,6 +182,7 @@ def _heads(items) -> dict:
 
 
 class AttentionKind(Kind):
+    on_sequences = "attention"
     example, example_input = "attention h8", "input 20x64 seq"
     keyword, layer, legend, family = "attention", Attention, "attention", "attention"
     colours = Colours((240, 165, 165), 165, "purple", 0.7)
@@ -228,6 +230,7 @@ class Encoder(Layer):
 
 
 class EncoderKind(Kind):
+    on_sequences = "encoder"
     example, example_input = "encoder h8 ff256 gelu", "input 20x64 seq"
     keyword, layer, legend, family = "encoder", Encoder, "encoder layer", "encoder"
     colours = Colours((235, 205, 120), 195, "yellow", 0.7)
@@ -264,7 +267,8 @@ class EncoderKind(Kind):
         return Analysis(inputs[0][1], params, macs, True)
 
     def describe(self, layer, result, counts):
-        return f"encoder, {layer.heads} heads, ff {layer.ff}" if counts else "encoder"
+        act = ", GELU" if layer.act == "gelu" else ""  # its feed-forward's, when not the usual ReLU
+        return (f"encoder, {layer.heads} heads, ff {layer.ff}" if counts else "encoder") + act
 
     def torch_module(self, layer, source):
         return call("nn.TransformerEncoderLayer", str(features(source)), str(layer.heads),
@@ -286,6 +290,7 @@ class LayerNorm(Layer):
 
 
 class LayerNormKind(Kind):
+    on_sequences = "layernorm"
     example, example_input = "layernorm", "input 20x64 seq"
     keyword, layer, legend, family = "layernorm", LayerNorm, "layer norm", "layernorm"
     colours = Colours((215, 215, 140), 185, "green")
