@@ -95,7 +95,7 @@ def _check_settings(layer: Layer) -> None:
     if kind.in_arrow and (layer.label or layer.style != Style()):
         bad(f"{layer.kind} is drawn as part of the arrow, so it shows no label or style",
             hint="label the layer before or after it instead")
-    for key in ("channels", "units", "scale", "factor", "vocab", "dim", "hidden", "layers", "heads", "ff"):
+    for key in ("channels", "units", "scale", "vocab", "dim", "hidden", "layers", "heads", "ff"):
         value = getattr(layer, key, 1)
         if not isinstance(value, int) or value < 1:
             bad(f"{key} must be a whole number of at least 1, not {value}")
