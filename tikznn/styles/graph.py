@@ -144,7 +144,7 @@ def draw(network: Network, analysis: dict[str, Analysis], figure):
             height = text_box(text, "note", size)[1]
             labels.append(label(text, "note", (before.x + before.width / 2 + column.x - column.width / 2) / 2,
                                 bottom - height / 2, size, column.layer.name))  # between the counts
-    boxes = [c.layer for c in columns if c.box and c.layer.kind != "input"]
+    boxes = [c.layer for c in columns if c.box and not kinds.of(c.layer).is_input]
     notes = ()
     if boxes:
         names = ", ".join(_sketch.who(layer) for layer in boxes[:4]) + (", ..." if len(boxes) > 4 else "")
