@@ -14,10 +14,11 @@ def problems(drawing: Layout) -> list[str]:
     """Everything that overlaps in a layout (labels with anything, arrows through blocks, blocks in blocks),
     arrows that do not start and end at their blocks, and a figure shrunk to illegible text to fit its width."""
     found = []
-    if drawing.width is not None and SMALLEST_LABEL_PT * drawing.scale() < SMALLEST_TEXT_PT:
-        box = drawing.bounds()
+    box = drawing.bounds()
+    by_width = min(1.0, drawing.width / (box.x1 - box.x0)) if drawing.width is not None else 1.0
+    if SMALLEST_LABEL_PT * by_width < SMALLEST_TEXT_PT:  # (a figure too tall for a page is the composer's concern)
         found.append(f"the figure is {box.x1 - box.x0:.1f} cm wide: shrunk to {drawing.width:.1f} cm, its smallest "
-                     f"labels would be {SMALLEST_LABEL_PT * drawing.scale():.1f} pt")
+                     f"labels would be {SMALLEST_LABEL_PT * by_width:.1f} pt")
     shapes = drawing.shapes()
     labels = drawing.labels
     for i, label in enumerate(labels):

@@ -90,8 +90,10 @@ _DIMS = typer.Option(None, callback=_dims, help="Label blocks with: auto, shape,
 _STATS = typer.Option(None, "--stats/--no-stats", help="Add a caption line with parameter and MAC totals.")
 _COLLAPSE = typer.Option(None, "--collapse/--expand", help="Draw repeated layers once, marked ×N (or each copy).")
 _LAYOUT = typer.Option(None, callback=_layout, help=_LAYOUT_HELP)
-_WIDTH = typer.Option(None, callback=_width, help="Fit this width (17cm, 6.5in): shrink the figure if wider.")
+_WIDTH = typer.Option(None, callback=_width, help="Compose for this width (3.5in, 17cm; column = 252pt, page = "
+                                                  "516pt): text at 6 pt or more, shrunk if wider.")
 _WRAP = typer.Option(None, "--wrap/--no-wrap", help="With a width: wrap the network onto rows first.")
+_HEIGHT = typer.Option(None, callback=_width, help="The tallest it may be (with a width: 9in, a page's text height).")
 _THEME = typer.Option(None, callback=_one_of("THEMES"),
                       help="Colours: classic, print (greys for black and white) or colorblind.")
 _LEGEND = typer.Option(None, "--legend/--no-legend", help="Add a legend of the kinds of layer drawn.")
@@ -136,7 +138,8 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
           dpi: int = typer.Option(300, min=10, max=2400, help="Resolution of PNG output."),
           timeout: float = typer.Option(60.0, min=1, help="Seconds pdflatex (and Poppler) may run per figure."),
           dims: Optional[str] = _DIMS, stats: Optional[bool] = _STATS, collapse: Optional[bool] = _COLLAPSE,
-          layout: Optional[str] = _LAYOUT, width: Optional[str] = _WIDTH, wrap: Optional[bool] = _WRAP,
+          layout: Optional[str] = _LAYOUT, width: Optional[str] = _WIDTH, height: Optional[str] = _HEIGHT,
+          wrap: Optional[bool] = _WRAP,
           theme: Optional[str] = _THEME, legend: Optional[bool] = _LEGEND, engine: Optional[str] = _ENGINE,
           fontsize: Optional[float] = _FONTSIZE, style: Optional[str] = _STYLE,
           jobs: int = typer.Option(1, "-j", "--jobs", min=1, max=64, help="Build this many figures at once."),
@@ -175,7 +178,8 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
             rule = next(iter(outputs_for(path, out, formats).values())).with_suffix(".d")
         try:
             return path, build_figure(path, out, formats, dpi=dpi, timeout=timeout, dims=dims, stats=stats,
-                                      collapse=collapse, layout=layout, width=width, wrap=wrap, theme=theme,
+                                      collapse=collapse, layout=layout, width=width, height=height, wrap=wrap,
+                                      theme=theme,
                                       legend=legend, engine=engine, fontsize=fontsize, style=style,
                                       depfile=rule)
         except TikznnError as err:
@@ -198,6 +202,8 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
             for note in result.warnings:
                 typer.echo(("\n" if progress else "") + f"{path}: warning: {note}", err=True)
             if verbose:
+                if result.composed:
+                    typer.echo(f"{path}: {result.composed}")
                 for written_path in result.written:
                     typer.echo(f"wrote {written_path}")
                 if not result.written:
@@ -218,7 +224,8 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
         overlay: bool = typer.Option(False, "--overlay",
                                      help="With --fragment, for beamer: the layers appear one slide after another."),
         dims: Optional[str] = _DIMS, stats: Optional[bool] = _STATS, collapse: Optional[bool] = _COLLAPSE,
-        layout: Optional[str] = _LAYOUT, width: Optional[str] = _WIDTH, wrap: Optional[bool] = _WRAP,
+        layout: Optional[str] = _LAYOUT, width: Optional[str] = _WIDTH, height: Optional[str] = _HEIGHT,
+          wrap: Optional[bool] = _WRAP,
         theme: Optional[str] = _THEME, legend: Optional[bool] = _LEGEND, engine: Optional[str] = _ENGINE,
         fontsize: Optional[float] = _FONTSIZE, style: Optional[str] = _STYLE,
         depfile: Optional[Path] = typer.Option(None, "--depfile",
@@ -238,8 +245,8 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
     try:
         with _warnings_of(file):
             text, sources = tex_and_sources(file, fragment=fragment, overlay=overlay, dims=dims, stats=stats,
-                                            collapse=collapse, layout=layout, width=width, wrap=wrap, theme=theme,
-                                            legend=legend, engine=engine, fontsize=fontsize, style=style)
+                                            collapse=collapse, layout=layout, width=width, height=height, wrap=wrap,
+                                            theme=theme, legend=legend, engine=engine, fontsize=fontsize, style=style)
         if output is None:
             sys.stdout.write(text)
         else:

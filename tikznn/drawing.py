@@ -221,6 +221,7 @@ class Layout:
     source_lines: dict = field(default_factory=dict, compare=False)  # layer name -> .nn line
     frames: tuple[Frame, ...] = ()
     width: float | None = None  # cm the figure must fit: drawn smaller if it is wider
+    height: float | None = None  # ... and the height (cm): drawn smaller if it is taller
     fit: str | None = None  # the width as written (a TeX length): a fragment shrinks to it in the document
     order: dict = field(default_factory=dict, compare=False)  # layer name -> its place in the network
     theme: str = "classic"  # the colours (theme.THEMES)
@@ -236,11 +237,12 @@ class Layout:
         return list(self.blocks) + list(self.balls)
 
     def scale(self) -> float:
-        """How much the figure is shrunk to fit its width (1: not at all)."""
-        if self.width is None:
+        """How much the figure is shrunk to fit its width and height (1: not at all)."""
+        if self.width is None and self.height is None:
             return 1.0
         box = self.bounds()
-        return min(1.0, self.width / (box.x1 - box.x0))
+        return min(1.0, *([self.width / (box.x1 - box.x0)] if self.width is not None else []),
+                   *([self.height / (box.y1 - box.y0)] if self.height is not None else []))
 
     def bounds(self) -> Rect:
         box = bounds([p for s in self.shapes() for p in s.outline()] +

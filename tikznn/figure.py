@@ -22,12 +22,14 @@ ENGINES = ("pdflatex", "xelatex", "lualatex")
 class Figure:
     dims: str = "auto"     # what blocks are labelled with: one of DIMS_MODES
     stats: bool = False    # a caption line with the parameter and MAC totals
-    collapse: bool = False  # draw a repeated layer once, marked ×N
+    collapse: bool | None = None  # draw a repeated layer once, marked ×N; None: tikznn's choice for a width
     layout: str | None = None  # one of LAYOUTS; None: the style's own (blocks: right; schematic: down)
     style: str = "blocks"   # how the figure is drawn: a module of tikznn/styles (blocks, flat, graph, schematic)
     style_options: tuple[str, ...] = ()  # words the style takes ('style graph bias'): its module's OPTIONS
-    width: str | None = None  # a TeX length the figure must fit: scaled down to it
-    wrap: bool = False      # with a width: first wrap the main path onto rows that fit it
+    width: str | None = None  # a TeX length (or column, page) the figure must fit: scaled down to it
+    height: str | None = None  # the height it must fit; with a width, by default a page's text height (9 in)
+    wrap: bool | None = None  # with a width: first wrap the main path onto rows that fit it; None: tikznn's choice
+    rows: str | None = None  # how wide the rows are when it wraps (compose.py's choice); None: its width
     theme: str = "classic"  # one of THEMES: the colours
     colours: tuple = ()     # a theme file's (part, (r, g, b), opacity or None), over the theme
     engine: str | None = None  # one of ENGINES; None: pdflatex, or xelatex/lualatex when labels need it
@@ -35,7 +37,8 @@ class Figure:
     legend: bool = False    # a legend of the kinds of layer drawn
 
     def but(self, *, dims: str | None = None, stats: bool | None = None, collapse: bool | None = None,
-            layout: str | None = None, width: str | None = None, wrap: bool | None = None, theme: str | None = None,
+            layout: str | None = None, width: str | None = None, height: str | None = None, wrap: bool | None = None,
+            theme: str | None = None,
             legend: bool | None = None, engine: str | None = None, fontsize: float | None = None,
             style: str | None = None, colours: tuple | None = None) -> "Figure":
         """This figure with the settings given (None keeps one): what blocks are labelled with (DIMS_MODES), a
@@ -49,9 +52,11 @@ class Figure:
                                      (dims, DIMS_MODES, "dims"), (layout, LAYOUTS, "layout")):
             if value is not None and value not in allowed:
                 raise ModelError(f"unknown {what} '{value}'", hint="choose from: " + ", ".join(allowed))
-        if width is not None:
-            length_cm(width)
-        given = dict(dims=dims, stats=stats, collapse=collapse, layout=layout, width=width, wrap=wrap, theme=theme,
+        for length in (width, height):
+            if length is not None:
+                length_cm(length)
+        given = dict(dims=dims, stats=stats, collapse=collapse, layout=layout, width=width, height=height, wrap=wrap,
+                     theme=theme,
                      legend=legend, engine=engine, fontsize=fontsize, colours=colours)
         if style is not None:
             given["style"], given["style_options"] = style_words(style)

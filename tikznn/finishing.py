@@ -8,19 +8,25 @@ from .drawing import Layout
 from .figure import Figure
 from .legend import with_legend
 from .model import Network
-from .tex import length_cm
+from .tex import NAMED_WIDTHS, length_cm
 from .topology import skip_owner
 
 BORDER_CM = 2 * 4 / 72.27 * 2.54  # the standalone document's border, 4 pt on each side
+PAGE_HEIGHT = "9in"  # a page's text height (letter paper, 1 in margins): no figure can be taller
 
 
-def fitted(drawing: Layout, width: str | None) -> Layout:
-    """The drawing with the width it must fit: in cm, less the standalone PDF's margins; one relative to the page
-    (0.8\\linewidth) only as written, for the document a fragment goes into to shrink it."""
-    if width is None:
+def fitted(drawing: Layout, figure: Figure) -> Layout:
+    """The drawing with the width and height it must fit: in cm, less the standalone PDF's margins; a width relative
+    to the page (0.8\\linewidth) only as written, for the document a fragment goes into to shrink it. With a width,
+    the height is at most a page's text height unless the figure says otherwise."""
+    if figure.width is None and figure.height is None:
         return drawing
-    cm = length_cm(width)
-    return replace(drawing, fit=width, width=None if cm is None else cm - BORDER_CM)
+    width = length_cm(figure.width) if figure.width is not None else None
+    height = figure.height or (PAGE_HEIGHT if width is not None else None)
+    height = length_cm(height) if height is not None else None
+    return replace(drawing, fit=NAMED_WIDTHS.get(figure.width, figure.width),
+                   width=None if width is None else width - BORDER_CM,
+                   height=None if height is None else height - BORDER_CM)
 
 
 def dressed(drawing: Layout, figure: Figure) -> Layout:

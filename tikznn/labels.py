@@ -167,7 +167,8 @@ class LabelPlacer:
         for name, shape in self.shapes.items():  # sizes first: they belong right at their block's edges
             if isinstance(shape, Block) and self.layers[name].style.show_label:
                 self._sizes(name, shape)
-            elif isinstance(shape, Ball) and kinds.of(self.layers[name]).counted and (self.layers[name].style.dims or self.figure.dims) in ("auto",
+            elif isinstance(shape, Ball) and kinds.of(self.layers[name]).counted and \
+                    (self.layers[name].style.dims or self.figure.dims) in ("auto",
                                                                                                   "channels"):
                 out = self.analysis[name].shape  # what a concatenation adds up to
                 text = str(out[-1] if self.analysis[name].sequence else out[0])

@@ -40,8 +40,8 @@ def layout(network: Network, analysis: dict[str, Analysis] | None = None, figure
         if figure.layout != "right":
             raise LayoutError(f"wrap puts a left-to-right layout on rows; this one is '{figure.layout}'",
                               hint="remove 'wrap' (the figure is then scaled to the width) or use layout right")
-        drawing = wrap(drawing, length_cm(figure.width) - BORDER_CM)
-    return dressed(fitted(drawing, figure.width), figure)
+        drawing = wrap(drawing, length_cm(figure.rows or figure.width) - BORDER_CM)
+    return dressed(fitted(drawing, figure), figure)
 
 
 class _Planner:

@@ -143,7 +143,11 @@ class _ToStatements(Transformer):
 
     @v_args(meta=True)
     def width(self, meta, items):
-        return ("width", (str(items[0]), items[1] is not None), self.span(meta))
+        return ("width", (str(items[0]), True if items[1] is not None else None), self.span(meta))
+
+    @v_args(meta=True)
+    def height(self, meta, items):
+        return ("height", str(items[0]), self.span(meta))
 
     @v_args(meta=True)
     def stage(self, meta, items):
@@ -487,7 +491,7 @@ _TERMINAL_WORDS = {
     "OUTPUT_PADDING": "an output padding like op1", "HEADS": "heads like h8", "FF": "a feed-forward size like ff2048",
     "STACKED": "stacked layers like n2", "WEIGHTS": "a weight count like w64", "TIMES": "a repetition like x3",
     "ARGS": "(arguments)", "THEME": "classic, print or colorblind",
-    "LAYOUT": "right, down, u or layered", "LENGTH": "a length like 17cm (cm, mm, in or pt)",
+    "LAYOUT": "right, down, u or layered", "LENGTH": "a length like 17cm (cm, mm, in or pt), column or page",
     **{name: words for kind in kinds.every() for name, (words, _) in kind.terminals.items()},
 }
 _KEYWORD_TERMINALS = {"DIMS_MODE": DIMS_MODES, "LAYOUT": figure.LAYOUTS,
@@ -495,7 +499,7 @@ _KEYWORD_TERMINALS = {"DIMS_MODE": DIMS_MODES, "LAYOUT": figure.LAYOUTS,
 # the words a layer's line starts with: each kind's keyword, but an activation is written as itself (relu)
 _LAYER_WORDS = tuple(kind.keyword for kind in kinds.every() if "ACT" not in kind.terminals) + \
     tuple(_KEYWORD_TERMINALS["ACT"])
-_STATEMENT_WORDS = ("network", "caption", "dims", "stats", "collapse", "layout", "width", "theme", "legend",
+_STATEMENT_WORDS = ("network", "caption", "dims", "stats", "collapse", "layout", "width", "height", "theme", "legend",
                     "fontsize", "style", "stage", "end", "skip", "import") + _LAYER_WORDS
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from . import compiled, styles
 from .latex import (DEFAULT_TIMEOUT, FORMATS, Source, compile_pdf, convert, installed_wide_engine, read_source,
                     write_all)
-from .checks import SMALLEST_LABEL_PT, SMALLEST_TEXT_PT
+from .checks import SMALLEST_LABEL_PT
+from .compose import SMALLEST_PT, Composition, compose
 from .drawing import Layout
 from .errors import LayoutError, OutputError, TikznnError, TikznnWarning
 from .figure import Figure
@@ -36,7 +37,18 @@ def figure_tex(network: Network, figure: Figure, *, fragment: bool = False, over
                wide_engine: str = "xelatex") -> tuple[str, list[str]]:
     """The TeX of a network's figure and the warnings it gives. `wide_engine` sets the labels pdflatex cannot, when
     the network names no engine: the build passes the one installed, so that the TeX alone is the same anywhere."""
-    drawing = styles.draw(network, analyse(network), figure)
+    tex, notes, _ = composed_tex(network, figure, fragment=fragment, overlay=overlay, wide_engine=wide_engine)
+    return tex, notes
+
+
+def composed_tex(network: Network, figure: Figure, *, fragment: bool = False, overlay: bool = False,
+                 wide_engine: str = "xelatex") -> tuple[str, list[str], Composition]:
+    """The TeX of a network's figure composed for its width (compose.py), its warnings, and the composition."""
+    analysis = analyse(network)
+    styles.check(figure)
+    composition = compose(network, figure, lambda choice: styles.draw(network, analysis, choice),
+                          wraps=styles.wraps(figure.style))
+    figure, drawing = composition.figure, composition.drawing
     drawing = replace(drawing, engine=figure.engine or _engine_for(drawing, fragment, wide_engine))
     box, scale = drawing.bounds(), drawing.scale()
     if max(box.x1 - box.x0, box.y1 - box.y0) * scale > TEX_LIMIT_CM:
@@ -44,13 +56,21 @@ def figure_tex(network: Network, figure: Figure, *, fragment: bool = False, over
                           f"{(box.y1 - box.y0) * scale / 100:.2f} m: larger than TeX can draw (5.76 m)",
                           hint=styles.too_large(figure.style))
     notes = list(drawing.notes)
-    if drawing.width is not None and SMALLEST_LABEL_PT * drawing.scale() < SMALLEST_TEXT_PT:
-        box = drawing.bounds()
-        wraps = styles.wraps(figure.style) and figure.layout in (None, "right") and not figure.wrap
-        hint = "try 'wrap', or a larger width" if wraps else "try a larger width"
-        notes.append(f"the figure is {box.x1 - box.x0:.1f} cm wide; shrunk to {figure.width} its smallest labels "
-                     f"are {SMALLEST_LABEL_PT * drawing.scale():.1f} pt ({hint})")
-    return _render(drawing, fragment=fragment, overlay=overlay), notes
+    if drawing.width is not None and composition.smallest_pt < SMALLEST_PT:
+        notes.append(f"at {figure.width} its smallest text prints at {composition.smallest_pt:.1f} pt, under "
+                     f"{SMALLEST_PT:g} pt ({_remedy(drawing, figure, composition.smallest_pt)})")
+    return _render(drawing, fragment=fragment, overlay=overlay), notes, composition
+
+
+def _remedy(drawing: Layout, figure: Figure, printed: float) -> str:
+    """The one change that helps most a figure whose text prints too small."""
+    box = drawing.bounds()
+    by_width = drawing.width / (box.x1 - box.x0)
+    if drawing.height is not None and drawing.height / (box.y1 - box.y0) < by_width:
+        return "it is as tall as the page allows: a wider page, or fewer layers drawn (collapse, blocks)"
+    wider = (box.x1 - box.x0) * SMALLEST_PT / SMALLEST_LABEL_PT / drawing.fontsize / 2.54
+    return f"it needs a width of {wider:.1f} in" + ("" if figure.style == "schematic" else
+                                                     ", or 'style schematic', which draws it smaller")
 
 
 def _engine_for(drawing: Layout, fragment: bool, wide_engine: str) -> str:
@@ -118,6 +138,7 @@ class Built:
     targets: list[Path]
     warnings: list[str] = field(default_factory=list)
     rule: Path | None = None  # the make rule written, if any
+    composed: str = ""  # what was chosen for its width (compose.py), said with -v
 
 
 def build(path: str | Path, output: str | Path | None = None, formats=("pdf",), **options) -> list[Path]:
@@ -139,7 +160,8 @@ def build_figure(path: str | Path, output: str | Path | None = None, formats=("p
     network, text = load(path)
     compiled.load_templates()
     try:
-        tex, notes = figure_tex(network, network.figure.but(**settings), wide_engine=installed_wide_engine())
+        figure = network.figure.but(**settings)
+        tex, notes, composition = composed_tex(network, figure, wide_engine=installed_wide_engine())
         pdf = compile_pdf(tex, source=Source(str(path), text), timeout=timeout)
     except TikznnError as err:
         raise err.located(str(path), text) from None
@@ -151,7 +173,8 @@ def build_figure(path: str | Path, output: str | Path | None = None, formats=("p
         raise err.located(str(path), text) from None
     if depfile is not None:
         files[Path(depfile)] = make_rule(list(targets.values()), sources).encode("utf-8")
-    return Built(write_all(files), sources, list(targets.values()), notes, Path(depfile) if depfile else None)
+    return Built(write_all(files), sources, list(targets.values()), notes, Path(depfile) if depfile else None,
+                 composition.said() if figure.width is not None else "")
 
 
 def make_rule(targets: list[Path], sources: list[Path]) -> str:

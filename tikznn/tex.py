@@ -146,13 +146,19 @@ _UNITS_CM = {"cm": 1.0, "mm": 0.1, "in": 2.54, "pt": 2.54 / 72.27}
 RELATIVE_WIDTH = re.compile(r"(\d*\.?\d+)?\\(linewidth|textwidth|columnwidth)")  # known only in a document
 
 
+# widths with a name: a two-column paper's column and its text width (IEEEtran's; docs/language.md lists others)
+NAMED_WIDTHS = {"column": "252pt", "page": "516pt"}
+
+
 def length_cm(length: str) -> float | None:
-    """A TeX length like '17cm' or '6.5in' in centimetres; None for one relative to the page (0.8\\linewidth),
-    which only the document a fragment is input into knows."""
+    """A TeX length like '17cm' or '6.5in' (or a named width) in centimetres; None for one relative to the page
+    (0.8\\linewidth), which only the document a fragment is input into knows."""
+    length = NAMED_WIDTHS.get(length.strip(), length)
     if RELATIVE_WIDTH.fullmatch(length.strip()):
         return None
     match = re.fullmatch(r"(\d+(?:\.\d+)?)(cm|mm|in|pt)", length.strip())
     if not match:
         raise ModelError(f"'{length}' is not a width",
-                         hint="write a length like 17cm, 170mm, 6.5in or 480pt, or \\linewidth for a fragment")
+                         hint="write a length like 17cm, 170mm, 6.5in or 480pt, column or page, or \\linewidth for a "
+                              "fragment")
     return float(match.group(1)) * _UNITS_CM[match.group(2)]

@@ -232,7 +232,8 @@ class DeconvKind(ConvKind):
                       output_padding=pair(op), dilation=pair(d), groups=groups, bias=bias, bn=bn, act=act, **common)
 
     def describe(self, layer, result, counts):
-        return f"{window_words(layer.kernel, len(result.shape) - 1)} up-conv" + (f", {layer.channels}" if counts else "")
+        words = f"{window_words(layer.kernel, len(result.shape) - 1)} up-conv"
+        return words + (f", {layer.channels}" if counts else "")
 
 
 def _times(value) -> str:

@@ -41,7 +41,8 @@ class InputKind(Kind):
         if layer.data not in DATA:
             return f"unknown input data '{layer.data}'", "choose from: " + ", ".join(DATA)
         if layer.data != "tensor" and len(layer.shape) != {"tokens": 1, "seq": 2}[layer.data]:
-            return f"{layer.data} input takes {'a length, like 128' if layer.data == 'tokens' else 'L×D, like 128x512'}"
+            return f"{layer.data} input takes " + ("a length, like 128" if layer.data == "tokens" else
+                                                   "L×D, like 128x512")
         if not (1 <= len(layer.shape) <= 3 and all(n >= 1 for n in layer.shape)):
             return (f"shape {'x'.join(map(str, layer.shape))} is not supported",
                     "write C×H×W like 3x224x224, C×L like 1x128, or a vector size like 784")

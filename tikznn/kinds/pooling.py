@@ -98,7 +98,8 @@ class PoolKind(Kind):
         stride = layer.stride or kernel
         moved = "" if stride == kernel else ", stride 1" if stride == (1, 1) else \
             f", /{stride[0] if stride[0] == stride[1] else f'{stride[0]}×{stride[1]}'}"
-        return f"{window_words(kernel, len(result.shape) - 1)} {layer.mode}-pool{moved}"  # the stride, if not the window
+        # the stride, if it is not the window
+        return f"{window_words(kernel, len(result.shape) - 1)} {layer.mode}-pool{moved}"
 
     def function(self, layer, x, source):
         axes = len(source.shape) - 1

@@ -66,9 +66,15 @@ def _module(name: str):
     return importlib.import_module(f"{__name__}.{name}")
 
 
-def draw(network, analysis: dict, figure):
-    """The drawing (a drawing.Layout) of a network with its shapes (shapes.analyse), in its figure's style (a
-    figure.Figure). The command line and the parser have checked the style; a builder's is checked here."""
+def check(figure) -> None:
+    """Refuse a figure (figure.Figure) whose style is unknown or does not take its options. The command line and
+    the parser check the style where it is written; a builder's is checked here, where it is drawn."""
     if found := problem(figure.style, figure.style_options):
         raise ModelError(found[0], hint=found[1])
+
+
+def draw(network, analysis: dict, figure):
+    """The drawing (a drawing.Layout) of a network with its shapes (shapes.analyse), in its figure's style (a
+    figure.Figure)."""
+    check(figure)
     return _module(figure.style).draw(network, analysis, figure)

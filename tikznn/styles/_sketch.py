@@ -51,8 +51,8 @@ def shown_label(layer: Layer) -> str | None:
 
 
 def operation(layer: Layer, analysis: dict[str, Analysis], *, counts: bool = False, act: bool = False) -> str:
-    """What a layer does in its kind's one description ('5×5 conv', '3×3 max-pool, /2'; with `counts`, '3×3 conv, 64'),
-    then with `act` its activation ('5×5 conv, ReLU')."""
+    """What a layer does in its kind's one description ('5×5 conv', '3×3 max-pool, /2'; with `counts`,
+    '3×3 conv, 64'), then with `act` its activation ('5×5 conv, ReLU')."""
     kind = kinds.of(layer)
     words = kind.describe(layer, analysis[layer.name], counts)
     fn = None if kind.act_inside else getattr(layer, "act", None)
@@ -93,4 +93,4 @@ def finished(network: Network, analysis: dict[str, Analysis], figure, *, marks=(
         notes.append(f"'collapse' is not used by the {figure.style} style: every copy is drawn")
     if figure.width is not None and figure.wrap:
         notes.append(f"'wrap' puts the blocks style on rows; the {figure.style} style is only scaled to the width")
-    return dressed(fitted(replace(drawing, notes=tuple(notes)), figure.width), figure)
+    return dressed(fitted(replace(drawing, notes=tuple(notes)), figure), figure)

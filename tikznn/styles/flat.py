@@ -3,8 +3,8 @@
 A feature map of C channels is a stack of C squares, or of a few with an ellipsis when C is large; its side grows
 with the logarithm of its size. A vector (a dense layer) is an upright bar. Above each stack, its name and shape
 ("C1: 6@28×28"); under the gap before it, what made it ("5×5 conv, ReLU"). A convolution or pooling shows its
-window as a small square on the front map, projecting to a point on the next. Sequences (tokens, positions × features) have no
-feature maps to draw: the style says so and names the styles that draw them.
+window as a small square on the front map, projecting to a point on the next. Sequences (tokens, positions ×
+features) have no feature maps to draw: the style says so and names the styles that draw them.
 """
 from __future__ import annotations
 

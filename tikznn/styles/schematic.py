@@ -92,7 +92,7 @@ def draw(network: Network, analysis: dict[str, Analysis], figure):
     row_size = [max([along(i.width, i.height) for i in row] or [0.0]) for row in in_row]
     stages = [{i.layer.stage for i in row} for row in in_row]
     gap = [STAGE_GAP if r + 1 < rows and stages[r] != stages[r + 1] else ROW_GAP for r in range(rows)]
-    # what layers drawn in the arrow do (flatten) is written beside it they are part of, in a gap made long enough for it
+    # what layers drawn in the arrow do (flatten) is written beside the arrow, in a gap made long enough for it
     notes: dict[str, str] = {}
     for layer in network.layers:
         if _sketch.passes_through(layer) and layer.name not in hidden:

@@ -1,0 +1,81 @@
+"""How each example prints at a paper's widths (not part of the tests): built with only `--width`, its smallest
+text in pt and its height in inches, measured from the PDF as ../shared/reference/fit.md says; and what composing
+it for the narrowest width costs, against drawing it once (ratios measured in one run).
+
+    python bench/fit.py [--widths 7in,3.5in] [--no-pdf] [example ...]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from printsize import measure  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--widths", default="7in,3.5in")
+    parser.add_argument("--no-pdf", action="store_true", help="only the composition times")
+    parser.add_argument("names", nargs="*")
+    args = parser.parse_args()
+    names = args.names or sorted(p.stem for p in (ROOT / "examples").glob("*.nn"))
+    widths = args.widths.split(",")
+    composition_times(names, widths[-1])
+    if not args.no_pdf:
+        printed(names, widths)
+
+
+def composition_times(names: list[str], width: str, runs: int = 3) -> None:
+    """Seconds to compose each example for `width` (every choice drawn until one prints at 6 pt) and to draw it
+    once as written, medians of `runs`."""
+    sys.path.insert(0, str(ROOT))
+    from tikznn import parse_file, styles
+    from tikznn.compose import compose
+    from tikznn.shapes import analyse
+    print(f"## Composing for {width} (median of {runs} runs)\n")
+    print("| example | compose (s) | draw once (s) | ratio | chosen |")
+    print("|---|---|---|---|---|")
+    for name in names:
+        network = parse_file(ROOT / "examples" / f"{name}.nn")
+        figure, analysis = network.figure.but(width=width), analyse(network)
+        draw = lambda choice: styles.draw(network, analysis, choice)  # noqa: E731
+        once, whole, chosen = [], [], ""
+        for _ in range(runs):
+            start = time.perf_counter()
+            draw(figure)
+            once.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            chosen = compose(network, figure, draw, wraps=styles.wraps(figure.style)).chosen
+            whole.append(time.perf_counter() - start)
+        a, b = statistics.median(whole), statistics.median(once)
+        print(f"| {name} | {a:.3f} | {b:.3f} | {a / b:.1f} | {chosen or 'as written'} |", flush=True)
+    print()
+
+
+def printed(names: list[str], widths: list[str]) -> None:
+    print("| example | " + " | ".join(f"{w}: smallest pt | height in" for w in widths) + " |")
+    print("|---|" + "---|---|" * len(widths))
+    with tempfile.TemporaryDirectory() as folder:
+        for name in names:
+            cells = []
+            for width in widths:
+                pdf = Path(folder) / f"{name}-{width}.pdf"
+                run = subprocess.run([sys.executable, "-m", "tikznn", "build", str(ROOT / "examples" / f"{name}.nn"),
+                                      "--width", width, "-o", str(pdf)], capture_output=True, text=True)
+                if run.returncode:
+                    cells += ["failed", ""]
+                    continue
+                printed = measure(pdf)
+                cells += [f"{printed.smallest_pt:.1f} ({printed.smallest_word})", f"{printed.height_in:.1f}"]
+            print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

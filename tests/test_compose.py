@@ -1,0 +1,74 @@
+"""Composing a figure for its width: the settings left open are chosen so that its text prints at 6 pt or more,
+what the author wrote is kept, and no figure is taller than a page."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import EXAMPLE_NAMES, EXAMPLES
+from tikznn import parse, parse_file, styles
+from tikznn.compose import SMALLEST_PT, compose
+from tikznn.shapes import analyse
+from tikznn.tex import length_cm
+
+PAGE_CM = 9 * 2.54
+
+
+def composed(network, **settings):
+    figure = network.figure.but(**settings)
+    analysis = analyse(network)
+    return compose(network, figure, lambda choice: styles.draw(network, analysis, choice),
+                   wraps=styles.wraps(figure.style))
+
+
+def printed_size(drawing) -> tuple[float, float]:
+    box, scale = drawing.bounds(), drawing.scale()
+    return (box.x1 - box.x0) * scale, (box.y1 - box.y0) * scale
+
+
+def test_a_long_chain_in_a_column_is_wrapped_onto_rows_that_print_at_6_pt():
+    result = composed(parse_file(EXAMPLES / "vgg16.nn"), width="3.5in")
+    assert result.figure.wrap and result.smallest_pt >= SMALLEST_PT
+    assert "wrap" in result.said() and "smallest text" in result.said()
+
+
+def test_a_figure_that_reads_as_written_is_left_as_written():
+    result = composed(parse_file(EXAMPLES / "lenet.nn"), width="7in")
+    assert result.chosen == "" and result.figure == parse_file(EXAMPLES / "lenet.nn").figure.but(width="7in")
+
+
+def test_what_the_author_wrote_is_kept():
+    network = parse_file(EXAMPLES / "vgg16.nn")
+    result = composed(network, width="3.5in", layout="right", wrap=False, collapse=False)
+    assert (result.figure.layout, result.figure.wrap, result.figure.collapse) == ("right", False, False)
+    assert result.smallest_pt < SMALLEST_PT  # the best it can do as written: too small, and said so
+    result = composed(parse("layout down\n" + (EXAMPLES / "vgg16.nn").read_text()), width="3.5in")
+    assert result.figure.layout == "down" and not result.figure.wrap
+
+
+@pytest.mark.parametrize("width", ["7in", "3.5in"])
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_no_composed_figure_is_wider_or_taller_than_its_page(name, width):
+    result = composed(parse_file(EXAMPLES / f"{name}.nn"), width=width)
+    wide, tall = printed_size(result.drawing)
+    assert wide <= length_cm(width) + 1e-6 and tall <= PAGE_CM + 1e-6, (wide, tall)
+
+
+def test_named_widths_and_a_height():
+    assert length_cm("column") == pytest.approx(252 / 72.27 * 2.54)
+    assert length_cm("page") == pytest.approx(516 / 72.27 * 2.54)
+    network = parse("width column\nheight 4in\ninput 784\ndense 10\n")
+    assert (network.figure.width, network.figure.height, network.figure.wrap) == ("column", "4in", None)
+    result = composed(parse_file(EXAMPLES / "resnet50.nn"), height="4in")
+    assert printed_size(result.drawing)[1] <= 4 * 2.54 + 1e-6
+
+
+@pytest.mark.latex
+def test_build_says_what_it_chose(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "tikznn", "build", str(EXAMPLES / "vgg16.nn"), "--width", "3.5in",
+                          "-v", "-o", str(tmp_path / "vgg16.pdf")], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "vgg16.nn: composed for 3.5in: wrap" in run.stdout and "smallest text 6." in run.stdout
+    assert run.stderr == ""  # it prints at 6 pt or more: nothing to warn of
