@@ -251,3 +251,45 @@ def test_a_beamer_overlay_reveals_the_network_layer_by_layer(tmp_path):
     tex = (tmp_path / "net.tikz").read_text()
     assert "\\onslide<1->" in tex and f"\\onslide<{shapes}->" in tex
     assert "onslide" not in to_tex(net, fragment=True)
+
+
+def _compile(folder: Path, name: str, text: str) -> str:
+    (folder / f"{name}.tex").write_text(text)
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", name],
+                         cwd=folder, capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0, run.stdout[-2000:]
+    return (folder / f"{name}.log").read_text(errors="replace")
+
+
+@pytest.mark.latex
+def test_a_fragment_shrunk_under_6_pt_in_a_column_says_so_and_a_fitted_one_does_not(tmp_path):
+    network = parse_file(EXAMPLES / "vgg16.nn")
+    (tmp_path / "unfitted.tikz").write_text(to_tex(network, fragment=True, source="vgg16.nn"))
+    (tmp_path / "fitted.tikz").write_text(to_tex(network, network.figure.but(width="252pt"), fragment=True))
+    assert "% Built for a width of 252pt: its smallest text prints at 6." in (tmp_path / "fitted.tikz").read_text()
+    column = "\\documentclass{article}\n\\usepackage{tikz}\n\\setlength{\\textwidth}{252pt}\n\\begin{document}\n"
+    log = _compile(tmp_path, "unfitted", column + "\\begin{figure}\\input{unfitted.tikz}\\end{figure}\n\\end{document}\n")
+    said = re.sub(r"\s+", " ", log.replace("\n", ""))  # the log's lines are cut at 79 characters
+    warning = re.search(r"Package tikznn Warning: 'VGG-16' is shrunk to 252.0pt wide: its smallest text prints at "
+                        r"(\d\.\d+)pt \(under 6pt\)\. Compose it for that width: ?\(tikznn\) tikznn tex vgg16.nn "
+                        r"--fragment --width 252.0pt", said)
+    assert warning and float(warning.group(1)) < 6, log[-3000:]
+    log = _compile(tmp_path, "fitted", column + "\\begin{figure}\\input{fitted.tikz}\\end{figure}\n\\end{document}\n")
+    assert "tikznn Warning" not in log
+
+
+@pytest.mark.latex
+def test_the_documents_own_tikz_styles_do_not_reach_into_a_fragment(tmp_path):
+    from pdf2image import convert_from_path
+
+    from imagecompare import compare
+    (tmp_path / "net.tikz").write_text(to_tex(parse_file(EXAMPLES / "resnet18.nn"), fragment=True))
+    body = "\\begin{document}\\pagestyle{empty}\\input{net.tikz}\\end{document}\n"
+    plain = "\\documentclass{article}\n\\usepackage{tikz}\n"
+    hostile = plain + ("\\tikzset{every picture/.style={line width=2pt}, every node/.style={draw=red, fill=yellow},"
+                       " every path/.style={dashed}, every scope/.style={red}, every label/.style={blue}}\n")
+    _compile(tmp_path, "plain", plain + body)
+    _compile(tmp_path, "hostile", hostile + body)
+    [a] = convert_from_path(str(tmp_path / "plain.pdf"), dpi=60)
+    [b] = convert_from_path(str(tmp_path / "hostile.pdf"), dpi=60)
+    assert compare(b, a).rms < 0.5

@@ -23,26 +23,28 @@ from .tex import untypeset
 TEX_LIMIT_CM = 570.0  # TeX's largest dimension is 16383.99 pt, 5.76 m
 
 
-def to_tex(network: Network, figure: Figure | None = None, *, fragment: bool = False, overlay: bool = False) -> str:
+def to_tex(network: Network, figure: Figure | None = None, *, fragment: bool = False, overlay: bool = False,
+           source: str | None = None) -> str:
     """The TeX of a network's figure (by default the one its description gives); what the figure's author may not
     want (text shrunk too small to read) is a TikznnWarning. With `overlay` (a fragment for beamer), the layers
     appear one slide after another."""
-    tex, notes = figure_tex(network, figure or network.figure, fragment=fragment, overlay=overlay)
+    tex, notes = figure_tex(network, figure or network.figure, fragment=fragment, overlay=overlay, source=source)
     for note in notes:
         warnings.warn(TikznnWarning(note))
     return tex
 
 
 def figure_tex(network: Network, figure: Figure, *, fragment: bool = False, overlay: bool = False,
-               wide_engine: str = "xelatex") -> tuple[str, list[str]]:
+               wide_engine: str = "xelatex", source: str | None = None) -> tuple[str, list[str]]:
     """The TeX of a network's figure and the warnings it gives. `wide_engine` sets the labels pdflatex cannot, when
     the network names no engine: the build passes the one installed, so that the TeX alone is the same anywhere."""
-    tex, notes, _ = composed_tex(network, figure, fragment=fragment, overlay=overlay, wide_engine=wide_engine)
+    tex, notes, _ = composed_tex(network, figure, fragment=fragment, overlay=overlay, wide_engine=wide_engine,
+                                 source=source)
     return tex, notes
 
 
 def composed_tex(network: Network, figure: Figure, *, fragment: bool = False, overlay: bool = False,
-                 wide_engine: str = "xelatex") -> tuple[str, list[str], Composition]:
+                 wide_engine: str = "xelatex", source: str | None = None) -> tuple[str, list[str], Composition]:
     """The TeX of a network's figure composed for its width (compose.py), its warnings, and the composition."""
     analysis = analyse(network)
     styles.check(figure)
@@ -59,7 +61,7 @@ def composed_tex(network: Network, figure: Figure, *, fragment: bool = False, ov
     if drawing.width is not None and composition.smallest_pt < SMALLEST_PT:
         notes.append(f"at {figure.width} its smallest text prints at {composition.smallest_pt:.1f} pt, under "
                      f"{SMALLEST_PT:g} pt ({_remedy(drawing, figure, composition.smallest_pt)})")
-    return _render(drawing, fragment=fragment, overlay=overlay), notes, composition
+    return _render(drawing, fragment=fragment, overlay=overlay, source=source), notes, composition
 
 
 def _remedy(drawing: Layout, figure: Figure, printed: float) -> str:
@@ -106,7 +108,8 @@ def tex_and_sources(path: str | Path, *, fragment: bool = False, overlay: bool =
     network, text = load(path)
     compiled.load_templates()
     try:
-        return (to_tex(network, network.figure.but(**settings), fragment=fragment, overlay=overlay),
+        return (to_tex(network, network.figure.but(**settings), fragment=fragment, overlay=overlay,
+                       source=Path(path).name),
                 [Path(path)] + [Path(p) for p in network.imports])
     except TikznnError as err:
         raise err.located(str(path), text) from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from . import compiled, kinds, theme
+from .checks import SMALLEST_LABEL_PT
 from .drawing import Block, Layout
 from .errors import LatexError, LayoutError, Span
 from .layer import Style
@@ -208,15 +209,18 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
             "shades": [{"name": name, "mix": mix} for name, mix in sorted(colours.shades.items())],
             "blocks": blocks, "balls": balls, "arrows": arrows, "labels": labels, "taps": taps, "legend": legend,
             "marks": marks, "lines": lines,
-            "fragment": fragment, "overlay": overlay, "cjk": any(has_cjk(label.text) for label in drawing.labels),
+            "fragment": fragment, "overlay": overlay, "built_for": escape(drawing.fit or ""),
+            "smallest": num(SMALLEST_LABEL_PT * text_scale), "cjk": any(has_cjk(label.text) for label in drawing.labels),
             "wide": any(untypeset(label.text.replace("\n", " ")) for label in drawing.labels),
             "korean": any(has_hangul(label.text) for label in drawing.labels), "engine": drawing.engine}
 
 
-def to_tex(drawing: Layout, *, fragment: bool = False, overlay: bool = False) -> str:
-    """A standalone LaTeX document, or with `fragment` a tikzpicture to \\input into a paper."""
+def to_tex(drawing: Layout, *, fragment: bool = False, overlay: bool = False, source: str | None = None) -> str:
+    """A standalone LaTeX document, or with `fragment` a tikzpicture to \\input into a paper; `source` names the
+    .nn file in the command a fragment suggests when it is shrunk too far."""
     if not fragment and drawing.fit and drawing.width is None:
         raise LayoutError(f"a width of {drawing.fit} is known only inside a document",
                           hint="use it with 'tikznn tex --fragment'; for a PDF give a length like 17cm")
     template = compiled.templates().get_template("fragment.tex.j2" if fragment else "standalone.tex.j2")
-    return template.render(**context(drawing, fragment=fragment, overlay=overlay))
+    named = source if source and re.fullmatch(r"[A-Za-z0-9._-]+", source) else "NET.nn"  # plain in a TeX message
+    return template.render(**context(drawing, fragment=fragment, overlay=overlay), source=named)
