@@ -4,7 +4,7 @@ import json
 import pytest
 
 from conftest import EXAMPLES, ROOT, run_python
-from tikznn import parse, parse_file
+from tikznn import parse, parse_file, styles
 from tikznn.checks import problems
 from tikznn.drawing import Ball, Block, channel_width, spatial_extent
 from tikznn.metrics import text_length
@@ -343,3 +343,13 @@ def test_examples_are_drawn_on_their_main_path_not_by_the_fallback(example):
     from tikznn.layout import _Planner
     net = parse_file(example)
     _Planner(net, analyse(net), net.figure).run_main_path()
+
+
+def test_a_collapsed_repetition_is_labelled_with_what_it_produces():
+    """DenseNet's block drawn once, ×6: its concatenation holds 64 + 6 × 32 = 256 channels, not the first copy's 96."""
+    network = parse_file(EXAMPLES / "densenet_block.nn")
+    texts = {label.text for label in layout(network, figure=network.figure.but(collapse=True)).labels}
+    assert "256" in texts and "96" not in texts and "×6" in texts
+    schematic = network.figure.but(collapse=True, style="schematic shapes")
+    drawn = styles.draw(network, analyse(network), schematic)
+    assert "256×56×56" in {label.text for label in drawn.labels}

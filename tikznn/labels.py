@@ -8,7 +8,7 @@ from .geometry import Index, Rect, bounds, overlap
 from .metrics import line_height, text_box, wrap
 from .model import Network
 from .shapes import Analysis, describe, stats_line
-from .topology import skip_owner
+from .topology import last_copies, skip_owner
 
 ARROW_HALF_WIDTH = 0.05
 ROUTE_MARGIN = 0.15  # more room between a frame and a route that runs along its top
@@ -44,6 +44,7 @@ class LabelPlacer:
                  vertical: bool = False):
         self.network, self.figure = network, figure  # figure.Figure: what the labels say (dims, stats, collapse)
         self.size = figure.fontsize
+        self.last = last_copies(network, figure.collapse)
         self.vertical = vertical  # the flow runs top to bottom: labels stand beside the blocks
         self.analysis = analysis
         self.layers = {layer.name: layer for layer in network.layers}
@@ -140,14 +141,14 @@ class LabelPlacer:
     def _size_texts(self, name: str) -> list[tuple[str, str]]:
         """The size labels a block gets, each with where it goes ('bottom', or 'top' for H×W): by default the
         channel count and, where the size changes, H×W; or the whole shape; or the channels only; or nothing."""
-        layer = self.layers[name]
+        layer = self.layers[self.last.get(name, name)]  # a collapsed repetition: what its last copy gives
         mode = layer.style.dims or self.figure.dims
-        out = self.analysis[name].shape
+        out = self.analysis[layer.name].shape
         if mode == "none":
             return []
         if mode == "shape":
             return [(describe(out), "bottom")]
-        sequence = self.analysis[name].sequence
+        sequence = self.analysis[layer.name].sequence
         features = (out[-1] if len(out) == 2 else None) if sequence else out[0]
         texts = [(str(features), "bottom")] if kinds.of(layer).counted and features is not None else []
         if mode == "channels":
@@ -170,8 +171,8 @@ class LabelPlacer:
             elif isinstance(shape, Ball) and kinds.of(self.layers[name]).counted and \
                     (self.layers[name].style.dims or self.figure.dims) in ("auto",
                                                                                                   "channels"):
-                out = self.analysis[name].shape  # what a concatenation adds up to
-                text = str(out[-1] if self.analysis[name].sequence else out[0])
+                shown = self.analysis[self.last.get(name, name)]  # what a concatenation adds up to
+                text = str(shown.shape[-1] if shown.sequence else shown.shape[0])
                 dims_h = line_height("dims", self.size)
                 half = text_box(text, "dims", self.size)[0] / 2
                 beside = [(shape.x + side * (shape.radius + PAD + half + 0.05 * k), shape.y + dy)

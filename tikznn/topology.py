@@ -17,6 +17,21 @@ def hidden_copies(network: Network, collapse: bool) -> set[str]:
     return hidden
 
 
+def last_copies(network: Network, collapse: bool) -> dict[str, str]:
+    """With `collapse`, each layer of a repetition's first copy (the one drawn) -> the same layer of its last copy,
+    whose output is what the whole repetition produces (a dense block's concatenation: all the channels)."""
+    if not collapse:
+        return {}
+    names, last = network.names(), {}
+    for i, layer in enumerate(network.layers):
+        if layer.times > 1:
+            last[names[i]] = names[i + layer.times - 1]
+        if layer.block_times > 1:
+            last.update({names[i + k]: names[i + k + layer.block_length * (layer.block_times - 1)]
+                         for k in range(layer.block_length)})
+    return last
+
+
 def drawn_inputs(network: Network, passes) -> dict[str, tuple[str, ...]]:
     """Each layer's inputs, looking through the layers `passes` says are not drawn (flatten, a hidden copy)."""
     resolved: dict[str, tuple[str, ...]] = {}

@@ -21,7 +21,7 @@ from ..layer import Layer
 from ..metrics import text_box
 from ..model import Network
 from ..shapes import Analysis, describe
-from ..topology import drawn_inputs, hidden_copies, skip_owner
+from ..topology import drawn_inputs, hidden_copies, last_copies, skip_owner
 
 ROW_GAP = 0.6     # cm between rows along the flow
 STAGE_GAP = 1.0   # ... where a stage's frame ends or starts: arrows that cross it pass well clear of its edges
@@ -68,7 +68,8 @@ def draw(network: Network, analysis: dict[str, Analysis], figure):
     layers = {layer.name: layer for layer in network.layers}
     hidden = hidden_copies(network, figure.collapse)
     inputs = drawn_inputs(network, lambda n: _sketch.passes_through(layers[n]) or n in hidden)
-    items = {layer.name: _item(layer, analysis, "shapes" in figure.style_options, size)
+    last = last_copies(network, figure.collapse)  # a collapsed repetition shows what its last copy gives
+    items = {layer.name: _item(layer, analysis, "shapes" in figure.style_options, size, last.get(layer.name))
              for layer in network.layers if not _sketch.passes_through(layer) and layer.name not in hidden}
     _place(items, inputs)
     entry = _entries(items, inputs)
@@ -297,7 +298,7 @@ def _drawn(name: str, layers: dict[str, Layer], items: dict[str, _Item]) -> str:
     return name
 
 
-def _item(layer: Layer, analysis, shapes: bool, size: float) -> _Item:
+def _item(layer: Layer, analysis, shapes: bool, size: float, shown: str | None = None) -> _Item:
     symbol = kinds.of(layer).symbol
     if symbol:  # a circle round its symbol, larger with larger text
         diameter = max(2 * RADIUS, math.hypot(*text_box(symbol, "caption", size)) + 0.02)
@@ -307,7 +308,7 @@ def _item(layer: Layer, analysis, shapes: bool, size: float) -> _Item:
     named = name and not what.startswith(name)  # 'fc 1000' says no more than 'fc 1000, softmax'
     lines = [(name, "caption"), (what, "dims")] if named else [(what, "caption")]
     if shapes:
-        lines.append((describe(analysis[layer.name].shape), "dims"))
+        lines.append((describe(analysis[shown or layer.name].shape), "dims"))
     boxes = [text_box(t, r, size) for t, r in lines]
     return _Item(layer, tuple(lines), max(w for w, _ in boxes) + 2 * PAD, sum(h for _, h in boxes) + 2 * PAD)
 
