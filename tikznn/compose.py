@@ -16,6 +16,7 @@ from .tex import length_cm
 
 SMALLEST_PT = 6.0  # the smallest text most venues accept in a figure, at the size it prints
 ROWS = (1.0, 1.5, 2.2, 3.2)  # rows as wide as the figure, or wider (then shrunk): a figure on few long rows
+FONTSIZES = (1.3, 1.6)  # larger text against the same drawing, when the usual size prints too small
 CM_PER_IN = 2.54
 
 
@@ -42,7 +43,8 @@ def smallest_pt(drawing: Layout) -> float:
 
 def choices(figure: Figure, repeated: bool, wraps: bool) -> list[Figure]:
     """The figures to try, in the order they are preferred when they read as well: as written first, then drawing
-    repeats once, wrapping onto rows, and the flow down the page. What the figure states is kept."""
+    repeats once, wrapping onto rows, and the flow down the page; then each of these with larger text. What the
+    figure states is kept."""
     layouts = [figure.layout] if figure.layout is not None or figure.wrap else [None, "down"]  # rows flow right
     collapses = [figure.collapse] if figure.collapse is not None else [None, True] if repeated else [None]
     found = []
@@ -52,6 +54,8 @@ def choices(figure: Figure, repeated: bool, wraps: bool) -> list[Figure]:
         for wrap in wrapped:
             found += [replace(figure, layout=layout, collapse=collapse, wrap=wrap, rows=rows)
                       for rows in (_rows(figure.width) if wrap and wraps else [None])]
+    if figure.fontsize is None:
+        found += [replace(choice, fontsize=size) for size in FONTSIZES for choice in found]
     return found
 
 
@@ -93,4 +97,6 @@ def _difference(written: Figure, chosen: Figure) -> str:
         words.append("collapse")
     if chosen.wrap and not written.wrap or chosen.rows:
         words.append("wrap" + (f" on rows {chosen.rows} wide" if chosen.rows else ""))
+    if chosen.fontsize != written.fontsize:
+        words.append(f"fontsize {chosen.fontsize:g}")
     return ", ".join(words)

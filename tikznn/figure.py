@@ -33,8 +33,13 @@ class Figure:
     theme: str = "classic"  # one of THEMES: the colours
     colours: tuple = ()     # a theme file's (part, (r, g, b), opacity or None), over the theme
     engine: str | None = None  # one of ENGINES; None: pdflatex, or xelatex/lualatex when labels need it
-    fontsize: float = 1.0   # all text, times its usual size
+    fontsize: float | None = None  # all text, times its usual size; None: 1, or larger when composed for a width
     legend: bool = False    # a legend of the kinds of layer drawn
+
+    @property
+    def text_size(self) -> float:
+        """All text, times its usual size."""
+        return self.fontsize or 1.0
 
     def but(self, *, dims: str | None = None, stats: bool | None = None, collapse: bool | None = None,
             layout: str | None = None, width: str | None = None, height: str | None = None, wrap: bool | None = None,

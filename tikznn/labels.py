@@ -43,7 +43,7 @@ class LabelPlacer:
     def __init__(self, network: Network, figure, analysis: dict[str, Analysis], shapes, arrows, main_set,
                  vertical: bool = False):
         self.network, self.figure = network, figure  # figure.Figure: what the labels say (dims, stats, collapse)
-        self.size = figure.fontsize
+        self.size = figure.text_size
         self.last = last_copies(network, figure.collapse)
         self.vertical = vertical  # the flow runs top to bottom: labels stand beside the blocks
         self.analysis = analysis

@@ -47,7 +47,7 @@ def layout(network: Network, analysis: dict[str, Analysis] | None = None, figure
 class _Planner:
     def __init__(self, network: Network, analysis: dict[str, Analysis], figure: Figure):
         self.network, self.figure = network, figure
-        self.size = figure.fontsize
+        self.size = figure.text_size
         self.analysis = analysis
         self.layers = {layer.name: layer for layer in network.layers}
         self.order = {layer.name: i for i, layer in enumerate(network.layers)}

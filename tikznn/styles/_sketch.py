@@ -81,9 +81,9 @@ def finished(network: Network, analysis: dict[str, Analysis], figure, *, marks=(
                         ([stats_line(analysis)] if figure.stats else []))
     if caption:
         box = drawing.bounds()
-        height = text_box(caption, "note", figure.fontsize)[1]
+        height = text_box(caption, "note", figure.text_size)[1]
         drawing = replace(drawing, labels=drawing.labels + (
-            label(caption, "note", (box.x0 + box.x1) / 2, box.y0 - 0.25 - height / 2, figure.fontsize),))
+            label(caption, "note", (box.x0 + box.x1) / 2, box.y0 - 0.25 - height / 2, figure.text_size),))
     notes = []
     if figure.layout is not None and figure.layout not in layouts:
         notes.append(f"'layout {figure.layout}' is not used by the {figure.style} style, which draws "

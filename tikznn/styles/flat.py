@@ -69,7 +69,7 @@ def _slots(channels: int) -> int:
 
 
 def draw(network: Network, analysis: dict[str, Analysis], figure):
-    size = figure.fontsize
+    size = figure.text_size
     stacks: list[_Stack] = []
     waiting: list[Layer] = []  # layers drawn as words under the next gap (flatten, batch norm, ...)
     for layer in _sketch.chain(network, "flat"):

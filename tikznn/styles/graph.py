@@ -45,7 +45,7 @@ class _Column:
 
 
 def draw(network: Network, analysis: dict[str, Analysis], figure):
-    size = figure.fontsize
+    size = figure.text_size
     columns: list[_Column] = []
     for layer in _sketch.chain(network, "graph"):
         if _column_kind(layer, analysis) is None:  # drawn as words in the gap before the next column

@@ -54,7 +54,7 @@ class _Item:
 
 def draw(network: Network, analysis: dict[str, Analysis], figure):
     down = figure.layout != "right"
-    size = figure.fontsize
+    size = figure.text_size
 
     def along(w: float, h: float) -> float:
         return h if down else w
