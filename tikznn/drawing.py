@@ -142,7 +142,8 @@ class Arrow:
     """A polyline in 3-D; `head` is the index of the point where the arrow head sits (flow arrows: mid-way)."""
 
     points: tuple[tuple[float, float, float], ...]
-    role: str       # flow (along the path), skip (a connection routed over blocks), link (a `skip` statement)
+    role: str       # flow (along the path), branch (data into and out of a branch's layers, as the flow),
+    #                 skip (a connection with no layers, routed over blocks), link (a `skip` statement)
     source: str
     target: str
     head: int = -1

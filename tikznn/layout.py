@@ -490,7 +490,7 @@ class _Planner:
         by_target: dict[str, list[int]] = {}
         for i, arrow in enumerate(arrows):
             (x2, y2, _), (x3, y3, _) = arrow.points[-2:]
-            if arrow.role in ("skip", "link") and len(arrow.points) >= 3 and x2 == x3 and y2 > y3:  # from above
+            if arrow.role in ("branch", "skip", "link") and len(arrow.points) >= 3 and x2 == x3 and y2 > y3:  # from above
                 by_target.setdefault(arrow.target, []).append(i)
         result = list(arrows)
         for target, indices in by_target.items():
@@ -525,14 +525,14 @@ def _leave(tap: float, entry, first) -> Arrow:
     the block."""
     head = max(tap, first.visible_west - 0.45)
     return Arrow(((tap, entry.y, 0.0), (tap, first.y, 0.0), (head, first.y, 0.0), (first.west, first.y, 0.0)),
-                 "skip", entry.layer, first.layer, 2)
+                 "branch", entry.layer, first.layer, 2)
 
 
 def _join(last, target) -> Arrow:
     """From the last block of a lane along it, then into the target's top (lane above) or bottom (lane below)."""
     edge = target.y + (target.half if last.y > target.y else -target.half)
-    return Arrow(((last.east, last.y, 0.0), (target.centre_x, last.y, 0.0), (target.centre_x, edge, 0.0)), "skip",
-                 last.layer, target.layer)
+    return Arrow(((last.east, last.y, 0.0), (target.centre_x, last.y, 0.0), (target.centre_x, edge, 0.0)),
+                 "branch", last.layer, target.layer)
 
 
 def _flow(a, b) -> Arrow:
