@@ -6,6 +6,7 @@ import re
 import pytest
 
 import tikznn
+from conftest import EXAMPLES
 from tikznn import Network
 from tikznn.checks import problems
 from tikznn.errors import ModelError, OutputError, ParseError, ShapeError, TikznnError
@@ -78,7 +79,6 @@ level(8, e)
 
 def test_a_block_changes_no_shape_arithmetic():
     """ResNet-50 written with blocks has torchvision's parameter count and MACs."""
-    from conftest import EXAMPLES
     analysis = analyse(parse_file(EXAMPLES / "resnet50.nn"))
     assert sum(a.params for a in analysis.values()) == 25_557_032
     assert round(sum(a.macs for a in analysis.values()) / 1e9, 2) == 4.09
@@ -176,3 +176,13 @@ def test_a_collapsed_repeated_block_is_drawn_once_in_a_marked_frame():
     assert problems(collapsed) == [] and problems(expanded) == []
     # the pooling after the copies is fed, in the drawing, by the copy that is drawn
     assert any(a.source == "layer1.0" and a.target == "pool#1" for a in collapsed.arrows)
+
+
+def test_data_runs_in_one_colour_and_only_connections_without_layers_are_skips():
+    """Inception's four branches all carry data: their arrows are the flow's colour ('branch'), as the main path's;
+    ResNet-18's identity shortcuts carry no layers: they are skips; its projection shortcut has a conv: a branch."""
+    inception = layout(parse_file(EXAMPLES / "inception.nn"))
+    assert {a.role for a in inception.arrows} == {"flow", "branch"}
+    resnet = layout(parse_file(EXAMPLES / "resnet18.nn"))
+    roles = {(a.source, a.target): a.role for a in resnet.arrows}
+    assert roles[("stem", "a1")] == "skip" and roles[("a2", "p3")] == "branch" and roles[("p3", "a3")] == "branch"
