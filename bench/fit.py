@@ -3,6 +3,7 @@ text in pt and its height in inches, measured from the PDF as ../shared/referenc
 it for the narrowest width costs, against drawing it once (ratios measured in one run).
 
     python bench/fit.py [--widths 7in,3.5in] [--no-pdf] [example ...]
+    python bench/fit.py tests/data/zoo/*.nn        # .nn files anywhere, by path
 """
 from __future__ import annotations
 
@@ -23,16 +24,24 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--widths", default="7in,3.5in")
     parser.add_argument("--no-pdf", action="store_true", help="only the composition times")
-    parser.add_argument("names", nargs="*")
+    parser.add_argument("names", nargs="*", help="example names (resnet50) or paths of .nn files")
     args = parser.parse_args()
-    names = args.names or sorted(p.stem for p in (ROOT / "examples").glob("*.nn"))
+    files = [source(name) for name in args.names] or sorted((ROOT / "examples").glob("*.nn"))
     widths = args.widths.split(",")
-    composition_times(names, widths[-1])
+    composition_times(files, widths[-1])
     if not args.no_pdf:
-        printed(names, widths)
+        printed(files, widths)
 
 
-def composition_times(names: list[str], width: str, runs: int = 3) -> None:
+def source(name: str) -> Path:
+    """An example's name, or a path to a .nn file (relative to the current folder)."""
+    path = Path(name).resolve() if name.endswith(".nn") or "/" in name else ROOT / "examples" / f"{name}.nn"
+    if not path.is_file():
+        sys.exit(f"fit.py: no such file: {path}")
+    return path
+
+
+def composition_times(files: list[Path], width: str, runs: int = 3) -> None:
     """Seconds to compose each example for `width` (every choice drawn until one prints at 6 pt) and to draw it
     once as written, medians of `runs`."""
     sys.path.insert(0, str(ROOT))
@@ -42,8 +51,8 @@ def composition_times(names: list[str], width: str, runs: int = 3) -> None:
     print(f"## Composing for {width} (median of {runs} runs)\n")
     print("| example | compose (s) | draw once (s) | ratio | chosen |")
     print("|---|---|---|---|---|")
-    for name in names:
-        network = parse_file(ROOT / "examples" / f"{name}.nn")
+    for path in files:
+        name, network = path.stem, parse_file(path)
         figure, analysis = network.figure.but(width=width), analyse(network)
         draw = lambda choice: styles.draw(network, analysis, choice)  # noqa: E731
         once, whole, chosen = [], [], ""
@@ -59,15 +68,15 @@ def composition_times(names: list[str], width: str, runs: int = 3) -> None:
     print()
 
 
-def printed(names: list[str], widths: list[str]) -> None:
+def printed(files: list[Path], widths: list[str]) -> None:
     print("| example | " + " | ".join(f"{w}: smallest pt | height in" for w in widths) + " |")
     print("|---|" + "---|---|" * len(widths))
     with tempfile.TemporaryDirectory() as folder:
-        for name in names:
-            cells = []
+        for path in files:
+            name, cells = path.stem, []
             for width in widths:
                 pdf = Path(folder) / f"{name}-{width}.pdf"
-                run = subprocess.run([sys.executable, "-m", "tikznn", "build", str(ROOT / "examples" / f"{name}.nn"),
+                run = subprocess.run([sys.executable, "-m", "tikznn", "build", str(path),
                                       "--width", width, "-o", str(pdf)], capture_output=True, text=True)
                 if run.returncode:
                     cells += ["failed", ""]
