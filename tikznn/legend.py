@@ -1,4 +1,4 @@
-"""A legend of the kinds of layer a figure draws: a swatch in each kind's colour and its name, in rows under
+"""A legend of the kinds of layer a figure draws: a swatch in each kind's colour and its name, on a grid under
 everything else, so that it cannot overlap the drawing."""
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ class Swatch:
 
 def with_legend(drawing: Layout) -> Layout:
     """The drawing with its legend under it: one entry per kind of part drawn, in order of first appearance,
-    filling rows as wide as the figure (at least 8 cm)."""
+    on a grid as wide as the figure (at least 8 cm): as many columns as fit, at least two, each as wide as its
+    widest entry, GAP apart."""
     kinds: dict[str, bool] = {}
     tints: dict[str, int] = {}
     for shape in [*drawing.blocks, *drawing.balls]:
@@ -42,17 +43,37 @@ def with_legend(drawing: Layout) -> Layout:
     entries: dict[tuple, list[str]] = {}
     for fill, ball in kinds.items():
         entries.setdefault((colours.get(fill), ball), []).append(fill)
-    box = drawing.bounds()
-    width = max(box.x1 - box.x0, 8.0)
-    x, y = box.x0, box.y0 - GAP - SWATCH / 2
-    swatches, labels = [], []
+    cells = []  # (fill, ball, name, its text's width, height)
     for (_, ball), fills in entries.items():
-        fill, name = fills[0], ", ".join(dict.fromkeys(NAMES[f] for f in fills))
-        text_width, text_height = text_box(name, "note", drawing.fontsize)
-        entry = SWATCH + SPACE + text_width
-        if x > box.x0 and x + entry > box.x0 + width:  # a new row
-            x, y = box.x0, y - max(SWATCH, text_height) - 0.15
-        swatches.append(Swatch(fill, ball, x + SWATCH / 2, y, tint=tints.get(fill, 100)))
-        labels.append(Label(name, "note", x + SWATCH + SPACE + text_width / 2, y, text_width, text_height))
-        x += entry + GAP
+        name = _name(fills)
+        cells.append((fills[0], ball, name, *text_box(name, "note", drawing.fontsize)))
+    box = drawing.bounds()
+    columns = _columns([SWATCH + SPACE + cell[3] for cell in cells], max(box.x1 - box.x0, 8.0))
+    lefts = [box.x0 + sum(columns[:j]) + GAP * j for j in range(len(columns))]
+    swatches, labels = [], []
+    y = box.y0 - GAP - SWATCH / 2
+    for start in range(0, len(cells), len(columns)):
+        row = cells[start:start + len(columns)]
+        if start:
+            y -= max(SWATCH, *(cell[4] for cell in row)) + 0.15
+        for x, (fill, ball, name, text_width, text_height) in zip(lefts, row):
+            swatches.append(Swatch(fill, ball, x + SWATCH / 2, y, tint=tints.get(fill, 100)))
+            labels.append(Label(name, "note", x + SWATCH + SPACE + text_width / 2, y, text_width, text_height))
     return replace(drawing, legend=tuple(swatches), labels=drawing.labels + tuple(labels))
+
+
+def _name(fills: list[str]) -> str:
+    """An entry's name: its kinds' legend names, a qualified one ("activation (fully connected)") left out when the
+    plain one ("activation") is there."""
+    names = list(dict.fromkeys(NAMES[fill] for fill in fills))
+    return ", ".join(n for n in names if not any(n.startswith(m + " (") for m in names))
+
+
+def _columns(widths: list[float], room: float) -> list[float]:
+    """The widths of the grid's columns, entries filled in row by row: as many as fit in `room`, and two when fewer
+    do (a legend a little wider than a narrow figure rather than a tall list)."""
+    for count in range(len(widths), 0, -1):
+        columns = [max(widths[j::count]) for j in range(count)]
+        if sum(columns) + GAP * (count - 1) <= room or count <= 2:
+            return columns
+    return []

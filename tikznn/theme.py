@@ -3,9 +3,28 @@ the layer's own style first, then the part's default in the figure's theme.
 
 A layer kind declares its colours (tikznn/kinds); one that declares none takes its family's. The lines between
 layers are this module's own parts. Themes: `classic` (PlotNeuralNet's colours), `print` (greys whose lightness
-tells the kinds apart on a black and white page: light convolutions, darker bands and pools, mid-grey dense layers,
-dark merges), and `colorblind` (Okabe and Ito's eight colours, told apart with every common colour-vision
-deficiency)."""
+tells the kinds apart on a black and white page), and `colorblind` (Okabe and Ito's eight colours, told apart with
+every common colour-vision deficiency; the main path in black, 10:1 against white as drawn, and other operations
+in a colour no input has).
+
+`print` fills every kind at one opacity, PRINT_OPACITY (so a band, drawn at its block's opacity, looks like its
+legend swatch), in seven greys: 255 207 161 117 75 36 0, over white at 0.9 each 15 ΔE (CIELAB L*) from the next,
+as many as fit between white and black. There are more kinds than that; kinds share a grey where they are seldom
+drawn together, or are told apart by their shape:
+    255  input                         alone
+    207  convolution, embedding        never in one network: a convolution reads maps, an embedding makes a sequence
+    161  fully connected, transposed   decoders, which upsample, have no fully connected layers; and a bar is
+         convolution, upsampling,      neither a box nor a slab
+         pixel shuffle
+    117  activation (a band, a slab,   one thing wherever it is drawn; sums and concatenations are balls, told
+         on a fully connected layer),  apart by their shape and their symbol (+, ||)
+         sum, concatenation
+     75  batch norm, other operation,  a batch norm line of its own (conv lines take theirs) and an op line are
+         LSTM, GRU, attention,         rare and seldom together; the boxes are sequence networks', which seldom mix
+         encoder layer                 recurrence and attention, and an encoder layer holds its attention
+     36  pooling, layer norm           a Transformer pools at most once, at its end
+      0  softmax                       alone, the band that ends a network
+In every example the kinds of block read apart (tests/test_themes.py)."""
 from __future__ import annotations
 
 import re
@@ -18,13 +37,14 @@ from .layer import Style
 
 # the parts drawn between layers, after the kinds' parts; TeX names are 'tikznn-<part>'
 LINES = {
-    "loop": Colours((30, 50, 110), 40, "blue"),  # round a recurrent layer
-    "flow": Colours((70, 110, 110), 70, "grey"),
+    "loop": Colours((30, 50, 110), 0, "blue"),  # round a recurrent layer (in print: on a grey 75 box)
+    "flow": Colours((70, 110, 110), 70, "black"),  # drawn at 0.75 opacity (templates/definitions.tex.j2)
     "skip": Colours((30, 50, 110), 30, "blue"),
     "link": Colours((30, 50, 110), 30, "blue"),
     "edge": Colours((40, 40, 40), 40, "black", 0.35),  # between neurons (the graph style)
 }
 DEFAULT_OPACITY = 0.8
+PRINT_OPACITY = 0.9  # every fill of the print theme
 _OKABE_ITO = {"orange": (230, 159, 0), "sky": (86, 180, 233), "green": (0, 158, 115), "yellow": (240, 228, 66),
               "blue": (0, 114, 178), "vermillion": (213, 94, 0), "purple": (204, 121, 167), "grey": (153, 153, 153),
               "black": (0, 0, 0)}
@@ -47,7 +67,7 @@ OPACITY = {part: c.opacity for part, c in _PARTS.items() if c.opacity is not Non
 THEMES = {
     "classic": ({part: c.classic for part, c in _PARTS.items()}, OPACITY),
     "print": ({part: (c.grey,) * 3 for part, c in _PARTS.items()},
-              {**OPACITY, **{part: 0.9 for part in OPACITY if part != "edge"}}),
+              {**OPACITY, **{part: PRINT_OPACITY for part in _PARTS if part not in LINES}}),
     "colorblind": ({part: _OKABE_ITO[c.colorblind] for part, c in _PARTS.items()}, OPACITY),
 }
 

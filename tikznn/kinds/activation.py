@@ -60,7 +60,7 @@ class ActivationKind(Kind):
     on_sequences = "activations"
     example = "leakyrelu"
     keyword, layer, legend, family = "activation", Activation, "activation", "activation"
-    colours = Colours((236, 142, 60), 160, "orange")
+    colours = Colours((236, 142, 60), 117, "orange")
     doc = "an activation on a line of its own: relu, gelu, softmax, ..."
     method = "act"
     slab, sticks, in_words = 0.75, True, True

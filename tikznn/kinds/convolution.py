@@ -105,8 +105,8 @@ class Deconv(Conv):
 class ConvKind(Kind):
     example = "conv 32 k3 s2 p1 bn relu"
     keyword, layer, legend, family = "conv", Conv, "convolution", "conv"
-    colours = Colours((255, 226, 180), 215, "yellow", 0.7)
-    parts = (("conv-act", "activation", Colours((236, 142, 60), 160, "orange")),)
+    colours = Colours((255, 226, 180), 207, "yellow", 0.7)
+    parts = (("conv-act", "activation", Colours((236, 142, 60), 117, "orange")),)
     doc = "a convolution: channels, kernel k3, stride s2, padding p1, dilation d2, groups g4 or dw, bn, activation"
     sticks = ends_stack = counted = window = True
     fuses = ("bn", "activation")
@@ -219,7 +219,7 @@ class ConvKind(Kind):
 class DeconvKind(ConvKind):
     example = "deconv 8 k4 s2 p1 op1 relu"
     keyword, layer, legend, family = "deconv", Deconv, "transposed convolution", "deconv"
-    colours = Colours((120, 160, 200), 200, "sky", 0.7)
+    colours = Colours((120, 160, 200), 161, "sky", 0.7)
     parts = ()
     doc = "a transposed convolution (up-convolution): by default k2 s2, doubling the size; op1: output padding"
     window = True

@@ -21,9 +21,9 @@ class DenseKind(Kind):
     on_sequences = "dense"
     example, example_input = "dense 10 softmax", "input 784"
     keyword, layer, legend, family = "dense", Dense, "fully connected", "dense"
-    colours = Colours((196, 182, 232), 185, "sky", 0.7)
-    parts = (("dense-act", "activation (fully connected)", Colours((130, 105, 200), 105, "blue")),
-             ("softmax", "softmax", Colours((128, 30, 100), 40, "purple")))
+    colours = Colours((196, 182, 232), 161, "sky", 0.7)
+    parts = (("dense-act", "activation (fully connected)", Colours((130, 105, 200), 117, "blue")),
+             ("softmax", "softmax", Colours((128, 30, 100), 0, "purple")))
     doc = "a fully connected layer: units and an activation (on a sequence: at each position)"
     bar = counted = neurons = True
     band = "dense-act"

@@ -21,7 +21,7 @@ class Input(Layer):
 class InputKind(Kind):
     example, example_input = "input 3x224x224", ""
     keyword, layer, legend, family = "input", Input, "input", "input"
-    colours = Colours((176, 190, 197), 250, "grey", 0.55)
+    colours = Colours((176, 190, 197), 255, "grey", 0.55)
     doc = "an input: C×H×W (3x224x224), C×L, a vector size (784); 128 tokens; 128x512 seq"
     is_input, repeatable, counted, neurons = True, False, True, True
     terminals = {"INPUT_DATA": ("tokens or seq", DATA[1:])}

@@ -26,7 +26,7 @@ class AddKind(Kind):
     on_sequences = "add"
     example = "a = conv 16 k3 p1\nb = conv 16 k1 from a\nadd a b relu"
     keyword, layer, legend, family = "add", Add, "sum", "add"
-    colours = Colours((70, 170, 100), 130, "green", 0.85)
+    colours = Colours((70, 170, 100), 117, "green", 0.85)
     doc = "the sum of its inputs (a residual connection): add a b, or add a (and the line before); an activation"
     merges = names_inputs = True
     repeatable = False
@@ -112,7 +112,7 @@ class ConcatKind(Kind):
     on_sequences = "concat"
     example = "a = conv 16 k3 p1\nb = conv 8 k1 from a\nconcat a b"
     keyword, layer, legend, family = "concat", Concat, "concatenation", "concat"
-    colours = Colours((232, 172, 70), 145, "orange", 0.85)
+    colours = Colours((232, 172, 70), 117, "orange", 0.85)
     doc = "its inputs side by side along channels (features, for sequences): concat a b c"
     merges = names_inputs = True
     repeatable = False

@@ -17,7 +17,7 @@ class BatchNormKind(Kind):
     on_sequences = "bn"
     example = "bn"
     keyword, layer, legend, family = "bn", BatchNorm, "batch norm", "bn"
-    colours = Colours((196, 214, 140), 190, "green")
+    colours = Colours((196, 214, 140), 75, "green")
     doc = "batch normalisation (its affine weight and bias count; running statistics are buffers)"
     slab, sticks, in_words = 0.75, True, True
     torch_modules, onnx_ops = ("BatchNorm2d",), ("BatchNormalization",)

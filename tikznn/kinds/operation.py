@@ -21,7 +21,7 @@ class Operation(Layer):
 class OperationKind(Kind):
     example = "a = bn\nop Mul a w16"
     keyword, layer, legend, family = "op", Operation, "other operation", "op"
-    colours = Colours((170, 170, 185), 180, "grey")
+    colours = Colours((170, 170, 185), 75, "purple")
     doc = "any other operation: op Mul a b; op Reshape 64x7x7; w32: its weights"
     names_inputs, any_shape, exportable = True, True, False
     slab, bar = 0.75, True

@@ -26,7 +26,7 @@ class PoolKind(Kind):
     on_sequences = "pool global"
     example = "pool max k3 s2 p1"
     keyword, layer, legend, family = "pool", Pool, "pooling", "pool"
-    colours = Colours((178, 60, 50), 75, "vermillion", 0.75)
+    colours = Colours((178, 60, 50), 36, "vermillion", 0.75)
     doc = "pooling: pool max 2, pool avg k3 s2 p1 (ceil), pool global"
     slab, sticks, joins_next, window = 1.0, True, False, True
     terminals = {"POOL_MODE": ("max, avg or global", MODES)}

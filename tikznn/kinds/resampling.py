@@ -22,7 +22,7 @@ class Upsample(Layer):
 class UpsampleKind(Kind):
     example = "upsample 2 bilinear"
     keyword, layer, legend, family = "upsample", Upsample, "upsampling", "upsample"
-    colours = Colours((70, 110, 160), 120, "blue")
+    colours = Colours((70, 110, 160), 161, "blue")
     doc = "upsampling by a whole factor: upsample 2, upsample 2 bilinear"
     slab = 1.0
     terminals = {"UPSAMPLE_MODE": ("nearest or bilinear", MODES)}

@@ -32,7 +32,7 @@ class EmbeddingKind(Kind):
     on_sequences = "embed"
     example, example_input = "embed 1000 64", "input 20 tokens"
     keyword, layer, legend, family = "embed", Embedding, "embedding", "embed"
-    colours = Colours((150, 200, 185), 215, "green", 0.7)
+    colours = Colours((150, 200, 185), 207, "green", 0.7)
     doc = "token ids → vectors: embed VOCAB DIM"
     counted, takes_tokens = True, True
     torch_modules = ("Embedding",)
@@ -185,7 +185,7 @@ class AttentionKind(Kind):
     on_sequences = "attention"
     example, example_input = "attention h8", "input 20x64 seq"
     keyword, layer, legend, family = "attention", Attention, "attention", "attention"
-    colours = Colours((240, 165, 165), 165, "purple", 0.7)
+    colours = Colours((240, 165, 165), 75, "purple", 0.7)
     doc = "multi-head self-attention: attention h8"
     counted = torch_tuple = True
     torch_modules = ("MultiheadAttention",)
@@ -233,7 +233,7 @@ class EncoderKind(Kind):
     on_sequences = "encoder"
     example, example_input = "encoder h8 ff256 gelu", "input 20x64 seq"
     keyword, layer, legend, family = "encoder", Encoder, "encoder layer", "encoder"
-    colours = Colours((235, 205, 120), 195, "yellow", 0.7)
+    colours = Colours((235, 205, 120), 75, "yellow", 0.7)
     doc = "a Transformer encoder layer: encoder h8 ff2048 (gelu)"
     counted = act_inside = True
     torch_modules = ("TransformerEncoderLayer",)
@@ -293,7 +293,7 @@ class LayerNormKind(Kind):
     on_sequences = "layernorm"
     example, example_input = "layernorm", "input 20x64 seq"
     keyword, layer, legend, family = "layernorm", LayerNorm, "layer norm", "layernorm"
-    colours = Colours((215, 215, 140), 185, "green")
+    colours = Colours((215, 215, 140), 36, "green")
     doc = "layer normalisation of each position's features (or of a vector)"
     slab = 0.75
     torch_modules = ("LayerNorm",)
@@ -320,6 +320,6 @@ class LayerNormKind(Kind):
 
 
 KINDS = (EmbeddingKind(),
-         RecurrentKind("lstm", LSTM, "LSTM", 4, "LSTM", Colours((150, 190, 230), 175, "sky", 0.7)),
-         RecurrentKind("gru", GRU, "GRU", 3, "GRU", Colours((150, 190, 230), 175, "sky", 0.7)),
+         RecurrentKind("lstm", LSTM, "LSTM", 4, "LSTM", Colours((150, 190, 230), 75, "sky", 0.7)),
+         RecurrentKind("gru", GRU, "GRU", 3, "GRU", Colours((150, 190, 230), 75, "sky", 0.7)),
          AttentionKind(), EncoderKind(), LayerNormKind())
