@@ -12,7 +12,6 @@ from .topology import last_copies, skip_owner
 
 ARROW_HALF_WIDTH = 0.05
 ROUTE_MARGIN = 0.15  # more room between a frame and a route that runs along its top
-ROW_TOLERANCE = 1.0  # neighbouring captions share a row when their blocks' bottoms differ by less than this
 FRAME_MARGIN = 0.12
 # more room beside a block for bold captions, whose capitals and '&' run wider than the glyph estimate
 BESIDE = {"caption": 0.12, "dims": 0.0, "note": 0.0}
@@ -336,9 +335,9 @@ class LabelPlacer:
         return stacks
 
     def _caption_rows(self, stacks, captions) -> dict[str, float]:
-        """The row each main-path block caption goes on: neighbours whose bottoms (sizes included) are within
-        ROW_TOLERANCE share one row, under the lowest of them, so that captions line up without hanging far
-        below small blocks next to big ones."""
+        """The row each main-path block caption goes on: the blocks on one level of the main path share one row,
+        under the lowest of them (sizes included), so that its captions stand on one baseline as a figure's
+        captions do, the last one too."""
         bottoms = {}
         for stack in stacks:
             owners = [n for n in stack if n in captions and n in self.main_set and isinstance(self.shapes[n], Block)]
@@ -354,9 +353,7 @@ class LabelPlacer:
             rows.update({n: lowest - PAD - line_height("caption", self.size) / 2 for n in cluster})
 
         for name in sorted(bottoms, key=lambda n: (self.shapes[n].y, captions[n][0])):
-            if cluster and (self.shapes[cluster[0]].y != self.shapes[name].y or
-                            abs(bottoms[name] - min(bottoms[n] for n in cluster)) > ROW_TOLERANCE or
-                            abs(bottoms[name] - max(bottoms[n] for n in cluster)) > ROW_TOLERANCE):
+            if cluster and self.shapes[cluster[0]].y != self.shapes[name].y:
                 close()
                 cluster = []
             cluster.append(name)
