@@ -1,4 +1,6 @@
 """Build stamps: a `tikznn build` run again on unchanged files returns at once."""
+from pathlib import Path
+
 from tikznn import stamps
 
 
@@ -35,3 +37,18 @@ def test_an_up_to_date_build_returns_before_the_cli_or_the_pipeline_is_imported(
     assert run.returncode == 0, run.stderr
     said, imported = run.stdout.splitlines()
     assert said == "up to date" and imported.split() == ["tikznn.cache", "tikznn.console", "tikznn.stamps"]
+
+
+def test_a_change_in_any_folder_of_the_package_makes_builds_stale():
+    """tikznn/kinds/ (or any folder added later) is part of the code a stamp fingerprints."""
+    import os
+
+    from tikznn import kinds
+    path = Path(kinds.__file__).parent / "convolution.py"
+    before, info = stamps._code(), path.stat()
+    try:
+        os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 1_000_000_000))
+        assert stamps._code() != before
+    finally:
+        os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert stamps._code() == before

@@ -28,8 +28,10 @@ def _code() -> str:
     """tikznn's version and the size and date of each of its files (grammar and templates included)."""
     from . import __version__
     parts = [__version__]
-    for folder in (_PACKAGE, _PACKAGE / "styles", _PACKAGE / "grammar", _PACKAGE / "templates",
-                   _PACKAGE.parent / "grammar", _PACKAGE.parent / "templates"):
+    # the package's folders (a new one, such as kinds/, counts without being listed), and in a source checkout the
+    # grammar and templates beside it
+    folders = [root for root, dirs, _ in os.walk(_PACKAGE) if "__pycache__" not in root]
+    for folder in map(Path, sorted(folders) + [_PACKAGE.parent / "grammar", _PACKAGE.parent / "templates"]):
         if folder.is_dir():
             for entry in sorted(os.scandir(folder), key=lambda e: e.name):
                 if entry.is_file():
