@@ -353,3 +353,46 @@ def test_a_collapsed_repetition_is_labelled_with_what_it_produces():
     schematic = network.figure.but(collapse=True, style="schematic shapes")
     drawn = styles.draw(network, analyse(network), schematic)
     assert "256×56×56" in {label.text for label in drawn.labels}
+
+
+def _row_lengths(chosen, start: float, end: float) -> list[float]:
+    """How long each row is, from cut to cut, with the indent of the rows after the first."""
+    from tikznn.rows import INDENT
+    edges = [start] + [cut for cut, _ in chosen] + [end]
+    return [b - a + (INDENT if i else 0.0) for i, (a, b) in enumerate(zip(edges, edges[1:]))]
+
+
+def test_rows_are_balanced_not_filled_one_after_another():
+    """Seven 3 cm stretches on rows 9.5 cm wide: filling each row in turn leaves one stretch alone on the last; the
+    balanced rows are as many, at most as wide, each at least half the longest, cut only where cuts are."""
+    from tikznn.rows import _filled, _rows
+    cuts = [(3.0 * i, f"arrow {i}") for i in range(1, 7)]
+    filled, balanced = _filled(cuts, 0.0, 21.0, 9.5), _rows(cuts, 0.0, 21.0, 9.5)
+    assert [round(row, 2) for row in _row_lengths(filled, 0.0, 21.0)] == [9.0, 9.35, 3.35]  # the orphan
+    rows = _row_lengths(balanced, 0.0, 21.0)
+    assert len(rows) == len(filled) + 1 == 3
+    assert min(rows) >= max(rows) / 2 and max(rows) <= 9.5
+    assert all(cut in cuts for cut in balanced) and balanced == sorted(balanced)
+
+
+def test_wrapped_vgg16_and_fcn8_at_a_column_width_leave_no_row_nearly_empty():
+    """At 3.5 in, filling rows left VGG-16's fc layers alone on a last row, and its third row wider than the column
+    (the indent forgotten); FCN-8s took four rows where three do. Its 'up 8×' and output stay alone on the last only
+    because the skips from pool3 and pool4 leave no cut between them and conv4, and that row cannot be longer."""
+    from tikznn.finishing import BORDER_CM
+    from tikznn.rows import INDENT, _cuts, _filled, _rows
+    from tikznn.tex import length_cm
+    width = length_cm("3.5in") - BORDER_CM
+    found = {}
+    for name in ("vgg16", "fcn8"):
+        drawing = layout(parse_file(EXAMPLES / f"{name}.nn"))
+        box, cuts = drawing.bounds(), _cuts(drawing)
+        filled = _filled(cuts, box.x0, box.x1, width)
+        found[name] = _row_lengths(_rows(cuts, box.x0, box.x1, width), box.x0, box.x1)
+        assert len(found[name]) <= len(filled) + 1  # never more rows
+    vgg, fcn = found["vgg16"], found["fcn8"]
+    assert min(vgg) >= max(vgg) / 2 and max(vgg) <= width
+    assert len(fcn) == 3 and min(fcn[:-1]) >= max(fcn) / 2
+    assert fcn[-2] + fcn[-1] - INDENT > max(fcn)  # the last row joined to the one before would be the widest
+    wrapped = layout(parse_file(EXAMPLES / "vgg16.nn").drawn_with(width="3.5in", wrap=True))
+    assert wrapped.bounds().x1 - wrapped.bounds().x0 <= width and problems(wrapped) == []

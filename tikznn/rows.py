@@ -3,12 +3,14 @@
 A row ends at a cut: a vertical line between two blocks of the main path that only their flow arrow crosses
 (no block, label, frame or other arrow), so that each row keeps its skips, lanes and labels whole. The rows are
 stacked top to bottom, and the flow arrow at each cut becomes an arrow that goes down the cut line, back left
-under the row and into the first block of the next.
+under the row and into the first block of the next. The cuts are chosen as a paragraph's line breaks are (Knuth and
+Plass): as few rows as filling each in turn needs, of lengths as even as the cuts allow, so no row is left nearly empty.
 """
 from __future__ import annotations
 
 from bisect import bisect_left
 from itertools import accumulate
+from math import inf
 
 from dataclasses import replace
 
@@ -18,10 +20,13 @@ from .geometry import Rect, bounds
 ROW_GAP = 0.9  # between the lowest thing in a row and the highest in the next: the returning arrow runs there
 EDGE = 0.25    # the returning arrow's rise, left of the next row
 MIN_CUT = 0.06  # the narrowest free stretch of a gap a row may end in
+INDENT = EDGE + 0.1  # how far right of the first row the others start: the returning arrow rises there
+SHORTEST = 0.5  # no row but the last is shorter
 
 
 def wrap(drawing: Layout, width: float) -> Layout:
-    """The layout on rows at most `width` cm wide where the cuts allow (a row with no cut in reach is wider)."""
+    """The layout on rows at most `width` cm wide where the cuts allow; when a stretch between two cuts is wider, the
+    drawing is that wide whatever the other rows are, and they may be as long."""
     box = drawing.bounds()
     if box.x1 - box.x0 <= width:
         return drawing
@@ -40,7 +45,7 @@ def wrap(drawing: Layout, width: float) -> Layout:
     y, moved = 0.0, []
     for i, row in enumerate(rows):
         extent = row.extent()
-        dx = box.x0 + (EDGE + 0.1 if i else 0.0) - row.x0
+        dx = box.x0 + (INDENT if i else 0.0) - row.x0
         dy = 0.0 if i == 0 else y - ROW_GAP - extent.y1
         moved.append(row.moved(dx, dy))
         y = extent.y0 + dy
@@ -105,10 +110,53 @@ class _Spans:
 
 
 def _rows(cuts, start: float, end: float, width: float):
-    """The cuts to make: each row ends at the last cut within `width` of its start (or the first beyond)."""
+    """The cuts to make: at most as many rows as filling each in turn needs (`_filled`), none wider than `width` or
+    the widest stretch between two cuts (rows after the first count their indent), and of those the fewest rows,
+    then the least sum of squared row lengths: the most even rows. Dynamic programming over the cuts, each row
+    ending at one and starting at one not too far before (not beyond the longest row filling makes)."""
+    filled = _filled(cuts, start, end, width)
+    at = [start] + [c[0] for c in cuts] + [end]
+    last = len(at) - 1
+
+    def length(i: int, j: int) -> float:
+        return at[j] - at[i] + (INDENT if i else 0.0)
+
+    edges = [start] + [c[0] for c in filled] + [end]
+    widest = max([width] + [length(i, i + 1) for i in range(last)])
+    reach = max([widest] + [edges[r + 1] - edges[r] + (INDENT if r else 0.0) for r in range(len(edges) - 1)])
+    most = len(filled) + 1
+    # best[k][j]: the least (sum of squared overflows past `widest`, sum of squared lengths) of k rows from the start
+    # to at[j], compared in that order; came[k][j]: where the last of them starts
+    best = [[(inf, inf)] * (last + 1) for _ in range(most + 1)]
+    came = [[0] * (last + 1) for _ in range(most + 1)]
+    best[0][0] = (0.0, 0.0)
+    for k in range(1, most + 1):
+        for j in range(1, last + 1):
+            i = j - 1
+            while i >= 0 and at[j] - at[i] <= reach + 1e-9:
+                over, squares = best[k - 1][i]
+                if over < inf and (j == last or at[j] - at[i] > SHORTEST):
+                    row = length(i, j)
+                    cost = (over + max(0.0, row - widest) ** 2, squares + row * row)
+                    if cost < best[k][j]:
+                        best[k][j], came[k][j] = cost, i
+                i -= 1
+    count = min(range(1, most + 1), key=lambda k: (best[k][last][0], k, best[k][last][1]))
+    if best[count][last][0] == inf:  # cannot happen: the rows filling makes are among those tried
+        return filled
+    starts, j = [], last
+    for k in range(count, 0, -1):
+        j = came[k][j]
+        starts.append(j)
+    return [cuts[j - 1] for j in reversed(starts) if j]
+
+
+def _filled(cuts, start: float, end: float, width: float):
+    """The cuts filling each row in turn makes: each row ends at the last cut within `width` of its start (or the
+    first beyond)."""
     chosen = []
     while end - start > width:
-        within = [c for c in cuts if start + 0.5 < c[0] <= start + width]
+        within = [c for c in cuts if start + SHORTEST < c[0] <= start + width]
         beyond = [c for c in cuts if c[0] > start + width]
         cut = within[-1] if within else (beyond[0] if beyond else None)
         if cut is None:
