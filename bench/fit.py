@@ -45,7 +45,7 @@ def composition_times(files: list[Path], width: str, runs: int = 3) -> None:
     """Seconds to compose each example for `width` (every choice drawn until one prints at 6 pt) and to draw it
     once as written, medians of `runs`."""
     sys.path.insert(0, str(ROOT))
-    from tikznn import parse_file, styles
+    from tikznn import layout, parse_file, styles
     from tikznn.compose import compose
     from tikznn.shapes import analyse
     print(f"## Composing for {width} (median of {runs} runs)\n")
@@ -57,9 +57,11 @@ def composition_times(files: list[Path], width: str, runs: int = 3) -> None:
         draw = lambda choice: styles.draw(network, analysis, choice)  # noqa: E731
         once, whole, chosen = [], [], ""
         for _ in range(runs):
+            layout._PLANNED.clear()  # each measure from nothing: composing keeps the drawings its fits share
             start = time.perf_counter()
             draw(figure)
             once.append(time.perf_counter() - start)
+            layout._PLANNED.clear()
             start = time.perf_counter()
             chosen = compose(network, figure, draw, wraps=styles.wraps(figure.style)).chosen
             whole.append(time.perf_counter() - start)

@@ -35,13 +35,30 @@ def layout(network: Network, analysis: dict[str, Analysis] | None = None, figure
     own) says otherwise."""
     figure = figure or network.figure
     figure = replace(figure, layout=figure.layout or "right")
-    drawing = _Planner(network, analysis or analyse(network), figure).run()
+    drawing = _planned(network, analysis, figure)
     if figure.wrap and figure.width is not None and length_cm(figure.width) is not None:
         if figure.layout != "right":
             raise LayoutError(f"wrap puts a left-to-right layout on rows; this one is '{figure.layout}'",
                               hint="remove 'wrap' (the figure is then scaled to the width) or use layout right")
         drawing = wrap(drawing, length_cm(figure.rows or figure.width) - BORDER_CM)
     return dressed(fitted(drawing, figure), figure)
+
+
+_PLANNED: dict = {}  # (network's id, figure but its fitting) -> (that network, its drawing)
+_PLANNED_SIZE = 8
+
+
+def _planned(network: Network, analysis: dict[str, Analysis] | None, figure: Figure) -> Layout:
+    """The drawing before it is wrapped and fitted: the same for every width, height and row length a composition
+    tries (compose.py), so made once for them. The very network object is the key (an equal one read from another
+    text has other source lines); its shapes follow from it."""
+    key = (id(network), replace(figure, width=None, height=None, wrap=None, rows=None))
+    found = _PLANNED.get(key)
+    if found is None or found[0] is not network:
+        if len(_PLANNED) >= _PLANNED_SIZE:
+            del _PLANNED[next(iter(_PLANNED))]
+        found = _PLANNED[key] = (network, _Planner(network, analysis or analyse(network), figure).run())
+    return found[1]
 
 
 class _Planner:
