@@ -58,8 +58,8 @@ def test_every_fence_is_nn_python_or_plain():
     assert {info for info, _, _ in BLOCKS} <= {"nn", "python", ""}
 
 
-SETTINGS = ("network", "caption", "dims", "stats", "collapse", "layout", "width", "theme", "legend", "fontsize",
-            "style", "stage", "import")
+SETTINGS = ("network", "caption", "dims", "stats", "collapse", "layout", "width", "height", "sizes", "theme", "legend",
+            "fontsize", "style", "stage", "import")
 
 
 @pytest.mark.parametrize("body,line", [pytest.param(b, l, id=_id(i, l)) for i, (b, l) in enumerate(NN)])

@@ -396,3 +396,22 @@ def test_wrapped_vgg16_and_fcn8_at_a_column_width_leave_no_row_nearly_empty():
     assert fcn[-2] + fcn[-1] - INDENT > max(fcn)  # the last row joined to the one before would be the widest
     wrapped = layout(parse_file(EXAMPLES / "vgg16.nn").drawn_with(width="3.5in", wrap=True))
     assert wrapped.bounds().x1 - wrapped.bounds().x0 <= width and problems(wrapped) == []
+
+
+def test_sizes_sqrt_shows_a_pyramid_and_linear_is_in_proportion():
+    """log (the default) draws VGG's 224×224 input less than 3× its 14×14 maps; sqrt 4× (the square root of 16);
+    linear in proportion to the largest. Every mapping keeps 3 and 2048 channels drawable."""
+    from tikznn.drawing import Sizes
+    log, sqrt, linear = Sizes("log"), Sizes("sqrt"), Sizes("linear", (2048, 224, 4096))
+    assert log.positions(224) / log.positions(14) < 3
+    assert sqrt.positions(224) / sqrt.positions(14) == pytest.approx(4, rel=0.01)
+    assert sqrt.channels(1024) / sqrt.channels(256) == pytest.approx(2, rel=0.01)
+    assert linear.positions(224) / linear.positions(112) == pytest.approx(2)
+    for sizes in (log, sqrt, linear):
+        assert 0.2 <= sizes.channels(3) < sizes.channels(2048) <= 1.4
+        assert 0.3 <= sizes.positions(1) < sizes.positions(224) <= 4.6
+    network = parse("sizes sqrt\ninput 3x224x224\nconv 64 k3 p1\npool max 16\n")
+    assert network.figure.sizes == "sqrt"
+    drawn = layout(network)
+    heights = {b.layer: b.height for b in drawn.blocks}
+    assert heights["conv#1"] / heights["pool#1"] == pytest.approx(4, rel=0.01)

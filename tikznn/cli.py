@@ -97,6 +97,9 @@ _HEIGHT = typer.Option(None, callback=_width, help="The tallest it may be (with 
 _THEME = typer.Option(None, callback=_one_of("THEMES"),
                       help="Colours: classic, print (greys for black and white) or colorblind.")
 _LEGEND = typer.Option(None, "--legend/--no-legend", help="Add a legend of the kinds of layer drawn.")
+_SIZES = typer.Option(None, callback=_one_of("SIZES"),
+                      help="How blocks follow their tensors' sizes: log (default), sqrt (a 16× smaller map 4× "
+                           "smaller), linear.")
 _FONTSIZE = typer.Option(None, min=0.5, max=1.6, help="All text this many times its usual size, e.g. 1.3.")
 _ENGINE = typer.Option(None, callback=_one_of("ENGINES"),
                        help="pdflatex (default), xelatex or lualatex; labels pdflatex cannot set (Cyrillic, ...) "
@@ -141,7 +144,7 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
           layout: Optional[str] = _LAYOUT, width: Optional[str] = _WIDTH, height: Optional[str] = _HEIGHT,
           wrap: Optional[bool] = _WRAP,
           theme: Optional[str] = _THEME, legend: Optional[bool] = _LEGEND, engine: Optional[str] = _ENGINE,
-          fontsize: Optional[float] = _FONTSIZE, style: Optional[str] = _STYLE,
+          fontsize: Optional[float] = _FONTSIZE, style: Optional[str] = _STYLE, sizes: Optional[str] = _SIZES,
           jobs: int = typer.Option(1, "-j", "--jobs", min=1, max=64, help="Build this many figures at once."),
           deps: bool = typer.Option(False, "-M", help="Write a make dependency file NAME.d next to each output."),
           depfile: Optional[Path] = typer.Option(None, "--depfile",
@@ -180,7 +183,7 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
             return path, build_figure(path, out, formats, dpi=dpi, timeout=timeout, dims=dims, stats=stats,
                                       collapse=collapse, layout=layout, width=width, height=height, wrap=wrap,
                                       theme=theme,
-                                      legend=legend, engine=engine, fontsize=fontsize, style=style,
+                                      legend=legend, engine=engine, fontsize=fontsize, style=style, sizes=sizes,
                                       depfile=rule)
         except TikznnError as err:
             return path, err
@@ -227,7 +230,7 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
         layout: Optional[str] = _LAYOUT, width: Optional[str] = _WIDTH, height: Optional[str] = _HEIGHT,
           wrap: Optional[bool] = _WRAP,
         theme: Optional[str] = _THEME, legend: Optional[bool] = _LEGEND, engine: Optional[str] = _ENGINE,
-        fontsize: Optional[float] = _FONTSIZE, style: Optional[str] = _STYLE,
+        fontsize: Optional[float] = _FONTSIZE, style: Optional[str] = _STYLE, sizes: Optional[str] = _SIZES,
         depfile: Optional[Path] = typer.Option(None, "--depfile",
                                                help="Also write a make rule: OUTPUT depends on the .nn file and "
                                                     "the files it imports.")) -> None:
@@ -246,7 +249,8 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
         with _warnings_of(file):
             text, sources = tex_and_sources(file, fragment=fragment, overlay=overlay, dims=dims, stats=stats,
                                             collapse=collapse, layout=layout, width=width, height=height, wrap=wrap,
-                                            theme=theme, legend=legend, engine=engine, fontsize=fontsize, style=style)
+                                            theme=theme, legend=legend, engine=engine, fontsize=fontsize, style=style,
+                                            sizes=sizes)
         if output is None:
             sys.stdout.write(text)
         else:

@@ -33,6 +33,36 @@ def vector_extent(units: int) -> float:
     return min(4.6, 0.5 + 0.32 * math.log2(max(units, 1)))
 
 
+SIZES = ("log", "sqrt", "linear")  # how a block's sides follow its tensor's sizes; the default first
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """A block's sides from its tensor's sizes, in cm. log (the default, PlotNeuralNet's habit) flattens both a
+    pyramid and a channel growth; sqrt shows a 16× smaller map 4× smaller and 4× the channels 2× thicker; linear
+    is in proportion to the network's largest. Every mapping keeps 3 and 2048 channels, 1 and 224 positions
+    drawable."""
+
+    mapping: str = "log"
+    largest: tuple[int, int, int] = (1, 1, 1)  # the network's most channels, positions and units (for linear)
+
+    def channels(self, count: int) -> float:
+        return self._side(count, 0, channel_width, 0.031, 0.22, 1.4)
+
+    def positions(self, count: int) -> float:
+        return self._side(count, 1, spatial_extent, 0.307, 0.3, 4.6)
+
+    def units(self, count: int) -> float:
+        return self._side(count, 2, vector_extent, 0.072, 0.3, 4.6)
+
+    def _side(self, count: int, axis: int, log, factor: float, least: float, most: float) -> float:
+        if self.mapping == "log":
+            return log(count)
+        if self.mapping == "linear":
+            return max(least, most * count / max(self.largest[axis], 1))
+        return min(most, max(least, factor * math.sqrt(max(count, 1))))
+
+
 @dataclass(frozen=True)
 class Block:
     """A cuboid: x is its left face, y its axis; width runs along the flow."""

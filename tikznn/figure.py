@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 from . import theme
 from .errors import ModelError
+from .drawing import SIZES
 from .layer import DIMS_MODES
 from .tex import length_cm
 
@@ -35,6 +36,7 @@ class Figure:
     engine: str | None = None  # one of ENGINES; None: pdflatex, or xelatex/lualatex when labels need it
     fontsize: float | None = None  # all text, times its usual size; None: 1, or larger when composed for a width
     legend: bool = False    # a legend of the kinds of layer drawn
+    sizes: str = "log"      # how a block's sides follow its tensor's sizes: one of SIZES (log, sqrt, linear)
 
     @property
     def text_size(self) -> float:
@@ -45,7 +47,7 @@ class Figure:
             layout: str | None = None, width: str | None = None, height: str | None = None, wrap: bool | None = None,
             theme: str | None = None,
             legend: bool | None = None, engine: str | None = None, fontsize: float | None = None,
-            style: str | None = None, colours: tuple | None = None) -> "Figure":
+            style: str | None = None, colours: tuple | None = None, sizes: str | None = None) -> "Figure":
         """This figure with the settings given (None keeps one): what blocks are labelled with (DIMS_MODES), a
         caption line of totals, whether repeated layers are drawn once, marked ×N, the layout (LAYOUTS), a width to
         fit (a TeX length such as '17cm'), wrapping onto rows first with `wrap`, the colours (THEMES), a legend, the
@@ -54,7 +56,7 @@ class Figure:
         if fontsize is not None and not 0.5 <= fontsize <= 1.6:
             raise ModelError(f"a font size of {fontsize} times the usual", hint="give a factor from 0.5 to 1.6")
         for value, allowed, what in ((engine, ENGINES, "engine"), (theme, THEMES, "theme"),
-                                     (dims, DIMS_MODES, "dims"), (layout, LAYOUTS, "layout")):
+                                     (dims, DIMS_MODES, "dims"), (layout, LAYOUTS, "layout"), (sizes, SIZES, "sizes")):
             if value is not None and value not in allowed:
                 raise ModelError(f"unknown {what} '{value}'", hint="choose from: " + ", ".join(allowed))
         for length in (width, height):
@@ -62,7 +64,7 @@ class Figure:
                 length_cm(length)
         given = dict(dims=dims, stats=stats, collapse=collapse, layout=layout, width=width, height=height, wrap=wrap,
                      theme=theme,
-                     legend=legend, engine=engine, fontsize=fontsize, colours=colours)
+                     legend=legend, engine=engine, fontsize=fontsize, colours=colours, sizes=sizes)
         if style is not None:
             given["style"], given["style_options"] = style_words(style)
         return replace(self, **{key: value for key, value in given.items() if value is not None})

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from . import kinds
 from .drawing import (BALL_RADIUS, BAND, CLEARANCE, DEPTH_X, DEPTH_Y, FLOW_GAP, PAD, SLAB, Arrow, Ball, Block, Layout,
-                      Point, channel_width, project, spatial_extent, vector_extent)
+                      Point, Sizes, project)
 from .errors import LayoutError
 from .figure import Figure
 from .finishing import BORDER_CM, dressed, fitted, source_lines
@@ -65,6 +65,7 @@ class _Planner:
     def __init__(self, network: Network, analysis: dict[str, Analysis], figure: Figure):
         self.network, self.figure = network, figure
         self.size = figure.text_size
+        self.sizes = sizes_of(analysis, figure.sizes)
         self.analysis = analysis
         self.layers = {layer.name: layer for layer in network.layers}
         self.order = {layer.name: i for i, layer in enumerate(network.layers)}
@@ -120,12 +121,12 @@ class _Planner:
         kind = kinds.of(layer)
         if kind.symbol:
             return Ball(name, layer.kind, x + BALL_RADIUS, y, style=style)
-        width, height, depth = _extent(shape, self.analysis[name].sequence)
+        width, height, depth = _extent(shape, self.analysis[name].sequence, self.sizes)
         band, band_fill = 0.0, None
         act = None if kind.act_inside else getattr(layer, "act", None)  # an encoder's is inside it
         flat = len(shape) == 1 and not self.analysis[name].sequence
         if kind.bar and flat:
-            width, height, depth = 0.32, vector_extent(shape[0]), 0.32
+            width, height, depth = 0.32, self.sizes.units(shape[0]), 0.32
         elif kind.slab:
             width = SLAB * kind.slab
         if act:
@@ -507,7 +508,8 @@ class _Planner:
         by_target: dict[str, list[int]] = {}
         for i, arrow in enumerate(arrows):
             (x2, y2, _), (x3, y3, _) = arrow.points[-2:]
-            if arrow.role in ("branch", "skip", "link") and len(arrow.points) >= 3 and x2 == x3 and y2 > y3:  # from above
+            from_above = len(arrow.points) >= 3 and x2 == x3 and y2 > y3
+            if arrow.role in ("branch", "skip", "link") and from_above:
                 by_target.setdefault(arrow.target, []).append(i)
         result = list(arrows)
         for target, indices in by_target.items():
@@ -579,13 +581,21 @@ def _turned(shape):
                    height=shape.width, covered=False, vertical=True)
 
 
-def _extent(shape: tuple[int, ...], sequence: bool = False) -> tuple[float, float, float]:
+def _extent(shape: tuple[int, ...], sequence: bool, sizes: Sizes) -> tuple[float, float, float]:
     """width (channels, or a sequence's features), height (positions) and depth of a tensor's block."""
     if sequence:  # (L,) token ids or (L, D)
-        return (channel_width(shape[1]) if len(shape) == 2 else 0.22), spatial_extent(shape[0]), 0.32
+        return (sizes.channels(shape[1]) if len(shape) == 2 else 0.22), sizes.positions(shape[0]), 0.32
     if len(shape) == 1:
-        return 0.32, vector_extent(shape[0]), 0.32
-    width = channel_width(shape[0])
+        return 0.32, sizes.units(shape[0]), 0.32
+    width = sizes.channels(shape[0])
     if len(shape) == 2:
-        return width, spatial_extent(shape[1]), 0.32
-    return width, spatial_extent(shape[1]), spatial_extent(shape[2])
+        return width, sizes.positions(shape[1]), 0.32
+    return width, sizes.positions(shape[1]), sizes.positions(shape[2])
+
+
+def sizes_of(analysis: dict[str, Analysis], mapping: str) -> Sizes:
+    """The figure's mapping from sizes to sides, knowing the network's largest sizes (for linear)."""
+    maps = [a.shape for a in analysis.values() if len(a.shape) >= 2 and not a.sequence]
+    vectors = [a.shape[0] for a in analysis.values() if len(a.shape) == 1 and not a.sequence]
+    return Sizes(mapping, (max([s[0] for s in maps] or [1]), max([n for s in maps for n in s[1:]] or [1]),
+                           max(vectors or [1])))

@@ -11,6 +11,7 @@ from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from . import compiled, figure, kinds, model, styles, theme
 from .blocks import BlockDef, split as split_blocks
 from .errors import OutputError, ParseError, Span, TikznnError, suggest
+from .drawing import SIZES
 from .layer import DIMS_MODES, Layer, Style
 from .model import Network, Skip
 
@@ -144,6 +145,10 @@ class _ToStatements(Transformer):
     @v_args(meta=True)
     def width(self, meta, items):
         return ("width", (str(items[0]), True if items[1] is not None else None), self.span(meta))
+
+    @v_args(meta=True)
+    def sizes(self, meta, items):
+        return ("sizes", str(items[0]), self.span(meta))
 
     @v_args(meta=True)
     def height(self, meta, items):
@@ -491,16 +496,17 @@ _TERMINAL_WORDS = {
     "OUTPUT_PADDING": "an output padding like op1", "HEADS": "heads like h8", "FF": "a feed-forward size like ff2048",
     "STACKED": "stacked layers like n2", "WEIGHTS": "a weight count like w64", "TIMES": "a repetition like x3",
     "ARGS": "(arguments)", "THEME": "classic, print or colorblind",
-    "LAYOUT": "right, down, u or layered", "LENGTH": "a length like 17cm (cm, mm, in or pt), column or page",
+    "LAYOUT": "right, down, u or layered", "SIZES_MODE": "log, sqrt or linear",
+    "LENGTH": "a length like 17cm (cm, mm, in or pt), column or page",
     **{name: words for kind in kinds.every() for name, (words, _) in kind.terminals.items()},
 }
-_KEYWORD_TERMINALS = {"DIMS_MODE": DIMS_MODES, "LAYOUT": figure.LAYOUTS,
+_KEYWORD_TERMINALS = {"DIMS_MODE": DIMS_MODES, "LAYOUT": figure.LAYOUTS, "SIZES_MODE": SIZES,
                       **{name: values for kind in kinds.every() for name, (_, values) in kind.terminals.items()}}
 # the words a layer's line starts with: each kind's keyword, but an activation is written as itself (relu)
 _LAYER_WORDS = tuple(kind.keyword for kind in kinds.every() if "ACT" not in kind.terminals) + \
     tuple(_KEYWORD_TERMINALS["ACT"])
-_STATEMENT_WORDS = ("network", "caption", "dims", "stats", "collapse", "layout", "width", "height", "theme", "legend",
-                    "fontsize", "style", "stage", "end", "skip", "import") + _LAYER_WORDS
+_STATEMENT_WORDS = ("network", "caption", "dims", "stats", "collapse", "layout", "width", "height", "sizes", "theme",
+                    "legend", "fontsize", "style", "stage", "end", "skip", "import") + _LAYER_WORDS
 
 
 RESERVED = set(_STATEMENT_WORDS) | {word for kind in kinds.every() for _, values in kind.terminals.values()

@@ -210,7 +210,8 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
             "blocks": blocks, "balls": balls, "arrows": arrows, "labels": labels, "taps": taps, "legend": legend,
             "marks": marks, "lines": lines,
             "fragment": fragment, "overlay": overlay, "built_for": escape(drawing.fit or ""),
-            "smallest": num(SMALLEST_LABEL_PT * text_scale), "cjk": any(has_cjk(label.text) for label in drawing.labels),
+            "smallest": num(SMALLEST_LABEL_PT * text_scale),
+            "cjk": any(has_cjk(label.text) for label in drawing.labels),
             "wide": any(untypeset(label.text.replace("\n", " ")) for label in drawing.labels),
             "korean": any(has_hangul(label.text) for label in drawing.labels), "engine": drawing.engine}
 
