@@ -44,7 +44,8 @@ def smallest_pt(drawing: Layout) -> float:
 def choices(figure: Figure, repeated: bool, wraps: bool) -> list[Figure]:
     """The figures to try, in the order they are preferred when they read as well: as written first, then drawing
     repeats once, wrapping onto rows, and the flow down the page; then each of these with larger text. What the
-    figure states is kept."""
+    figure states is kept. (`sizes sqrt` would print larger still, but thin blocks push their sizes and captions
+    off their rows: it is the author's choice.)"""
     layouts = [figure.layout] if figure.layout is not None or figure.wrap else [None, "down"]  # rows flow right
     collapses = [figure.collapse] if figure.collapse is not None else [None, True] if repeated else [None]
     found = []
@@ -99,4 +100,6 @@ def _difference(written: Figure, chosen: Figure) -> str:
         words.append("wrap" + (f" on rows {chosen.rows} wide" if chosen.rows else ""))
     if chosen.fontsize != written.fontsize:
         words.append(f"fontsize {chosen.fontsize:g}")
+    if chosen.sizes != written.sizes:
+        words.append(f"sizes {chosen.sizes}")
     return ", ".join(words)

@@ -36,7 +36,7 @@ class Figure:
     engine: str | None = None  # one of ENGINES; None: pdflatex, or xelatex/lualatex when labels need it
     fontsize: float | None = None  # all text, times its usual size; None: 1, or larger when composed for a width
     legend: bool = False    # a legend of the kinds of layer drawn
-    sizes: str = "log"      # how a block's sides follow its tensor's sizes: one of SIZES (log, sqrt, linear)
+    sizes: str | None = None  # how a block's sides follow its tensor's sizes: one of SIZES; None: log
 
     @property
     def text_size(self) -> float:

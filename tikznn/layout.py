@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from . import kinds
 from .drawing import (BALL_RADIUS, BAND, CLEARANCE, DEPTH_X, DEPTH_Y, FLOW_GAP, PAD, SLAB, Arrow, Ball, Block, Layout,
-                      Point, Sizes, project)
+                      SIZES, Point, Sizes, project)
 from .errors import LayoutError
 from .figure import Figure
 from .finishing import BORDER_CM, dressed, fitted, source_lines
@@ -65,7 +65,7 @@ class _Planner:
     def __init__(self, network: Network, analysis: dict[str, Analysis], figure: Figure):
         self.network, self.figure = network, figure
         self.size = figure.text_size
-        self.sizes = sizes_of(analysis, figure.sizes)
+        self.sizes = sizes_of(analysis, figure.sizes or SIZES[0])
         self.analysis = analysis
         self.layers = {layer.name: layer for layer in network.layers}
         self.order = {layer.name: i for i, layer in enumerate(network.layers)}
