@@ -100,6 +100,4 @@ def _difference(written: Figure, chosen: Figure) -> str:
         words.append("wrap" + (f" on rows {chosen.rows} wide" if chosen.rows else ""))
     if chosen.fontsize != written.fontsize:
         words.append(f"fontsize {chosen.fontsize:g}")
-    if chosen.sizes != written.sizes:
-        words.append(f"sizes {chosen.sizes}")
     return ", ".join(words)
