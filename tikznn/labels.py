@@ -10,6 +10,8 @@ from .model import Network
 from .shapes import Analysis, describe, stats_line
 from .topology import last_copies, skip_owner
 
+ROW_TOLERANCE = 1.0  # neighbouring captions share a row when their blocks' bottoms differ by less than this
+
 ARROW_HALF_WIDTH = 0.05
 ROUTE_MARGIN = 0.15  # more room between a frame and a route that runs along its top
 FRAME_MARGIN = 0.12
@@ -335,9 +337,10 @@ class LabelPlacer:
         return stacks
 
     def _caption_rows(self, stacks, captions) -> dict[str, float]:
-        """The row each main-path block caption goes on: the blocks on one level of the main path share one row,
-        under the lowest of them (sizes included), so that its captions stand on one baseline as a figure's
-        captions do, the last one too."""
+        """The row each main-path block caption goes on: neighbours whose bottoms (sizes included) are within
+        ROW_TOLERANCE share one row, under the lowest of them, so that captions line up without hanging far below
+        small blocks next to big ones; but the last caption of a level is not lifted above the row before it
+        (LeNet's 'Output', the MLP's 'Classes')."""
         bottoms = {}
         for stack in stacks:
             owners = [n for n in stack if n in captions and n in self.main_set and isinstance(self.shapes[n], Block)]
@@ -345,20 +348,26 @@ class LabelPlacer:
             for owner in owners:
                 bottoms[owner] = min([self.shapes[n].bottom for n in stack] +
                                      [label.rect().y0 for label in self.placed if label.layer in members])
+        clusters: list[list[str]] = []
+        for name in sorted(bottoms, key=lambda n: (self.shapes[n].y, captions[n][0])):
+            cluster = clusters[-1] if clusters else []
+            if not cluster or self.shapes[cluster[0]].y != self.shapes[name].y or \
+                    abs(bottoms[name] - min(bottoms[n] for n in cluster)) > ROW_TOLERANCE or \
+                    abs(bottoms[name] - max(bottoms[n] for n in cluster)) > ROW_TOLERANCE:
+                clusters.append([])
+            clusters[-1].append(name)
+        # the last caption of a level, alone on a row higher than the one before it, joins that row
+        level = [self.shapes[cluster[0]].y for cluster in clusters]
+        for i in range(1, len(clusters)):
+            before, last = clusters[i - 1], clusters[i]
+            ends_level = i + 1 == len(clusters) or level[i + 1] != level[i]
+            if len(last) == 1 and ends_level and level[i - 1] == level[i] and \
+                    bottoms[last[0]] > min(bottoms[n] for n in before):
+                clusters[i - 1], clusters[i] = before + last, []
         rows: dict[str, float] = {}
-        cluster: list[str] = []
-
-        def close() -> None:
+        for cluster in filter(None, clusters):
             lowest = min(bottoms[n] for n in cluster)
             rows.update({n: lowest - PAD - line_height("caption", self.size) / 2 for n in cluster})
-
-        for name in sorted(bottoms, key=lambda n: (self.shapes[n].y, captions[n][0])):
-            if cluster and self.shapes[cluster[0]].y != self.shapes[name].y:
-                close()
-                cluster = []
-            cluster.append(name)
-        if cluster:
-            close()
         return rows
 
     def _sizes(self, name: str, shape: Block) -> None:
