@@ -72,3 +72,17 @@ def test_build_says_what_it_chose(tmp_path):
     assert run.returncode == 0, run.stderr
     assert "vgg16.nn: composed for 3.5in: wrap" in run.stdout and "smallest text 6." in run.stdout
     assert run.stderr == ""  # it prints at 6 pt or more: nothing to warn of
+
+
+def test_strict_makes_text_under_6_pt_an_error_and_leaves_a_readable_figure_alone(tmp_path):
+    def tex(name: str, *options: str):
+        return subprocess.run([sys.executable, "-m", "tikznn", "tex", str(EXAMPLES / f"{name}.nn"), "--width", "7in",
+                               *options, "-o", str(tmp_path / f"{name}.tex")], capture_output=True, text=True,
+                              timeout=120)
+    run = tex("unet", "--strict")
+    assert run.returncode == 5 and "at 7in its smallest text prints at 3." in run.stderr
+    assert "without --strict it is built with a warning" in run.stderr and not (tmp_path / "unet.tex").exists()
+    run = tex("unet")
+    assert run.returncode == 0 and "warning: at 7in its smallest text prints at 3." in run.stderr
+    run = tex("lenet", "--strict")
+    assert run.returncode == 0 and run.stderr == ""

@@ -100,6 +100,8 @@ _LEGEND = typer.Option(None, "--legend/--no-legend", help="Add a legend of the k
 _SIZES = typer.Option(None, callback=_one_of("SIZES"),
                       help="How blocks follow their tensors' sizes: log (default), sqrt (a 16× smaller map 4× "
                            "smaller), linear.")
+_STRICT = typer.Option(False, "--strict", help="Fail, rather than warn, when the text cannot print at 6 pt at "
+                                                "the width.")
 _FONTSIZE = typer.Option(None, min=0.5, max=1.6, help="All text this many times its usual size, e.g. 1.3.")
 _ENGINE = typer.Option(None, callback=_one_of("ENGINES"),
                        help="pdflatex (default), xelatex or lualatex; labels pdflatex cannot set (Cyrillic, ...) "
@@ -145,6 +147,7 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
           wrap: Optional[bool] = _WRAP,
           theme: Optional[str] = _THEME, legend: Optional[bool] = _LEGEND, engine: Optional[str] = _ENGINE,
           fontsize: Optional[float] = _FONTSIZE, style: Optional[str] = _STYLE, sizes: Optional[str] = _SIZES,
+          strict: bool = _STRICT,
           jobs: int = typer.Option(1, "-j", "--jobs", min=1, max=64, help="Build this many figures at once."),
           deps: bool = typer.Option(False, "-M", help="Write a make dependency file NAME.d next to each output."),
           depfile: Optional[Path] = typer.Option(None, "--depfile",
@@ -182,9 +185,8 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
         try:
             return path, build_figure(path, out, formats, dpi=dpi, timeout=timeout, dims=dims, stats=stats,
                                       collapse=collapse, layout=layout, width=width, height=height, wrap=wrap,
-                                      theme=theme,
-                                      legend=legend, engine=engine, fontsize=fontsize, style=style, sizes=sizes,
-                                      depfile=rule)
+                                      theme=theme, legend=legend, engine=engine, fontsize=fontsize, style=style,
+                                      sizes=sizes, strict=strict, depfile=rule)
         except TikznnError as err:
             return path, err
 
@@ -228,9 +230,10 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
                                      help="With --fragment, for beamer: the layers appear one slide after another."),
         dims: Optional[str] = _DIMS, stats: Optional[bool] = _STATS, collapse: Optional[bool] = _COLLAPSE,
         layout: Optional[str] = _LAYOUT, width: Optional[str] = _WIDTH, height: Optional[str] = _HEIGHT,
-          wrap: Optional[bool] = _WRAP,
+        wrap: Optional[bool] = _WRAP,
         theme: Optional[str] = _THEME, legend: Optional[bool] = _LEGEND, engine: Optional[str] = _ENGINE,
         fontsize: Optional[float] = _FONTSIZE, style: Optional[str] = _STYLE, sizes: Optional[str] = _SIZES,
+        strict: bool = _STRICT,
         depfile: Optional[Path] = typer.Option(None, "--depfile",
                                                help="Also write a make rule: OUTPUT depends on the .nn file and "
                                                     "the files it imports.")) -> None:
@@ -250,7 +253,7 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
             text, sources = tex_and_sources(file, fragment=fragment, overlay=overlay, dims=dims, stats=stats,
                                             collapse=collapse, layout=layout, width=width, height=height, wrap=wrap,
                                             theme=theme, legend=legend, engine=engine, fontsize=fontsize, style=style,
-                                            sizes=sizes)
+                                            sizes=sizes, strict=strict)
         if output is None:
             sys.stdout.write(text)
         else:

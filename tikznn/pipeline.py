@@ -24,28 +24,31 @@ TEX_LIMIT_CM = 570.0  # TeX's largest dimension is 16383.99 pt, 5.76 m
 
 
 def to_tex(network: Network, figure: Figure | None = None, *, fragment: bool = False, overlay: bool = False,
-           source: str | None = None) -> str:
+           source: str | None = None, strict: bool = False) -> str:
     """The TeX of a network's figure (by default the one its description gives); what the figure's author may not
     want (text shrunk too small to read) is a TikznnWarning. With `overlay` (a fragment for beamer), the layers
     appear one slide after another."""
-    tex, notes = figure_tex(network, figure or network.figure, fragment=fragment, overlay=overlay, source=source)
+    tex, notes = figure_tex(network, figure or network.figure, fragment=fragment, overlay=overlay, source=source,
+                            strict=strict)
     for note in notes:
         warnings.warn(TikznnWarning(note))
     return tex
 
 
 def figure_tex(network: Network, figure: Figure, *, fragment: bool = False, overlay: bool = False,
-               wide_engine: str = "xelatex", source: str | None = None) -> tuple[str, list[str]]:
+               wide_engine: str = "xelatex", source: str | None = None, strict: bool = False) -> tuple[str, list[str]]:
     """The TeX of a network's figure and the warnings it gives. `wide_engine` sets the labels pdflatex cannot, when
     the network names no engine: the build passes the one installed, so that the TeX alone is the same anywhere."""
     tex, notes, _ = composed_tex(network, figure, fragment=fragment, overlay=overlay, wide_engine=wide_engine,
-                                 source=source)
+                                 source=source, strict=strict)
     return tex, notes
 
 
 def composed_tex(network: Network, figure: Figure, *, fragment: bool = False, overlay: bool = False,
-                 wide_engine: str = "xelatex", source: str | None = None) -> tuple[str, list[str], Composition]:
-    """The TeX of a network's figure composed for its width (compose.py), its warnings, and the composition."""
+                 wide_engine: str = "xelatex", source: str | None = None,
+                 strict: bool = False) -> tuple[str, list[str], Composition]:
+    """The TeX of a network's figure composed for its width (compose.py), its warnings, and the composition; with
+    `strict`, text that cannot print at 6 pt at its width is an error rather than a warning."""
     analysis = analyse(network)
     styles.check(figure)
     composition = compose(network, figure, lambda choice: styles.draw(network, analysis, choice),
@@ -59,8 +62,12 @@ def composed_tex(network: Network, figure: Figure, *, fragment: bool = False, ov
                           hint=styles.too_large(figure.style))
     notes = list(drawing.notes)
     if drawing.width is not None and composition.smallest_pt < SMALLEST_PT:
-        notes.append(f"at {figure.width} its smallest text prints at {composition.smallest_pt:.1f} pt, under "
-                     f"{SMALLEST_PT:g} pt ({_remedy(drawing, figure, composition.smallest_pt)})")
+        short = (f"at {figure.width} its smallest text prints at {composition.smallest_pt:.1f} pt, "
+                 f"under {SMALLEST_PT:g} pt")
+        remedy = _remedy(drawing, figure, composition.smallest_pt)
+        if strict:
+            raise LayoutError(short, hint=remedy + "; without --strict it is built with a warning")
+        notes.append(f"{short} ({remedy})")
     return _render(drawing, fragment=fragment, overlay=overlay, source=source), notes, composition
 
 
@@ -101,7 +108,7 @@ def parse_file(path: str | Path) -> Network:
     return load(path)[0]
 
 
-def tex_and_sources(path: str | Path, *, fragment: bool = False, overlay: bool = False,
+def tex_and_sources(path: str | Path, *, fragment: bool = False, overlay: bool = False, strict: bool = False,
                     **settings) -> tuple[str, list[Path]]:
     """A .nn file's TeX and the files it was made from (the file and its imports); `settings` change its figure
     (figure.Figure.but: dims, stats, collapse, layout, width, wrap, theme, legend, ...), None keeps the file's."""
@@ -109,7 +116,7 @@ def tex_and_sources(path: str | Path, *, fragment: bool = False, overlay: bool =
     compiled.load_templates()
     try:
         return (to_tex(network, network.figure.but(**settings), fragment=fragment, overlay=overlay,
-                       source=Path(path).name),
+                       source=Path(path).name, strict=strict),
                 [Path(path)] + [Path(p) for p in network.imports])
     except TikznnError as err:
         raise err.located(str(path), text) from None
@@ -156,7 +163,8 @@ def build(path: str | Path, output: str | Path | None = None, formats=("pdf",), 
 
 
 def build_figure(path: str | Path, output: str | Path | None = None, formats=("pdf",), *, dpi: int = 300,
-                 timeout: float = DEFAULT_TIMEOUT, depfile: str | Path | None = None, **settings) -> Built:
+                 timeout: float = DEFAULT_TIMEOUT, depfile: str | Path | None = None, strict: bool = False,
+                 **settings) -> Built:
     """Build one figure (safe to run in several threads at once: each pdflatex runs in its own folder).
     With `depfile`, also write a make rule listing every file the figure was made from."""
     path = Path(path)
@@ -164,7 +172,7 @@ def build_figure(path: str | Path, output: str | Path | None = None, formats=("p
     compiled.load_templates()
     try:
         figure = network.figure.but(**settings)
-        tex, notes, composition = composed_tex(network, figure, wide_engine=installed_wide_engine())
+        tex, notes, composition = composed_tex(network, figure, wide_engine=installed_wide_engine(), strict=strict)
         pdf = compile_pdf(tex, source=Source(str(path), text), timeout=timeout)
     except TikznnError as err:
         raise err.located(str(path), text) from None
