@@ -8,7 +8,7 @@ import pytest
 from pdf2image import convert_from_path
 
 from conftest import EXAMPLES, EXAMPLE_NAMES
-from tikznn import ModelError, build, parse, parse_file, to_tex
+from tikznn import ModelError, ParseError, build, parse, parse_file, to_tex
 from tikznn import legend, theme
 from tikznn.checks import problems
 from tikznn.geometry import Rect
@@ -222,3 +222,18 @@ def test_the_font_size_reaches_every_label_in_the_tex():
     assert "\\def\\tikznnscaled{\\pgftransformscale{1.3}}" in tex and "every node/.append style={scale=1.3}" in tex
     with pytest.raises(Exception, match="from 0.5 to 1.6"):
         parse("fontsize 4\ninput 3x8x8\n")
+
+
+def test_a_theme_file_names_the_legend_in_the_figures_language(tmp_path):
+    """A Chinese figure gets a Chinese legend: 'name PART "words"' lines say what the legend calls a part; the parts
+    it does not name keep their English names."""
+    (tmp_path / "zh.theme").write_text('base print\nname conv "卷积层"  # convolutions\nname pool "池化"\n')
+    (tmp_path / "net.nn").write_text('theme "zh.theme"\nlegend\ninput 3x8x8\nconv 4 k3\npool max 2\n')
+    network = parse_file(tmp_path / "net.nn")
+    assert network.figure.names == (("conv", "卷积层"), ("pool", "池化"))
+    texts = {label.text for label in layout(network).labels}
+    assert {"卷积层", "池化", "input"} <= texts and "convolution" not in texts
+    (tmp_path / "bad.theme").write_text('name conv "$x^{2$"\n')
+    (tmp_path / "bad.nn").write_text('theme "bad.theme"\ninput 3x8x8\n')
+    with pytest.raises(ParseError, match=r"the braces in the math \$x\^\{2\$ do not pair"):
+        parse_file(tmp_path / "bad.nn")

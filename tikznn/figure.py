@@ -33,6 +33,7 @@ class Figure:
     rows: str | None = None  # how wide the rows are when it wraps (compose.py's choice); None: its width
     theme: str = "classic"  # one of THEMES: the colours
     colours: tuple = ()     # a theme file's (part, (r, g, b), opacity or None), over the theme
+    names: tuple = ()       # a theme file's (part, words): what the legend calls a part (in the figure's language)
     engine: str | None = None  # one of ENGINES; None: pdflatex, or xelatex/lualatex when labels need it
     fontsize: float | None = None  # all text, times its usual size; None: 1, or larger when composed for a width
     legend: bool = False    # a legend of the kinds of layer drawn

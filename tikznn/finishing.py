@@ -32,7 +32,7 @@ def fitted(drawing: Layout, figure: Figure) -> Layout:
 def dressed(drawing: Layout, figure: Figure) -> Layout:
     """The drawing in the figure's theme and font size, with its legend if it asks for one."""
     drawing = replace(drawing, theme=figure.theme, colours=figure.colours, fontsize=figure.text_size)
-    return with_legend(drawing) if figure.legend else drawing
+    return with_legend(drawing, dict(figure.names)) if figure.legend else drawing
 
 
 def source_lines(network: Network) -> dict[str, int]:

@@ -23,10 +23,10 @@ class Swatch:
     tint: int = 100  # as the marks it stands for (drawing.Mark.tint)
 
 
-def with_legend(drawing: Layout) -> Layout:
+def with_legend(drawing: Layout, names: dict[str, str] | None = None) -> Layout:
     """The drawing with its legend under it: one entry per kind of part drawn, in order of first appearance,
     on a grid as wide as the figure (at least 8 cm): as many columns as fit, at least two, each as wide as its
-    widest entry, GAP apart."""
+    widest entry, GAP apart. `names` replaces what the legend calls a part (a theme file's 'name' lines)."""
     kinds: dict[str, bool] = {}
     tints: dict[str, int] = {}
     for shape in [*drawing.blocks, *drawing.balls]:
@@ -45,7 +45,7 @@ def with_legend(drawing: Layout) -> Layout:
         entries.setdefault((colours.get(fill), ball), []).append(fill)
     cells = []  # (fill, ball, name, its text's width, height)
     for (_, ball), fills in entries.items():
-        name = _name(fills)
+        name = _name(fills, {**NAMES, **(names or {})})
         cells.append((fills[0], ball, name, *text_box(name, "note", drawing.fontsize)))
     box = drawing.bounds()
     columns = _columns([SWATCH + SPACE + cell[3] for cell in cells], max(box.x1 - box.x0, 8.0))
@@ -62,10 +62,10 @@ def with_legend(drawing: Layout) -> Layout:
     return replace(drawing, legend=tuple(swatches), labels=drawing.labels + tuple(labels))
 
 
-def _name(fills: list[str]) -> str:
+def _name(fills: list[str], called: dict[str, str]) -> str:
     """An entry's name: its kinds' legend names, a qualified one ("activation (fully connected)") left out when the
     plain one ("activation") is there."""
-    names = list(dict.fromkeys(NAMES[fill] for fill in fills))
+    names = list(dict.fromkeys(called[fill] for fill in fills))
     return ", ".join(n for n in names if not any(n.startswith(m + " (") for m in names))
 
 

@@ -348,15 +348,23 @@ class _Reading:
             raise OutputError(f"{cannot}: {err.message}", span=span,
                               hint=f"the path is relative to {relative_to}") from None
 
-    def theme_file(self, statement: "_ThemeFile", origin) -> tuple[str, tuple]:
-        """A theme file: 'base THEME' (default classic), then lines 'PART #rrggbb [OPACITY]', '#' comments."""
+    def theme_file(self, statement: "_ThemeFile", origin) -> tuple[str, tuple, tuple]:
+        """A theme file: 'base THEME' (default classic), then lines 'PART #rrggbb [OPACITY]' and 'name PART "words"'
+        (what the legend calls a part), '#' comments."""
         path, text = self.read_beside(statement.path, statement.span, origin, "a theme file", "theme files",
                                       f"cannot read the theme '{statement.path}'", "the .nn file")
         self.imported.append(path)
-        base, colours = "classic", []
+        base, colours, names = "classic", [], []
         for number, line in enumerate(text.splitlines(), 1):
-            words = re.sub(r"(^|\s)#(?![0-9a-fA-F]{6}\b).*$", "", line).split()
             where = Span(number, 1, origin=(path, text))
+            named = re.fullmatch(r'\s*name\s+(\S+)\s+"((?:\\.|[^"\\])*)"\s*(#.*)?', line)
+            if named and named.group(1) in theme.NAMES:
+                words = named.group(2).replace('\\"', '"')
+                if (problem := model.label_problem(words)) or not words.strip():
+                    raise ParseError(problem or "a legend name needs words", span=where)
+                names.append((named.group(1), words))
+                continue
+            words = re.sub(r"(^|\s)#(?![0-9a-fA-F]{6}\b).*$", "", line).split()
             if not words:
                 continue
             if words[0] == "base" and len(words) == 2 and words[1] in figure.THEMES:
@@ -368,9 +376,9 @@ class _Reading:
                 colours.append((words[0], tuple(int(words[1][i:i + 2], 16) for i in (1, 3, 5)), opacity))
             else:
                 raise ParseError(f"cannot read this theme line: {line.strip()}", span=where,
-                                 hint="write 'base print' or 'PART #rrggbb [OPACITY]', PART one of: "
-                                      + ", ".join(theme.PARTS))
-        return base, tuple(colours)
+                                 hint="write 'base print', 'PART #rrggbb [OPACITY]' or 'name PART \"words\"', PART "
+                                      "one of: " + ", ".join(theme.PARTS))
+        return base, tuple(colours), tuple(names)
 
     def figure_setting(self, key: str, value, origin) -> dict:
         """A setting line's values in the figure (figure.Figure)."""
@@ -379,7 +387,7 @@ class _Reading:
         if key == "style":
             return dict(zip(("style", "style_options"), value))
         if key == "theme" and isinstance(value, _ThemeFile):
-            return dict(zip(("theme", "colours"), self.theme_file(value, origin)))
+            return dict(zip(("theme", "colours", "names"), self.theme_file(value, origin)))
         return {key: value}
 
     def load(self, statement: _Import, origin) -> None:
