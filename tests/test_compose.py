@@ -86,3 +86,12 @@ def test_strict_makes_text_under_6_pt_an_error_and_leaves_a_readable_figure_alon
     assert run.returncode == 0 and "warning: at 7in its smallest text prints at 3." in run.stderr
     run = tex("lenet", "--strict")
     assert run.returncode == 0 and run.stderr == ""
+
+
+@pytest.mark.parametrize("line", ["width 0cm", "width 0.01in", "height 0in", "height 5mm"])
+def test_a_width_or_height_too_small_to_draw_in_is_refused_where_it_is_written(line):
+    """(A width under the standalone border made composing loop for ever.)"""
+    from tikznn import ParseError
+    with pytest.raises(ParseError, match="a figure cannot be drawn .* wide or tall") as caught:
+        parse(f"{line}\ninput 3x32x32\nconv 8 k3\n")
+    assert caught.value.span.line == 1 and caught.value.span.column == len(line.split()[0]) + 2

@@ -69,11 +69,11 @@ def _one_of(choices: str):
 
 def _width(value: Optional[str]) -> Optional[str]:
     from .errors import ModelError
-    from .tex import length_cm
+    from .figure import check_length
 
     if value is not None:
         try:
-            length_cm(value)
+            check_length(value)
         except ModelError as err:
             raise typer.BadParameter(f"{err.message}; {err.hint}")
     return value

@@ -62,13 +62,24 @@ class Figure:
                 raise ModelError(f"unknown {what} '{value}'", hint="choose from: " + ", ".join(allowed))
         for length in (width, height):
             if length is not None:
-                length_cm(length)
+                check_length(length)
         given = dict(dims=dims, stats=stats, collapse=collapse, layout=layout, width=width, height=height, wrap=wrap,
                      theme=theme,
                      legend=legend, engine=engine, fontsize=fontsize, colours=colours, sizes=sizes)
         if style is not None:
             given["style"], given["style_options"] = style_words(style)
         return replace(self, **{key: value for key, value in given.items() if value is not None})
+
+
+SMALLEST_CM = 1.0  # a width or height a figure can be drawn in: more than the standalone document's borders
+
+
+def check_length(length: str) -> None:
+    """Refuse a width or height that is no TeX length, or too small to draw a figure in."""
+    cm = length_cm(length)
+    if cm is not None and cm < SMALLEST_CM:
+        raise ModelError(f"a figure cannot be drawn {length} wide or tall",
+                         hint=f"give at least {SMALLEST_CM:g}cm (a column is 252pt, about 8.9cm)")
 
 
 def style_words(text: str) -> tuple[str, tuple[str, ...]]:

@@ -10,7 +10,7 @@ from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from . import compiled, figure, kinds, model, styles, theme
 from .blocks import BlockDef, split as split_blocks
-from .errors import OutputError, ParseError, Span, TikznnError, suggest
+from .errors import ModelError, OutputError, ParseError, Span, TikznnError, suggest
 from .drawing import SIZES
 from .layer import DIMS_MODES, Layer, Style
 from .model import Network, Skip
@@ -144,7 +144,14 @@ class _ToStatements(Transformer):
 
     @v_args(meta=True)
     def width(self, meta, items):
+        self._length(items[0])
         return ("width", (str(items[0]), True if items[1] is not None else None), self.span(meta))
+
+    def _length(self, token) -> None:
+        try:
+            figure.check_length(str(token))
+        except ModelError as err:  # said where the length is written
+            raise ParseError(err.message, span=self.span(token), hint=err.hint) from None
 
     @v_args(meta=True)
     def sizes(self, meta, items):
@@ -152,6 +159,7 @@ class _ToStatements(Transformer):
 
     @v_args(meta=True)
     def height(self, meta, items):
+        self._length(items[0])
         return ("height", str(items[0]), self.span(meta))
 
     @v_args(meta=True)
