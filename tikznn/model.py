@@ -63,7 +63,7 @@ _STYLE_KEYS = ("color", "opacity", "show_label", "dims")
 
 
 @lru_cache(maxsize=1)
-def _BUILDERS() -> dict:
+def _builders() -> dict:
     return {kind.method or kind.keyword: kind for kind in kinds.every()}
 
 
@@ -169,7 +169,7 @@ class Network:
         net.conv(64, 3, 1, 1, bn=True, act="relu"), net.pool("max", 2), net.act("relu"), net.add("a", "b"),
         net.dense(10, "softmax", label="Output"); besides, a name, a label, from_ (the layer it reads), times
         (x3) and the style's color, opacity, show_label and dims."""
-        kind = _BUILDERS().get(method)
+        kind = _builders().get(method)
         if kind is None:
             raise AttributeError(f"'Network' has no attribute '{method}'")
 

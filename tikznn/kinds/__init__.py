@@ -6,11 +6,12 @@ Every other module looks kinds up here (`of(layer)`, `named(keyword)`, `every()`
 from __future__ import annotations
 
 import importlib
+import re
 import pkgutil
 from functools import lru_cache
 from typing import Any, ClassVar, NamedTuple
 
-from ..layer import Analysis, Inputs, Layer, shape_error
+from ..layer import Analysis, Inputs, Layer, describe, shape_error
 
 # The family modules, in the order their kinds are listed (in themes, legends and 'did you mean'). A new family
 # module is found without being listed; it then comes after these.
@@ -135,7 +136,7 @@ class Kind:
     def infer_sequence(self, layer: Layer, inputs: Inputs) -> Analysis:
         """... and on a sequence of L positions × D features (or L token ids)."""
         source, shape = inputs[0]
-        raise shape_error(layer, f"{layer.kind} does not apply to a sequence ({describe_shape(shape)}, positions × "
+        raise shape_error(layer, f"{layer.kind} does not apply to a sequence ({describe(shape)}, positions × "
                                  "features)", hint="sequences take " + ", ".join(
                                      k.on_sequences for k in every() if k.on_sequences))
 
@@ -180,10 +181,6 @@ class Kind:
         """(part, legend name, colours or None for its family's) of every theme part it draws, its own first (none of
         its own when it is drawn as part of an arrow)."""
         return ((() if self.in_arrow else ((self.keyword, self.legend, self.colours),)) + self.parts)
-
-
-def describe_shape(shape) -> str:
-    return "×".join(str(n) for n in shape)
 
 
 @lru_cache(maxsize=1)
@@ -240,6 +237,11 @@ def sized(letter: str, value, default=None) -> list[str]:
         return [f"{letter}{value}"]
     value = tuple(value)
     return [f"{letter}{value[0]}" if value[0] == value[1] else f"{letter}{value[0]}x{value[1]}"]
+
+
+def token_sizes(token) -> tuple[int, ...]:
+    """The numbers of a size token: 'k3x1' → (3, 1), '3x224x224' → (3, 224, 224)."""
+    return tuple(int(part) for part in re.sub(r"^[a-z]+", "", token).split("x"))
 
 
 def times(value) -> str:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from math import prod
 from typing import ClassVar
 
-from . import Colours, Kind, call, pair, sized, torch_options, torch_size, window_words
+from . import Colours, Kind, call, pair, sized, times, token_sizes, torch_options, torch_size, window_words
 from .activation import module as act_module, problem as act_problem
 from ..errors import ParseError
 from ..layer import Analysis, Layer, Pair, describe, shape_error, who
@@ -44,13 +44,8 @@ def spatial_input(layer: Layer, inputs):
     return source, shape
 
 
-def _sizes(token) -> tuple[int, ...]:
-    import re
-    return tuple(int(part) for part in re.sub(r"^[a-z]+", "", token).split("x"))
-
-
 def _pair_token(token) -> Pair:
-    sizes = _sizes(token)
+    sizes = token_sizes(token)
     return (sizes[0], sizes[-1])
 
 
@@ -154,7 +149,7 @@ class ConvKind(Kind):
     def describe(self, layer, result, counts):
         words = [f"{window_words(layer.kernel, len(result.shape) - 1)} {'dw ' if layer.depthwise else ''}conv"]
         words += [str(layer.channels)] if counts else []
-        return ", ".join(words + ([f"/{_times(layer.stride)}"] if layer.stride != (1, 1) else []))
+        return ", ".join(words + ([f"/{times(layer.stride)}"] if layer.stride != (1, 1) else []))
 
     def torch_module(self, layer, source):
         channels, axes = source.shape[0], len(source.shape) - 1
@@ -234,10 +229,6 @@ class DeconvKind(ConvKind):
     def describe(self, layer, result, counts):
         words = f"{window_words(layer.kernel, len(result.shape) - 1)} up-conv"
         return words + (f", {layer.channels}" if counts else "")
-
-
-def _times(value) -> str:
-    return f"{value[0]}" if value[0] == value[1] else f"{value[0]}×{value[1]}"
 
 
 def symmetric(pads) -> bool:

@@ -1,11 +1,10 @@
 """The network's inputs: a feature map or vector, token ids, or a sequence of vectors."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import ClassVar
 
-from . import Colours, Kind
+from . import Colours, Kind, token_sizes
 from ..layer import Analysis, Layer, describe
 
 DATA = ("tensor", "tokens", "seq")  # a feature map or vector; token ids (L); a sequence of vectors (L×D)
@@ -28,7 +27,7 @@ class InputKind(Kind):
 
     def read(self, items, span):
         shape, data = items
-        return {"shape": tuple(int(n) for n in re.sub(r"^[a-z]+", "", shape).split("x")),
+        return {"shape": token_sizes(shape),
                 "data": str(data or "tensor")}, []
 
     def build(self, *shape: int, data: str = "tensor", **common):

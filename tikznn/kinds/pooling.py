@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from . import Colours, Kind, call, pair, sized, torch_options, torch_size, window_words
+from . import Colours, Kind, call, pair, sized, times, torch_options, torch_size, window_words
 from .convolution import OPTIONS, check_window, half, spatial_input, symmetric, window_out
 from ..errors import ParseError, suggest
 from ..layer import Analysis, Layer, Pair, describe, shape_error
@@ -96,8 +96,7 @@ class PoolKind(Kind):
             return "global avg-pool"
         kernel = layer.kernel or (2, 2)
         stride = layer.stride or kernel
-        moved = "" if stride == kernel else ", stride 1" if stride == (1, 1) else \
-            f", /{stride[0] if stride[0] == stride[1] else f'{stride[0]}×{stride[1]}'}"
+        moved = "" if stride == kernel else ", stride 1" if stride == (1, 1) else f", /{times(stride)}"
         # the stride, if it is not the window
         return f"{window_words(kernel, len(result.shape) - 1)} {layer.mode}-pool{moved}"
 
