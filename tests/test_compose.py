@@ -70,7 +70,7 @@ def test_build_says_what_it_chose(tmp_path):
     run = subprocess.run([sys.executable, "-m", "tikznn", "build", str(EXAMPLES / "vgg16.nn"), "--width", "3.5in",
                           "-v", "-o", str(tmp_path / "vgg16.pdf")], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
-    assert "vgg16.nn: composed for 3.5in: wrap" in run.stdout and "smallest text 6." in run.stdout
+    assert "vgg16.nn: composed for 3.5in: collapse, wrap" in run.stdout and "smallest text 6." in run.stdout
     assert run.stderr == ""  # it prints at 6 pt or more: nothing to warn of
 
 
@@ -80,10 +80,10 @@ def test_strict_makes_text_under_6_pt_an_error_and_leaves_a_readable_figure_alon
                                *options, "-o", str(tmp_path / f"{name}.tex")], capture_output=True, text=True,
                               timeout=120)
     run = tex("unet", "--strict")
-    assert run.returncode == 5 and "at 7in its smallest text prints at 3." in run.stderr
+    assert run.returncode == 5 and "at 7in its smallest text prints at 4." in run.stderr
     assert "without --strict it is built with a warning" in run.stderr and not (tmp_path / "unet.tex").exists()
     run = tex("unet")
-    assert run.returncode == 0 and "warning: at 7in its smallest text prints at 3." in run.stderr
+    assert run.returncode == 0 and "warning: at 7in its smallest text prints at 4." in run.stderr
     run = tex("lenet", "--strict")
     assert run.returncode == 0 and run.stderr == ""
 
@@ -95,3 +95,21 @@ def test_a_width_or_height_too_small_to_draw_in_is_refused_where_it_is_written(l
     with pytest.raises(ParseError, match="a figure cannot be drawn .* wide or tall") as caught:
         parse(f"{line}\ninput 3x32x32\nconv 8 k3\n")
     assert caught.value.span.line == 1 and caught.value.span.column == len(line.split()[0]) + 2
+
+
+def test_of_the_readable_compositions_the_one_taking_least_of_the_page_is_kept():
+    """ResNet-50 in a column: of the layouts whose text prints at 6 pt at the strength chosen, none takes less of
+    the page for its text size than the one kept."""
+    from dataclasses import replace
+    from tikznn.compose import Composition, cost, smallest_pt, structures
+    network = parse_file(EXAMPLES / "resnet50.nn")
+    result = composed(network, width="3.5in")
+    assert result.smallest_pt >= SMALLEST_PT and result.chosen
+    analysis, others = analyse(network), 0
+    for shape in structures(network.figure.but(width="3.5in"), True, True):
+        choice = replace(shape, fontsize=result.figure.fontsize, blocks=result.figure.blocks)
+        drawing = styles.draw(network, analysis, choice)
+        if smallest_pt(drawing) >= SMALLEST_PT:
+            others += 1
+            assert cost(result) <= cost(Composition(choice, drawing, smallest_pt(drawing), "")) + 1e-9
+    assert others >= 2  # a choice was made

@@ -358,7 +358,7 @@ def test_a_collapsed_repetition_is_labelled_with_what_it_produces():
 def _row_lengths(chosen, start: float, end: float) -> list[float]:
     """How long each row is, from cut to cut, with the indent of the rows after the first."""
     from tikznn.rows import INDENT
-    edges = [start] + [cut for cut, _ in chosen] + [end]
+    edges = [start] + [cut[0] for cut in chosen] + [end]
     return [b - a + (INDENT if i else 0.0) for i, (a, b) in enumerate(zip(edges, edges[1:]))]
 
 
@@ -366,7 +366,7 @@ def test_rows_are_balanced_not_filled_one_after_another():
     """Seven 3 cm stretches on rows 9.5 cm wide: filling each row in turn leaves one stretch alone on the last; the
     balanced rows are as many, at most as wide, each at least half the longest, cut only where cuts are."""
     from tikznn.rows import _filled, _rows
-    cuts = [(3.0 * i, f"arrow {i}") for i in range(1, 7)]
+    cuts = [(3.0 * i, f"arrow {i}", 0.5) for i in range(1, 7)]
     filled, balanced = _filled(cuts, 0.0, 21.0, 9.5), _rows(cuts, 0.0, 21.0, 9.5)
     assert [round(row, 2) for row in _row_lengths(filled, 0.0, 21.0)] == [9.0, 9.35, 3.35]  # the orphan
     rows = _row_lengths(balanced, 0.0, 21.0)
@@ -415,3 +415,59 @@ def test_sizes_sqrt_shows_a_pyramid_and_linear_is_in_proportion():
     drawn = layout(network)
     heights = {b.layer: b.height for b in drawn.blocks}
     assert heights["conv#1"] / heights["pool#1"] == pytest.approx(4, rel=0.01)
+
+
+def test_a_row_may_end_inside_a_stage_whose_frame_goes_on_named_in_the_next_row():
+    """ResNet-18 on rows 13 cm wide: its stages are wider than a row allows between them, so rows end between two
+    residual blocks of a stage. Each piece of a split frame holds its own blocks, in one row, and is named."""
+    net = parse_file(EXAMPLES / "resnet18.nn")
+    whole = layout(net)
+    wrapped = layout(net.drawn_with(width="13cm", wrap=True))
+    pieces = {}
+    for frame in wrapped.frames:
+        pieces.setdefault(frame.stage, []).append(frame)
+    split = {stage: found for stage, found in pieces.items() if len(found) > 1}
+    assert split, "no stage was split"
+    names = [label for label in wrapped.labels if label.role == "stage"]
+    shapes = {s.layer: s for s in wrapped.shapes()}
+    for stage, found in split.items():
+        assert frozenset().union(*(f.layers for f in found)) <= {n for f in whole.frames if f.stage == stage
+                                                                    for n in f.layers}
+        assert sum(len(f.layers) for f in found) == len(frozenset().union(*(f.layers for f in found)))  # disjoint
+        for frame in found:  # its blocks inside it, its name over it
+            for name in frame.layers:
+                xs = [p[0] for p in shapes[name].outline()]
+                assert frame.rect.x0 <= min(xs) and max(xs) <= frame.rect.x1
+            assert any(label.text == stage and frame.rect.x0 <= label.x <= frame.rect.x1
+                       and label.y > frame.rect.y1 for label in names)
+        assert len({round(f.rect.y0, 3) for f in found}) == len(found)  # each on its own row
+    assert problems(wrapped) == []
+    assert sorted(s.layer for s in wrapped.shapes()) == sorted(s.layer for s in whole.shapes())
+
+
+def test_smaller_blocks_keep_the_text_and_shrink_every_side():
+    net = parse_file(EXAMPLES / "lenet.nn")
+    usual, smaller = layout(net), layout(net.drawn_with(sizes="log 0.7"))
+    for a, b in zip(usual.blocks, smaller.blocks):  # a pooling slab keeps its thickness
+        assert (b.height, b.depth) == pytest.approx((0.7 * a.height, 0.7 * a.depth))
+        assert b.width == pytest.approx(a.width if b.kind == "pool" else 0.7 * a.width)
+    lines = [sorted(line for label in d.labels for line in label.text.split("\n")) for d in (usual, smaller)]
+    assert lines[0] == lines[1]  # the same text (two captions may now stand stacked under touching blocks)
+    sized = {(label.text, label.rotate): (label.width, label.height) for label in usual.labels}
+    assert all(sized[label.text, label.rotate] == (label.width, label.height) for label in smaller.labels
+               if (label.text, label.rotate) in sized)
+
+
+@pytest.mark.parametrize("line, figure", [("sizes log 0.7", ("log", 0.7)), ("sizes 0.5", (None, 0.5)),
+                                          ("sizes sqrt", ("sqrt", None))])
+def test_sizes_takes_a_mapping_and_a_factor_of_the_blocks(line, figure):
+    net = parse(f"{line}\ninput 3x32x32\nconv 8 k3\n")
+    assert (net.figure.sizes, net.figure.blocks) == figure
+
+
+@pytest.mark.parametrize("line, column", [("sizes log 3", 11), ("sizes 0.1", 7)])
+def test_a_factor_of_the_blocks_out_of_range_is_refused_where_it_is_written(line, column):
+    from tikznn.errors import ParseError
+    with pytest.raises(ParseError) as err:
+        parse(f"input 3x32x32\n{line}\nconv 8 k3\n")
+    assert err.value.span.line == 2 and err.value.span.column == column and "0.4 to 1.5" in err.value.hint

@@ -14,11 +14,7 @@ SMALLEST_PT = 6.0
 PAGE_IN = 9.0
 # where tikznn cannot yet reach 6 pt (issue 15): each fails until it is fixed, then this list must shrink
 SHORT = {("unet", "7in"): "layout u, kept as written, is 20 in wide at its natural size",
-         ("unet", "3.5in"): "layout u, kept as written",
-         ("fcn8", "3.5in"): "its skips leave no cut for a narrower row (5.4 pt)",
-         ("inception", "3.5in"): "an Inception module's four branches are one row (4.5 pt)",
-         ("resnet18", "3.5in"): "a stage's blocks and its projection are one row (5.4 pt)",
-         ("resnet50", "3.5in"): "a stage's blocks and its projection are one row (5.7 pt)"}
+         ("unet", "3.5in"): "layout u, kept as written"}
 CASES = [pytest.param(name, width, marks=[pytest.mark.xfail(strict=True, reason=SHORT[name, width])]
                       if (name, width) in SHORT else []) for name in EXAMPLE_NAMES for width in ("7in", "3.5in")]
 

@@ -67,6 +67,18 @@ def _one_of(choices: str):
     return check
 
 
+def _sizes(value: Optional[str]) -> Optional[str]:
+    from .errors import ModelError
+    from .figure import Figure
+
+    if value is not None:
+        try:
+            Figure().but(sizes=value)
+        except ModelError as err:
+            raise typer.BadParameter(f"{err.message}; {err.hint}")
+    return value
+
+
 def _width(value: Optional[str]) -> Optional[str]:
     from .errors import ModelError
     from .figure import check_length
@@ -97,9 +109,9 @@ _HEIGHT = typer.Option(None, callback=_width, help="The tallest it may be (with 
 _THEME = typer.Option(None, callback=_one_of("THEMES"),
                       help="Colours: classic, print (greys for black and white) or colorblind.")
 _LEGEND = typer.Option(None, "--legend/--no-legend", help="Add a legend of the kinds of layer drawn.")
-_SIZES = typer.Option(None, callback=_one_of("SIZES"),
+_SIZES = typer.Option(None, callback=_sizes,
                       help="How blocks follow their tensors' sizes: log (default), sqrt (a 16× smaller map 4× "
-                           "smaller), linear.")
+                           "smaller), linear; then a factor of their sides: 'log 0.7'.")
 _STRICT = typer.Option(False, "--strict", help="Fail, rather than warn, when the text cannot print at 6 pt at "
                                                 "the width.")
 _FONTSIZE = typer.Option(None, min=0.5, max=1.6, help="All text this many times its usual size, e.g. 1.3.")

@@ -15,8 +15,10 @@ from .model import Network
 from .tex import length_cm
 
 SMALLEST_PT = 6.0  # the smallest text most venues accept in a figure, at the size it prints
-ROWS = (1.0, 1.5, 2.2, 3.2)  # rows as wide as the figure, or wider (then shrunk): a figure on few long rows
+ROWS = (1.0, 1.25, 1.5, 1.75, 2.0, 2.4, 2.8, 3.2)  # rows as wide as the figure, or wider (then shrunk)
 FONTSIZES = (1.3, 1.6)  # larger text against the same drawing, when the usual size prints too small
+BLOCKS = (0.7,)  # ... or smaller blocks
+PROMISING = 4  # the layouts tried at a larger strength: those whose text printed largest at the one before
 CM_PER_IN = 2.54
 
 
@@ -41,11 +43,9 @@ def smallest_pt(drawing: Layout) -> float:
     return SMALLEST_LABEL_PT * drawing.scale() * drawing.fontsize
 
 
-def choices(figure: Figure, repeated: bool, wraps: bool) -> list[Figure]:
-    """The figures to try, in the order they are preferred when they read as well: as written first, then drawing
-    repeats once, wrapping onto rows, and the flow down the page; then each of these with larger text. What the
-    figure states is kept. (`sizes sqrt` would print larger still, but thin blocks push their sizes and captions
-    off their rows: it is the author's choice.)"""
+def structures(figure: Figure, repeated: bool, wraps: bool) -> list[Figure]:
+    """The ways to lay the figure out: as written first, then drawing repeats once, wrapping onto rows (of several
+    widths), and the flow down the page. What the figure states is kept."""
     layouts = [figure.layout] if figure.layout is not None or figure.wrap else [None, "down"]  # rows flow right
     collapses = [figure.collapse] if figure.collapse is not None else [None, True] if repeated else [None]
     found = []
@@ -55,9 +55,17 @@ def choices(figure: Figure, repeated: bool, wraps: bool) -> list[Figure]:
         for wrap in wrapped:
             found += [replace(figure, layout=layout, collapse=collapse, wrap=wrap, rows=rows)
                       for rows in (_rows(figure.width) if wrap and wraps else [None])]
-    if figure.fontsize is None:
-        found += [replace(choice, fontsize=size) for size in FONTSIZES for choice in found]
     return found
+
+
+def strengths(figure: Figure) -> list[dict]:
+    """How much larger its text may be against its drawing, least first: as written, larger text, smaller blocks,
+    both (what the figure states is kept). (`sizes sqrt` would print larger still, but thin blocks push their
+    sizes and captions off their rows: it is the author's choice.)"""
+    fontsizes = [figure.fontsize] + ([] if figure.fontsize else list(FONTSIZES))
+    blocks = [figure.blocks] + ([] if figure.blocks else list(BLOCKS))
+    found = [dict(fontsize=f, blocks=b) for b in blocks for f in fontsizes]
+    return sorted(found, key=lambda s: (s["fontsize"] or 1.0) / (s["blocks"] or 1.0))
 
 
 def _rows(width: str) -> list[str | None]:
@@ -68,25 +76,48 @@ def _rows(width: str) -> list[str | None]:
 
 def compose(network: Network, figure: Figure, draw: Callable[[Figure], Layout], *,
             wraps: bool = False) -> Composition:
-    """The figure to draw: as written when it has no width to fit or its text prints at 6 pt or more; else the first
-    of its `choices` that does, or the one whose text prints largest. `draw` draws a figure of the network."""
+    """The figure to draw: as written when it has no width to fit or its text prints at 6 pt or more. Else each of
+    its `structures` is drawn as written, then the most promising of them (whose text printed largest) at each
+    larger `strength` in turn, until some print at 6 pt or more: of those, the one that reads best (`cost`). When
+    none does, the one whose text prints largest. `draw` draws a figure of the network."""
     first = draw(figure)
     written = Composition(figure, first, smallest_pt(first), "")
     if figure.width is None or length_cm(figure.width) is None or written.smallest_pt >= SMALLEST_PT:
         return written
     repeated = any(layer.times > 1 or layer.block_times > 1 for layer in network.layers)
-    best = written
-    for choice in choices(figure, repeated, wraps)[1:]:
-        try:
-            drawing = draw(choice)
-        except LayoutError:  # a way the style cannot draw this network
-            continue
-        found = Composition(choice, drawing, smallest_pt(drawing), _difference(figure, choice))
-        if found.smallest_pt >= SMALLEST_PT:
-            return found
-        if found.smallest_pt > best.smallest_pt + 0.05:
-            best = found
+    best, tried = written, {figure: written}
+    shapes = structures(figure, repeated, wraps)
+    for strength in strengths(figure):
+        readable = []
+        for shape in shapes:
+            choice = replace(shape, **strength)
+            if choice not in tried:
+                try:
+                    drawing = draw(choice)
+                except LayoutError:  # a way the style cannot draw this network
+                    continue
+                tried[choice] = Composition(choice, drawing, smallest_pt(drawing), _difference(figure, choice))
+            found = tried[choice]
+            if found.smallest_pt >= SMALLEST_PT:
+                readable.append(found)
+            elif found.smallest_pt > best.smallest_pt + 0.05:
+                best = found
+        if readable:
+            return min(readable, key=cost)
+        drawn = [s for s in shapes if replace(s, **strength) in tried]
+        shapes = sorted(drawn, key=lambda s: -tried[replace(s, **strength)].smallest_pt)[:PROMISING]
     return best
+
+
+def cost(composition: Composition) -> float:
+    """How much of the page a readable composition takes for the size its text prints at: its area (in²) over the
+    text's size against 6 pt, larger when it is taller than twice its width (a column is narrow; a figure longer
+    than that reads as a strip). The first choice wins a tie."""
+    drawing = composition.drawing
+    box, scale = drawing.bounds(), drawing.scale()
+    width, height = (box.x1 - box.x0) * scale / CM_PER_IN, (box.y1 - box.y0) * scale / CM_PER_IN
+    tall = max(1.0, height / (2 * width))
+    return width * height * tall * SMALLEST_PT / composition.smallest_pt
 
 
 def _difference(written: Figure, chosen: Figure) -> str:
@@ -100,4 +131,6 @@ def _difference(written: Figure, chosen: Figure) -> str:
         words.append("wrap" + (f" on rows {chosen.rows} wide" if chosen.rows else ""))
     if chosen.fontsize != written.fontsize:
         words.append(f"fontsize {chosen.fontsize:g}")
+    if chosen.blocks != written.blocks:
+        words.append(f"sizes {chosen.sizes or 'log'} {chosen.blocks:g}")
     return ", ".join(words)

@@ -45,6 +45,7 @@ class Sizes:
 
     mapping: str = "log"
     largest: tuple[int, int, int] = (1, 1, 1)  # the network's most channels, positions and units (for linear)
+    factor: float = 1.0  # every side times this (a figure composed for a narrow page draws smaller blocks)
 
     def channels(self, count: int) -> float:
         return self._side(count, 0, channel_width, 0.031, 0.22, 1.4)
@@ -52,15 +53,22 @@ class Sizes:
     def positions(self, count: int) -> float:
         return self._side(count, 1, spatial_extent, 0.307, 0.3, 4.6)
 
+    @property
+    def thin(self) -> float:
+        """The side of a vector's bar, or of a map with one spatial axis, across the flow."""
+        return 0.32 * self.factor
+
     def units(self, count: int) -> float:
         return self._side(count, 2, vector_extent, 0.072, 0.3, 4.6)
 
     def _side(self, count: int, axis: int, log, factor: float, least: float, most: float) -> float:
         if self.mapping == "log":
-            return log(count)
-        if self.mapping == "linear":
-            return max(least, most * count / max(self.largest[axis], 1))
-        return min(most, max(least, factor * math.sqrt(max(count, 1))))
+            side = log(count)
+        elif self.mapping == "linear":
+            side = max(least, most * count / max(self.largest[axis], 1))
+        else:
+            side = min(most, max(least, factor * math.sqrt(max(count, 1))))
+        return side * self.factor
 
 
 @dataclass(frozen=True)

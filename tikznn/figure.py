@@ -38,24 +38,39 @@ class Figure:
     fontsize: float | None = None  # all text, times its usual size; None: 1, or larger when composed for a width
     legend: bool = False    # a legend of the kinds of layer drawn
     sizes: str | None = None  # how a block's sides follow its tensor's sizes: one of SIZES; None: log
+    blocks: float | None = None  # block sides times their usual size ('sizes log 0.7'); None: 1, or smaller when
+    #                              composed for a width
 
     @property
     def text_size(self) -> float:
         """All text, times its usual size."""
         return self.fontsize or 1.0
 
+    @property
+    def block_size(self) -> float:
+        """Block sides, times their usual size."""
+        return self.blocks or 1.0
+
     def but(self, *, dims: str | None = None, stats: bool | None = None, collapse: bool | None = None,
             layout: str | None = None, width: str | None = None, height: str | None = None, wrap: bool | None = None,
             theme: str | None = None,
             legend: bool | None = None, engine: str | None = None, fontsize: float | None = None,
-            style: str | None = None, colours: tuple | None = None, sizes: str | None = None) -> "Figure":
+            style: str | None = None, colours: tuple | None = None, sizes: str | None = None,
+            blocks: float | None = None) -> "Figure":
         """This figure with the settings given (None keeps one): what blocks are labelled with (DIMS_MODES), a
         caption line of totals, whether repeated layers are drawn once, marked ×N, the layout (LAYOUTS), a width to
         fit (a TeX length such as '17cm'), wrapping onto rows first with `wrap`, the colours (THEMES), a legend, the
-        TeX engine, the font size and the style with its options ('graph bias'). A style's name and options are
-        checked where it is drawn (styles.draw)."""
+        TeX engine, the font size, the style with its options ('graph bias'), how blocks follow sizes ('sqrt',
+        'log 0.7', '0.7': SIZES and a factor of the blocks' sides) and that factor alone (`blocks`). A style's name
+        and options are checked where it is drawn (styles.draw)."""
         if fontsize is not None and not 0.5 <= fontsize <= 1.6:
             raise ModelError(f"a font size of {fontsize} times the usual", hint="give a factor from 0.5 to 1.6")
+        if sizes is not None:
+            sizes, factor = sizes_words(sizes)
+            blocks = factor if blocks is None else blocks
+        if blocks is not None and not BLOCKS[0] <= blocks <= BLOCKS[1]:
+            raise ModelError(f"blocks {blocks:g} times their usual size",
+                             hint=f"give a factor from {BLOCKS[0]:g} to {BLOCKS[1]:g}, e.g. sizes log 0.7")
         for value, allowed, what in ((engine, ENGINES, "engine"), (theme, THEMES, "theme"),
                                      (dims, DIMS_MODES, "dims"), (layout, LAYOUTS, "layout"), (sizes, SIZES, "sizes")):
             if value is not None and value not in allowed:
@@ -65,10 +80,27 @@ class Figure:
                 check_length(length)
         given = dict(dims=dims, stats=stats, collapse=collapse, layout=layout, width=width, height=height, wrap=wrap,
                      theme=theme,
-                     legend=legend, engine=engine, fontsize=fontsize, colours=colours, sizes=sizes)
+                     legend=legend, engine=engine, fontsize=fontsize, colours=colours, sizes=sizes, blocks=blocks)
         if style is not None:
             given["style"], given["style_options"] = style_words(style)
         return replace(self, **{key: value for key, value in given.items() if value is not None})
+
+
+BLOCKS = (0.4, 1.5)  # the factors block sides may be drawn at
+
+
+def sizes_words(text: str) -> tuple[str | None, float | None]:
+    """How blocks follow sizes, as written ('sqrt', 'log 0.7', '0.7'): the mapping (one of SIZES) and the factor of
+    the blocks' sides, either None when not given."""
+    words = text.split()
+    factor = None
+    if words and re.fullmatch(r"\d+(\.\d*)?|\.\d+", words[-1]):
+        factor = float(words.pop())
+    if len(words) > 1 or (words and words[0] not in SIZES) or (not words and factor is None):
+        raise ModelError(f"cannot read the sizes '{text}'",
+                         hint="write one of " + ", ".join(SIZES) + ", then a factor of the blocks' sides if any: "
+                              "log 0.7")
+    return (words[0] if words else None), factor
 
 
 SMALLEST_CM = 1.0  # a width or height a figure can be drawn in: more than the standalone document's borders

@@ -65,7 +65,7 @@ class _Planner:
     def __init__(self, network: Network, analysis: dict[str, Analysis], figure: Figure):
         self.network, self.figure = network, figure
         self.size = figure.text_size
-        self.sizes = sizes_of(analysis, figure.sizes or SIZES[0])
+        self.sizes = sizes_of(analysis, figure.sizes or SIZES[0], figure.block_size)
         self.analysis = analysis
         self.layers = {layer.name: layer for layer in network.layers}
         self.order = {layer.name: i for i, layer in enumerate(network.layers)}
@@ -126,7 +126,7 @@ class _Planner:
         act = None if kind.act_inside else getattr(layer, "act", None)  # an encoder's is inside it
         flat = len(shape) == 1 and not self.analysis[name].sequence
         if kind.bar and flat:
-            width, height, depth = 0.32, self.sizes.units(shape[0]), 0.32
+            width, height, depth = self.sizes.thin, self.sizes.units(shape[0]), self.sizes.thin
         elif kind.slab:
             width = SLAB * kind.slab
         if act:
@@ -337,7 +337,8 @@ class _Planner:
         return last.visible_east - first.visible_west
 
     def _tap(self, shapes, main, name) -> float:
-        """x where routed arrows leave the flow arrow after `name`: early in the gap, before its arrow head."""
+        """x where routed arrows leave the flow arrow after `name`: a third into the gap (room to wrap the row before it),
+        before its arrow head."""
         shape = shapes[name]
         if name in main and main.index(name) + 1 < len(main):
             after = main[main.index(name) + 1]
@@ -345,7 +346,7 @@ class _Planner:
             start, end = shape.visible_east, following.visible_west
             if end - start > 0.2:
                 # into the next stage: leave after its frame's edge, so that the gap between frames stays clear
-                share = 0.7 if self.layers[after].stage != self.layers[name].stage else 0.15
+                share = 0.7 if self.layers[after].stage != self.layers[name].stage else 0.35
                 if following.y != shape.y:  # the flow turns down or up mid-gap (a U): leave before it does
                     share = 0.15
                 return start + share * (end - start)
@@ -584,18 +585,18 @@ def _turned(shape):
 def _extent(shape: tuple[int, ...], sequence: bool, sizes: Sizes) -> tuple[float, float, float]:
     """width (channels, or a sequence's features), height (positions) and depth of a tensor's block."""
     if sequence:  # (L,) token ids or (L, D)
-        return (sizes.channels(shape[1]) if len(shape) == 2 else 0.22), sizes.positions(shape[0]), 0.32
+        return (sizes.channels(shape[1]) if len(shape) == 2 else 0.22), sizes.positions(shape[0]), sizes.thin
     if len(shape) == 1:
-        return 0.32, sizes.units(shape[0]), 0.32
+        return sizes.thin, sizes.units(shape[0]), sizes.thin
     width = sizes.channels(shape[0])
     if len(shape) == 2:
-        return width, sizes.positions(shape[1]), 0.32
+        return width, sizes.positions(shape[1]), sizes.thin
     return width, sizes.positions(shape[1]), sizes.positions(shape[2])
 
 
-def sizes_of(analysis: dict[str, Analysis], mapping: str) -> Sizes:
-    """The figure's mapping from sizes to sides, knowing the network's largest sizes (for linear)."""
+def sizes_of(analysis: dict[str, Analysis], mapping: str, factor: float = 1.0) -> Sizes:
+    """The figure's mapping from sizes to sides, knowing the network's largest sizes (for linear), times `factor`."""
     maps = [a.shape for a in analysis.values() if len(a.shape) >= 2 and not a.sequence]
     vectors = [a.shape[0] for a in analysis.values() if len(a.shape) == 1 and not a.sequence]
     return Sizes(mapping, (max([s[0] for s in maps] or [1]), max([n for s in maps for n in s[1:]] or [1]),
-                           max(vectors or [1])))
+                           max(vectors or [1])), factor)

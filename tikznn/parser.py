@@ -155,7 +155,13 @@ class _ToStatements(Transformer):
 
     @v_args(meta=True)
     def sizes(self, meta, items):
-        return ("sizes", str(items[0]), self.span(meta))
+        words = [str(item) for item in items if item is not None]
+        try:
+            figure.Figure().but(sizes=" ".join(words))
+        except ModelError as err:
+            raise ParseError(err.message, span=self.span(items[-1] if items[-1] is not None else items[0]),
+                             hint=err.hint) from None
+        return ("sizes", " ".join(words), self.span(meta))
 
     @v_args(meta=True)
     def height(self, meta, items):
@@ -394,6 +400,8 @@ class _Reading:
             return dict(zip(("width", "wrap"), value))
         if key == "style":
             return dict(zip(("style", "style_options"), value))
+        if key == "sizes":
+            return dict(zip(("sizes", "blocks"), figure.sizes_words(value)))
         if key == "theme" and isinstance(value, _ThemeFile):
             return dict(zip(("theme", "colours", "names"), self.theme_file(value, origin)))
         return {key: value}

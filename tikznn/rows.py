@@ -16,10 +16,13 @@ from dataclasses import replace
 
 from .drawing import Arrow, Frame, Layout
 from .geometry import Rect, bounds
+from .labels import FRAME_MARGIN
 
 ROW_GAP = 0.9  # between the lowest thing in a row and the highest in the next: the returning arrow runs there
 EDGE = 0.25    # the returning arrow's rise, left of the next row
 MIN_CUT = 0.06  # the narrowest free stretch of a gap a row may end in
+SPLIT = 0.36  # ... inside a stage's frame, which ends on one side of the cut and goes on in the next row
+FRAME_EDGE = 0.1  # from such a cut to the frame's ends on either side of it
 INDENT = EDGE + 0.1  # how far right of the first row the others start: the returning arrow rises there
 SHORTEST = 0.5  # no row but the last is shorter
 
@@ -33,9 +36,10 @@ def wrap(drawing: Layout, width: float) -> Layout:
     cuts = _rows(_cuts(drawing), box.x0, box.x1, width)
     if not cuts:
         return drawing
-    edges = [box.x0] + [c for c, _ in cuts] + [box.x1]
+    edges = [box.x0] + [c[0] for c in cuts] + [box.x1]
     rows = [_Row(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
-    crossing = {id(arrow) for _, arrow in cuts}
+    drawing = _split(drawing, cuts)
+    crossing = {id(c[1]) for c in cuts}
     captions = [label for label in drawing.labels if not label.layer]
     starts = {id(b): b.outline()[0][0] for b in drawing.blocks} | {id(a): a.projected()[0][0] for a in drawing.arrows}
     for row in rows:
@@ -50,7 +54,7 @@ def wrap(drawing: Layout, width: float) -> Layout:
         moved.append(row.moved(dx, dy))
         y = extent.y0 + dy
     arrows = [a for row in moved for a in row.arrows]
-    for i, (cut, arrow) in enumerate(cuts):
+    for i, (cut, arrow, _) in enumerate(cuts):
         above, below = moved[i], moved[i + 1]
         arrows.append(_return(arrow, above, below, cut + above.dx, box.x0 + 0.1))
     labels = [label for r in moved for label in r.labels]
@@ -63,13 +67,17 @@ def wrap(drawing: Layout, width: float) -> Layout:
                    taps=tuple(t for r in moved for t in r.taps), frames=tuple(f for r in moved for f in r.frames))
 
 
-def _cuts(drawing: Layout) -> list[tuple[float, Arrow]]:
+def _cuts(drawing: Layout) -> list[tuple[float, Arrow, float]]:
     """Vertical lines that only one flow arrow crosses (the middle of the widest stretch of its gap that nothing
-    else spans: the blocks, labels, frames, other arrows and taps), left to right."""
-    labels = [label for label in drawing.labels if label.layer]  # the figure's caption moves under the rows
+    else spans: the blocks, labels, frames, other arrows and taps; a stage's frame only at its ends), left to right, with
+    that stretch's width."""
+    # the figure's caption moves under the rows; a stage's name goes with its frame, split or not
+    labels = [label for label in drawing.labels if label.layer and label.role != "stage"]
     spans = [(min(p[0] for p in o), max(p[0] for p in o)) for o in
              [s.outline() for s in drawing.shapes()] + [label.rect().polygon() for label in labels] +
-             [f.rect.polygon() for f in drawing.frames]]
+             [f.rect.polygon() for f in drawing.frames if f.role != "stage"]]
+    stages = [f.rect for f in drawing.frames if f.role == "stage"]
+    spans += [(x - 0.03, x + 0.03) for rect in stages for x in (rect.x0, rect.x1)]  # a stage is split, not its edge
     spans += [(t[0] - 0.03, t[0] + 0.03) for t in drawing.taps]
     paths = {id(arrow): arrow.projected() for arrow in drawing.arrows}
     segments = [(min(p[0], q[0]) - 0.02, max(p[0], q[0]) + 0.02, id(arrow)) for arrow in drawing.arrows
@@ -85,10 +93,64 @@ def _cuts(drawing: Layout) -> list[tuple[float, Arrow]]:
             if owner == id(arrow):
                 continue
             free = [piece for x0, x1 in free for piece in ((x0, min(x1, a)), (max(x0, b), x1)) if piece[1] > piece[0]]
-        widest = max(free, key=lambda piece: piece[1] - piece[0], default=None)
-        if widest and widest[1] - widest[0] >= MIN_CUT:
-            result.append(((widest[0] + widest[1]) / 2, arrow))
+        # the widest stretch, out of stages' frames if one is wide enough (a frame is split only where it must be)
+        outside = [p for p in free if p[1] - p[0] >= MIN_CUT and not any(r.x0 < p[0] < r.x1 for r in stages)]
+        widest = max(outside or free, key=lambda piece: piece[1] - piece[0], default=None)
+        if not widest:
+            continue
+        if widest[1] - widest[0] >= MIN_CUT:
+            result.append(((widest[0] + widest[1]) / 2, arrow, widest[1] - widest[0]))
     return sorted(result, key=lambda c: c[0])
+
+
+def _split(drawing: Layout, cuts) -> Layout:
+    """The drawing with each stage's frame that a cut crosses split there: ending just before the cut and going on
+    just after it when the cut's gap is wide, else overlapping it (the pieces go to different rows). A stage's name
+    that a cut crosses is centred again over each piece of its frame."""
+    frames, labels = [], [label for label in drawing.labels if label.role != "stage"]
+    names = [label for label in drawing.labels if label.role == "stage"]
+    for frame in drawing.frames:
+        inside = [c for c in cuts if frame.role == "stage" and frame.rect.x0 < c[0] < frame.rect.x1]
+        name = next((label for label in names if label.text == frame.stage
+                     and frame.rect.x0 - label.width <= label.x <= frame.rect.x1 + label.width), None)
+        crossed = name is not None and any(name.rect().x0 < c[0] < name.rect().x1 for c in cuts)
+        if name is not None:
+            names.remove(name)
+        if not inside:
+            frames.append(frame)
+            if name is not None:
+                labels.append(replace(name, x=(frame.rect.x0 + frame.rect.x1) / 2) if crossed else name)
+            continue
+        ends = [frame.rect.x0]
+        for cut, _, free in inside:
+            edge = FRAME_EDGE if free >= SPLIT else -FRAME_EDGE
+            ends += [cut - edge, cut + edge]
+        ends.append(frame.rect.x1)
+        for k in range(0, len(ends), 2):
+            x0, x1 = ends[k], ends[k + 1]
+            members = frozenset(n for n in frame.layers if x0 <= _centre(drawing, n) <= x1)
+            if not members:
+                continue
+            top = min(frame.rect.y1, _top(drawing, x0, x1, frame) + FRAME_MARGIN)  # no empty band over a piece
+            frames.append(Frame(frame.stage, Rect(x0, frame.rect.y0, x1, top), members, frame.role))
+            if name is not None:
+                labels.append(replace(name, x=(x0 + x1) / 2, y=name.y - (frame.rect.y1 - top)))
+    return replace(drawing, frames=tuple(frames), labels=tuple(labels + names))
+
+
+def _top(drawing: Layout, x0: float, x1: float, frame: Frame) -> float:
+    """The top of what is drawn between x0 and x1, but the frame and its stage's name."""
+    points = [p for s in drawing.shapes() for p in s.outline()]
+    points += [p for label in drawing.labels if label.role != "stage" for p in label.rect().polygon()]
+    points += [p for f in drawing.frames if f is not frame for p in f.rect.polygon()]
+    points += [p for a in drawing.arrows for p in a.projected()]
+    ys = [y for x, y in points if x0 <= x <= x1]
+    return max(ys, default=frame.rect.y1)
+
+
+def _centre(drawing: Layout, layer: str) -> float:
+    xs = [p[0] for shape in drawing.shapes() if shape.layer == layer for p in shape.outline()]
+    return (min(xs) + max(xs)) / 2 if xs else float("nan")
 
 
 class _Spans:
@@ -184,7 +246,7 @@ class _Row:
         self.arrows = [a for a in drawing.arrows if id(a) not in crossing and self._inside(starts[id(a)])]
         self.labels = [label for label in drawing.labels if self._inside(label.x)]
         self.taps = [t for t in drawing.taps if self._inside(t[0])]
-        self.frames = [f for f in drawing.frames if self._inside(f.rect.x0)]
+        self.frames = [f for f in drawing.frames if self._inside((f.rect.x0 + f.rect.x1) / 2)]
 
     def extent(self) -> Rect:
         points = [p for s in self.blocks + self.balls for p in s.outline()]
