@@ -75,16 +75,16 @@ def test_build_says_what_it_chose(tmp_path):
 
 
 def test_strict_makes_text_under_6_pt_an_error_and_leaves_a_readable_figure_alone(tmp_path):
-    def tex(name: str, *options: str):
-        return subprocess.run([sys.executable, "-m", "tikznn", "tex", str(EXAMPLES / f"{name}.nn"), "--width", "7in",
+    def tex(name: str, width: str, *options: str):
+        return subprocess.run([sys.executable, "-m", "tikznn", "tex", str(EXAMPLES / f"{name}.nn"), "--width", width,
                                *options, "-o", str(tmp_path / f"{name}.tex")], capture_output=True, text=True,
                               timeout=120)
-    run = tex("unet", "--strict")
-    assert run.returncode == 5 and "at 7in its smallest text prints at 4." in run.stderr
+    run = tex("unet", "5cm", "--strict")  # even folded, a U-Net is too long for 5 cm
+    assert run.returncode == 5 and "at 5cm its smallest text prints at 3." in run.stderr
     assert "without --strict it is built with a warning" in run.stderr and not (tmp_path / "unet.tex").exists()
-    run = tex("unet")
-    assert run.returncode == 0 and "warning: at 7in its smallest text prints at 4." in run.stderr
-    run = tex("lenet", "--strict")
+    run = tex("unet", "5cm")
+    assert run.returncode == 0 and "warning: at 5cm its smallest text prints at 3." in run.stderr
+    run = tex("lenet", "7in", "--strict")
     assert run.returncode == 0 and run.stderr == ""
 
 

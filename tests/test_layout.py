@@ -471,3 +471,30 @@ def test_a_factor_of_the_blocks_out_of_range_is_refused_where_it_is_written(line
     with pytest.raises(ParseError) as err:
         parse(f"input 3x32x32\n{line}\nconv 8 k3\n")
     assert err.value.span.line == 2 and err.value.span.column == column and "0.4 to 1.5" in err.value.hint
+
+
+def test_a_folded_u_runs_its_encoder_down_the_left_and_its_decoder_up_the_right_with_copies_straight_across():
+    net = parse_file(EXAMPLES / "unet.nn")
+    drawing = layout(net.drawn_with(layout="fold"))
+    analysis, names = analyse(net), [layer.name for layer in net.layers]
+    turn = names.index(next(l.name for l in net.layers if l.kind == "deconv"))
+    shapes = {s.layer: s for s in drawing.shapes()}
+    assert set(shapes) == {n for n in names if n in shapes} and len(shapes) == len(layout(net).shapes())
+    centre = lambda s: (min(p[0] for p in s.outline()) + max(p[0] for p in s.outline())) / 2  # noqa: E731
+    encoder = [shapes[n] for n in names[:turn] if n in shapes]
+    decoder = [shapes[n] for n in names[turn:] if n in shapes]
+    assert max(centre(s) for s in encoder) < min(centre(s) for s in decoder)
+    assert all(a.y > b.y for a, b in zip(encoder, encoder[1:]))  # down
+    assert all(a.y < b.y for a, b in zip(decoder, decoder[1:]))  # and up again
+    copies = [a for a in drawing.arrows if a.role == "skip"]
+    assert len(copies) == 4
+    for arrow in copies:  # straight across, into the side of its join
+        (x0, y0), (x1, y1) = arrow.projected()[0], arrow.projected()[-1]
+        assert abs(y0 - y1) < 1e-6 and x1 > x0 and shapes[arrow.target].kind == "concat"
+    assert problems(drawing) == []
+    assert analysis  # the shapes the fold was drawn from
+
+
+def test_a_network_that_is_no_u_cannot_be_folded():
+    with pytest.raises(LayoutError, match="folds a U"):
+        layout(parse_file(EXAMPLES / "vgg16.nn").drawn_with(layout="fold"))

@@ -47,6 +47,8 @@ def structures(figure: Figure, repeated: bool, wraps: bool) -> list[Figure]:
     """The ways to lay the figure out: as written first, then drawing repeats once, wrapping onto rows (of several
     widths), and the flow down the page. What the figure states is kept."""
     layouts = [figure.layout] if figure.layout is not None or figure.wrap else [None, "down"]  # rows flow right
+    if figure.layout == "u":  # a U may be folded
+        layouts.append("fold")
     collapses = [figure.collapse] if figure.collapse is not None else [None, True] if repeated else [None]
     found = []
     for layout, collapse in product(layouts, collapses):

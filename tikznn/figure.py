@@ -12,9 +12,9 @@ from .drawing import SIZES
 from .layer import DIMS_MODES
 from .tex import length_cm
 
-# the main path left to right, or top to bottom; down and up again by resolution (encoder-decoders); columns of a
-# layered layout
-LAYOUTS = ("right", "down", "u", "layered")
+# the main path left to right, or top to bottom; down and up again by resolution (encoder-decoders), or that U
+# folded (the encoder down the left, the decoder up the right); columns of a layered layout
+LAYOUTS = ("right", "down", "u", "fold", "layered")
 THEMES = tuple(theme.THEMES)  # classic, print, colorblind
 ENGINES = ("pdflatex", "xelatex", "lualatex")
 

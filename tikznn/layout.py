@@ -71,6 +71,7 @@ class _Planner:
         self.order = {layer.name: i for i, layer in enumerate(network.layers)}
         self.hidden = hidden_copies(network, figure.collapse)
         self.level_y: dict[str, float] = {}  # main-path layers' heights in the U layout
+        self.along = DEPTH_X  # how far a block's depth reaches along the flow, as drawn (a folded U's flow is down)
         self.inputs = drawn_inputs(network, self._passes)
         self.drawn = [layer.name for layer in network.layers if not self._passes(layer.name)]
         self.consumers: dict[str, list[str]] = {name: [] for name in self.drawn}
@@ -193,6 +194,8 @@ class _Planner:
         """The main path with branches around it; a layered layout when the graph has no such shape."""
         if self.figure.layout == "layered":
             return self.run_layered()
+        if self.figure.layout == "fold":
+            return self.run_folded()
         if self.figure.layout == "down":
             try:
                 return self.run_down()
@@ -221,6 +224,72 @@ class _Planner:
         shapes, arrows, taps, main_set = self._arrange(vertical=True)
         shapes, arrows = _turned_all(shapes, arrows)
         return self._labelled(shapes, arrows, [(y, -x) for x, y in taps], main_set, vertical=True)
+
+    def run_folded(self) -> Layout:
+        """A U folded for a narrow page: the encoder down the left, the decoder up the right, each copy straight
+        across. Arranged left to right (the encoder on one row, the decoder back along a row above it), then
+        turned a quarter clockwise like `run_down`."""
+        main = self.main_path()
+        levels = self._levels(main)
+        turn = next((i for i in range(1, len(main)) if levels.get(main[i], 0) < levels.get(main[i - 1], 0)), None)
+        if turn is None or len(self.drawn) != len(main):
+            raise LayoutError("layout fold folds a U: a main path whose resolution goes down and up again, with "
+                              "no branches", hint="use layout u, or down")
+        self.along = DEPTH_Y
+        encoder, decoder = self._chain_groups(main[:turn]), self._chain_groups(main[turn:])
+        main_set = set(main)
+        self.joined = {(g[i], g[i + 1]) for g in encoder + decoder for i in range(len(g) - 1)}
+        copies = [(source, target) for target in main[turn:] for source in self.inputs[target]
+                  if source in main[:turn] and (source, target) not in self.joined
+                  and main.index(source) != main.index(target) - 1]
+        # each copy straight across: the innermost first, as later room (further out) moves both of its ends alike
+        before: dict[str, float] = {}  # extra room before an encoder group, or after a decoder group (its last)
+        for source, target in sorted(copies, key=lambda c: -main.index(c[0])) + [(None, None)]:
+            shapes = self._place_row(encoder, before, 0.0)
+            shapes.update(self._place_back(decoder, before, shapes[main[turn - 1]], shapes))
+            if source is None:
+                break
+            shift = shapes[target].centre_x - _fold_tap(shapes[source])
+            if shift < 0:  # the decoder's part is longer: more room on the encoder after the copy leaves
+                after = next(g[0] for g in encoder if main.index(g[0]) > main.index(source))
+                before[after] = before.get(after, 0.0) - shift
+            elif shift > 0:  # more room on the decoder before the copy joins
+                group = next(g for g in decoder if target in g)
+                previous = decoder[decoder.index(group) - 1][-1]
+                before[previous] = before.get(previous, 0.0) + shift
+        arrows: list[Arrow] = []
+        for left, right in zip(encoder, encoder[1:]):
+            arrows.append(_flow(shapes[left[-1]], shapes[right[0]]))
+        for left, right in zip(decoder, decoder[1:]):
+            arrows.append(_flow_back(shapes[left[-1]], shapes[right[0]]))
+        arrows.append(_fold(shapes[main[turn - 1]], shapes[main[turn]]))
+        taps = []
+        for source, target in copies:
+            x, a, b = _fold_tap(shapes[source]), shapes[source], shapes[target]
+            taps.append(project(x, a.y, 0.0))
+            arrows.append(Arrow(((x, a.y, 0.0), (x, b.y - b.half, 0.0)), "skip", source, target))
+        shapes, arrows = _turned_all(shapes, arrows)
+        return self._labelled(shapes, arrows, [(y, -x) for x, y in taps], main_set, vertical=True)
+
+    def _place_back(self, groups, extra, last, placed) -> dict[str, Block | Ball]:
+        """The decoder's groups right to left on a row above the encoder, from over the end of the encoder's
+        `last` shape (a stack's blocks too: the flow meets its first); `extra` room after a group's first."""
+        shapes: dict[str, Block | Ball] = {}
+        top = max(s.top for s in placed.values())
+        drawn = {name: self.block(name) for group in groups for name in group}
+        y = top + FOLD_GAP + max(s.half + DEPTH_Y * s.depth / 2 for s in drawn.values())
+        cursor, previous = last.visible_east, None
+        for group in groups:
+            row = self._place_row([group[::-1]], {}, y)
+            length = max(s.visible_east for s in row.values()) - min(s.visible_west for s in row.values())
+            if previous is not None:
+                cursor -= self._gap(drawn[group[0]], previous) + extra.get(previous.layer, 0.0)
+            first = min(s.visible_west for s in row.values())
+            shift = cursor - length - first
+            shapes.update({name: replace(shape, x=shape.x + shift) for name, shape in row.items()})
+            cursor -= length
+            previous = shapes[group[-1]]
+        return shapes
 
     def _labelled(self, shapes, arrows, taps, main_set, vertical: bool = False) -> Layout:
         placer = LabelPlacer(self.network, self.figure, self.analysis, shapes, arrows, main_set, vertical=vertical)
@@ -301,7 +370,7 @@ class _Planner:
         return extra
 
     def _gap(self, a: Block | Ball, b: Block | Ball) -> float:
-        return FLOW_GAP + DEPTH_X * (a.depth + b.depth) / 2
+        return FLOW_GAP + self.along * (a.depth + b.depth) / 2
 
     def _place_row(self, groups, extra, y) -> dict[str, Block | Ball]:
         shapes: dict[str, Block | Ball] = {}
@@ -531,6 +600,7 @@ class _Planner:
 
 
 STAGE_GAP = 0.4  # more room where one stage ends and the next begins
+FOLD_GAP = 2.2  # in a folded U, between the encoder's tops and the decoder: its copies and captions run there
 LEVEL_GAP = CLEARANCE + 0.45  # in the U layout, from a level's axis to the tops on the level below: room for a route
 # between a lane below the main path and what is above it: two rows of sizes, a row of captions, clearance
 
@@ -558,12 +628,30 @@ def _join(last, target) -> Arrow:
 def _flow(a, b) -> Arrow:
     """The arrow from one shape's east face to the next one's west face, its head 80% along the visible gap;
     between levels of a U, down or up in the middle of the gap first."""
-    head = a.visible_east + 0.8 * (b.visible_west - a.visible_east)
+    head = max(a.visible_east + 0.8 * (b.visible_west - a.visible_east), b.visible_west - 0.4)  # near its block
     if a.y == b.y:
         return Arrow(((a.east, a.y, 0.0), (head, a.y, 0.0), (b.west, b.y, 0.0)), "flow", a.layer, b.layer, 1)
     middle = a.visible_east + 0.45 * (b.visible_west - a.visible_east)
     return Arrow(((a.east, a.y, 0.0), (middle, a.y, 0.0), (middle, b.y, 0.0), (head, b.y, 0.0), (b.west, b.y, 0.0)),
                  "flow", a.layer, b.layer, 3)
+
+
+def _fold_tap(shape) -> float:
+    """Where a copy leaves the encoder's flow in a folded U: just after the shape it copies."""
+    return shape.visible_east + 0.3
+
+
+def _flow_back(a, b) -> Arrow:
+    """The flow from one shape to the next one on its left (the way back of a folded U)."""
+    head = min(a.visible_west - 0.8 * (a.visible_west - b.visible_east), b.visible_east + 0.4)
+    return Arrow(((a.west, a.y, 0.0), (head, a.y, 0.0), (b.east, b.y, 0.0)), "flow", a.layer, b.layer, 1)
+
+
+def _fold(a, b) -> Arrow:
+    """The flow from the encoder's last shape round the fold into the decoder's first, above it."""
+    out = max(a.visible_east, b.visible_east) + 0.45
+    return Arrow(((a.east, a.y, 0.0), (out, a.y, 0.0), (out, b.y, 0.0), (b.east + 0.25, b.y, 0.0),
+                  (b.east, b.y, 0.0)), "flow", a.layer, b.layer, 3)
 
 
 def _turned_all(shapes, arrows):
