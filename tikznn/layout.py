@@ -510,7 +510,12 @@ class _Planner:
         others = [bottom for x0, x1, bottom in lane_bottoms if x0 < reach[1] and reach[0] < x1]
         lowest = min([s.bottom for s in shapes.values() if s.y == 0] + others + [0.0])
         probe = self._place_row(self._chain_groups(chain), {}, 0.0)
-        return lowest - lane_room(self.size) - max(s.half + DEPTH_Y * s.depth / 2 for s in probe.values())
+        main = {n: s for n, s in shapes.items() if s.y == 0 and reach[0] < s.visible_east and s.visible_west < reach[1]}
+        captions = stack_captions(self._chain_groups([n for n in self.drawn if n in main]), shapes, self.layers,
+                                  self.size)
+        lines = max([text.count("\n") + 1 for _, text in captions.values()] + [1])  # a stack's captions, one a line
+        room = lane_room(self.size) + (lines - 1) * line_height("caption", self.size)
+        return lowest - room - max(s.half + DEPTH_Y * s.depth / 2 for s in probe.values())
 
     def _place_branch_below(self, chain, entry, exit_, shapes, main, arrows, taps, lane_bottoms) -> None:
         tap, target = self._tap(shapes, main, entry), shapes[exit_]
