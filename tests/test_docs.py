@@ -58,7 +58,7 @@ def test_every_fence_is_nn_python_or_plain():
     assert {info for info, _, _ in BLOCKS} <= {"nn", "python", ""}
 
 
-SETTINGS = ("network", "caption", "dims", "stats", "collapse", "layout", "width", "height", "sizes", "theme", "legend",
+SETTINGS = ("network", "caption", "dims", "stats", "collapse", "layout", "width", "height", "sizes", "detail", "theme", "legend",
             "fontsize", "style", "stage", "import")
 
 

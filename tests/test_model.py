@@ -150,7 +150,7 @@ def test_language_errors(text, error, message):
 
 def test_the_grammar_and_the_model_list_the_same_words():
     """The grammar's word lists and the model's and kinds' tuples must not drift apart."""
-    from tikznn import kinds, model
+    from tikznn import figure, kinds, model
     from tikznn.resources import resource_dir
     grammar = (resource_dir("grammar") / "tikznn.lark").read_text()
 
@@ -161,6 +161,7 @@ def test_the_grammar_and_the_model_list_the_same_words():
     for terminal, values in declared.items():
         assert alternatives(terminal) == tuple(values), terminal
     assert alternatives("DIMS_MODE") == model.DIMS_MODES
+    assert alternatives("LAYOUT") == figure.LAYOUTS and alternatives("DETAIL") == figure.DETAILS
 
 
 def test_repetition_adds_copies_label_first_name_last():

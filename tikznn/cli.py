@@ -112,6 +112,8 @@ _LEGEND = typer.Option(None, "--legend/--no-legend", help="Add a legend of the k
 _SIZES = typer.Option(None, callback=_sizes,
                       help="How blocks follow their tensors' sizes: log (default), sqrt (a 16× smaller map 4× "
                            "smaller), linear; then a factor of their sides: 'log 0.7'.")
+_DETAIL = typer.Option(None, callback=_one_of("DETAILS"),
+                       help="What a box stands for: layers (default), or blocks (each use of a block one box).")
 _STRICT = typer.Option(False, "--strict", help="Fail, rather than warn, when the text cannot print at 6 pt at "
                                                 "the width.")
 _FONTSIZE = typer.Option(None, min=0.5, max=1.6, help="All text this many times its usual size, e.g. 1.3.")
@@ -159,7 +161,7 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
           wrap: Optional[bool] = _WRAP,
           theme: Optional[str] = _THEME, legend: Optional[bool] = _LEGEND, engine: Optional[str] = _ENGINE,
           fontsize: Optional[float] = _FONTSIZE, style: Optional[str] = _STYLE, sizes: Optional[str] = _SIZES,
-          strict: bool = _STRICT,
+          detail: Optional[str] = _DETAIL, strict: bool = _STRICT,
           jobs: int = typer.Option(1, "-j", "--jobs", min=1, max=64, help="Build this many figures at once."),
           deps: bool = typer.Option(False, "-M", help="Write a make dependency file NAME.d next to each output."),
           depfile: Optional[Path] = typer.Option(None, "--depfile",
@@ -198,7 +200,7 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
             return path, build_figure(path, out, formats, dpi=dpi, timeout=timeout, dims=dims, stats=stats,
                                       collapse=collapse, layout=layout, width=width, height=height, wrap=wrap,
                                       theme=theme, legend=legend, engine=engine, fontsize=fontsize, style=style,
-                                      sizes=sizes, strict=strict, depfile=rule)
+                                      sizes=sizes, detail=detail, strict=strict, depfile=rule)
         except TikznnError as err:
             return path, err
 
@@ -245,7 +247,7 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
         wrap: Optional[bool] = _WRAP,
         theme: Optional[str] = _THEME, legend: Optional[bool] = _LEGEND, engine: Optional[str] = _ENGINE,
         fontsize: Optional[float] = _FONTSIZE, style: Optional[str] = _STYLE, sizes: Optional[str] = _SIZES,
-        strict: bool = _STRICT,
+        detail: Optional[str] = _DETAIL, strict: bool = _STRICT,
         depfile: Optional[Path] = typer.Option(None, "--depfile",
                                                help="Also write a make rule: OUTPUT depends on the .nn file and "
                                                     "the files it imports.")) -> None:
@@ -265,7 +267,7 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
             text, sources = tex_and_sources(file, fragment=fragment, overlay=overlay, dims=dims, stats=stats,
                                             collapse=collapse, layout=layout, width=width, height=height, wrap=wrap,
                                             theme=theme, legend=legend, engine=engine, fontsize=fontsize, style=style,
-                                            sizes=sizes, strict=strict)
+                                            sizes=sizes, detail=detail, strict=strict)
         if output is None:
             sys.stdout.write(text)
         else:

@@ -18,7 +18,7 @@ SMALLEST_PT = 6.0  # the smallest text most venues accept in a figure, at the si
 ROWS = (1.0, 1.25, 1.5, 1.75, 2.0, 2.4, 2.8, 3.2)  # rows as wide as the figure, or wider (then shrunk)
 FONTSIZES = (1.3, 1.6)  # larger text against the same drawing, when the usual size prints too small
 BLOCKS = (0.7,)  # ... or smaller blocks
-PROMISING = 4  # the layouts tried at a larger strength: those whose text printed largest at the one before
+PROMISING = 6  # the layouts tried at a larger strength: those whose text printed largest at the one before
 CM_PER_IN = 2.54
 
 
@@ -81,35 +81,39 @@ def compose(network: Network, figure: Figure, draw: Callable[[Figure], Layout], 
     """The figure to draw: as written when it has no width to fit or its text prints at 6 pt or more. Else each of
     its `structures` is drawn as written, then the most promising of them (whose text printed largest) at each
     larger `strength` in turn, until some print at 6 pt or more: of those, the one that reads best (`cost`). When
-    none does, the one whose text prints largest. `draw` draws a figure of the network."""
+    none does, all that again with each use of a block drawn as one box ('detail blocks'); when still none does, the
+    one whose text prints largest. `draw` draws a figure of the network."""
     first = draw(figure)
     written = Composition(figure, first, smallest_pt(first), "")
     if figure.width is None or length_cm(figure.width) is None or written.smallest_pt >= SMALLEST_PT:
         return written
     repeated = any(layer.times > 1 or layer.block_times > 1 for layer in network.layers)
     best, tried = written, {figure: written}
-    shapes = structures(figure, repeated, wraps)
-    for strength in strengths(figure):
-        readable = []
-        for shape in shapes:
-            choice = replace(shape, **strength)
-            if choice not in tried:
-                try:
-                    drawing = draw(choice)
-                except LayoutError:  # a way the style cannot draw this network
-                    continue
-                tried[choice] = Composition(choice, drawing, smallest_pt(drawing), _difference(figure, choice))
-            found = tried[choice]
-            if found.smallest_pt >= SMALLEST_PT:
-                readable.append(found)
-            elif found.smallest_pt > best.smallest_pt + 0.05:
-                best = found
-        if readable:
-            return min(readable, key=cost)
-        drawn = [s for s in shapes if replace(s, **strength) in tried]
-        shapes = sorted(drawn, key=lambda s: -tried[replace(s, **strength)].smallest_pt)[:PROMISING]
+    details = [figure]  # drawing each use of a block as one box, when nothing else prints at 6 pt
+    if figure.detail is None and any(layer.use[1] for layer in network.layers):
+        details.append(replace(figure, detail="blocks"))
+    for detail in details:
+        shapes = structures(detail, repeated, wraps)
+        for strength in strengths(figure):
+            readable = []
+            for shape in shapes:
+                choice = replace(shape, **strength)
+                if choice not in tried:
+                    try:
+                        drawing = draw(choice)
+                    except LayoutError:  # a way the style cannot draw this network
+                        continue
+                    tried[choice] = Composition(choice, drawing, smallest_pt(drawing), _difference(figure, choice))
+                found = tried[choice]
+                if found.smallest_pt >= SMALLEST_PT:
+                    readable.append(found)
+                elif found.smallest_pt > best.smallest_pt + 0.05:
+                    best = found
+            if readable:
+                return min(readable, key=cost)
+            drawn = [s for s in shapes if replace(s, **strength) in tried]
+            shapes = sorted(drawn, key=lambda s: -tried[replace(s, **strength)].smallest_pt)[:PROMISING]
     return best
-
 
 def cost(composition: Composition) -> float:
     """How much of the page a readable composition takes for the size its text prints at: its area (in²) over the
@@ -135,4 +139,6 @@ def _difference(written: Figure, chosen: Figure) -> str:
         words.append(f"fontsize {chosen.fontsize:g}")
     if chosen.blocks != written.blocks:
         words.append(f"sizes {chosen.sizes or 'log'} {chosen.blocks:g}")
+    if chosen.detail != written.detail:
+        words.append(f"detail {chosen.detail}")
     return ", ".join(words)

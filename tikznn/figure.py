@@ -17,6 +17,7 @@ from .tex import length_cm
 LAYOUTS = ("right", "down", "u", "fold", "layered")
 THEMES = tuple(theme.THEMES)  # classic, print, colorblind
 ENGINES = ("pdflatex", "xelatex", "lualatex")
+DETAILS = ("layers", "blocks")  # what a box stands for: a layer, or a use of a block (its layers drawn as one box)
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Figure:
     sizes: str | None = None  # how a block's sides follow its tensor's sizes: one of SIZES; None: log
     blocks: float | None = None  # block sides times their usual size ('sizes log 0.7'); None: 1, or smaller when
     #                              composed for a width
+    detail: str | None = None  # one of DETAILS; None: layers, or blocks when composed for a width none else fits
 
     @property
     def text_size(self) -> float:
@@ -56,12 +58,13 @@ class Figure:
             theme: str | None = None,
             legend: bool | None = None, engine: str | None = None, fontsize: float | None = None,
             style: str | None = None, colours: tuple | None = None, sizes: str | None = None,
-            blocks: float | None = None) -> "Figure":
+            blocks: float | None = None, detail: str | None = None) -> "Figure":
         """This figure with the settings given (None keeps one): what blocks are labelled with (DIMS_MODES), a
         caption line of totals, whether repeated layers are drawn once, marked ×N, the layout (LAYOUTS), a width to
         fit (a TeX length such as '17cm'), wrapping onto rows first with `wrap`, the colours (THEMES), a legend, the
         TeX engine, the font size, the style with its options ('graph bias'), how blocks follow sizes ('sqrt',
-        'log 0.7', '0.7': SIZES and a factor of the blocks' sides) and that factor alone (`blocks`). A style's name
+        'log 0.7', '0.7': SIZES and a factor of the blocks' sides), that factor alone (`blocks`) and what a box stands
+        for (DETAILS). A style's name
         and options are checked where it is drawn (styles.draw)."""
         if fontsize is not None and not 0.5 <= fontsize <= 1.6:
             raise ModelError(f"a font size of {fontsize} times the usual", hint="give a factor from 0.5 to 1.6")
@@ -72,7 +75,8 @@ class Figure:
             raise ModelError(f"blocks {blocks:g} times their usual size",
                              hint=f"give a factor from {BLOCKS[0]:g} to {BLOCKS[1]:g}, e.g. sizes log 0.7")
         for value, allowed, what in ((engine, ENGINES, "engine"), (theme, THEMES, "theme"),
-                                     (dims, DIMS_MODES, "dims"), (layout, LAYOUTS, "layout"), (sizes, SIZES, "sizes")):
+                                     (dims, DIMS_MODES, "dims"), (layout, LAYOUTS, "layout"), (sizes, SIZES, "sizes"),
+                                     (detail, DETAILS, "detail")):
             if value is not None and value not in allowed:
                 raise ModelError(f"unknown {what} '{value}'", hint="choose from: " + ", ".join(allowed))
         for length in (width, height):
@@ -80,7 +84,8 @@ class Figure:
                 check_length(length)
         given = dict(dims=dims, stats=stats, collapse=collapse, layout=layout, width=width, height=height, wrap=wrap,
                      theme=theme,
-                     legend=legend, engine=engine, fontsize=fontsize, colours=colours, sizes=sizes, blocks=blocks)
+                     legend=legend, engine=engine, fontsize=fontsize, colours=colours, sizes=sizes, blocks=blocks,
+                     detail=detail)
         if style is not None:
             given["style"], given["style_options"] = style_words(style)
         return replace(self, **{key: value for key, value in given.items() if value is not None})

@@ -35,6 +35,7 @@ class Layer:
     stage: str = ""  # the stage it belongs to, if any
     at: Span | None = field(default=None, compare=False, repr=False)
     used_at: Span | None = field(default=None, compare=False, repr=False)  # in a block: where the block is used
+    use: tuple[str, str] = field(default=("", ""), compare=False, repr=False)  # ... that use's block and instance
 
     kind: ClassVar[str] = "layer"  # its keyword in the language: the key of its declaration in tikznn/kinds
 

@@ -24,7 +24,7 @@ from .model import Network
 from .rows import wrap
 from .shapes import Analysis, analyse
 from .tex import length_cm
-from .topology import drawn_inputs, hidden_copies
+from .topology import drawn_inputs, hidden_copies, repeat_frames
 
 class NoMainPath(LayoutError):
     """The graph has no main path that its other layers branch off and rejoin: a layered layout draws it."""
@@ -70,6 +70,7 @@ class _Planner:
         self.layers = {layer.name: layer for layer in network.layers}
         self.order = {layer.name: i for i, layer in enumerate(network.layers)}
         self.hidden = hidden_copies(network, figure.collapse)
+        self.framed = repeat_frames(network) if figure.collapse else {}  # layer -> the repeat frame it is drawn in
         self.level_y: dict[str, float] = {}  # main-path layers' heights in the U layout
         self.along = DEPTH_X  # how far a block's depth reaches along the flow, as drawn (a folded U's flow is down)
         self.inputs = drawn_inputs(network, self._passes)
@@ -347,6 +348,7 @@ class _Planner:
             else:
                 self._place_branch_below(branch, entry, exit_, shapes, main, arrows, taps, lane_bottoms)
         self._route_the_rest(main, branches, shapes, arrows, taps, lane_tops)
+        arrows = [_past_taps(a, taps, shapes[a.target]) if a.role == "flow" else a for a in arrows]
         arrows = self._spread_drops(arrows, shapes)
         return shapes, arrows, taps, main_set
 
@@ -382,6 +384,8 @@ class _Planner:
                     cursor += self._gap(last, shape) + extra.get(name, 0.0)
                     if self.layers[name].stage != self.layers[last.layer].stage:  # room between stage frames
                         cursor += STAGE_GAP
+                    elif self.framed.get(name) != self.framed.get(last.layer):  # ... and repeat frames
+                        cursor += REPEAT_GAP
                 shape = self.block(name, cursor, self.level_y.get(name, y) if y == 0.0 else y)
                 if i and shape.height >= last.height - 1e-9 and shape.depth >= last.depth - 1e-9 and shape.y == last.y:
                     shapes[group[i - 1]] = replace(last, covered=True)  # its side face is inside this block
@@ -605,6 +609,7 @@ class _Planner:
 
 
 STAGE_GAP = 0.4  # more room where one stage ends and the next begins
+REPEAT_GAP = 0.3  # ... and where a repeated block drawn once starts or ends: a row may end between two frames
 FOLD_GAP = 2.2  # in a folded U, between the encoder's tops and the decoder: its copies and captions run there
 LEVEL_GAP = CLEARANCE + 0.45  # in the U layout, from a level's axis to the tops on the level below: room for a route
 # between a lane below the main path and what is above it: two rows of sizes, a row of captions, clearance
@@ -639,6 +644,22 @@ def _flow(a, b) -> Arrow:
     middle = a.visible_east + 0.45 * (b.visible_west - a.visible_east)
     return Arrow(((a.east, a.y, 0.0), (middle, a.y, 0.0), (middle, b.y, 0.0), (head, b.y, 0.0), (b.west, b.y, 0.0)),
                  "flow", a.layer, b.layer, 3)
+
+
+def _past_taps(arrow: Arrow, taps, target) -> Arrow:
+    """A flow arrow whose head would point at a junction dot (where a branch or skip leaves it) with its head moved
+    past the dot, towards its block: a head ends at a block, never at a dot."""
+    if arrow.head != 1 or len(arrow.points) != 3:
+        return arrow
+    (x0, y, z), (head, _, _), end = arrow.points
+    on = [x for x, ty in taps if abs(ty - y) < 1e-6 and x0 < x < head + HEAD_PAST]
+    if not on:
+        return arrow
+    moved = min(max(on) + HEAD_PAST, target.visible_west - 0.05)
+    return replace(arrow, points=((x0, y, z), (max(head, moved), y, 0.0), end))
+
+
+HEAD_PAST = 0.3  # from a junction dot to the tip of the flow arrow's head after it
 
 
 def _fold_tap(shape) -> float:

@@ -298,7 +298,7 @@ class Assembler:
             if kinds.of(layer).is_input:
                 raise ModelError("a block cannot hold an input", span=layer.at,
                                  hint="a block is fed by the layer before it; its first line can say 'from in'")
-            layer = replace(layer, used_at=self.scopes[0].used_at)
+            layer = replace(layer, used_at=self.scopes[0].used_at, use=(self.scopes[0].block, self.scopes[0].name))
             if implicit and len(self.layers) == self.scopes[-1].start:  # the block's first layer: fed by 'in'
                 refs, implicit = ["in"] + [r for r in refs if r != "in"], False
         elif layer.name and (layer.name in self.position or layer.name in self.aliases):

@@ -115,6 +115,10 @@ class _ToStatements(Transformer):
         return ("layout", str(items[0]), self.span(meta))
 
     @v_args(meta=True)
+    def detail(self, meta, items):
+        return ("detail", str(items[0]), self.span(meta))
+
+    @v_args(meta=True)
     def theme(self, meta, items):
         token = items[0]
         if token.type == "STRING":  # a file of colours, read when the network is assembled
@@ -518,19 +522,22 @@ _TERMINAL_WORDS = {
     "HEX_COLOR": "#rrggbb", "COLOR_NAME": "a colour name", "$END": "the end of the file",
     "DIMS_MODE": "auto, shape, channels or none", "DILATION": "a dilation like d2", "GROUPS": "groups like g4",
     "OUTPUT_PADDING": "an output padding like op1", "HEADS": "heads like h8", "FF": "a feed-forward size like ff2048",
-    "STACKED": "stacked layers like n2", "WEIGHTS": "a weight count like w64", "TIMES": "a repetition like x3",
+    "STACKED": "stacked layers like n2", "WEIGHTS": "a weight count like w64",
+    "MACS": "a count of multiply-accumulates like m1000", "TIMES": "a repetition like x3",
     "ARGS": "(arguments)", "THEME": "classic, print or colorblind",
-    "LAYOUT": "right, down, u or layered", "SIZES_MODE": "log, sqrt or linear",
+    "LAYOUT": "right, down, u, fold or layered", "SIZES_MODE": "log, sqrt or linear",
+    "DETAIL": "layers or blocks",
     "LENGTH": "a length like 17cm (cm, mm, in or pt), column or page",
     **{name: words for kind in kinds.every() for name, (words, _) in kind.terminals.items()},
 }
 _KEYWORD_TERMINALS = {"DIMS_MODE": DIMS_MODES, "LAYOUT": figure.LAYOUTS, "SIZES_MODE": SIZES,
+                      "DETAIL": figure.DETAILS,
                       **{name: values for kind in kinds.every() for name, (_, values) in kind.terminals.items()}}
 # the words a layer's line starts with: each kind's keyword, but an activation is written as itself (relu)
 _LAYER_WORDS = tuple(kind.keyword for kind in kinds.every() if "ACT" not in kind.terminals) + \
     tuple(_KEYWORD_TERMINALS["ACT"])
-_STATEMENT_WORDS = ("network", "caption", "dims", "stats", "collapse", "layout", "width", "height", "sizes", "theme",
-                    "legend", "fontsize", "style", "stage", "end", "skip", "import") + _LAYER_WORDS
+_STATEMENT_WORDS = ("network", "caption", "dims", "stats", "collapse", "layout", "width", "height", "sizes", "detail",
+                    "theme", "legend", "fontsize", "style", "stage", "end", "skip", "import") + _LAYER_WORDS
 
 
 RESERVED = set(_STATEMENT_WORDS) | {word for kind in kinds.every() for _, values in kind.terminals.values()

@@ -64,22 +64,21 @@ def composed_tex(network: Network, figure: Figure, *, fragment: bool = False, ov
     if drawing.width is not None and composition.smallest_pt < SMALLEST_PT:
         short = (f"at {figure.width} its smallest text prints at {composition.smallest_pt:.1f} pt, "
                  f"under {SMALLEST_PT:g} pt")
-        remedy = _remedy(drawing, figure, composition.smallest_pt)
+        remedy = _remedy(drawing)
         if strict:
             raise LayoutError(short, hint=remedy + "; without --strict it is built with a warning")
         notes.append(f"{short} ({remedy})")
     return _render(drawing, fragment=fragment, overlay=overlay, source=source), notes, composition
 
 
-def _remedy(drawing: Layout, figure: Figure, printed: float) -> str:
+def _remedy(drawing: Layout) -> str:
     """The one change that helps most a figure whose text prints too small."""
     box = drawing.bounds()
     by_width = drawing.width / (box.x1 - box.x0)
     if drawing.height is not None and drawing.height / (box.y1 - box.y0) < by_width:
-        return "it is as tall as the page allows: a wider page, or fewer layers drawn (collapse, blocks)"
+        return "it is as tall as the page allows: a wider page, or fewer boxes drawn (collapse, 'detail blocks')"
     wider = (box.x1 - box.x0) * SMALLEST_PT / SMALLEST_LABEL_PT / drawing.fontsize / 2.54
-    return f"it needs a width of {wider:.1f} in" + ("" if figure.style == "schematic" else
-                                                     ", or 'style schematic', which draws it smaller")
+    return f"it needs a width of {wider:.1f} in"
 
 
 def _engine_for(drawing: Layout, fragment: bool, wide_engine: str) -> str:

@@ -2,6 +2,9 @@
 by, and how a skip statement is named."""
 from __future__ import annotations
 
+from dataclasses import replace
+
+from .errors import LayoutError
 from .model import Network
 
 
@@ -46,3 +49,56 @@ def drawn_inputs(network: Network, passes) -> dict[str, tuple[str, ...]]:
 def skip_owner(skip) -> str:
     """How labels and messages name a `skip` statement."""
     return f"the skip {skip.source} -> {skip.target}"
+
+
+def repeat_frames(network: Network) -> dict[str, str]:
+    """Each layer of a repeated block's first copy -> that block's first layer: the frame it is drawn in when
+    repeats are drawn once."""
+    names, framed = network.names(), {}
+    for i, layer in enumerate(network.layers):
+        if layer.block_times > 1:
+            framed.update({name: layer.name for name in names[i:i + layer.block_length]})
+    return framed
+
+
+def by_blocks(network: Network, analysis: dict) -> tuple[Network, dict]:
+    """The network with each use of a block drawn as one box (a `part`): its output's shape, its layers' parameters
+    and MACs summed; what a figure draws with 'detail blocks'. Other layers stay as they are. A layer that reads
+    one inside a use (not its output) cannot be drawn so: LayoutError."""
+    from .kinds.operation import Part
+    from .layer import Analysis
+    runs: list[list] = []  # each use's copy, or a layer outside uses, in order
+    for layer in network.layers:
+        if layer.use[1] and runs and runs[-1][0].use[1] == layer.use[1]:
+            runs[-1].append(layer)
+        else:
+            runs.append([layer])
+    inside = {layer.name: run[-1].name for run in runs if run[0].use[1] for layer in run[:-1]}
+
+    def outer(name: str, reader) -> str:
+        if name in inside:
+            raise LayoutError(f"'{reader.name}' reads '{name}' inside a use of a block: its blocks cannot be drawn "
+                              "as one box each", span=reader.at, hint="draw its layers ('detail layers')")
+        return name
+
+    layers, shapes = [], dict(analysis)
+    for i, run in enumerate(runs):
+        first, last = run[0], run[-1]
+        if not first.use[1]:
+            layers.append(replace(first, inputs=tuple(outer(n, first) for n in first.inputs)))
+            continue
+        members = {layer.name for layer in run}
+        inputs = list(dict.fromkeys(outer(n, layer) for layer in run for n in layer.inputs if n not in members))
+        times = first.block_times  # the copies of a repeated use, each one box, follow as a repeated layer's
+        layers.append(Part(name=last.name, inputs=tuple(inputs), label=first.use[0].replace("_", " "), title=first.use[0],
+                           shape=analysis[last.name].shape, weights=sum(analysis[n].params for n in members),
+                           macs=sum(analysis[n].macs for n in members), times=times, stage=first.stage,
+                           at=first.used_at, used_at=first.used_at, use=first.use))
+        shapes[last.name] = Analysis(analysis[last.name].shape, layers[-1].weights, layers[-1].macs,
+                                     analysis[last.name].sequence)
+    skips = []
+    for skip in network.skips:
+        source, target = inside.get(skip.source, skip.source), inside.get(skip.target, skip.target)
+        if source != target:
+            skips.append(replace(skip, source=source, target=target))
+    return replace(network, layers=tuple(layers), skips=tuple(skips)), shapes

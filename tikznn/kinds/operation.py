@@ -66,4 +66,53 @@ class OperationKind(Kind):
                          weights=settings.get("params", 0))
 
 
-KINDS = (OperationKind(),)
+@dataclass(frozen=True, kw_only=True)
+class Part(Layer):
+    """A part of a network drawn as one box: a block's use, when a figure draws blocks, not their layers
+    ('detail blocks'). Its output has `shape`; it holds `weights` parameters and does `macs` multiply-accumulates."""
+
+    title: str
+    shape: tuple[int, ...]
+    weights: int = 0
+    macs: int = 0
+    kind: ClassVar[str] = "part"
+
+
+class PartKind(Kind):
+    example = "part fire 128x32x32 w12345 m678900"
+    keyword, layer, legend, family = "part", Part, "block of layers", "op"
+    colours = Colours((175, 205, 225), 161, "sky", 0.7)
+    doc = "a block's layers drawn as one box (what 'detail blocks' draws): part fire 128x55x55 w12345 m678900"
+    any_shape, exportable, counted = True, False, True
+
+    def read(self, items, span):
+        title, shape, weights, macs = items
+        settings = {"title": str(title), "shape": tuple(int(n) for n in str(shape).split("x"))}
+        if weights is not None:
+            settings["weights"] = int(weights[1:])
+        if macs is not None:
+            settings["macs"] = int(macs[1:])
+        return settings, []
+
+    def build(self, title: str, shape, weights: int = 0, macs: int = 0, label=None, **common):
+        return Part(title=title, shape=tuple(shape), weights=weights, macs=macs,
+                    label=title if label is None else label, **common)
+
+    def default_label(self, settings):
+        return settings["title"]
+
+    def words(self, layer, refs):
+        return ["part", layer.title, "x".join(map(str, layer.shape))] + \
+            ([f"w{layer.weights}"] if layer.weights else []) + ([f"m{layer.macs}"] if layer.macs else [])
+
+    def infer(self, layer, inputs):
+        return Analysis(layer.shape, layer.weights, layer.macs)
+
+    def infer_sequence(self, layer, inputs):
+        return Analysis(layer.shape, layer.weights, layer.macs, sequence=len(layer.shape) == 2)
+
+    def describe(self, layer, result, counts):
+        return layer.title
+
+
+KINDS = (OperationKind(), PartKind())

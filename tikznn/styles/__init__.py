@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Sequence
 
 from ..errors import ModelError, suggest
+from ..topology import by_blocks
 
 DEFAULT = "blocks"
 
@@ -77,4 +78,6 @@ def draw(network, analysis: dict, figure):
     """The drawing (a drawing.Layout) of a network with its shapes (shapes.analyse), in its figure's style (a
     figure.Figure)."""
     check(figure)
+    if figure.detail == "blocks":
+        network, analysis = by_blocks(network, analysis)
     return _module(figure.style).draw(network, analysis, figure)
