@@ -54,6 +54,8 @@ docs: venv tex
 	# each example as it prints across a two-column paper's page (7 in), two in one column (3.5 in)
 	for f in $(EXAMPLES); do $(BIN)/tikznn build $$f --width 7in -o docs/gallery/ -f png --dpi 110; done
 	for n in resnet18 unet; do $(BIN)/tikznn build examples/$$n.nn --width 3.5in -o docs/gallery/column/ -f png --dpi 110; done
+	# a network written as a test: in a column, each Inception module one box (detail blocks)
+	$(BIN)/tikznn build tests/data/zoo/googlenet.nn --width 3.5in -o docs/gallery/column/ -f png --dpi 110
 	mkdir -p docs/gallery/styles
 	for n in lenet mlp; do for s in blocks flat graph schematic; do \
 	  $(BIN)/tikznn build examples/$$n.nn --style $$s -o docs/gallery/styles/$$n-$$s.png -f png --dpi 110; \
