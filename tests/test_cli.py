@@ -148,7 +148,7 @@ def test_watch_rebuilds_on_save_and_survives_errors(tmp_path):
 
 
 def test_a_figure_larger_than_tex_can_draw_is_refused_before_pdflatex(tmp_path):
-    (tmp_path / "long.nn").write_text("input 16x32x32\n" + "conv 16 k3 p1 relu\nconv 16 k1\n" * 700)
+    (tmp_path / "long.nn").write_text("input 16x32x32\n" + "conv 16 k3 p1 relu\nconv 16 k1\n" * 1000)
     run = tikznn("tex", "long.nn", cwd=tmp_path)
     assert run.returncode == 5 and "larger than TeX can draw (5.76 m)" in run.stderr
     assert "width 17cm wrap" in run.stderr and "Traceback" not in run.stderr

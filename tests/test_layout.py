@@ -86,10 +86,11 @@ def test_sizes_are_monotonic_and_clamped():
 
 
 def test_blocks_take_their_size_from_the_inferred_shapes():
+    from tikznn.drawing import Sizes
     drawing = layout(parse("input 3x224x224\nconv 64 k3 s2 p1\nconv 512 k3 s4 p1\n"))
     small, big = drawing.blocks[1], drawing.blocks[2]
     assert small.width < big.width and small.height > big.height
-    assert small.height == pytest.approx(spatial_extent(112))
+    assert small.height == pytest.approx(Sizes().positions(112))
 
 
 def test_main_path_runs_left_to_right_and_branches_sit_above():
@@ -399,22 +400,23 @@ def test_wrapped_vgg16_and_fcn8_at_a_column_width_leave_no_row_nearly_empty():
 
 
 def test_sizes_sqrt_shows_a_pyramid_and_linear_is_in_proportion():
-    """log (the default) draws VGG's 224×224 input less than 3× its 14×14 maps; sqrt 4× (the square root of 16);
-    linear in proportion to the largest. Every mapping keeps 3 and 2048 channels drawable."""
+    """sqrt (the default) draws VGG's 224×224 input 4× its 14×14 maps (the square root of 16) and 4× the channels
+    1.6× thicker (their cube root); log less than 3× and 1.3×; linear in proportion to the largest. Every mapping
+    keeps 3 and 2048 channels drawable."""
     from tikznn.drawing import Sizes
     log, sqrt, linear = Sizes("log"), Sizes("sqrt"), Sizes("linear", (2048, 224, 4096))
-    assert log.positions(224) / log.positions(14) < 3
+    assert log.positions(224) / log.positions(14) < 3 and log.channels(2048) / log.channels(512) < 1.3
     assert sqrt.positions(224) / sqrt.positions(14) == pytest.approx(4, rel=0.01)
-    assert sqrt.channels(1024) / sqrt.channels(256) == pytest.approx(2, rel=0.01)
+    assert sqrt.channels(1024) / sqrt.channels(256) == pytest.approx(4 ** (1 / 3), rel=0.01)
+    assert Sizes() == sqrt
     assert linear.positions(224) / linear.positions(112) == pytest.approx(2)
     for sizes in (log, sqrt, linear):
         assert 0.2 <= sizes.channels(3) < sizes.channels(2048) <= 1.4
         assert 0.3 <= sizes.positions(1) < sizes.positions(224) <= 4.6
-    network = parse("sizes sqrt\ninput 3x224x224\nconv 64 k3 p1\npool max 16\n")
-    assert network.figure.sizes == "sqrt"
-    drawn = layout(network)
-    heights = {b.layer: b.height for b in drawn.blocks}
-    assert heights["conv#1"] / heights["pool#1"] == pytest.approx(4, rel=0.01)
+    for written, ratio in (("", 4), ("sizes sqrt\n", 4), ("sizes log\n", 1.8)):
+        network = parse(written + "input 3x224x224\nconv 64 k3 p1\npool max 16\n")
+        heights = {b.layer: b.height for b in layout(network).blocks}
+        assert heights["conv#1"] / heights["pool#1"] == pytest.approx(ratio, rel=0.01), written
 
 
 def test_a_row_may_end_inside_a_stage_whose_frame_goes_on_named_in_the_next_row():
@@ -447,7 +449,7 @@ def test_a_row_may_end_inside_a_stage_whose_frame_goes_on_named_in_the_next_row(
 
 def test_smaller_blocks_keep_the_text_and_shrink_every_side():
     net = parse_file(EXAMPLES / "lenet.nn")
-    usual, smaller = layout(net), layout(net.drawn_with(sizes="log 0.7"))
+    usual, smaller = layout(net.drawn_with(sizes="log")), layout(net.drawn_with(sizes="log 0.7"))
     for a, b in zip(usual.blocks, smaller.blocks):  # a pooling slab keeps its thickness
         assert (b.height, b.depth) == pytest.approx((0.7 * a.height, 0.7 * a.depth))
         assert b.width == pytest.approx(a.width if b.kind == "pool" else 0.7 * a.width)

@@ -110,8 +110,8 @@ _THEME = typer.Option(None, callback=_one_of("THEMES"),
                       help="Colours: classic, print (greys for black and white) or colorblind.")
 _LEGEND = typer.Option(None, "--legend/--no-legend", help="Add a legend of the kinds of layer drawn.")
 _SIZES = typer.Option(None, callback=_sizes,
-                      help="How blocks follow their tensors' sizes: log (default), sqrt (a 16× smaller map 4× "
-                           "smaller), linear; then a factor of their sides: 'log 0.7'.")
+                      help="How blocks follow their tensors' sizes: sqrt (default: a 16× smaller map 4× smaller), "
+                           "log (flatter, PlotNeuralNet's look), linear; then a factor of their sides: 'log 0.7'.")
 _DETAIL = typer.Option(None, callback=_one_of("DETAILS"),
                        help="What a box stands for: layers (default), or blocks (each use of a block one box).")
 _STRICT = typer.Option(False, "--strict", help="Fail, rather than warn, when the text cannot print at 6 pt at "

@@ -62,8 +62,7 @@ def structures(figure: Figure, repeated: bool, wraps: bool) -> list[Figure]:
 
 def strengths(figure: Figure) -> list[dict]:
     """How much larger its text may be against its drawing, least first: as written, larger text, smaller blocks,
-    both (what the figure states is kept). (`sizes sqrt` would print larger still, but thin blocks push their
-    sizes and captions off their rows: it is the author's choice.)"""
+    both (what the figure states is kept)."""
     fontsizes = [figure.fontsize] + ([] if figure.fontsize else list(FONTSIZES))
     blocks = [figure.blocks] + ([] if figure.blocks else list(BLOCKS))
     found = [dict(fontsize=f, blocks=b) for b in blocks for f in fontsizes]
@@ -138,7 +137,7 @@ def _difference(written: Figure, chosen: Figure) -> str:
     if chosen.fontsize != written.fontsize:
         words.append(f"fontsize {chosen.fontsize:g}")
     if chosen.blocks != written.blocks:
-        words.append(f"sizes {chosen.sizes or 'log'} {chosen.blocks:g}")
+        words.append(f"sizes {chosen.sizes + ' ' if chosen.sizes else ''}{chosen.blocks:g}")
     if chosen.detail != written.detail:
         words.append(f"detail {chosen.detail}")
     return ", ".join(words)

@@ -38,8 +38,8 @@ class Figure:
     engine: str | None = None  # one of ENGINES; None: pdflatex, or xelatex/lualatex when labels need it
     fontsize: float | None = None  # all text, times its usual size; None: 1, or larger when composed for a width
     legend: bool = False    # a legend of the kinds of layer drawn
-    sizes: str | None = None  # how a block's sides follow its tensor's sizes: one of SIZES; None: log
-    blocks: float | None = None  # block sides times their usual size ('sizes log 0.7'); None: 1, or smaller when
+    sizes: str | None = None  # how a block's sides follow its tensor's sizes: one of SIZES; None: sqrt
+    blocks: float | None = None  # block sides times their usual size ('sizes 0.7'); None: 1, or smaller when
     #                              composed for a width
     detail: str | None = None  # one of DETAILS; None: layers, or blocks when composed for a width none else fits
 
@@ -73,7 +73,7 @@ class Figure:
             blocks = factor if blocks is None else blocks
         if blocks is not None and not BLOCKS[0] <= blocks <= BLOCKS[1]:
             raise ModelError(f"blocks {blocks:g} times their usual size",
-                             hint=f"give a factor from {BLOCKS[0]:g} to {BLOCKS[1]:g}, e.g. sizes log 0.7")
+                             hint=f"give a factor from {BLOCKS[0]:g} to {BLOCKS[1]:g}, e.g. sizes 0.7")
         for value, allowed, what in ((engine, ENGINES, "engine"), (theme, THEMES, "theme"),
                                      (dims, DIMS_MODES, "dims"), (layout, LAYOUTS, "layout"), (sizes, SIZES, "sizes"),
                                      (detail, DETAILS, "detail")):

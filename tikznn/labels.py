@@ -375,7 +375,8 @@ class LabelPlacer:
         under the block, H×W up its left edge."""
         dims_h = line_height("dims", self.size)
         (x0, y0), (x1, _), (_, top) = shape.corner(0, 0, 0), shape.corner(1, 0, 0), shape.corner(0, 1, 0)
-        under = self.rows((x0 + x1) / 2, y0 - PAD - dims_h / 2, -(dims_h + PAD), 30)
+        # under it, a little aside before a row lower (a stack of thin blocks keeps its counts on one row)
+        under = self.rows((x0 + x1) / 2, y0 - PAD - dims_h / 2, -(dims_h + PAD), 30, shifts=(0.0, 0.08, 0.16))
         for text, where in self._size_texts(name):
             if where == "bottom":
                 self.put(text, "dims", under, name)
@@ -383,6 +384,8 @@ class LabelPlacer:
             length = text_box(text, "dims", self.size)[0]
             beside = x0 - PAD - dims_h / 2
             spots = [(beside, y0 + length / 2, 90), (beside, top - length / 2, 90)]
+            # a short block's: from under its arrow down, clear of the counts under it
+            spots += [(beside - 0.1 * k, shape.y - 0.15 - length / 2, 90) for k in range(3)]
             if shape.width < 0.3:  # a slab: try its right side as well
                 spots.append((x1 + PAD + dims_h / 2, y0 + length / 2, 90))
             self.put(text, "dims", spots + under, name)

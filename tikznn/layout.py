@@ -17,7 +17,7 @@ from .errors import LayoutError
 from .figure import Figure
 from .finishing import BORDER_CM, dressed, fitted, source_lines
 from .kinds.activation import SOFTMAX
-from .labels import LabelPlacer, stack_captions
+from .labels import FRAME_MARGIN, LabelPlacer, stack_captions
 from .layered import layered
 from .metrics import line_height, text_box
 from .model import Network
@@ -353,21 +353,30 @@ class _Planner:
         return shapes, arrows, taps, main_set
 
     def _caption_room(self, groups) -> dict[str, float]:
-        """Extra space before groups so that neighbouring captions fit side by side on one row."""
+        """Extra space before groups so that neighbouring captions fit side by side on one row, and none reaches into
+        the frame of a stage it is not in."""
         extra: dict[str, float] = {}
         shapes = self._place_row(groups, extra, 0.0)
         captions = stack_captions(groups, shapes, self.layers, self.size)
         previous = None  # (right end of the last caption, its group index)
         for index, group in enumerate(groups):
+            stage, before = self.layers[group[0]].stage, self.layers[groups[index - 1][-1]].stage if index else ""
             for name in group:
                 if name not in captions:
                     continue
                 x, text = captions[name]
                 width = text_box(text, "caption", self.size)[0]
-                left = x - width / 2 + sum(extra.values())
-                if previous is not None and previous[1] != index and left < previous[0] + 0.25:
-                    extra[group[0]] = extra.get(group[0], 0.0) + previous[0] + 0.25 - left
-                    left = previous[0] + 0.25
+                shift = sum(extra.values())
+                least = previous[0] + 0.25 if previous is not None and previous[1] != index else -math.inf
+                if stage != before and before:  # right of the frame the group before ends
+                    least = max(least, shapes[groups[index - 1][-1]].visible_east + shift + FRAME_MARGIN + 0.15)
+                if stage != before and stage and previous is not None:  # the caption before, left of this frame
+                    least = max(least, x - width / 2 + shift + previous[0] -
+                                (shapes[group[0]].visible_west + shift - FRAME_MARGIN - 0.15))
+                left = x - width / 2 + shift
+                if left < least:
+                    extra[group[0]] = extra.get(group[0], 0.0) + least - left
+                    left = least
                 previous = (left + width, index)
         return extra
 
