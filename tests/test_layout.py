@@ -499,3 +499,34 @@ def test_a_folded_u_runs_its_encoder_down_the_left_and_its_decoder_up_the_right_
 def test_a_network_that_is_no_u_cannot_be_folded():
     with pytest.raises(LayoutError, match="folds a U"):
         layout(parse_file(EXAMPLES / "vgg16.nn").drawn_with(layout="fold"))
+
+
+def test_the_captions_of_a_row_stand_on_one_baseline_just_under_its_own_blocks():
+    """VGG-16 on one row: every caption on one line, even under blocks 4× smaller than the input; GoogLeNet in a
+    column on rows: each row's captions on a line of their own, just under that row's blocks and sizes."""
+    def rows_of(drawing):
+        shapes = {s.layer: s for s in drawing.shapes()}
+        found: dict = {}
+        for label in drawing.labels:
+            shape = shapes.get(label.layer)
+            if label.role == "caption" and shape is not None and shape.layer in main(drawing):
+                found.setdefault(round(shape.y, 6), []).append(label)
+        return shapes, found
+
+    def main(drawing):  # the blocks on a row's axis: those the flow arrows join
+        return {a.source for a in drawing.arrows if a.role == "flow"} | \
+            {a.target for a in drawing.arrows if a.role == "flow"}
+
+    vgg = layout(parse_file(EXAMPLES / "vgg16.nn"))
+    _, rows = rows_of(vgg)
+    [captions] = rows.values()
+    assert len(captions) >= 8 and len({round(c.rect().y1, 6) for c in captions}) == 1
+    net = parse_file(ROOT / "tests" / "data" / "zoo" / "googlenet.nn")
+    wrapped = styles.draw(net, analyse(net), net.figure.but(width="3.5in", wrap=True, detail="blocks"))
+    shapes, rows = rows_of(wrapped)
+    assert len(rows) >= 3
+    for y, captions in rows.items():
+        assert len({round(c.rect().y1, 6) for c in captions}) == 1, [c.text for c in captions]
+        lowest = min(shapes[c.layer].bottom for c in captions)
+        assert lowest - 0.6 < captions[0].rect().y1 <= lowest  # under its row's blocks, not hanging far below
+    assert problems(wrapped) == []

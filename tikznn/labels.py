@@ -10,7 +10,7 @@ from .model import Network
 from .shapes import Analysis, describe, stats_line
 from .topology import last_copies, skip_owner
 
-ROW_TOLERANCE = 1.0  # neighbouring captions share a row when their blocks' bottoms differ by less than this
+ROW_TOLERANCE = 2.5  # neighbouring captions share a row when their blocks' bottoms differ by less than this
 
 ARROW_HALF_WIDTH = 0.05
 ROUTE_MARGIN = 0.15  # more room between a frame and a route that runs along its top
@@ -117,6 +117,8 @@ class LabelPlacer:
                 continue
             (x0, y0), (_, top) = shape.corner(0, 0, 0), shape.corner(0, 1, 0)
             dims_h = line_height("dims", self.size)
+            if top - y0 < 2 * dims_h + PAD:  # a thin block: its count and H×W one over the other at its middle
+                y0, top = (y0 + top) / 2 - dims_h - PAD / 2, (y0 + top) / 2 + dims_h + PAD / 2
             for text, y in self._size_texts(name)[::-1]:
                 spot_y = y0 + dims_h / 2 if y == "bottom" else top - dims_h / 2
                 right_edge = max(p[0] for p in shape.outline())

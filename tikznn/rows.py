@@ -14,8 +14,8 @@ from math import inf
 
 from dataclasses import replace
 
-from .drawing import Arrow, Frame, Layout
-from .geometry import Rect, bounds
+from .drawing import PAD, Arrow, Frame, Layout
+from .geometry import Rect, bounds, overlap
 from .labels import FRAME_MARGIN
 
 ROW_GAP = 0.9  # between the lowest thing in a row and the highest in the next: the returning arrow runs there
@@ -45,6 +45,7 @@ def wrap(drawing: Layout, width: float) -> Layout:
     for row in rows:
         row.take(drawing, crossing, starts)
         row.labels = [label for label in row.labels if label.layer]
+        row.lift_captions()
     # stack the rows: each starts at the left edge of the first, below the one before
     y, moved = 0.0, []
     for i, row in enumerate(rows):
@@ -248,6 +249,40 @@ class _Row:
         self.taps = [t for t in drawing.taps if self._inside(t[0])]
         self.frames = [f for f in drawing.frames if self._inside((f.rect.x0 + f.rect.x1) / 2)]
 
+    def lift_captions(self) -> None:
+        """The main path's captions on the row's own baseline: just under its lowest block and sizes (they were
+        placed on one baseline for the whole path, which a row of small blocks would hang far above); the frames
+        around them close up under what they hold. A caption that would meet anything stays where it is."""
+        main = {s.layer for s in self.blocks + self.balls if abs(s.y) < 1e-9}
+        captions = [label for label in self.labels if label.role == "caption" and label.layer in main]
+        if not captions:
+            return
+        ground = [p[1] for s in self.blocks + self.balls if s.layer in main for p in s.outline()]
+        ground += [label.rect().y0 for label in self.labels if label.role == "dims" and label.layer in main]
+        top = min(ground) - PAD
+        others = [s.outline() for s in self.blocks + self.balls]
+        others += [label.rect().polygon() for label in self.labels if label.role != "caption"]
+        others += [segment for a in self.arrows for segment in zip(a.projected(), a.projected()[1:])]
+        lifted = {}
+        for label in captions:
+            moved = replace(label, y=top - label.height / 2)
+            if moved.y <= label.y:
+                continue
+            space = Rect(moved.rect().x0, moved.rect().y0, moved.rect().x1, label.rect().y1)  # all it passes
+            if not any(_meets(space, polygon) for polygon in others):
+                lifted[id(label)] = moved
+        self.labels = [lifted.get(id(label), label) for label in self.labels]
+        frames = []
+        for frame in self.frames:
+            held = [p[1] for s in self.blocks + self.balls if s.layer in frame.layers for p in s.outline()]
+            held += [label.rect().y0 for label in self.labels if label.layer in frame.layers]
+            held += [f.rect.y0 for f in self.frames if f is not frame and f.layers <= frame.layers]
+            bottom = min(held, default=frame.rect.y0) - FRAME_MARGIN
+            frames.append((frame, max(frame.rect.y0, bottom)))
+        stages = min((b for f, b in frames if f.role == "stage"), default=0.0)  # stage frames share their bottom
+        self.frames = [Frame(f.stage, Rect(f.rect.x0, stages if f.role == "stage" else b, f.rect.x1, f.rect.y1),
+                             f.layers, f.role) for f, b in frames]
+
     def extent(self) -> Rect:
         points = [p for s in self.blocks + self.balls for p in s.outline()]
         points += [p for label in self.labels for p in label.rect().polygon()]
@@ -266,6 +301,13 @@ class _Row:
         row.frames = [Frame(f.stage, Rect(f.rect.x0 + dx, f.rect.y0 + dy, f.rect.x1 + dx, f.rect.y1 + dy), f.layers,
                             f.role) for f in self.frames]
         return row
+
+
+def _meets(rect: Rect, polygon) -> bool:
+    """Does a convex polygon (or a segment) come within PAD of a rectangle?"""
+    box = bounds(polygon)
+    return box.x0 < rect.x1 + PAD and rect.x0 - PAD < box.x1 and box.y0 < rect.y1 + PAD and rect.y0 - PAD < box.y1 \
+        and overlap(rect.grown(PAD).polygon(), polygon)
 
 
 def _return(arrow: Arrow, above: _Row, below: _Row, cut: float, rise: float) -> Arrow:
