@@ -15,6 +15,7 @@ ROW_TOLERANCE = 2.5  # neighbouring captions share a row when their blocks' bott
 ARROW_HALF_WIDTH = 0.05
 ROUTE_MARGIN = 0.15  # more room between a frame and a route that runs along its top
 FRAME_MARGIN = 0.12
+ENTRY = 1.5  # a route that leaves the flow this close before a stage's blocks starts inside its frame
 # more room beside a block for bold captions, whose capitals and '&' run wider than the glyph estimate
 BESIDE = {"caption": 0.12, "dims": 0.0, "note": 0.0}
 
@@ -269,14 +270,14 @@ class LabelPlacer:
         points = [p for n in members for p in self.shapes[n].outline()]
         points += [p for label in self.placed if label.layer in members for p in label.rect().polygon()]
         points += [p for frame in self.frames if frame.layers <= members for p in frame.rect.polygon()]
+        inside = bounds([p for n in members for p in self.shapes[n].outline()])
         routes = [p for a in self.arrows if a.target in members and a.role != "flow"
-                  and (incoming or a.source in members) for p in a.projected()]
+                  and (incoming or a.source in members or self._enters(a, inside)) for p in a.projected()]
         rect = bounds(points + routes).grown(FRAME_MARGIN)
         if routes:  # a route along the frame's edge would read as a double line: keep a clear gap
             top = max(p[1] for p in routes)
             if top + FRAME_MARGIN >= rect.y1 - 1e-9:
                 rect = Rect(rect.x0, rect.y0, rect.x1, top + FRAME_MARGIN + ROUTE_MARGIN)
-        inside = bounds([p for n in members for p in self.shapes[n].outline()])
         others = [s.outline() for n, s in self.shapes.items() if n not in members]
         others += [label.rect().polygon() for label in self.placed if label.layer not in members]
         for outline in others:
@@ -292,6 +293,12 @@ class LabelPlacer:
             elif not self.vertical and min(xs) >= inside.x1 - 0.3:
                 rect = Rect(rect.x0, rect.y0, min(xs) - PAD, rect.y1)
         return rect
+
+    def _enters(self, arrow, inside: Rect) -> bool:
+        """Does a route leave the flow right before these blocks (a branch into a stage's first module), so that
+        the frame around them should take its junction and rise in, not run beside them?"""
+        start = arrow.projected()[0]
+        return not self.vertical and inside.x0 - ENTRY <= start[0] < inside.x0
 
     def _add_edges(self, rect: Rect) -> None:
         for edge in zip(rect.polygon(), rect.polygon()[1:] + rect.polygon()[:1]):

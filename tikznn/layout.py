@@ -617,7 +617,7 @@ class _Planner:
         return result
 
 
-STAGE_GAP = 0.4  # more room where one stage ends and the next begins
+STAGE_GAP = 0.9  # more room where one stage ends and the next begins
 REPEAT_GAP = 0.3  # ... and where a repeated block drawn once starts or ends: a row may end between two frames
 FOLD_GAP = 2.2  # in a folded U, between the encoder's tops and the decoder: its copies and captions run there
 LEVEL_GAP = CLEARANCE + 0.45  # in the U layout, from a level's axis to the tops on the level below: room for a route
