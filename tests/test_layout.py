@@ -521,12 +521,26 @@ def test_the_captions_of_a_row_stand_on_one_baseline_just_under_its_own_blocks()
     _, rows = rows_of(vgg)
     [captions] = rows.values()
     assert len(captions) >= 8 and len({round(c.rect().y1, 6) for c in captions}) == 1
-    net = parse_file(ROOT / "tests" / "data" / "zoo" / "googlenet.nn")
-    wrapped = styles.draw(net, analyse(net), net.figure.but(width="3.5in", wrap=True, detail="blocks"))
-    shapes, rows = rows_of(wrapped)
-    assert len(rows) >= 3
-    for y, captions in rows.items():
-        assert len({round(c.rect().y1, 6) for c in captions}) == 1, [c.text for c in captions]
-        lowest = min(shapes[c.layer].bottom for c in captions)
-        assert lowest - 0.6 < captions[0].rect().y1 <= lowest  # under its row's blocks, not hanging far below
-    assert problems(wrapped) == []
+    googlenet = parse_file(ROOT / "tests" / "data" / "zoo" / "googlenet.nn")
+    fcn = parse_file(EXAMPLES / "fcn8.nn")  # its sizes pushed down the whole path's caption rows come up too
+    for net, settings in ((googlenet, dict(detail="blocks")), (fcn, dict(collapse=True, fontsize=1.6, sizes="0.7"))):
+        wrapped = styles.draw(net, analyse(net), net.figure.but(width="3.5in", wrap=True, **settings))
+        shapes, rows = rows_of(wrapped)
+        assert len(rows) >= 2
+        for y, captions in rows.items():
+            assert len({round(c.rect().y1, 6) for c in captions}) == 1, [c.text for c in captions]
+            on_row = {name for name, shape in shapes.items() if abs(shape.y - y) < 1e-6}
+            ground = min([p[1] for name in on_row for p in shapes[name].outline()] +
+                         [label.rect().y0 for label in wrapped.labels if label.role == "dims" and label.layer in on_row])
+            assert ground - 0.2 < captions[0].rect().y1 <= ground  # just under its row's blocks and sizes
+        assert problems(wrapped) == []
+
+
+def test_the_captions_of_a_stack_stand_side_by_side_in_order_when_a_little_wider_than_it():
+    """AlexNet's conv3, conv4 and conv5 are stuck together; their captions, a little wider, stand in a row under
+    them (not one over the other)."""
+    drawing = layout(parse_file(EXAMPLES / "alexnet.nn"))
+    found = {label.text: label for label in drawing.labels if label.text in ("conv3", "conv4", "conv5")}
+    assert len(found) == 3 and len({round(label.y, 6) for label in found.values()}) == 1
+    assert found["conv3"].x < found["conv4"].x < found["conv5"].x
+    assert found["conv3"].rect().x1 < found["conv4"].rect().x0 and found["conv4"].rect().x1 < found["conv5"].rect().x0

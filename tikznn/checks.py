@@ -16,9 +16,10 @@ def problems(drawing: Layout) -> list[str]:
     found = []
     box = drawing.bounds()
     by_width = min(1.0, drawing.width / (box.x1 - box.x0)) if drawing.width is not None else 1.0
-    if SMALLEST_LABEL_PT * by_width < SMALLEST_TEXT_PT:  # (a figure too tall for a page is the composer's concern)
+    smallest = SMALLEST_LABEL_PT * drawing.fontsize * by_width  # its text as large as the figure says
+    if by_width < 1.0 and smallest < SMALLEST_TEXT_PT:  # (a figure too tall for a page is the composer's concern)
         found.append(f"the figure is {box.x1 - box.x0:.1f} cm wide: shrunk to {drawing.width:.1f} cm, its smallest "
-                     f"labels would be {SMALLEST_LABEL_PT * by_width:.1f} pt")
+                     f"labels would be {smallest:.1f} pt")
     shapes = drawing.shapes()
     labels = drawing.labels
     for i, label in enumerate(labels):

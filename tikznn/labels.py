@@ -15,6 +15,7 @@ ROW_TOLERANCE = 2.5  # neighbouring captions share a row when their blocks' bott
 ARROW_HALF_WIDTH = 0.05
 ROUTE_MARGIN = 0.15  # more room between a frame and a route that runs along its top
 FRAME_MARGIN = 0.12
+SPREAD = 0.6  # captions of a stack may stand side by side this much wider than it, before they stack up
 ENTRY = 1.5  # a route that leaves the flow this close before a stage's blocks starts inside its frame
 # more room beside a block for bold captions, whose capitals and '&' run wider than the glyph estimate
 BESIDE = {"caption": 0.12, "dims": 0.0, "note": 0.0}
@@ -29,9 +30,16 @@ def stack_captions(stacks, shapes, layers, size: float = 1.0) -> dict[str, tuple
         texts = [wrap(layers[n].label) for n in named]
         first, last = shapes[stack[0]], shapes[stack[-1]]
         room = last.visible_east - first.visible_west + 0.4
-        if len(named) > 1 and sum(text_box(t, "caption", size)[0] + 0.2 for t in texts) > room:
+        widths = [text_box(t, "caption", size)[0] for t in texts]
+        if len(named) > 1 and sum(w + 0.2 for w in widths) > room + SPREAD:
             x = (first.corner(0, 0, 0)[0] + last.corner(1, 0, 0)[0]) / 2
             captions[named[0]] = (x, "\n".join(texts))
+            continue
+        if len(named) > 1 and sum(w + 0.2 for w in widths) > room:  # side by side in order, centred under it
+            left = (first.visible_west + last.visible_east) / 2 - (sum(widths) + 0.2 * (len(widths) - 1)) / 2
+            for name, text, width in zip(named, texts, widths):
+                captions[name] = (left + width / 2, text)
+                left += width + 0.2
             continue
         for name, text in zip(named, texts):
             shape = shapes[name]

@@ -367,7 +367,7 @@ class _Planner:
                 x, text = captions[name]
                 width = text_box(text, "caption", self.size)[0]
                 shift = sum(extra.values())
-                least = previous[0] + 0.25 if previous is not None and previous[1] != index else -math.inf
+                least = previous[0] + CAPTION_GAP if previous is not None and previous[1] != index else -math.inf
                 if stage != before and before:  # right of the frame the group before ends
                     least = max(least, shapes[groups[index - 1][-1]].visible_east + shift + FRAME_MARGIN + 0.15)
                 if stage != before and stage and previous is not None:  # the caption before, left of this frame
@@ -617,8 +617,9 @@ class _Planner:
         return result
 
 
+CAPTION_GAP = 0.25  # between two captions side by side on a row (about two spaces of their text)
 STAGE_GAP = 0.9  # more room where one stage ends and the next begins
-REPEAT_GAP = 0.3  # ... and where a repeated block drawn once starts or ends: a row may end between two frames
+REPEAT_GAP = 0.15  # ... and where a repeated block drawn once starts or ends: a row may end between two frames
 FOLD_GAP = 2.2  # in a folded U, between the encoder's tops and the decoder: its copies and captions run there
 LEVEL_GAP = CLEARANCE + 0.45  # in the U layout, from a level's axis to the tops on the level below: room for a route
 # between a lane below the main path and what is above it: two rows of sizes, a row of captions, clearance

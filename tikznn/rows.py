@@ -257,6 +257,7 @@ class _Row:
         captions = [label for label in self.labels if label.role == "caption" and label.layer in main]
         if not captions:
             return
+        self._lift_sizes(main)
         ground = [p[1] for s in self.blocks + self.balls if s.layer in main for p in s.outline()]
         ground += [label.rect().y0 for label in self.labels if label.role == "dims" and label.layer in main]
         top = min(ground) - PAD
@@ -282,6 +283,24 @@ class _Row:
         stages = min((b for f, b in frames if f.role == "stage"), default=0.0)  # stage frames share their bottom
         self.frames = [Frame(f.stage, Rect(f.rect.x0, stages if f.role == "stage" else b, f.rect.x1, f.rect.y1),
                              f.layers, f.role) for f, b in frames]
+
+    def _lift_sizes(self, main: set[str]) -> None:
+        """Sizes of the main path's blocks that were pushed down the whole path's caption rows, moved up to the
+        first free line under their block."""
+        bottoms = {s.layer: min(p[1] for p in s.outline()) for s in self.blocks if s.layer in main}
+        for i, label in enumerate(self.labels):
+            if label.role != "dims" or label.rotate or label.layer not in bottoms:
+                continue
+            others = [s.outline() for s in self.blocks + self.balls]
+            others += [other.rect().polygon() for other in self.labels if other is not label]
+            others += [segment for a in self.arrows for segment in zip(a.projected(), a.projected()[1:])]
+            y = bottoms[label.layer] - PAD - label.height / 2
+            while y > label.y + 1e-9:
+                moved = replace(label, y=y)
+                if not any(_meets(moved.rect(), polygon) for polygon in others):
+                    self.labels[i] = moved
+                    break
+                y -= label.height + PAD
 
     def extent(self) -> Rect:
         points = [p for s in self.blocks + self.balls for p in s.outline()]
