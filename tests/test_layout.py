@@ -11,6 +11,7 @@ from tikznn.metrics import text_length
 from tikznn.errors import LayoutError
 from tikznn.layout import layout
 from tikznn.shapes import analyse
+from tikznn.topology import by_blocks
 
 DATA = ROOT / "tests" / "data"
 
@@ -503,14 +504,16 @@ def test_a_network_that_is_no_u_cannot_be_folded():
 
 def test_the_captions_of_a_row_stand_on_one_baseline_just_under_its_own_blocks():
     """VGG-16 on one row: every caption on one line, even under blocks 4× smaller than the input; GoogLeNet in a
-    column on rows: each row's captions on a line of their own, just under that row's blocks and sizes."""
-    def rows_of(drawing):
+    column on rows: each row's captions on a line of their own, just under that row's blocks and sizes (a stage's
+    captions on a line of their own in its frame)."""
+    def rows_of(drawing, network):
         shapes = {s.layer: s for s in drawing.shapes()}
+        stages = {layer.name: layer.stage for layer in network.layers}
         found: dict = {}
         for label in drawing.labels:
             shape = shapes.get(label.layer)
             if label.role == "caption" and shape is not None and shape.layer in main(drawing):
-                found.setdefault(round(shape.y, 6), []).append(label)
+                found.setdefault((round(shape.y, 6), stages.get(shape.layer, "")), []).append(label)
         return shapes, found
 
     def main(drawing):  # the blocks on a row's axis: those the flow arrows join
@@ -518,18 +521,21 @@ def test_the_captions_of_a_row_stand_on_one_baseline_just_under_its_own_blocks()
             {a.target for a in drawing.arrows if a.role == "flow"}
 
     vgg = layout(parse_file(EXAMPLES / "vgg16.nn"))
-    _, rows = rows_of(vgg)
+    _, rows = rows_of(vgg, parse_file(EXAMPLES / "vgg16.nn"))
     [captions] = rows.values()
     assert len(captions) >= 8 and len({round(c.rect().y1, 6) for c in captions}) == 1
     googlenet = parse_file(ROOT / "tests" / "data" / "zoo" / "googlenet.nn")
     fcn = parse_file(EXAMPLES / "fcn8.nn")  # its sizes pushed down the whole path's caption rows come up too
     for net, settings in ((googlenet, dict(detail="blocks")), (fcn, dict(collapse=True, fontsize=1.6, sizes="0.7"))):
         wrapped = styles.draw(net, analyse(net), net.figure.but(width="3.5in", wrap=True, **settings))
-        shapes, rows = rows_of(wrapped)
-        assert len(rows) >= 2
-        for y, captions in rows.items():
+        drawn = by_blocks(net, analyse(net))[0] if settings.get("detail") else net
+        shapes, rows = rows_of(wrapped, drawn)
+        assert len({y for y, _ in rows}) >= 2
+        stages = {layer.name: layer.stage for layer in drawn.layers}
+        for (y, stage), captions in rows.items():
             assert len({round(c.rect().y1, 6) for c in captions}) == 1, [c.text for c in captions]
-            on_row = {name for name, shape in shapes.items() if abs(shape.y - y) < 1e-6}
+            on_row = {name for name, shape in shapes.items() if abs(shape.y - y) < 1e-6 and
+                      (stages.get(name, "") == stage or not stage)}
             ground = min([p[1] for name in on_row for p in shapes[name].outline()] +
                          [label.rect().y0 for label in wrapped.labels if label.role == "dims" and label.layer in on_row])
             assert ground - 0.2 < captions[0].rect().y1 <= ground  # just under its row's blocks and sizes

@@ -14,6 +14,7 @@ FLOW_GAP = 0.6       # visible length of an arrow between two blocks
 SLAB = 0.16          # thickness of pooling, batch-norm and activation slabs
 BALL_RADIUS = 0.3
 CLEARANCE = 0.35     # between a routed arrow and the blocks it passes over
+HEAD_PAST = 0.3      # from a junction dot to the tip of the flow arrow's head after it (a head ends at a block)
 PAD = 0.07           # around labels
 BAND = 0.3           # share of a block drawn in its activation colour
 

@@ -15,6 +15,7 @@ ROW_TOLERANCE = 2.5  # neighbouring captions share a row when their blocks' bott
 ARROW_HALF_WIDTH = 0.05
 ROUTE_MARGIN = 0.15  # more room between a frame and a route that runs along its top
 FRAME_MARGIN = 0.12
+HEAD_ROOM = 0.25  # from a flow arrow's axis to a size label hanging under it: clear of its arrow head
 SPREAD = 0.6  # captions of a stack may stand side by side this much wider than it, before they stack up
 ENTRY = 1.5  # a route that leaves the flow this close before a stage's blocks starts inside its frame
 # more room beside a block for bold captions, whose capitals and '&' run wider than the glyph estimate
@@ -356,8 +357,8 @@ class LabelPlacer:
     def _caption_rows(self, stacks, captions) -> dict[str, float]:
         """The row each main-path block caption goes on: neighbours whose bottoms (sizes included) are within
         ROW_TOLERANCE share one row, under the lowest of them, so that captions line up without hanging far below
-        small blocks next to big ones; but the last caption of a level is not lifted above the row before it
-        (LeNet's 'Output', the MLP's 'Classes')."""
+        small blocks next to big ones; a stage's captions have a row of their own, in its frame; the last caption
+        of a level is not lifted above the row before it (LeNet's 'Output', the MLP's 'Classes')."""
         bottoms = {}
         for stack in stacks:
             owners = [n for n in stack if n in captions and n in self.main_set and isinstance(self.shapes[n], Block)]
@@ -369,6 +370,7 @@ class LabelPlacer:
         for name in sorted(bottoms, key=lambda n: (self.shapes[n].y, captions[n][0])):
             cluster = clusters[-1] if clusters else []
             if not cluster or self.shapes[cluster[0]].y != self.shapes[name].y or \
+                    self.layers[cluster[0]].stage != self.layers[name].stage or \
                     abs(bottoms[name] - min(bottoms[n] for n in cluster)) > ROW_TOLERANCE or \
                     abs(bottoms[name] - max(bottoms[n] for n in cluster)) > ROW_TOLERANCE:
                 clusters.append([])
@@ -379,6 +381,7 @@ class LabelPlacer:
             before, last = clusters[i - 1], clusters[i]
             ends_level = i + 1 == len(clusters) or level[i + 1] != level[i]
             if len(last) == 1 and ends_level and level[i - 1] == level[i] and \
+                    self.layers[last[0]].stage == self.layers[before[0]].stage and \
                     bottoms[last[0]] > min(bottoms[n] for n in before):
                 clusters[i - 1], clusters[i] = before + last, []
         rows: dict[str, float] = {}
@@ -402,7 +405,7 @@ class LabelPlacer:
             beside = x0 - PAD - dims_h / 2
             spots = [(beside, y0 + length / 2, 90), (beside, top - length / 2, 90)]
             # a short block's: from under its arrow down, clear of the counts under it
-            spots += [(beside - 0.1 * k, shape.y - 0.15 - length / 2, 90) for k in range(3)]
+            spots += [(beside - 0.1 * k, shape.y - HEAD_ROOM - length / 2, 90) for k in range(3)]
             if shape.width < 0.3:  # a slab: try its right side as well
                 spots.append((x1 + PAD + dims_h / 2, y0 + length / 2, 90))
             self.put(text, "dims", spots + under, name)

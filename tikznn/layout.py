@@ -11,8 +11,8 @@ import math
 from dataclasses import replace
 
 from . import kinds
-from .drawing import (BALL_RADIUS, BAND, CLEARANCE, DEPTH_X, DEPTH_Y, FLOW_GAP, PAD, SLAB, Arrow, Ball, Block, Layout,
-                      SIZES, Point, Sizes, project)
+from .drawing import (BALL_RADIUS, BAND, CLEARANCE, DEPTH_X, DEPTH_Y, FLOW_GAP, HEAD_PAST, PAD, SLAB, Arrow, Ball,
+                      Block, Layout, SIZES, Point, Sizes, project)
 from .errors import LayoutError
 from .figure import Figure
 from .finishing import BORDER_CM, dressed, fitted, source_lines
@@ -669,7 +669,6 @@ def _past_taps(arrow: Arrow, taps, target) -> Arrow:
     return replace(arrow, points=((x0, y, z), (max(head, moved), y, 0.0), end))
 
 
-HEAD_PAST = 0.3  # from a junction dot to the tip of the flow arrow's head after it
 
 
 def _fold_tap(shape) -> float:

@@ -14,7 +14,7 @@ from math import inf
 
 from dataclasses import replace
 
-from .drawing import PAD, Arrow, Frame, Layout
+from .drawing import HEAD_PAST, PAD, Arrow, Frame, Layout
 from .geometry import Rect, bounds, overlap
 from .labels import FRAME_MARGIN
 
@@ -337,6 +337,9 @@ def _return(arrow: Arrow, above: _Row, below: _Row, cut: float, rise: float) -> 
     tx, ty = tx + below.dx, ty + below.dy
     corridor = above.extent().y0 - ROW_GAP / 2
     head = tx - 0.45 if tx - 0.45 > rise else (rise + tx) / 2
+    dots = [x for x, y in below.taps if abs(y - ty) < 1e-6 and rise < x < head + HEAD_PAST]
+    if dots:  # its head past the junction dots on the way in, towards its block
+        head = max(head, min(max(dots) + HEAD_PAST, tx - 0.05))
     points = ((sx, sy, sz), (cut, sy, 0.0), (cut, corridor, 0.0), (rise, corridor, 0.0), (rise, ty, 0.0),
               (head, ty, 0.0), (tx, ty, tz))
     return Arrow(points, "flow", arrow.source, arrow.target, 5)

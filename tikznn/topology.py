@@ -90,7 +90,8 @@ def by_blocks(network: Network, analysis: dict) -> tuple[Network, dict]:
         members = {layer.name for layer in run}
         inputs = list(dict.fromkeys(outer(n, layer) for layer in run for n in layer.inputs if n not in members))
         times = first.block_times  # the copies of a repeated use, each one box, follow as a repeated layer's
-        layers.append(Part(name=last.name, inputs=tuple(inputs), label=first.use[0].replace("_", " "), title=first.use[0],
+        layers.append(Part(name=last.name, inputs=tuple(inputs), label=first.use[0].replace("_", " "),
+                           title=first.use[0],
                            shape=analysis[last.name].shape, weights=sum(analysis[n].params for n in members),
                            macs=sum(analysis[n].macs for n in members), times=times, stage=first.stage,
                            at=first.used_at, used_at=first.used_at, use=first.use))
