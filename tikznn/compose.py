@@ -18,7 +18,7 @@ SMALLEST_PT = 6.0  # the smallest text most venues accept in a figure, at the si
 ROWS = (1.0, 1.25, 1.5, 1.75, 2.0, 2.4, 2.8, 3.2)  # rows as wide as the figure, or wider (then shrunk)
 FONTSIZES = (1.3, 1.6)  # larger text against the same drawing, when the usual size prints too small
 BLOCKS = (0.7,)  # ... or smaller blocks
-PROMISING = 6  # the layouts tried at a larger strength: those whose text printed largest at the one before
+PROMISING = 4  # the layouts tried at a larger strength: those whose text printed largest at the one before
 CM_PER_IN = 2.54
 
 

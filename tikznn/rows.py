@@ -288,12 +288,15 @@ class _Row:
         """Sizes of the main path's blocks that were pushed down the whole path's caption rows, moved up to the
         first free line under their block."""
         bottoms = {s.layer: min(p[1] for p in s.outline()) for s in self.blocks if s.layer in main}
-        for i, label in enumerate(self.labels):
-            if label.role != "dims" or label.rotate or label.layer not in bottoms:
-                continue
-            others = [s.outline() for s in self.blocks + self.balls]
-            others += [other.rect().polygon() for other in self.labels if other is not label]
-            others += [segment for a in self.arrows for segment in zip(a.projected(), a.projected()[1:])]
+        lower = [i for i, label in enumerate(self.labels) if label.role == "dims" and not label.rotate and
+                 label.layer in bottoms and label.y < bottoms[label.layer] - 2 * (label.height + PAD)]
+        if not lower:
+            return
+        fixed = [s.outline() for s in self.blocks + self.balls]
+        fixed += [segment for a in self.arrows for segment in zip(a.projected(), a.projected()[1:])]
+        for i in lower:
+            label = self.labels[i]
+            others = fixed + [other.rect().polygon() for j, other in enumerate(self.labels) if j != i]
             y = bottoms[label.layer] - PAD - label.height / 2
             while y > label.y + 1e-9:
                 moved = replace(label, y=y)
