@@ -155,3 +155,31 @@ def test_the_imported_examples_are_what_the_importer_writes(monkeypatch):
     assert import_model("tiny_mobilenet.onnx")[0] == (folder / "tiny_mobilenet.nn").read_text()
     total = sum(a.params for a in analyse(parse((folder / "resnet20.nn").read_text())).values())
     assert total == 272_474  # ResNet-20 with 1×1 projection shortcuts
+
+
+def test_text_that_counts_other_than_the_model_is_refused_as_a_bug_and_nothing_is_written(monkeypatch, tmp_path):
+    """Never a silently wrong number: a writer that got one layer wrong (here made to) is caught by comparing the
+    text's totals with the model's, naming the first line whose running total the model never has."""
+    import tikznn.importing as importing
+    from tikznn.errors import ModelImportError
+    real = importing.to_nn
+    monkeypatch.setattr(importing, "to_nn", lambda *a, **k: real(*a, **k).replace("dense 10", "dense 11", 1))
+    with pytest.raises(ModelImportError, match="a bug in tikznn") as caught:
+        import_model(f"{TORCH}:resnet_like", "3x32x32")
+    held = sum(p.numel() for p in torch_models.ResNetLike().parameters())
+    assert f"where the model holds {held:,}" in str(caught.value) and f"counts {held + 33:,}" in str(caught.value)
+    assert "dense 11" in str(caught.value)  # the line where they part
+    out = tmp_path / "net.nn"
+    run = subprocess.run([sys.executable, "-c", "import sys, tikznn.importing as i; r = i.to_nn; "
+                          "i.to_nn = lambda *a, **k: r(*a, **k).replace('dense 10', 'dense 11', 1); "
+                          "from tikznn.cli import app; sys.argv = ['tikznn'] + sys.argv[1:]; app()",
+                          "import", f"{TORCH}:resnet_like", "--input", "3x32x32", "-o", str(out)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 9 and "a bug in tikznn" in run.stderr and not out.exists()
+
+
+def test_parameters_a_forward_never_uses_are_named_in_a_warning_not_counted(tmp_path):
+    text, notes = import_model(f"{TORCH}:WithAuxHead", "3x16x16")
+    model = torch_models.WithAuxHead()
+    assert _total(text) == sum(p.numel() for p in model.parameters()) - 90  # the auxiliary head's 8×10 + 10
+    assert any("90 of the model's" in note and "forward does not run" in note for note in notes)

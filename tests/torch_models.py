@@ -93,3 +93,17 @@ def resnet_like():
 
 def inception_like():
     return InceptionLike()
+
+
+class WithAuxHead(nn.Module):
+    """A classifier with an auxiliary head its forward does not run in eval mode (as GoogLeNet's)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.fc = nn.Linear(8, 10)
+        self.aux = nn.Linear(8, 10)
+
+    def forward(self, x):
+        x = torch.flatten(nn.functional.adaptive_avg_pool2d(self.conv(x), 1), 1)
+        return self.fc(x) if not self.training else (self.fc(x), self.aux(x))

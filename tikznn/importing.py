@@ -7,8 +7,11 @@ from pathlib import Path
 
 from . import onnx_reader, torch_reader
 from .errors import ModelImportError
+from .kinds import wording
+from .model import Network
 from .parser import parse
-from .traced import to_nn
+from .shapes import analyse
+from .traced import Op, to_nn
 
 
 def import_model(source: str, input_shape: str | None = None, *, tokens: bool = False) -> tuple[str, list[str]]:
@@ -17,6 +20,7 @@ def import_model(source: str, input_shape: str | None = None, *, tokens: bool = 
     if source.endswith(".py") and ":" not in source:
         raise ModelImportError(f"{source} is Python: name the class or function that makes the model",
                                hint=f"tikznn import {source}:Net --input 3x224x224")
+    unused = ""
     if source.endswith(".onnx") or Path(source).is_file() and ":" not in source:
         ops, title = onnx_reader.read(source)
     else:
@@ -24,10 +28,16 @@ def import_model(source: str, input_shape: str | None = None, *, tokens: bool = 
             raise ModelImportError(f"give the input size of {source} without the batch axis",
                                    hint="--input 3x224x224 (or --input 128 --tokens for token ids)")
         shape = tuple(int(n) for n in input_shape.split("x"))
-        ops = torch_reader.read(torch_reader.load(source), shape, tokens=tokens)
+        model = torch_reader.load(source)
+        ops = torch_reader.read(model, shape, tokens=tokens)
         title = source.rpartition(":")[2]
+        held, run = sum(p.numel() for p in model.parameters()), sum(op.params or 0 for op in ops)
+        if run < held and all(op.params is not None for op in ops):
+            unused = (f"{held - run:,} of the model's {held:,} parameters are in modules its forward does not "
+                      "run in eval mode (auxiliary heads?): they are not in the .nn")
     text = to_nn(ops, title=title, source=Path(source).name if source.endswith(".onnx") else source)
-    parse(text)  # what we write must read back; a failure here is tikznn's bug, not the user's
+    network = parse(text)  # what we write must read back; a failure here is tikznn's bug, not the user's
+    _check_totals(network, ops)
     unknown: dict[str, list[str]] = {}
     for op in ops:
         if op.kind == "op":
@@ -35,4 +45,29 @@ def import_model(source: str, input_shape: str | None = None, *, tokens: bool = 
     notes = [f"{title} has no word in the .nn language: written as 'op {title}' "
              f"({len(names)}×: {', '.join(names[:3])}{', ...' if len(names) > 3 else ''})"
              for title, names in unknown.items()]
-    return text, notes
+    return text, notes + ([unused] if unused else [])
+
+
+def _check_totals(network: Network, ops: list[Op]) -> None:
+    """Never a silently wrong number: the .nn written must hold as many parameters as the operations it was read
+    from (when the reader knows each one's). Else it is tikznn's bug: say so, with both totals and the first line
+    whose running total no run of the model's operations has, and write nothing."""
+    if any(op.params is None for op in ops):
+        return
+    analysis = analyse(network)
+    written, held = sum(a.params for a in analysis.values()), sum(op.params for op in ops)
+    if written == held:
+        return
+    runs, total = {0}, 0
+    for op in ops:
+        total += op.params
+        runs.add(total)
+    total, first = 0, network.layers[-1]
+    for layer in network.layers:
+        total += analysis[layer.name].params
+        if total not in runs:
+            first = layer
+            break
+    raise ModelImportError(f"the .nn text tikznn wrote counts {written:,} parameters where the model holds {held:,} "
+                           f"(from '{first.name}': {wording(first)}): a bug in tikznn, nothing "
+                           "was written", hint="please report it with the model")

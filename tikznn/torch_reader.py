@@ -141,16 +141,17 @@ class _Reader:
         reads = [self.made_by[t.name] for t in _tensors(node) if t.name in self.made_by]
         if node.op == "placeholder":
             data = "tokens" if self.tokens else "tensor"
-            return Op(self._name("input"), "input", [], shape, {"data": data})
+            return Op(self._name("input"), "input", [], shape, {"data": data}, params=0)
         if node.op == "call_module":
             module = self.modules[node.target]
             kind, settings = _module(module, shape)
             if kind == "identity":
                 return None
+            held = sum(p.numel() for p in module.parameters())
             if kind == "op":
-                settings = {"title": type(module).__name__, "params": sum(p.numel() for p in module.parameters()),
+                settings = {"title": type(module).__name__, "params": held,
                             "reshapes": _shape(_tensors(node)[0]) != shape}
-            return Op(self._name(node.target), kind, list(dict.fromkeys(reads)), shape, settings, scope)
+            return Op(self._name(node.target), kind, list(dict.fromkeys(reads)), shape, settings, scope, held)
         kind, settings = _function(node, shape)
         if kind == "identity" and reads:
             return None
@@ -158,7 +159,8 @@ class _Reader:
         if kind == "op":
             settings = {"title": base, "params": 0, "reshapes": not reads or _shape(_tensors(node)[0]) != shape}
         wanted = f"{scope[-1][0]}.{base}" if scope else node.name if node.name not in RESERVED else node.name + "_0"
-        return Op(self._name(wanted), kind, reads, shape, settings, scope)
+        held = None if any(t.op == "get_attr" for t in node.all_input_nodes) else 0  # a tensor the model holds
+        return Op(self._name(wanted), kind, reads, shape, settings, scope, held)
 
 
 def _tensors(node) -> list:

@@ -29,6 +29,7 @@ class Op:
     shape: tuple[int, ...]
     settings: dict = field(default_factory=dict)
     scope: tuple[tuple[str, str], ...] = ()  # enclosing sub-modules, outermost first: (path, class name)
+    params: int | None = None  # the parameters the model holds for it (its module's), when the reader knows
 
 
 class Names:
