@@ -61,13 +61,25 @@ def resnet_like() -> tuple[onnx.ModelProto, int]:
 
 
 def chain_with_unknown_op() -> tuple[onnx.ModelProto, int]:
-    """conv (with bias), HardSwish (no word for it), a branch concatenated back, average pool, flatten, fc."""
+    """conv (with bias), Celu (no word for it), a branch concatenated back, average pool, flatten, fc."""
     g = Graph(1, 28)
     a = g.conv("x", 1, 8, 5, 1, 2, "conv_a", bias=True)
-    h = g.node("HardSwish", [a], "hswish")
+    h = g.node("Celu", [a], "celu")
     b = g.node("Relu", [g.conv(h, 8, 8, 3, 1, 1, "conv_b", bias=True)], "relu_b")
     x = g.node("Concat", [h, b], "cat", axis=1)
     x = g.node("AveragePool", [x], "pool", kernel_shape=[2, 2], strides=[2, 2])
     x = g.node("Flatten", [x], "flat", axis=1)
     x = g.node("Gemm", [x, g.weight(10, 16 * 14 * 14), g.weight(10)], "fc", transB=1)
     return g.model(x, [1, 10]), (8 * 25 + 8) + (8 * 8 * 9 + 8) + (16 * 14 * 14 * 10 + 10)
+
+
+def mobile_activations() -> onnx.ModelProto:
+    """A conv, then HardSwish, HardSigmoid and Mish (opset 18, where Mish is defined)."""
+    g = Graph(3, 8)
+    x = g.conv("x", 3, 8, 3, 1, 1, "conv1", bias=True)
+    x = g.node("HardSwish", [x], "act1/HardSwish")
+    x = g.node("HardSigmoid", [x], "act2/HardSigmoid")
+    x = g.node("Mish", [x], "act3/Mish")
+    model = g.model(x, [1, 8, 8, 8])
+    model.opset_import[0].version = 18
+    return model

@@ -68,8 +68,8 @@ def test_repeated_sub_modules_become_one_block_used_n_times(tmp_path):
 
 def test_an_operation_without_a_word_is_kept_and_named_in_a_warning(tmp_path):
     text, _, notes = _imported("onnx_chain", tmp_path)
-    assert "hswish = op HardSwish" in text
-    assert notes == ["HardSwish has no word in the .nn language: written as 'op HardSwish' (1×: hswish)"]
+    assert "celu = op Celu" in text
+    assert notes == ["Celu has no word in the .nn language: written as 'op Celu' (1×: celu)"]
 
 
 @pytest.mark.latex
@@ -90,7 +90,7 @@ def test_the_command_writes_the_file_and_warns_on_stderr(tmp_path):
     onnx.save(model, str(tmp_path / "chain.onnx"))
     run = _cli("chain.onnx", "-o", "chain.nn", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
-    assert "chain.onnx: warning: HardSwish has no word" in run.stderr
+    assert "chain.onnx: warning: Celu has no word" in run.stderr
     assert (tmp_path / "chain.nn").read_text().startswith("# net: imported by tikznn from chain.onnx")
 
 
@@ -183,3 +183,29 @@ def test_parameters_a_forward_never_uses_are_named_in_a_warning_not_counted(tmp_
     model = torch_models.WithAuxHead()
     assert _total(text) == sum(p.numel() for p in model.parameters()) - 90  # the auxiliary head's 8×10 + 10
     assert any("90 of the model's" in note and "forward does not run" in note for note in notes)
+
+
+def test_the_mobile_networks_activations_are_words_not_ops():
+    text, notes = import_model(f"{TORCH}:MobileActivations", "3x16x16")
+    assert notes == [] and "op " not in text
+    assert "conv 16 k3 p1 relu6" in text and "conv 16 k1 hardswish" in text
+    assert [line for line in text.splitlines() if line in ("hardsigmoid", "mish", "relu6", "hardswish")] == \
+        ["hardsigmoid", "mish", "relu6", "hardswish"]
+    assert _total(text) == sum(p.numel() for p in torch_models.MobileActivations().parameters())
+
+
+def test_the_mobile_activations_export_and_import_back(tmp_path):
+    from tikznn.export import torch_source
+    network = parse("input 16x8x8\nconv 16 k3 p1 relu6\nhardswish\nconv 16 k1 hardsigmoid\nmish\n")
+    (tmp_path / "net.py").write_text(torch_source(network))
+    text, notes = import_model(f"{tmp_path}/net.py:Net", "16x8x8")
+    assert notes == [] and text.splitlines()[3:] == ["conv 16 k3 p1 relu6", "hardswish", "conv 16 k1 hardsigmoid",
+                                                      "mish"]
+
+
+def test_the_mobile_activations_import_from_onnx(tmp_path):
+    path = tmp_path / "mobile.onnx"
+    onnx.save(onnx_models.mobile_activations(), str(path))
+    text, notes = import_model(str(path))
+    assert notes == [] and [line.split(" = ")[-1] for line in text.splitlines()[-3:]] == \
+        ["hardswish", "hardsigmoid", "mish"] or "conv 8 k3 p1 hardswish" in text, text

@@ -107,3 +107,21 @@ class WithAuxHead(nn.Module):
     def forward(self, x):
         x = torch.flatten(nn.functional.adaptive_avg_pool2d(self.conv(x), 1), 1)
         return self.fc(x) if not self.training else (self.fc(x), self.aux(x))
+
+
+class MobileActivations(nn.Module):
+    """The mobile networks' activations, as modules and as functions."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, 3, padding=1)
+        self.act1 = nn.ReLU6(inplace=True)
+        self.conv2 = nn.Conv2d(16, 16, 1)
+        self.act2 = nn.Hardswish()
+        self.gate = nn.Hardsigmoid()
+        self.act3 = nn.Mish()
+
+    def forward(self, x):
+        x = self.act2(self.conv2(self.act1(self.conv1(x))))
+        x = torch.nn.functional.relu6(self.act3(self.gate(x)))
+        return torch.nn.functional.hardswish(x)

@@ -10,23 +10,29 @@ from ..layer import Analysis, Inputs, Layer
 
 # the language's activations and how a figure names them
 NAMES = {"relu": "ReLU", "leakyrelu": "leaky ReLU", "prelu": "PReLU", "elu": "ELU", "gelu": "GELU", "silu": "SiLU",
-         "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax", "logsoftmax": "log-softmax"}
+         "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax", "logsoftmax": "log-softmax", "relu6": "ReLU6",
+         "hardswish": "hard swish", "hardsigmoid": "hard sigmoid", "mish": "Mish"}
 ACTIVATIONS = tuple(NAMES)
 SOFTMAX = ("softmax", "logsoftmax")  # drawn in the softmax colour
 # as a module (in nn.Sequential) and as a function of an expression; dim 1 is channels or features
 MODULES = {"prelu": "nn.PReLU()", "relu": "nn.ReLU(inplace=True)", "leakyrelu": "nn.LeakyReLU()", "elu": "nn.ELU()",
            "gelu": "nn.GELU()", "silu": "nn.SiLU()", "sigmoid": "nn.Sigmoid()", "tanh": "nn.Tanh()",
-           "softmax": "nn.Softmax(dim={dim})", "logsoftmax": "nn.LogSoftmax(dim={dim})"}
+           "softmax": "nn.Softmax(dim={dim})", "logsoftmax": "nn.LogSoftmax(dim={dim})", "relu6": "nn.ReLU6(inplace=True)",
+           "hardswish": "nn.Hardswish()", "hardsigmoid": "nn.Hardsigmoid()", "mish": "nn.Mish()"}
 CALLS = {"relu": "F.relu({x})", "leakyrelu": "F.leaky_relu({x})", "elu": "F.elu({x})", "gelu": "F.gelu({x})",
          "silu": "F.silu({x})", "sigmoid": "torch.sigmoid({x})", "tanh": "torch.tanh({x})",
-         "softmax": "F.softmax({x}, dim={dim})", "logsoftmax": "F.log_softmax({x}, dim={dim})"}
+         "softmax": "F.softmax({x}, dim={dim})", "logsoftmax": "F.log_softmax({x}, dim={dim})", "relu6": "F.relu6({x})",
+         "hardswish": "F.hardswish({x})", "hardsigmoid": "F.hardsigmoid({x})", "mish": "F.mish({x})"}
 # what the importers read as each
 TORCH_MODULES = {"ReLU": "relu", "LeakyReLU": "leakyrelu", "ELU": "elu", "GELU": "gelu", "SiLU": "silu",
-                 "Sigmoid": "sigmoid", "Tanh": "tanh", "Softmax": "softmax", "LogSoftmax": "logsoftmax"}
+                 "Sigmoid": "sigmoid", "Tanh": "tanh", "Softmax": "softmax", "LogSoftmax": "logsoftmax", "ReLU6": "relu6",
+                 "Hardswish": "hardswish", "Hardsigmoid": "hardsigmoid", "Mish": "mish"}
 TORCH_FUNCTIONS = {"relu": "relu", "gelu": "gelu", "silu": "silu", "sigmoid": "sigmoid", "tanh": "tanh",
-                   "softmax": "softmax", "log_softmax": "logsoftmax", "leaky_relu": "leakyrelu", "elu": "elu"}
+                   "softmax": "softmax", "log_softmax": "logsoftmax", "leaky_relu": "leakyrelu", "elu": "elu",
+                   "relu6": "relu6", "hardswish": "hardswish", "hardsigmoid": "hardsigmoid", "mish": "mish"}
 ONNX_OPS = {"Relu": "relu", "LeakyRelu": "leakyrelu", "Elu": "elu", "Gelu": "gelu", "Sigmoid": "sigmoid",
-            "Tanh": "tanh", "Softmax": "softmax", "LogSoftmax": "logsoftmax"}
+            "Tanh": "tanh", "Softmax": "softmax", "LogSoftmax": "logsoftmax", "HardSwish": "hardswish",
+            "HardSigmoid": "hardsigmoid", "Mish": "mish"}
 
 
 def problem(act: str | None):
