@@ -1,5 +1,6 @@
 """`tikznn import`: ONNX files and PyTorch modules → editable .nn text whose analysis agrees with the model
 (onnx and torch are optional extras; CI installs both, so there these tests must run)."""
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -209,3 +210,21 @@ def test_the_mobile_activations_import_from_onnx(tmp_path):
     text, notes = import_model(str(path))
     assert notes == [] and [line.split(" = ")[-1] for line in text.splitlines()[-3:]] == \
         ["hardswish", "hardsigmoid", "mish"] or "conv 8 k3 p1 hardswish" in text, text
+
+
+def test_modules_named_as_the_languages_words_import_as_text_that_reads_back():
+    text, _ = import_model(f"{TORCH}:ReservedNames", "8x16x16")
+    assert "block unit()" in text and "__" not in text  # the class _Unit: 'unit', not '__unit'
+    assert "block_ = unit() x2" in text
+    assert _total(text) == sum(p.numel() for p in torch_models.ReservedNames().parameters())
+
+
+def test_text_that_does_not_read_back_is_a_bug_quoted_not_a_line_of_a_file_the_user_never_saw(monkeypatch):
+    import tikznn.importing as importing
+    from tikznn.errors import ModelImportError
+    real = importing.to_nn
+    monkeypatch.setattr(importing, "to_nn", lambda *a, **k: real(*a, **k).replace("dense 10", "dense ten", 1))
+    with pytest.raises(ModelImportError, match="does not read back") as caught:
+        import_model(f"{TORCH}:resnet_like", "3x32x32")
+    assert "at 'dense ten'" in str(caught.value) and "a bug in tikznn" in str(caught.value)
+    assert not re.search(r"<input>:\d", str(caught.value))  # no line number of text the user has not seen

@@ -125,3 +125,24 @@ class MobileActivations(nn.Module):
         x = self.act2(self.conv2(self.act1(self.conv1(x))))
         x = torch.nn.functional.relu6(self.act3(self.gate(x)))
         return torch.nn.functional.hardswish(x)
+
+
+class _Unit(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(8, 8, 3, padding=1)
+
+    def forward(self, x):
+        return torch.relu(self.conv(x)) + x
+
+
+class ReservedNames(nn.Module):
+    """Sub-modules named as the language's words (torchvision's EfficientNet has `block`), of a private class."""
+
+    def __init__(self):
+        super().__init__()
+        self.block = nn.Sequential(_Unit(), _Unit())
+        self.end = nn.Conv2d(8, 4, 1)
+
+    def forward(self, x):
+        return self.end(self.block(x))

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from . import onnx_reader, torch_reader
-from .errors import ModelImportError
+from .errors import ModelImportError, TikznnError
 from .kinds import wording
 from .model import Network
 from .parser import parse
@@ -36,7 +36,13 @@ def import_model(source: str, input_shape: str | None = None, *, tokens: bool = 
             unused = (f"{held - run:,} of the model's {held:,} parameters are in modules its forward does not "
                       "run in eval mode (auxiliary heads?): they are not in the .nn")
     text = to_nn(ops, title=title, source=Path(source).name if source.endswith(".onnx") else source)
-    network = parse(text)  # what we write must read back; a failure here is tikznn's bug, not the user's
+    try:
+        network = parse(text)  # what we write must read back; a failure here is tikznn's bug, not the user's
+    except TikznnError as err:  # (its line is in text the user has not seen: quote it, not its number)
+        line = text.splitlines()[err.span.line - 1].strip() if err.span and err.span.line else ""
+        raise ModelImportError(f"the .nn text tikznn wrote does not read back ({err.message}"
+                               + (f", at '{line}'" if line else "") + "): a bug in tikznn, nothing was written",
+                               hint="please report it with the model") from None
     _check_totals(network, ops)
     unknown: dict[str, list[str]] = {}
     for op in ops:

@@ -204,7 +204,7 @@ def _blocks(ops: list[Op]) -> tuple[list[_Block], dict[str, _Use]]:
 
 
 def _block_name(cls: str, taken: set[str]) -> str:
-    base = re.sub(r"(?<!^)(?=[A-Z])", "_", cls).lower() or "block"
+    base = re.sub(r"(?<!^)(?=[A-Z])", "_", cls).lower().strip("_") or "unit"  # _DenseLayer: dense_layer
     base = base if base not in RESERVED else base + "_block"
     name, n = base, 2
     while name in taken:
@@ -266,12 +266,12 @@ def _runs(block: str, instances: list[_Instance], args: list[list[str]]) -> list
         if last and last.args == arguments and instance.feed == last.instances[-1].ops[-1].name:
             last.instances.append(instance)
         else:
-            runs.append(_Use(block, arguments, [instance], instance.path))
+            runs.append(_Use(block, arguments, [instance], valid_name(instance.path)))
     for use in runs:
         if len(use.instances) > 1:
             parent = use.instances[0].path.rsplit(".", 1)[0]
             copies = [f"{parent}.{k}" for k in range(len(use.instances))]
-            use.name = parent if [i.path for i in use.instances] == copies else ""
+            use.name = valid_name(parent) if [i.path for i in use.instances] == copies else ""
     return runs
 
 
@@ -333,12 +333,13 @@ class _Writer:
 
 
 def valid_name(name: str) -> str:
-    """A model's name for an operation made into a .nn name: letters, digits, '_' and '.', not a reserved word."""
+    """A model's name for an operation made into a .nn name: letters, digits, '_' and '.', not a reserved word and
+    not starting with `block.` (torchvision's `block.1.0` would start a block definition)."""
     name = re.sub(r"[^A-Za-z0-9_.]+", "_", name).strip("_.") or "x"
     if name[0].isdigit():
         name = "n" + name
-    if name in RESERVED or _OPTION_LIKE.match(name):
-        name += "_"
+    if name in RESERVED or _OPTION_LIKE.match(name) or name.startswith("block."):
+        name = name + "_" if "." not in name else name.replace(".", "_.", 1)
     return name
 
 
