@@ -228,3 +228,15 @@ def test_text_that_does_not_read_back_is_a_bug_quoted_not_a_line_of_a_file_the_u
         import_model(f"{TORCH}:resnet_like", "3x32x32")
     assert "at 'dense ten'" in str(caught.value) and "a bug in tikznn" in str(caught.value)
     assert not re.search(r"<input>:\d", str(caught.value))  # no line number of text the user has not seen
+
+
+def test_a_constructors_keyword_arguments_are_given_in_the_spec_as_literals():
+    text, notes = import_model(f"{TORCH}:Configurable(width=8, depth=2, aux=False)", "3x8x8")
+    assert 'network "Configurable"' in text and text.count("conv 8 k3 p1") == 2 and notes == []
+    assert _total(text) == sum(p.numel() for p in torch_models.Configurable(width=8, depth=2, aux=False).parameters())
+    from tikznn.errors import ModelImportError
+    with pytest.raises(ModelImportError, match="give its keyword arguments in the spec"):
+        import_model(f"{TORCH}:Configurable", "3x8x8")
+    for bad in ("(8)", "(width=__import__('os').getcwd())", "(width=8"):
+        with pytest.raises(ModelImportError, match="arguments"):
+            import_model(f"{TORCH}:Configurable{bad}", "3x8x8")

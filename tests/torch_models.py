@@ -146,3 +146,15 @@ class ReservedNames(nn.Module):
 
     def forward(self, x):
         return self.end(self.block(x))
+
+
+class Configurable(nn.Module):
+    """A model whose constructor takes keyword arguments, and fails without them."""
+
+    def __init__(self, width: int, depth: int = 1, aux: bool = True):
+        super().__init__()
+        self.convs = nn.Sequential(*[nn.Conv2d(3 if i == 0 else width, width, 3, padding=1) for i in range(depth)])
+        self.aux = nn.Linear(width, 2) if aux else None
+
+    def forward(self, x):
+        return self.convs(x)

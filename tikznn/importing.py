@@ -30,7 +30,7 @@ def import_model(source: str, input_shape: str | None = None, *, tokens: bool = 
         shape = tuple(int(n) for n in input_shape.split("x"))
         model = torch_reader.load(source)
         ops = torch_reader.read(model, shape, tokens=tokens)
-        title = source.rpartition(":")[2]
+        title = re.sub(r"\(.*", "", source).rpartition(":")[2]  # the class or function, not its arguments
         held, run = sum(p.numel() for p in model.parameters()), sum(op.params or 0 for op in ops)
         if run < held and all(op.params is not None for op in ops):
             unused = (f"{held - run:,} of the model's {held:,} parameters are in modules its forward does not "

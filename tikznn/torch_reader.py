@@ -2,12 +2,14 @@
 allocated and nothing is computed, so the largest models import in seconds. Needs torch ('tikznn[torch]')."""
 from __future__ import annotations
 
+import ast
 import contextlib
 import importlib
 import importlib.util
 import io
 import os
 import operator
+import re
 import sys
 from pathlib import Path
 
@@ -25,10 +27,31 @@ def _torch():
     return torch
 
 
+def _arguments_of(spec: str) -> tuple[str, dict]:
+    """'module:attr(a=1, b="x")' -> ('module:attr', {'a': 1, 'b': 'x'}): keyword arguments whose values are
+    Python literals (numbers, strings, booleans, None, tuples, lists, dicts), read without running any code."""
+    match = re.fullmatch(r"(?P<spec>[^()]+)\((?P<args>.*)\)\s*", spec, re.S)
+    if not match and "(" not in spec:
+        return spec, {}
+    try:
+        if not match:
+            raise ValueError("its parentheses do not close")
+        call = ast.parse(f"f({match['args']})", mode="eval").body
+        if not isinstance(call, ast.Call) or call.args or any(k.arg is None for k in call.keywords):
+            raise ValueError("give keyword arguments only")
+        return match["spec"].strip(), {k.arg: ast.literal_eval(k.value) for k in call.keywords}
+    except (SyntaxError, ValueError) as err:
+        raise ModelImportError(f"cannot read the arguments of {spec}: {err}",
+                               hint="write keyword arguments with literal values: "
+                                    "torchvision.models:googlenet(aux_logits=False, init_weights=False)") from None
+
+
 def load(spec: str):
     """The module a spec names, made on the meta device: 'package.module:attr' or 'path/to/file.py:attr', where
-    attr is an nn.Module class or a function returning a module, called without arguments."""
+    attr is an nn.Module class or a function returning a module, called without arguments or with the literal
+    keyword arguments the spec gives: 'torchvision.models:googlenet(aux_logits=False)'."""
     torch = _torch()
+    spec, arguments = _arguments_of(spec)
     where, _, attr = spec.rpartition(":")
     if not where or not attr:
         raise ModelImportError(f"'{spec}' does not name a model",
@@ -60,10 +83,11 @@ def load(spec: str):
         raise ModelImportError(f"{where} has no class or function '{attr}'")
     try:
         with torch.device("meta"):
-            model = factory()
+            model = factory(**arguments)
     except Exception as err:
         raise ModelImportError(f"{spec}() failed: {type(err).__name__}: {err}",
-                               hint="the class or function must work without arguments") from None
+                               hint="give its keyword arguments in the spec: module:Class(depth=18, width=2.0)"
+                               if not arguments else "check the keyword arguments it takes") from None
     if not isinstance(model, torch.nn.Module):
         raise ModelImportError(f"{spec}() gave a {type(model).__name__}, not a torch.nn.Module")
     return model
