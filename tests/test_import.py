@@ -240,3 +240,18 @@ def test_a_constructors_keyword_arguments_are_given_in_the_spec_as_literals():
     for bad in ("(8)", "(width=__import__('os').getcwd())", "(width=8"):
         with pytest.raises(ModelImportError, match="arguments"):
             import_model(f"{TORCH}:Configurable{bad}", "3x8x8")
+
+
+def test_adaptive_pooling_to_a_size_is_a_word_both_ways(tmp_path):
+    """VGG's and AlexNet's nn.AdaptiveAvgPool2d((7, 7)) before their classifier: 'pool adaptive 7', not an op."""
+    from tikznn.export import torch_source
+    network = parse("input 64x14x14\npool adaptive 7\nflatten\ndense 10\n")
+    assert analyse(network)["pool#1"].shape == (64, 7, 7)
+    (tmp_path / "net.py").write_text(torch_source(network))
+    text, notes = import_model(f"{tmp_path}/net.py:Net", "64x14x14")
+    assert notes == [] and "pool adaptive 7" in text.splitlines()
+    (tmp_path / "mod.py").write_text("from torch import nn\n"
+                                     "def net():\n    return nn.Sequential(nn.AdaptiveAvgPool2d((7, 7)), nn.Flatten(),"
+                                     " nn.Linear(64 * 49, 10))\n")
+    text, notes = import_model(f"{tmp_path}/mod.py:net", "64x14x14")
+    assert notes == [] and "pool adaptive 7" in text.splitlines()

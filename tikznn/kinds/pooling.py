@@ -1,4 +1,5 @@
-"""Pooling: max and average over a window, or global average pooling over the whole map (or sequence)."""
+"""Pooling: max and average over a window, global average pooling over the whole map (or sequence), or adaptive
+average pooling to a given size (nn.AdaptiveAvgPool2d(7))."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from .convolution import OPTIONS, check_window, half, spatial_input, symmetric, 
 from ..errors import ParseError, suggest
 from ..layer import Analysis, Layer, Pair, describe, shape_error
 
-MODES = ("max", "avg", "global")
+MODES = ("max", "avg", "global", "adaptive")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -19,6 +20,7 @@ class Pool(Layer):
     stride: Pair | None = None  # None: equal to the kernel, as in PyTorch
     padding: Pair = (0, 0)
     ceil: bool = False  # ceil_mode: round the output size up
+    output: Pair | None = None  # adaptive: the size of the map it gives
     kind: ClassVar[str] = "pool"
 
 
@@ -27,9 +29,9 @@ class PoolKind(Kind):
     example = "pool max k3 s2 p1"
     keyword, layer, legend, family = "pool", Pool, "pooling", "pool"
     colours = Colours((178, 60, 50), 36, "vermillion", 0.75)
-    doc = "pooling: pool max 2, pool avg k3 s2 p1 (ceil), pool global"
+    doc = "pooling: pool max 2, pool avg k3 s2 p1 (ceil), pool global, pool adaptive 7 (to 7×7)"
     slab, sticks, joins_next, window = 1.0, True, False, True
-    terminals = {"POOL_MODE": ("max, avg or global", MODES)}
+    terminals = {"POOL_MODE": ("max, avg, global or adaptive", MODES)}
     torch_modules = ("MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d")
     torch_functions = ("max_pool2d", "avg_pool2d", "adaptive_avg_pool2d")
     onnx_ops = ("MaxPool", "AveragePool", "GlobalAveragePool")
@@ -38,7 +40,7 @@ class PoolKind(Kind):
         mode, size, *options = items
         settings = {"mode": str(mode)}
         if size is not None:
-            settings["kernel"] = (int(size), int(size))
+            settings["output" if mode == "adaptive" else "kernel"] = (int(size), int(size))
         for token in options:
             key, value = OPTIONS[token.type](token)
             if key in settings:
@@ -49,6 +51,8 @@ class PoolKind(Kind):
         return settings, []
 
     def build(self, mode: str = "max", k=None, s=None, p=0, *, ceil: bool = False, **common):
+        if mode == "adaptive":  # pool("adaptive", 7): the size it gives
+            return Pool(mode=mode, output=None if k is None else pair(k), **common)
         return Pool(mode=mode, kernel=None if k is None else pair(k), stride=None if s is None else pair(s),
                     padding=pair(p), ceil=ceil, **common)
 
@@ -58,11 +62,17 @@ class PoolKind(Kind):
         if layer.mode == "global" and (layer.kernel, layer.stride, layer.padding, layer.ceil) != (None, None, (0, 0),
                                                                                                   False):
             return "global pooling covers the whole map; it takes no size, stride, padding or ceil"
+        if layer.mode == "adaptive" and (layer.output is None or (layer.kernel, layer.stride, layer.padding,
+                                                                  layer.ceil) != (None, None, (0, 0), False)):
+            return ("adaptive pooling takes the size of the map it gives, and nothing else",
+                    "write pool adaptive 7 (a 7×7 map, as nn.AdaptiveAvgPool2d(7))")
         return None
 
     def words(self, layer, refs):
         if layer.mode == "global":
             return ["pool", "global"]
+        if layer.mode == "adaptive":
+            return ["pool", "adaptive", str(layer.output[0])]
         kernel = layer.kernel or (2, 2)
         stride = layer.stride or kernel
         if isinstance(kernel, tuple) and kernel[0] == kernel[1] and stride == kernel and layer.padding == (0, 0):
@@ -76,6 +86,8 @@ class PoolKind(Kind):
         source, shape = spatial_input(layer, inputs)
         if layer.mode == "global":
             return Analysis((shape[0],) + (1,) * (len(shape) - 1), 0, 0)
+        if layer.mode == "adaptive":
+            return Analysis((shape[0],) + layer.output[:len(shape) - 1], 0, 0)
         kernel = layer.kernel or (2, 2)
         stride = layer.stride or kernel
         if any(2 * p > k for p, k in zip(layer.padding, kernel)):
@@ -94,6 +106,8 @@ class PoolKind(Kind):
     def describe(self, layer, result, counts):
         if layer.mode == "global":
             return "global avg-pool"
+        if layer.mode == "adaptive":
+            return f"adaptive avg-pool to {times(layer.output[:len(result.shape) - 1])}"
         kernel = layer.kernel or (2, 2)
         stride = layer.stride or kernel
         moved = "" if stride == kernel else ", stride 1" if stride == (1, 1) else f", /{times(stride)}"
@@ -104,6 +118,8 @@ class PoolKind(Kind):
         axes = len(source.shape) - 1
         if layer.mode == "global":
             return f"{x}.mean(dim=1)" if source.sequence else f"F.adaptive_avg_pool{axes}d({x}, 1)"
+        if layer.mode == "adaptive":
+            return f"F.adaptive_avg_pool{axes}d({x}, {torch_size(layer.output[:axes])})"
         kernel = layer.kernel or (2, 2)
         options = torch_options([("stride", torch_size(layer.stride[:axes]) if layer.stride else None, None),
                                  ("padding", torch_size(layer.padding[:axes]), "0"), ("ceil_mode", layer.ceil, False)])
@@ -111,7 +127,7 @@ class PoolKind(Kind):
 
     def from_torch(self, module, shape):
         if type(module).__name__ == "AdaptiveAvgPool2d":
-            return {"mode": "global"} if _pair(module.output_size) == (1, 1) else None
+            return _adaptive(module.output_size)
         if getattr(module, "dilation", 1) not in (1, (1, 1)):
             return None
         return {"mode": "max" if type(module).__name__ == "MaxPool2d" else "avg", "kernel": _pair(module.kernel_size),
@@ -120,7 +136,7 @@ class PoolKind(Kind):
 
     def from_torch_function(self, name, given, node, shape, tensors):
         if name == "adaptive_avg_pool2d":
-            return {"mode": "global"} if _pair(given.get("output_size", 0)) == (1, 1) else None
+            return _adaptive(given.get("output_size", 0))
         if len(shape) != 3 or given.get("dilation", 1) not in (1, (1, 1)):
             return None
         kernel = _pair(given["kernel_size"])
@@ -138,6 +154,14 @@ class PoolKind(Kind):
         return {"mode": "max" if op_type == "MaxPool" else "avg", "kernel": kernel,
                 "stride": tuple(attrs.get("strides", kernel)), "padding": half(attrs.get("pads")),
                 "ceil": bool(attrs.get("ceil_mode", 0))}
+
+
+def _adaptive(size) -> dict | None:
+    """nn.AdaptiveAvgPool2d(size) in the language's words: global to 1×1, adaptive to a square (None: an op)."""
+    size = _pair(size)
+    if size == (1, 1):
+        return {"mode": "global"}
+    return {"mode": "adaptive", "output": size} if size[0] == size[1] and isinstance(size[0], int) else None
 
 
 def _pair(value) -> tuple[int, int]:
