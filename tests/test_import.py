@@ -255,3 +255,8 @@ def test_adaptive_pooling_to_a_size_is_a_word_both_ways(tmp_path):
                                      " nn.Linear(64 * 49, 10))\n")
     text, notes = import_model(f"{tmp_path}/mod.py:net", "64x14x14")
     assert notes == [] and "pool adaptive 7" in text.splitlines()
+
+
+def test_a_concatenation_of_one_tensor_is_that_tensor():
+    text, notes = import_model(f"{TORCH}:CatOfOne", "3x8x8")
+    assert notes == [] and text.splitlines()[-2:] == ["input 3x8x8", "conv 8 k1"]

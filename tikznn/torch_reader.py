@@ -222,7 +222,7 @@ def _module(module, shape: tuple) -> tuple[str, dict]:
 def _function(node, shape: tuple) -> tuple[str, dict]:
     name = getattr(node.target, "__name__", str(node.target))
     tensors = [_shape_or_none(t) for t in _tensors(node)]
-    if name in ("contiguous", "clone") and len(tensors) == 1:
+    if name in ("contiguous", "clone", "cat") and len(tensors) == 1:  # (DenseNet's cat of one: its input)
         return "identity", {}
     kind = _declared("torch_functions").get(name)
     settings = kind.from_torch_function(name, _arguments(node), node, shape, tensors) if kind else None
