@@ -260,3 +260,9 @@ def test_adaptive_pooling_to_a_size_is_a_word_both_ways(tmp_path):
 def test_a_concatenation_of_one_tensor_is_that_tensor():
     text, notes = import_model(f"{TORCH}:CatOfOne", "3x8x8")
     assert notes == [] and text.splitlines()[-2:] == ["input 3x8x8", "conv 8 k1"]
+
+
+def test_a_mean_over_height_and_width_is_global_pooling_then_a_vector():
+    text, notes = import_model(f"{TORCH}:MeanHead", "3x8x8")
+    assert notes == [] and text.splitlines()[-4:] == ["conv 16 k3 p1", "pool global", "flatten", "dense 10"]
+    assert _total(text) == sum(p.numel() for p in torch_models.MeanHead().parameters())

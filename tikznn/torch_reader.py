@@ -134,13 +134,34 @@ class _Reader:
                     kinds.named(ops[-1].kind).torch_tuple:
                 self._recurrent_output(node, ops[-1])
                 continue
-            op = self._op(node)
+            op = self._spatial_mean(node) or self._op(node)
             if op is None:  # passes its input through (nn.Identity; a layer inactive in eval mode is still drawn)
                 self.made_by[node.name] = self.made_by[_tensors(node)[0].name]
                 continue
-            self.made_by[node.name] = op.name
-            ops.append(op)
+            for one in op if isinstance(op, list) else [op]:
+                self.made_by[node.name] = one.name
+                ops.append(one)
         return ops
+
+    def _spatial_mean(self, node) -> list[Op] | None:
+        """x.mean([2, 3]) of a C×H×W map (MNASNet's and ShuffleNet's head): global average pooling, then the
+        C values as a vector — the two lines `pool global` and `flatten`."""
+        if node.op not in ("call_method", "call_function") or getattr(node.target, "__name__", node.target) != "mean":
+            return None
+        tensors = _tensors(node)
+        source = _shape_or_none(tensors[0]) if len(tensors) == 1 else None
+        args = list(node.args[1:]) + [node.kwargs.get("dim")]
+        dims = next((a for a in args if a is not None), None)
+        dims = tuple(dims) if isinstance(dims, (list, tuple)) else (dims,)
+        if source is None or len(source) != 3 or node.kwargs.get("keepdim") or len(node.args) > 2 or \
+                sorted(d % 4 for d in dims if isinstance(d, int)) != [2, 3]:
+            return None
+        stack = list((node.meta.get("nn_module_stack") or {}).values())
+        scope = tuple((path, cls.__name__ if isinstance(cls, type) else str(cls)) for path, cls in stack)
+        reads = [self.made_by[tensors[0].name]]
+        pool = Op(self._name(f"{scope[-1][0]}.mean" if scope else "mean"), "pool", reads, (source[0], 1, 1),
+                  {"mode": "global"}, scope, 0)
+        return [pool, Op(self._name(pool.name + "_flat"), "flatten", [pool.name], (source[0],), {}, scope, 0)]
 
     def _recurrent_output(self, node, recurrent: Op) -> None:
         """output, state = rnn(x): the output is the sequence; output[:, -1] (a vector) is its final state.
