@@ -84,3 +84,11 @@ def test_composing_draws_blocks_as_boxes_only_when_no_drawing_of_the_layers_prin
     assert page.figure.detail is None and page.smallest_pt >= SMALLEST_PT  # a page has room for every layer
     stated = composed(parse("detail layers\n" + (ZOO / "googlenet.nn").read_text()), width="3.5in")
     assert stated.figure.detail == "layers" and stated.smallest_pt < SMALLEST_PT  # what the author wrote is kept
+
+
+@pytest.mark.parametrize("line", ["part fire 0x8x8", "op Reshape 0x8", "pool adaptive 0"])
+def test_a_size_of_zero_is_refused_where_it_is_written(line):
+    from tikznn import ModelError
+    with pytest.raises(ModelError, match="each size must be at least 1") as caught:
+        parse(f"input 3x8x8\n{line}\n")
+    assert caught.value.span.line == 2

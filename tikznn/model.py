@@ -99,7 +99,8 @@ def _check_settings(layer: Layer) -> None:
         value = getattr(layer, key, 1)
         if not isinstance(value, int) or value < 1:
             bad(f"{key} must be a whole number of at least 1, not {value}")
-    for key, least in (("kernel", 1), ("stride", 1), ("padding", 0), ("dilation", 1), ("output_padding", 0)):
+    for key, least in (("kernel", 1), ("stride", 1), ("padding", 0), ("dilation", 1), ("output_padding", 0),
+                       ("shape", 1), ("output", 1)):
         value = getattr(layer, key, None)
         if isinstance(value, str):
             if value not in ("same", "valid"):
