@@ -34,6 +34,13 @@ def vector_extent(units: int) -> float:
     return min(4.6, 0.5 + 0.32 * math.log2(max(units, 1)))
 
 
+def head_past(taps, start: float, head: float, y: float, face: float) -> float:
+    """Where a flow arrow along y from x = start puts its head: past the junction dots (`taps`) on its way before
+    the head, towards the block whose face is at x = face; a head ends at a block, never at a dot."""
+    dots = [x for x, ty in taps if abs(ty - y) < 1e-6 and start < x < head + HEAD_PAST]
+    return max(head, min(max(dots) + HEAD_PAST, face - 0.05)) if dots else head
+
+
 SIZES = ("sqrt", "log", "linear")  # how a block's sides follow its tensor's sizes; the default first
 
 

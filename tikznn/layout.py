@@ -11,8 +11,8 @@ import math
 from dataclasses import replace
 
 from . import kinds
-from .drawing import (BALL_RADIUS, BAND, CLEARANCE, DEPTH_X, DEPTH_Y, FLOW_GAP, HEAD_PAST, PAD, SLAB, Arrow, Ball,
-                      Block, Layout, SIZES, Point, Sizes, project)
+from .drawing import (BALL_RADIUS, BAND, CLEARANCE, DEPTH_X, DEPTH_Y, FLOW_GAP, PAD, SLAB, Arrow, Ball,
+                      Block, Layout, SIZES, Point, Sizes, head_past, project)
 from .errors import LayoutError
 from .figure import Figure
 from .finishing import BORDER_CM, dressed, fitted, source_lines
@@ -662,11 +662,7 @@ def _past_taps(arrow: Arrow, taps, target) -> Arrow:
     if arrow.head != 1 or len(arrow.points) != 3:
         return arrow
     (x0, y, z), (head, _, _), end = arrow.points
-    on = [x for x, ty in taps if abs(ty - y) < 1e-6 and x0 < x < head + HEAD_PAST]
-    if not on:
-        return arrow
-    moved = min(max(on) + HEAD_PAST, target.visible_west - 0.05)
-    return replace(arrow, points=((x0, y, z), (max(head, moved), y, 0.0), end))
+    return replace(arrow, points=((x0, y, z), (head_past(taps, x0, head, y, target.visible_west), y, 0.0), end))
 
 
 

@@ -14,8 +14,8 @@ from math import inf
 
 from dataclasses import replace
 
-from .drawing import HEAD_PAST, PAD, Arrow, Frame, Layout
-from .geometry import Rect, bounds, overlap
+from .drawing import PAD, Arrow, Frame, Layout, head_past
+from .geometry import Index, Rect, bounds
 from .labels import FRAME_MARGIN
 
 ROW_GAP = 0.9  # between the lowest thing in a row and the highest in the next: the returning arrow runs there
@@ -261,16 +261,14 @@ class _Row:
         ground = [p[1] for s in self.blocks + self.balls if s.layer in main for p in s.outline()]
         ground += [label.rect().y0 for label in self.labels if label.role == "dims" and label.layer in main]
         top = min(ground) - PAD
-        others = [s.outline() for s in self.blocks + self.balls]
-        others += [label.rect().polygon() for label in self.labels if label.role != "caption"]
-        others += [segment for a in self.arrows for segment in zip(a.projected(), a.projected()[1:])]
+        others = self._index([label for label in self.labels if label.role != "caption"])
         lifted = {}
         for label in captions:
             moved = replace(label, y=top - label.height / 2)
             if moved.y <= label.y:
                 continue
             space = Rect(moved.rect().x0, moved.rect().y0, moved.rect().x1, label.rect().y1)  # all it passes
-            if not any(_meets(space, polygon) for polygon in others):
+            if not others.hits(space.polygon(), PAD):
                 lifted[id(label)] = moved
         self.labels = [lifted.get(id(label), label) for label in self.labels]
         frames = []
@@ -292,18 +290,29 @@ class _Row:
                  label.layer in bottoms and label.y < bottoms[label.layer] - 2 * (label.height + PAD)]
         if not lower:
             return
-        fixed = [s.outline() for s in self.blocks + self.balls]
-        fixed += [segment for a in self.arrows for segment in zip(a.projected(), a.projected()[1:])]
         for i in lower:
             label = self.labels[i]
-            others = fixed + [other.rect().polygon() for j, other in enumerate(self.labels) if j != i]
+            others = self._index([other for j, other in enumerate(self.labels) if j != i])
             y = bottoms[label.layer] - PAD - label.height / 2
             while y > label.y + 1e-9:
                 moved = replace(label, y=y)
-                if not any(_meets(moved.rect(), polygon) for polygon in others):
+                if not others.hits(moved.rect().polygon(), PAD):
                     self.labels[i] = moved
                     break
                 y -= label.height + PAD
+
+    def _index(self, labels) -> Index:
+        """What a label moved within the row must keep clear of: its blocks, balls and arrows, and `labels`."""
+        index = Index()
+        for shape in self.blocks + self.balls:
+            index.add(shape.outline())
+        for arrow in self.arrows:
+            points = arrow.projected()
+            for segment in zip(points, points[1:]):
+                index.add(segment)
+        for label in labels:
+            index.add(label.rect().polygon())
+        return index
 
     def extent(self) -> Rect:
         points = [p for s in self.blocks + self.balls for p in s.outline()]
@@ -325,13 +334,6 @@ class _Row:
         return row
 
 
-def _meets(rect: Rect, polygon) -> bool:
-    """Does a convex polygon (or a segment) come within PAD of a rectangle?"""
-    box = bounds(polygon)
-    return box.x0 < rect.x1 + PAD and rect.x0 - PAD < box.x1 and box.y0 < rect.y1 + PAD and rect.y0 - PAD < box.y1 \
-        and overlap(rect.grown(PAD).polygon(), polygon)
-
-
 def _return(arrow: Arrow, above: _Row, below: _Row, cut: float, rise: float) -> Arrow:
     """The flow arrow at a cut, re-drawn: down the cut line, left under the row, down at x = rise and into the
     first block of the next row."""
@@ -340,9 +342,7 @@ def _return(arrow: Arrow, above: _Row, below: _Row, cut: float, rise: float) -> 
     tx, ty = tx + below.dx, ty + below.dy
     corridor = above.extent().y0 - ROW_GAP / 2
     head = tx - 0.45 if tx - 0.45 > rise else (rise + tx) / 2
-    dots = [x for x, y in below.taps if abs(y - ty) < 1e-6 and rise < x < head + HEAD_PAST]
-    if dots:  # its head past the junction dots on the way in, towards its block
-        head = max(head, min(max(dots) + HEAD_PAST, tx - 0.05))
+    head = head_past(below.taps, rise, head, ty, tx)  # past the junction dots on the way in
     points = ((sx, sy, sz), (cut, sy, 0.0), (cut, corridor, 0.0), (rise, corridor, 0.0), (rise, ty, 0.0),
               (head, ty, 0.0), (tx, ty, tz))
     return Arrow(points, "flow", arrow.source, arrow.target, 5)

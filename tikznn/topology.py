@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .errors import LayoutError
+from .kinds.operation import Part
+from .layer import Analysis
 from .model import Network
 
 
@@ -65,8 +67,6 @@ def by_blocks(network: Network, analysis: dict) -> tuple[Network, dict]:
     """The network with each use of a block drawn as one box (a `part`): its output's shape, its layers' parameters
     and MACs summed; what a figure draws with 'detail blocks'. Other layers stay as they are. A layer that reads
     one inside a use (not its output) cannot be drawn so: LayoutError."""
-    from .kinds.operation import Part
-    from .layer import Analysis
     runs: list[list] = []  # each use's copy, or a layer outside uses, in order
     for layer in network.layers:
         if layer.use[1] and runs and runs[-1][0].use[1] == layer.use[1]:
