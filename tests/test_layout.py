@@ -550,3 +550,14 @@ def test_the_captions_of_a_stack_stand_side_by_side_in_order_when_a_little_wider
     assert len(found) == 3 and len({round(label.y, 6) for label in found.values()}) == 1
     assert found["conv3"].x < found["conv4"].x < found["conv5"].x
     assert found["conv3"].rect().x1 < found["conv4"].rect().x0 and found["conv4"].rect().x1 < found["conv5"].rect().x0
+
+
+def test_names_of_narrow_stage_pieces_on_a_row_never_overlap_other_labels():
+    """EfficientNet-B0 in a column, each block one box: pieces of its stages are narrower than their names, whose
+    re-centring put one name over its neighbour's and over ×N notes."""
+    net = parse_file(ROOT / "tests" / "data" / "zoo" / "efficientnet_b0.nn")
+    from dataclasses import replace
+    figure = replace(net.figure.but(width="3.5in", wrap=True, collapse=True, fontsize=1.3, detail="blocks"),
+                     rows="11.11cm")
+    drawing = styles.draw(net, analyse(net), figure)
+    assert [p for p in problems(drawing) if "overlaps label" in p] == []

@@ -46,6 +46,7 @@ def wrap(drawing: Layout, width: float) -> Layout:
         row.take(drawing, crossing, starts)
         row.labels = [label for label in row.labels if label.layer]
         row.lift_captions()
+        row.clear_names()
     # stack the rows: each starts at the left edge of the first, below the one before
     y, moved = 0.0, []
     for i, row in enumerate(rows):
@@ -300,6 +301,21 @@ class _Row:
                     self.labels[i] = moved
                     break
                 y -= label.height + PAD
+
+    def clear_names(self) -> None:
+        """Stage names that a split frame's re-centring put onto another label (a narrow piece's name over its
+        neighbour's, or over a ×N note), moved up a line at a time until clear."""
+        names = sorted((i for i, label in enumerate(self.labels) if label.role == "stage"),
+                       key=lambda i: self.labels[i].x)
+        settled = self._index([label for label in self.labels if label.role != "stage"])
+        for i in names:
+            label = self.labels[i]
+            for _ in range(6):
+                if not settled.hits(label.rect().polygon(), PAD):
+                    break
+                label = replace(label, y=label.y + label.height + PAD)
+            self.labels[i] = label
+            settled.add(label.rect().polygon())
 
     def _index(self, labels) -> Index:
         """What a label moved within the row must keep clear of: its blocks, balls and arrows, and `labels`."""
