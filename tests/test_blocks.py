@@ -50,6 +50,14 @@ def test_copies_are_named_like_torchvision_and_the_name_stands_for_the_last():
     assert (first.block_times, first.block_length) == (3, 3)
 
 
+def test_a_stage_named_like_torchvision_numbers_its_copies_after_its_first_block():
+    net = tikznn.parse(BASIC + "input 64x56x56\nlayer2.0 = basic(128, s=2)\nlayer2 = basic(128) x3\n"
+                               "conv 10 k1 from layer2.1\nconv 10 k1 from layer2\n")
+    assert [n for n in net.names() if n.count(".") == 1] == ["layer2.0", "layer2.1", "layer2.2", "layer2.3"]
+    assert net["layer2.1.conv1"].inputs == ("layer2.0",)
+    assert [layer.inputs for layer in net.layers[-2:]] == [("layer2.1",), ("layer2.3",)]
+
+
 def test_the_builder_twin_makes_the_same_network():
     text = BASIC + "input 64x56x56\nlayer1 = basic(64) x2\nbasic(128, s=2)\nconv 10 k1 from layer1\n"
     built = (Network().input(64, 56, 56).use(basic, 64, name="layer1", times=2).use(basic, 128, s=2)

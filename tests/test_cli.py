@@ -147,11 +147,15 @@ def test_watch_rebuilds_on_save_and_survives_errors(tmp_path):
     assert out.count("net.nn: ") >= 2
 
 
-def test_a_figure_larger_than_tex_can_draw_is_refused_before_pdflatex(tmp_path):
+def test_a_figure_larger_than_tex_can_draw_is_wrapped_to_a_page_or_refused_before_pdflatex(tmp_path):
     (tmp_path / "long.nn").write_text("input 16x32x32\n" + "conv 16 k3 p1 relu\nconv 16 k1\n" * 1000)
-    run = tikznn("tex", "long.nn", cwd=tmp_path)
+    run = tikznn("tex", "long.nn", cwd=tmp_path)  # no width given: its rows wrapped to a page, and said so
+    assert run.returncode == 0 and "6.1 m wide, larger than TeX can draw: its rows are wrapped" in run.stderr
+    assert "--width page" in run.stderr and "\\begin{tikzpicture}" in run.stdout
+    (tmp_path / "long.nn").write_text("width 600cm\ninput 16x32x32\n" + "conv 16 k3 p1 relu\nconv 16 k1\n" * 1000)
+    run = tikznn("tex", "long.nn", "-o", "wide.tex", cwd=tmp_path)  # a width it was told: kept, and refused
     assert run.returncode == 5 and "larger than TeX can draw (5.76 m)" in run.stderr
-    assert "width 17cm wrap" in run.stderr and "Traceback" not in run.stderr
+    assert "width 17cm wrap" in run.stderr and "Traceback" not in run.stderr and not (tmp_path / "wide.tex").exists()
 
 
 @pytest.mark.latex

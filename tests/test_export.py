@@ -27,6 +27,11 @@ NETS = {
                  "z = dense 8 softmax\ny = dense 8 from x\nc = concat z y\nu = lstm 6 bi last\n"
                  "v = gru 5 n2 last from c\nw = pool global from c\nconcat u v w\ndense 3 logsoftmax\n",
     "sequence-input": "input 12x6 seq\nlayernorm\nencoder h2 ff16\nflatten\ndense 4\n",
+    "vision-transformer": "input 3x32x32\npatches 16 k8\nclasstoken\nposition\nx = layernorm\nattention h2\nadd x\n"
+                          "encoder h2 ff32 gelu\nlayernorm\nreadout\ndense 4\n",
+    "gates-and-windows": "input 16x14x14\nx = conv 16 k3 p1\npool global\nconv 4 k1 relu\ng = conv 16 k1 sigmoid\n"
+                         "scale x g\nscale\nlayernorm\nattention h2 win7\nattention h2 win7 shift\n"
+                         "pixelunshuffle 2\nconv 8 k1 nobias\npool global\nflatten\ndense 4\n",
     "names": "x = input 4x8x8\na.b = conv 4 k3 p1\na_b = conv 4 k3 p1 from x\nclass = conv 4 k3 p1 from x\n"
              "train = conv 4 k3 p1 from x\nconv7 = conv 4 k3 p1 from x\n_ = conv 4 k3 p1 from x\n"
              "s = add a.b a_b class train conv7 _\nconv 4 k3 p1 from x\nadd s relu\n",

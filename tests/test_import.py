@@ -128,7 +128,8 @@ def test_a_missing_extra_is_named(monkeypatch, tmp_path):
     assert "pip install 'tikznn[onnx]'" in str(caught.value)
 
 
-@pytest.mark.parametrize("example", ["lenet", "resnet18", "inception", "unet", "transformer", "vgg16"])
+@pytest.mark.parametrize("example", ["lenet", "resnet18", "inception", "unet", "transformer", "vgg16", "vit_b16",
+                                     "efficientnet_b0", "mobilenetv3_large", "swin_t"])
 def test_an_exported_network_imports_back_as_the_same_network(example, tmp_path):
     """.nn → `tikznn export torch` → `tikznn import`: the same layers, shapes and parameters, in the same order.
     (Examples written with batch-norm and activations on lines of their own come back fused.)"""
@@ -179,10 +180,16 @@ def test_text_that_counts_other_than_the_model_is_refused_as_a_bug_and_nothing_i
     assert run.returncode == 9 and "a bug in tikznn" in run.stderr and not out.exists()
 
 
-def test_parameters_a_forward_never_uses_are_named_in_a_warning_not_counted(tmp_path):
+def test_an_auxiliary_head_that_runs_only_in_training_is_drawn_as_a_branch():
     text, notes = import_model(f"{TORCH}:WithAuxHead", "3x16x16")
-    model = torch_models.WithAuxHead()
-    assert _total(text) == sum(p.numel() for p in model.parameters()) - 90  # the auxiliary head's 8×10 + 10
+    assert _total(text) == sum(p.numel() for p in torch_models.WithAuxHead().parameters()) and not notes
+    assert text.count("dense 10") == 2 and "from flatten" in text
+
+
+def test_parameters_a_forward_never_uses_are_named_in_a_warning_not_counted():
+    text, notes = import_model(f"{TORCH}:WithSpareModule", "3x16x16")
+    model = torch_models.WithSpareModule()
+    assert _total(text) == sum(p.numel() for p in model.parameters()) - 90  # the spare layer's 8×10 + 10
     assert any("90 of the model's" in note and "forward does not run" in note for note in notes)
 
 

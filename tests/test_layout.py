@@ -4,7 +4,7 @@ import json
 import pytest
 
 from conftest import EXAMPLES, ROOT, run_python
-from tikznn import parse, parse_file, styles
+from tikznn import kinds, parse, parse_file, styles
 from tikznn.checks import problems
 from tikznn.drawing import Ball, Block, channel_width, spatial_extent
 from tikznn.metrics import text_length
@@ -33,7 +33,7 @@ def test_every_drawn_layer_and_label_is_in_the_layout(example):
     net = parse_file(example).drawn_with(collapse=False)  # collapsed copies are tested in test_blocks
     drawing = layout(net)
     drawn = {s.layer for s in drawing.shapes()}
-    assert drawn == {l.name for l in net.layers if l.kind not in ("flatten", "dropout")}
+    assert drawn == {l.name for l in net.layers if l.kind != "flatten" and not kinds.of(l).in_arrow}
     lines = [line for l in drawing.labels for line in l.text.split("\n")]
     for layer in net.layers:
         if layer.label:  # a label may be wrapped, or one line of its stack's caption

@@ -149,7 +149,7 @@ def test_the_transformer_example_counts_embeddings_and_six_encoder_layers():
     ("input 8x6 seq\nembed 10 4\n", "embed looks up token ids"),
     ("input 8x6 seq\nattention h4\n", "4 heads do not divide the 6 features"),
     ("input 8x6 seq\nconv 4\n", "conv does not apply to a sequence"),
-    ("input 3x8x8\nlayernorm\n", "layernorm normalises a sequence's features or a vector"),
+    ("input 3x8\nlayernorm\n", "layernorm normalises a sequence.s features, a map.s channels or a vector"),
     ("x = input 8x6 seq\ninput 6\nadd x\n", "a sequence and a feature map or vector together"),
 ])
 def test_sequence_mistakes_are_explained(text, message):

@@ -109,6 +109,19 @@ class WithAuxHead(nn.Module):
         return self.fc(x) if not self.training else (self.fc(x), self.aux(x))
 
 
+class WithSpareModule(nn.Module):
+    """A classifier holding a module its forward never runs, in either mode."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.fc = nn.Linear(8, 10)
+        self.spare = nn.Linear(8, 10)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(self.conv(x), 1), 1))
+
+
 class MobileActivations(nn.Module):
     """The mobile networks' activations, as modules and as functions."""
 

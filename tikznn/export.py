@@ -148,8 +148,10 @@ def _assignment(target: str, module: str | list[str]) -> str:
 
 
 def _imports(code: str) -> list[str]:
-    """The import lines the code needs: nn always, torch and torch.nn.functional when used."""
+    """The import lines the code needs: nn always, torch, torchvision and torch.nn.functional when used."""
     lines = ["import torch"] if re.search(r"\btorch\.", code) else []
+    if re.search(r"\btorchvision\.", code):  # (Swin's window attention)
+        lines.append("import torchvision")
     if re.search(r"\bF\.", code):
         lines.append("import torch.nn.functional as F")
     return lines + ["from torch import nn"]

@@ -31,36 +31,42 @@ def import_model(source: str, input_shape: str | None = None, *, tokens: bool = 
         model = torch_reader.load(source)
         ops = torch_reader.read(model, shape, tokens=tokens)
         title = re.sub(r"\(.*", "", source).rpartition(":")[2]  # the class or function, not its arguments
-        held, run = sum(p.numel() for p in model.parameters()), sum(op.params or 0 for op in ops)
-        if run < held and all(op.params is not None for op in ops):
+        held, run = sum(p.numel() for p in model.parameters()), sum(op.params for op in ops)
+        if run < held:
             unused = (f"{held - run:,} of the model's {held:,} parameters are in modules its forward does not "
-                      "run in eval mode (auxiliary heads?): they are not in the .nn")
+                      "run: they are not in the .nn")
     text = to_nn(ops, title=title, source=Path(source).name if source.endswith(".onnx") else source)
-    try:
-        network = parse(text)  # what we write must read back; a failure here is tikznn's bug, not the user's
-    except TikznnError as err:  # (its line is in text the user has not seen: quote it, not its number)
-        line = text.splitlines()[err.span.line - 1].strip() if err.span and err.span.line else ""
-        raise ModelImportError(f"the .nn text tikznn wrote does not read back ({err.message}"
-                               + (f", at '{line}'" if line else "") + "): a bug in tikznn, nothing was written",
-                               hint="please report it with the model") from None
-    _check_totals(network, ops)
+    network, analysis = _read_back(text)
+    _check_totals(network, analysis, ops)
     unknown: dict[str, list[str]] = {}
-    for op in ops:
-        if op.kind == "op":
-            unknown.setdefault(op.settings["title"], []).append(op.name)
+    for layer in network.layers:
+        if layer.kind == "op":
+            unknown.setdefault(layer.title, []).append(layer.name)
     notes = [f"{title} has no word in the .nn language: written as 'op {title}' "
              f"({len(names)}×: {', '.join(names[:3])}{', ...' if len(names) > 3 else ''})"
              for title, names in unknown.items()]
     return text, notes + ([unused] if unused else [])
 
 
-def _check_totals(network: Network, ops: list[Op]) -> None:
+def _read_back(text: str) -> tuple[Network, dict]:
+    """The network the written text describes, and its analysis: what we write must read back and fit together;
+    a failure here is tikznn's bug, not the user's (its line is in text the user has not seen: quote it)."""
+    try:
+        network = parse(text)
+        return network, analyse(network)
+    except TikznnError as err:
+        line = text.splitlines()[err.span.line - 1].strip() if err.span and err.span.line else ""
+        raise ModelImportError(f"the .nn text tikznn wrote does not read back ({err.message}"
+                               + (f", at '{line}'" if line else "") + "): a bug in tikznn, nothing was written",
+                               hint="please report it with the model") from None
+
+
+def _check_totals(network: Network, analysis: dict, ops: list[Op]) -> None:
     """Never a silently wrong number: the .nn written must hold as many parameters as the operations it was read
     from (when the reader knows each one's). Else it is tikznn's bug: say so, with both totals and the first line
     whose running total no run of the model's operations has, and write nothing."""
     if any(op.params is None for op in ops):
         return
-    analysis = analyse(network)
     written, held = sum(a.params for a in analysis.values()), sum(op.params for op in ops)
     if written == held:
         return

@@ -77,7 +77,7 @@ class LabelPlacer:
     def put(self, text, role, spots, owner="") -> None:
         """Place `text` at the first free spot; a spot is (x, y) or (x, y, rotation)."""
         width, height = text_box(text, role, self.size)
-        for spot in spots:
+        for spot in [*spots, *self._around(spots[0])] if spots else []:
             cx, cy, rotate = spot if len(spot) == 3 else (*spot, 0)
             w, h = (height, width) if rotate else (width, height)
             label = Label(text, role, cx, cy, w, h, rotate, owner)
@@ -87,6 +87,14 @@ class LabelPlacer:
                 return
         raise LayoutError(f"no free place for the label '{text}'{f' of {owner}' if owner else ''}",
                           span=self.layers[owner].at if owner in self.layers else None)
+
+    @staticmethod
+    def _around(spot, step: float = 0.1, rings: int = 20):
+        """Spots round the first one, nearest first: where a label goes when every spot its layer offers is taken
+        (a count between the branch lines of a crowded lane)."""
+        x, y = spot[0], spot[1]
+        return [(x + i * step, y + j * step) for r in range(1, rings + 1)
+                for i in range(-r, r + 1) for j in range(-r, r + 1) if max(abs(i), abs(j)) == r]
 
     @staticmethod
     def rows(x, y, step, count=30, shifts=(0.0,)):

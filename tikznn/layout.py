@@ -479,8 +479,9 @@ class _Planner:
         chain, entry, exit_ = branch
         if entry is None:
             return self._row_width(chain)
-        end = shapes[exit_].x if exit_ else self._tap(shapes, main, entry) + self._row_width(chain)
-        return end - self._tap(shapes, main, entry)
+        if exit_ is None:  # an auxiliary head: outermost, over the lanes its rise would cross
+            return math.inf
+        return shapes[exit_].x - self._tap(shapes, main, entry)
 
     def _highest(self, shapes, x0, x1, lane_tops, floor: float = 0.0) -> float:
         """The top of everything drawn between x0 and x1 (blocks, and lanes with their labels), at least floor."""
@@ -556,7 +557,9 @@ class _Planner:
         placed = self._lay_chain(chain, start, y, shapes, arrows)
         # captions of branch layers go above them: reserve that room for lanes and routes over this one
         label_top = max(s.top for s in placed) + line_height("caption", self.size) + 2 * PAD + 0.1
-        lane_tops.append((start, placed[-1].visible_east, label_top))
+        # (from its rise at the tap to its drop into the exit: a lane placed later goes over these lines too)
+        lane_tops.append((min(tap, start), max(placed[-1].visible_east, shapes[exit_].centre_x if exit_ else 0.0),
+                          label_top))
         taps.append(project(tap, shapes[entry].y, 0.0))
         arrows.append(_leave(tap, shapes[entry], placed[0]))
         if exit_ is not None:

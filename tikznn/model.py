@@ -357,7 +357,10 @@ class Assembler:
         if feed not in self.position:
             raise self._undefined(source, source_span or span)
         start, last = len(self.layers), None
-        for copy in range(times):
+        first = 0  # torchvision's naming: after `layer2.0 = down(128)`, `layer2 = basic(128) x3` is layer2.1 to .3
+        while name and times > 1 and self.resolve(f"{name}.{first}") in self.position:
+            first += 1
+        for copy in range(first, first + times):
             instance = f"{name}.{copy}" if name and times > 1 else name
             if self.scopes:
                 parent = self.scopes[-1]

@@ -42,10 +42,15 @@ class _Graph:
     def __init__(self, graph):
         self.graph = graph
         self.weights = {t.name: tuple(t.dims) for t in graph.initializer}
+        # tensors of whole numbers: shapes, indices and axes (a Reshape's target), never weights nor data
+        self.integers = {t.name for t in graph.initializer if t.data_type in _INTEGER}
+        self.constants: set[str] = set()  # what Constant nodes make, and what is computed from shapes only
         self.shapes = {}
         for value in [*graph.input, *graph.value_info, *graph.output]:
             dims = value.type.tensor_type.shape.dim
             self.shapes[value.name] = tuple(d.dim_value for d in dims)
+            if value.type.tensor_type.elem_type in _INTEGER:
+                self.integers.add(value.name)
         self.made_by: dict[str, str] = {}  # tensor -> the op that makes it
         self._name = Names()
 
@@ -62,6 +67,9 @@ class _Graph:
         ops.append(Op(self._name("input"), "input", [], shape))
         self.made_by[inputs[0].name] = ops[0].name
         for node in self.graph.node:
+            if node.op_type == "Constant" or all(t in self.integers for t in node.output if t):
+                self.constants.update(node.output)  # a constant, or a shape computed from one: not drawn
+                continue
             op = self._op(node)
             if op is None:  # passes its input through (Identity): a tensor, or a weight shared under a new name
                 if node.input[0] in self.weights:
@@ -78,8 +86,8 @@ class _Graph:
         if node.op_type == "Identity":
             return None
         attrs = {a.name: _attribute(a) for a in node.attribute}
-        data = [t for t in node.input if t and t not in self.weights]
-        weights = [self.weights[t] for t in node.input if t in self.weights]
+        data = [t for t in node.input if t and t not in self.weights and t not in self.integers | self.constants]
+        weights = [self.weights[t] for t in node.input if t in self.weights and t not in self.integers]
         shape = self.shapes.get(node.output[0], ())[1:]
         scope, leaf = _scope([p for p in node.name.split("/") if p][:-1])
         if leaf:
@@ -121,6 +129,9 @@ def _scope(parts: list[str]) -> tuple[tuple[tuple[str, str], ...], str]:
     if scope and (len(parts) == 1 or not parts[-1].startswith(parts[-2] + ".")):  # a module's own name
         leaf = scope.pop()
     return tuple((p, "") for p in scope), leaf
+
+
+_INTEGER = (6, 7, 12, 13)  # onnx.TensorProto's INT32, INT64, UINT32, UINT64
 
 
 def _attribute(a):

@@ -521,7 +521,7 @@ _TERMINAL_WORDS = {
     "PADDING": "a padding like p1", "_NL": "the end of the line",
     "HEX_COLOR": "#rrggbb", "COLOR_NAME": "a colour name", "$END": "the end of the file",
     "DIMS_MODE": "auto, shape, channels or none", "DILATION": "a dilation like d2", "GROUPS": "groups like g4",
-    "OUTPUT_PADDING": "an output padding like op1", "HEADS": "heads like h8", "FF": "a feed-forward size like ff2048",
+    "OUTPUT_PADDING": "an output padding like op1", "HEADS": "heads like h8", "WINDOW": "a window like win7", "SHIFT": "'shift'", "FF": "a feed-forward size like ff2048",
     "STACKED": "stacked layers like n2", "WEIGHTS": "a weight count like w64",
     "MACS": "a count of multiply-accumulates like m1000", "TIMES": "a repetition like x3",
     "ARGS": "(arguments)", "THEME": "classic, print or colorblind",

@@ -9,7 +9,7 @@ from . import compiled, styles
 from .latex import (DEFAULT_TIMEOUT, FORMATS, Source, compile_pdf, convert, installed_wide_engine, read_source,
                     write_all)
 from .checks import SMALLEST_LABEL_PT
-from .compose import SMALLEST_PT, Composition, compose
+from .compose import SMALLEST_PT, Composition, compose, smallest_pt
 from .drawing import Layout
 from .errors import LayoutError, OutputError, TikznnError, TikznnWarning
 from .figure import Figure
@@ -53,14 +53,26 @@ def composed_tex(network: Network, figure: Figure, *, fragment: bool = False, ov
     styles.check(figure)
     composition = compose(network, figure, lambda choice: styles.draw(network, analysis, choice),
                           wraps=styles.wraps(figure.style))
+    oversize = _oversize(composition.drawing)
+    paged = ""
+    if oversize and figure.width is None and styles.wraps(figure.style):
+        # (a 400-layer import, as written): its rows wrapped to a page instead, if that is within TeX's reach
+        paged_figure = replace(figure, width="page", wrap=True)
+        drawing = styles.draw(network, analysis, paged_figure)
+        if not _oversize(drawing):
+            box, scale = composition.drawing.bounds(), composition.drawing.scale()
+            paged = (f"as written the figure would be {(box.x1 - box.x0) * scale / 100:.1f} m wide, larger than "
+                     "TeX can draw: its rows are wrapped to a page (give it a width, --width page, and tikznn "
+                     "composes it to print as large as it can)")
+            composition, oversize = Composition(paged_figure, drawing, smallest_pt(drawing), "wrap"), False
     figure, drawing = composition.figure, composition.drawing
     drawing = replace(drawing, engine=figure.engine or _engine_for(drawing, fragment, wide_engine))
     box, scale = drawing.bounds(), drawing.scale()
-    if max(box.x1 - box.x0, box.y1 - box.y0) * scale > TEX_LIMIT_CM:
+    if oversize:
         raise LayoutError(f"the figure would be {(box.x1 - box.x0) * scale / 100:.2f} m by "
                           f"{(box.y1 - box.y0) * scale / 100:.2f} m: larger than TeX can draw (5.76 m)",
                           hint=styles.too_large(figure.style))
-    notes = list(drawing.notes)
+    notes = list(drawing.notes) + ([paged] if paged else [])
     if drawing.width is not None and composition.smallest_pt < SMALLEST_PT:
         short = (f"at {figure.width} its smallest text prints at {composition.smallest_pt:.1f} pt, "
                  f"under {SMALLEST_PT:g} pt")
@@ -69,6 +81,12 @@ def composed_tex(network: Network, figure: Figure, *, fragment: bool = False, ov
             raise LayoutError(short, hint=remedy + "; without --strict it is built with a warning")
         notes.append(f"{short} ({remedy})")
     return _render(drawing, fragment=fragment, overlay=overlay, source=source), notes, composition
+
+
+def _oversize(drawing: Layout) -> bool:
+    """Is the figure larger than TeX can draw?"""
+    box, scale = drawing.bounds(), drawing.scale()
+    return max(box.x1 - box.x0, box.y1 - box.y0) * scale > TEX_LIMIT_CM
 
 
 def _remedy(drawing: Layout) -> str:

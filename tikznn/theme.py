@@ -12,18 +12,22 @@ legend swatch), in seven greys: 255 207 161 117 75 36 0, over white at 0.9 each 
 as many as fit between white and black. There are more kinds than that; kinds share a grey where they are seldom
 drawn together, or are told apart by their shape:
     255  input                         alone
-    207  convolution, embedding        never in one network: a convolution reads maps, an embedding makes a sequence
+    207  convolution, embedding,       never in one network: a convolution reads maps, an embedding makes a sequence;
+         patch embedding, position     a ViT's patches are a box, its position embedding a slab beside them
+         embedding
     161  fully connected, transposed   decoders, which upsample, have no fully connected layers; and a bar is
          convolution, upsampling,      neither a box nor a slab
-         pixel shuffle
+         pixel shuffle, channel shuffle
     117  activation (a band, a slab,   one thing wherever it is drawn; sums and concatenations are balls, told
          on a fully connected layer),  apart by their shape and their symbol (+, ||)
          sum, concatenation
      75  batch norm, other operation,  a batch norm line of its own (conv lines take theirs) and an op line are
          LSTM, GRU, attention,         rare and seldom together; the boxes are sequence networks', which seldom mix
          encoder layer                 recurrence and attention, and an encoder layer holds its attention
-     36  pooling, layer norm           a Transformer pools at most once, at its end
-      0  softmax                       alone, the band that ends a network
+     36  pooling, layer norm           a Transformer pools at most once, at its end (Swin's last layer norm and
+                                       pool sit side by side there: told apart by their place)
+      0  softmax, class token, pixel   the band that ends a network; thin slabs of Transformers, which end in no
+         unshuffle                     softmax band
 In every example the kinds of block read apart (tests/test_themes.py)."""
 from __future__ import annotations
 

@@ -82,8 +82,11 @@ def load(spec: str):
     if not callable(factory):
         raise ModelImportError(f"{where} has no class or function '{attr}'")
     try:
-        with torch.device("meta"):
-            model = factory(**arguments)
+        try:
+            with torch.device("meta"):
+                model = factory(**arguments)
+        except NotImplementedError:  # its constructor reads data (RegNet's initialisation): make it for real
+            model = factory(**arguments).to("meta")
     except Exception as err:
         raise ModelImportError(f"{spec}() failed: {type(err).__name__}: {err}",
                                hint="give its keyword arguments in the spec: module:Class(depth=18, width=2.0)"
@@ -94,10 +97,29 @@ def load(spec: str):
 
 
 def read(model, input_shape: tuple[int, ...], *, tokens: bool = False) -> list[Op]:
-    """The operations of a module run on one input of `input_shape` (no batch axis), in the order they run."""
+    """The operations of a module run on one input of `input_shape` (no batch axis), in the order they run: in
+    eval mode, or in training mode when only that runs all its parameters (GoogLeNet's and Inception's auxiliary
+    classifiers, drawn as the branches they are)."""
+    ops = _read(model.eval(), input_shape, tokens)
+    if sum(op.params for op in ops) < sum(p.numel() for p in model.parameters()):
+        model.train()
+        for module in model.modules():  # (batch norm would refuse a batch of one 1×1 map)
+            if "BatchNorm" in type(module).__name__:
+                module.eval()
+        try:
+            training = _read(model, input_shape, tokens)
+        except ModelImportError:
+            training = []
+        finally:
+            model.eval()
+        if sum(op.params for op in training) > sum(op.params for op in ops):
+            return training
+    return ops
+
+
+def _read(model, input_shape: tuple[int, ...], tokens: bool) -> list[Op]:
     torch = _torch()
     from torch.fx.passes.shape_prop import ShapeProp
-    model = model.eval()
     try:
         traced = torch.fx.symbolic_trace(model)
     except Exception as err:
@@ -123,6 +145,10 @@ class _Reader:
         self.modules = dict(traced.named_modules())
         self.made_by: dict[str, str] = {}
         self._name = Names()
+        self.parameters = dict(traced.named_parameters())
+        self.counted: set[str] = set()  # parameters read by a function already (layer scale, a class token)
+        self.holds: dict[str, list[str]] = {}  # a node computed from held tensors only -> the parameters it reads
+        self.last: set[str] = set()  # nodes whose map is channels-last (H×W×C)
 
     def ops(self) -> list[Op]:
         ops = []
@@ -134,6 +160,16 @@ class _Reader:
                     kinds.named(ops[-1].kind).torch_tuple:
                 self._recurrent_output(node, ops[-1])
                 continue
+            if node.op == "get_attr" or node.op in ("call_function", "call_method") and self._held_only(node):
+                continue  # a tensor the model holds (a class token): part of what reads it
+            if node.op != "call_module" and not _is_tensor(node):
+                # a shape (x.size(), x.shape[0]), a number computed from one, a tuple of outputs: no operation
+                tensors = _tensors(node)
+                if tensors and tensors[0].name in self.made_by:
+                    self.made_by[node.name] = self.made_by[tensors[0].name]
+                continue
+            if self._turned(node):
+                continue
             op = self._spatial_mean(node) or self._op(node)
             if op is None:  # passes its input through (nn.Identity; a layer inactive in eval mode is still drawn)
                 self.made_by[node.name] = self.made_by[_tensors(node)[0].name]
@@ -142,6 +178,24 @@ class _Reader:
                 self.made_by[node.name] = one.name
                 ops.append(one)
         return ops
+
+    def _turned(self, node) -> bool:
+        """A permute of a C×H×W map to H×W×C (ConvNeXt's and Swin's channels-last layout) or back: the same map.
+        Operations on a channels-last map keep it so (`last`); their shapes are read as C×H×W, a linear layer
+        over its channels is the 1×1 convolution it computes, a layer norm normalises each position's channels."""
+        if getattr(node.target, "__name__", node.target) != "permute" or len(_tensors(node)) != 1:
+            return False
+        source = _tensors(node)[0]
+        dims = [a for a in node.args[1:] if not isinstance(a, (list, tuple))] or \
+            next((list(a) for a in node.args[1:] if isinstance(a, (list, tuple))), node.kwargs.get("dims"))
+        dims = [d % 4 for d in dims] if dims and len(dims) == 4 else None
+        last = source.name in self.last
+        if dims == [0, 2, 3, 1] and not last or dims == [0, 3, 1, 2] and last:
+            if not last:
+                self.last.add(node.name)
+            self.made_by[node.name] = self.made_by[source.name]
+            return True
+        return False
 
     def _spatial_mean(self, node) -> list[Op] | None:
         """x.mean([2, 3]) of a C×H×W map (MNASNet's and ShuffleNet's head): global average pooling, then the
@@ -179,6 +233,9 @@ class _Reader:
 
     def _op(self, node) -> Op | None:
         shape = _shape(node)
+        if len(shape) == 3 and any(t.name in self.last for t in _tensors(node)):
+            self.last.add(node.name)
+            shape = (shape[2], shape[0], shape[1])
         stack = list((node.meta.get("nn_module_stack") or {}).values())
         if node.op == "call_module":
             stack = stack[:-1]  # the module itself
@@ -190,31 +247,76 @@ class _Reader:
         if node.op == "call_module":
             module = self.modules[node.target]
             kind, settings = _module(module, shape)
-            if kind == "identity":
+            if type(module).__name__ == "Linear" and node.name in self.last:  # over each position's channels: 1×1 conv
+                kind, settings = "conv", {"channels": module.out_features, "kernel": (1, 1), "stride": (1, 1),
+                                          "dilation": (1, 1), "padding": (0, 0), "bias": module.bias is not None}
+            if kind == "identity" or kind != "op" and kinds.named(kind).passes(settings):
                 return None
             held = sum(p.numel() for p in module.parameters())
             if kind == "op":
                 settings = {"title": type(module).__name__, "params": held,
-                            "reshapes": _shape(_tensors(node)[0]) != shape}
+                            "reshapes": self._shape_or_none(_tensors(node)[0]) != shape}
             return Op(self._name(node.target), kind, list(dict.fromkeys(reads)), shape, settings, scope, held)
-        kind, settings = _function(node, shape)
-        if kind == "identity" and reads:
+        kind, settings = _function(node, shape, [self._shape_or_none(t) for t in _tensors(node)])
+        if (kind == "identity" or kind != "op" and kinds.named(kind).passes(settings)) and reads:
             return None
         base = getattr(node.target, "__name__", str(node.target)).strip("_")
+        held = self._held(node)
         if kind == "op":
-            settings = {"title": base, "params": 0, "reshapes": not reads or _shape(_tensors(node)[0]) != shape}
+            settings = {"title": base, "params": held,
+                        "reshapes": not reads or self._shape_or_none(_tensors(node)[0]) != shape}
+            if base == "getitem":  # x[:, 0]: which part it takes
+                settings["index"] = _index(node.args[1])
         wanted = f"{scope[-1][0]}.{base}" if scope else node.name if node.name not in RESERVED else node.name + "_0"
-        held = None if any(t.op == "get_attr" for t in node.all_input_nodes) else 0  # a tensor the model holds
         return Op(self._name(wanted), kind, reads, shape, settings, scope, held)
+
+    def _shape_or_none(self, node) -> tuple | None:
+        """A node's shape without the batch axis; a channels-last map's as C×H×W."""
+        shape = _shape_or_none(node)
+        return (shape[2], shape[0], shape[1]) if shape and node.name in self.last else shape
+
+    def _held_only(self, node) -> bool:
+        """Does a function read only tensors the model holds (class_token.expand(n, -1, -1))? It is then held too."""
+        inputs = [t for t in node.all_input_nodes if _is_tensor(t) or t.op == "get_attr"]
+        if inputs and all(t.op == "get_attr" or t.name in self.holds for t in inputs):
+            self.holds[node.name] = [name for t in inputs for name in self._parameters_of(t)]
+            return True
+        return False
+
+    def _parameters_of(self, node) -> list[str]:
+        if node.op == "get_attr":
+            return [node.target] if node.target in self.parameters else []
+        return self.holds.get(node.name, [])
+
+    def _held(self, node) -> int:
+        """The parameters a function call reads from the model (a class token, a layer scale), each counted once:
+        with the first call that reads it."""
+        names = [name for t in node.all_input_nodes for name in self._parameters_of(t)]
+        fresh = [name for name in dict.fromkeys(names) if name not in self.counted]
+        self.counted.update(fresh)
+        return sum(self.parameters[name].numel() for name in fresh)
 
 
 def _tensors(node) -> list:
+    """The nodes whose tensors `node` reads, in order (not the shapes or numbers it reads)."""
     import torch.fx
     found = []
     for arg in node.args:
         items = arg if isinstance(arg, (list, tuple)) else [arg]
-        found += [a for a in items if isinstance(a, torch.fx.Node)]
+        found += [a for a in items if isinstance(a, torch.fx.Node) and (_is_tensor(a) or a.op == "call_module")]
     return found
+
+
+def _index(index) -> str:
+    """An index as Python writes it: [:, 0]."""
+    items = index if isinstance(index, tuple) else (index,)
+    words = [":" if isinstance(i, slice) and i == slice(None) else "..." if i is Ellipsis else repr(i)
+             for i in items]
+    return "[" + ", ".join(words) + "]"
+
+
+def _is_tensor(node) -> bool:
+    return hasattr(node.meta.get("tensor_meta"), "shape")
 
 
 def _shape(node) -> tuple[int, ...]:
@@ -240,14 +342,18 @@ def _module(module, shape: tuple) -> tuple[str, dict]:
     return "op", {}
 
 
-def _function(node, shape: tuple) -> tuple[str, dict]:
+def _function(node, shape: tuple, tensors: list) -> tuple[str, dict]:
     name = getattr(node.target, "__name__", str(node.target))
-    tensors = [_shape_or_none(t) for t in _tensors(node)]
-    if name in ("contiguous", "clone", "cat") and len(tensors) == 1:  # (DenseNet's cat of one: its input)
+    if name in ("contiguous", "clone", "cat") and len(tensors) == 1 or name in _PASSED:
         return "identity", {}
     kind = _declared("torch_functions").get(name)
     settings = kind.from_torch_function(name, _arguments(node), node, shape, tensors) if kind else None
     return (kind.keyword, settings) if settings is not None else ("op", {})
+
+
+# what passes its input through in eval mode and figures leave out: stochastic depth (drop path), permutes'
+# copies (DenseNet's cat of one tensor is its input)
+_PASSED = ("stochastic_depth",)
 
 
 def _declared(facet: str) -> dict:

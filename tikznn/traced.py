@@ -48,7 +48,7 @@ class Names:
 
 def to_nn(ops: list[Op], *, title: str = "", source: str = "") -> str:
     """The .nn text of a model's operations (see the module's docstring)."""
-    ops = _fused(ops)
+    ops = _fused(_patterns(ops))
     blocks, uses = _blocks(ops)
     lines = [f"# {title}: imported by tikznn from {source}" if source else f"# {title}: imported by tikznn"]
     if title:
@@ -57,6 +57,31 @@ def to_nn(ops: list[Op], *, title: str = "", source: str = "") -> str:
         lines += [""] + block.text() + [""]
     lines += _Writer(ops, uses).lines()
     return "\n".join(lines) + "\n"
+
+
+# -- patterns: operations that together are one layer of a kind (kinds' from_ops) -------------------------------
+
+def _patterns(ops: list[Op]) -> list[Op]:
+    """Each run of operations a kind recognises as one of its layers (a conv, reshape and permute: patches)
+    replaced by that layer, which holds their parameters and reads what the first of them read."""
+    out: list[Op] = []
+    shapes: dict[str, tuple] = {}
+    renamed: dict[str, str] = {}
+    for op in ops:
+        out.append(replace(op, inputs=[renamed.get(n, n) for n in op.inputs]))
+        shapes[op.name] = op.shape
+        for kind in kinds.every():
+            found = kind.from_ops(out, shapes)
+            if found:
+                count, settings = found
+                run = out[-count:]
+                del out[-count:]
+                one = replace(run[-1], kind=kind.keyword, inputs=run[0].inputs, settings=settings,
+                              params=sum(o.params or 0 for o in run))
+                renamed.update({o.name: one.name for o in run})
+                out.append(one)
+                break
+    return out
 
 
 # -- fusing: conv + bn + activation, dense + activation, add + activation -------------------------------------
@@ -167,10 +192,11 @@ def _instances(ops: list[Op]) -> list[_Instance]:
 
 def _shape_of(instance: _Instance) -> tuple:
     """What makes two instances the same block: each op's kind, which settings it has, and what it reads
-    (by position inside the instance); the settings' values may differ and become the block's parameters."""
+    (by position inside the instance); the settings' values may differ and become the block's parameters. An
+    `op` that says its shape is written with it: instances of other shapes are other blocks."""
     position = {op.name: k for k, op in enumerate(instance.ops)}
     return tuple((op.kind, tuple(sorted(op.settings)), tuple(position.get(n, -1) for n in op.inputs),
-                  _local(instance, op)) for op in instance.ops)
+                  _local(instance, op), op.shape if op.settings.get("reshapes") else None) for op in instance.ops)
 
 
 def _local(instance: _Instance, op: Op) -> str:
@@ -204,7 +230,8 @@ def _blocks(ops: list[Op]) -> tuple[list[_Block], dict[str, _Use]]:
 
 
 def _block_name(cls: str, taken: set[str]) -> str:
-    base = re.sub(r"(?<!^)(?=[A-Z])", "_", cls).lower().strip("_") or "unit"  # _DenseLayer: dense_layer
+    # _DenseLayer: dense_layer, MBConv: mb_conv
+    base = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", cls).lower().strip("_") or "unit"
     base = base if base not in RESERVED else base + "_block"
     name, n = base, 2
     while name in taken:
@@ -247,7 +274,7 @@ def _arg(value) -> str:
 
 def _body(instance: _Instance, slots: dict) -> list[str]:
     """The block's lines: the first instance's, its parameters written as $name."""
-    names = {op.name: valid_name(_local(instance, op) or f"x{k}") for k, op in enumerate(instance.ops)}
+    names = _local_names(instance)
     names[instance.feed] = "in"
     ops = []
     for k, op in enumerate(instance.ops):
@@ -255,6 +282,23 @@ def _body(instance: _Instance, slots: dict) -> list[str]:
         ops.append(replace(op, name=names[op.name], inputs=[names.get(n, n) for n in op.inputs], settings=settings,
                            scope=()))
     return _Writer(ops, {}, start="in", inside=True).lines()
+
+
+def _local_names(instance: _Instance) -> dict[str, str]:
+    """Names inside a block: an op's path in its sub-module (branch3.2), else the last word of it a name can be
+    (torchvision's `block.2.fc2`: fc2), else after its kind and place (`block.1.0`: conv_1)."""
+    names, taken = {}, {"in"}
+    for k, op in enumerate(instance.ops):
+        path = re.sub(r"^block\.", "", _local(instance, op))
+        words = [path] + [w for w in reversed(path.split(".")) if not w.isdigit()]
+        word = next((w for w in words if w and valid_name(w) == w and w not in taken), None)
+        if word is None:
+            word, n = f"{op.kind}_{k}", 2  # (not conv1: the name an unnamed conv takes)
+            while word in taken:
+                word, n = f"{op.kind}_{k}_{n}", n + 1
+        taken.add(word)
+        names[op.name] = word
+    return names
 
 
 def _runs(block: str, instances: list[_Instance], args: list[list[str]]) -> list[_Use]:
@@ -319,8 +363,8 @@ class _Writer:
         return referred
 
     def _name(self, out: str, item) -> str:
-        if isinstance(item, _Use):
-            return item.name
+        if isinstance(item, _Use):  # (a run named unlike layer1.0, layer1.1: its last copy's name)
+            return item.name or valid_name(item.instances[-1].path)
         return out if self.inside else valid_name(out)
 
     def _use(self, use: _Use, inputs: list[str], previous: str) -> str:

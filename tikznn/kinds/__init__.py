@@ -16,7 +16,7 @@ from ..layer import Analysis, Inputs, Layer, describe, shape_error
 # The family modules, in the order their kinds are listed (in themes, legends and 'did you mean'). A new family
 # module is found without being listed; it then comes after these.
 FAMILIES = ("input", "convolution", "resampling", "pooling", "normalization", "activation", "dense", "sequence",
-            "operation", "merge")
+            "tokens", "operation", "merge")
 
 
 class Colours(NamedTuple):
@@ -30,10 +30,11 @@ class Colours(NamedTuple):
 
 
 class Param(str):
-    """A block parameter standing for a setting in an imported block's body ($c): written as it is."""
+    """A block parameter standing for a setting in an imported block's body: Param("c") is the text $c, however
+    it is written (str(), f-strings, join)."""
 
-    def __str__(self) -> str:
-        return "$" + str.__str__(self)
+    def __new__(cls, name: str):
+        return super().__new__(cls, "$" + name)
 
 
 class Kind:
@@ -175,6 +176,15 @@ class Kind:
                   shapes: dict) -> dict | None:
         """Its settings for an ONNX node of one of `onnx_ops`, or None."""
         return {}
+
+    def passes(self, settings: dict) -> bool:
+        """Does a layer with these imported settings compute nothing (dropout 0)? An importer leaves it out."""
+        return False
+
+    def from_ops(self, ops: list, shapes: dict) -> tuple[int, dict] | None:
+        """(count, settings) when the last `count` operations an importer read (traced.Op, `shapes` by name) are
+        what one layer of it computes (a conv, a reshape and a permute: a patch embedding); else None."""
+        return None
 
     # -- the declaration as a whole ----------------------------------------------------------------------------
     def theme_parts(self) -> tuple[tuple[str, str, Colours | None], ...]:

@@ -62,8 +62,8 @@ class DenseKind(Kind):
         linear = call("nn.Linear", str(features(source)), str(layer.units))
         return [linear, act_module(layer.act, source)] if layer.act else linear
 
-    def from_torch(self, module, shape):
-        return {"units": module.out_features} if module.bias is not None else None
+    def from_torch(self, module, shape):  # (not over the last axis of a C×H×W: that is no layer of the language)
+        return {"units": module.out_features} if module.bias is not None and len(shape) < 3 else None
 
     def from_onnx(self, op_type, attrs, data, weights, shape, shapes):
         if len(data) == 1 and len(weights) == 2 and attrs.get("transB", 0) == 1 and not attrs.get("transA", 0):
@@ -144,6 +144,9 @@ class DropoutKind(Kind):
 
     def function(self, layer, x, source):
         return f"F.dropout({x}, p={layer.p}, training=self.training)"
+
+    def passes(self, settings):
+        return settings.get("p") == 0
 
     def from_torch(self, module, shape):
         return {"p": module.p}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from . import Colours, Kind, feature_axis
+from . import Colours, Kind, feature_axis, features
 from .activation import expression, problem as act_problem
 from ..layer import Analysis, Layer, describe, shape_error, who
 
@@ -159,4 +159,106 @@ class ConcatKind(Kind):
         return {} if attrs.get("axis") == 1 and len(data) >= 2 and not weights else None
 
 
-KINDS = (AddKind(), ConcatKind())
+@dataclass(frozen=True, kw_only=True)
+class Scale(Layer):
+    """Its first input multiplied by a factor per channel: another input's (a gate of C×1×1, as
+    squeeze-and-excitation computes) or, reading only the line before, a factor it learns (layer scale)."""
+
+    kind: ClassVar[str] = "scale"
+
+
+def _gate(data: tuple, gate: tuple, sequence: bool) -> bool:
+    """Does `gate` scale `data` per channel (C×1×1 on a C×H×W map, D on a sequence of L×D), or entry by entry?"""
+    if gate == data:
+        return True
+    return gate == (1, data[-1]) if sequence else len(gate) == len(data) and gate[0] == data[0] and \
+        all(n == 1 for n in gate[1:])
+
+
+class ScaleKind(Kind):
+    on_sequences = "scale"
+    example = "x = conv 16 k3 p1\npool global\ngate = conv 16 k1 sigmoid\nscale x gate"
+    keyword, layer, legend, family = "scale", Scale, "scaling", "add"
+    colours = Colours((205, 120, 170), 117, "vermillion", 0.85)
+    doc = ("a map times a gate per channel, as squeeze-and-excitation does: scale x gate (scale x: times the line "
+           "before); alone, a factor per channel it learns (layer scale)")
+    merges = names_inputs = True
+    repeatable = False
+    symbol = r"$\times$"
+    torch_functions, onnx_ops = ("mul", "imul"), ("Mul",)
+
+    def read(self, items, span):
+        return {}, list(items)
+
+    def implicit(self, refs):
+        return len(refs) < 2
+
+    def written(self, inputs: list[str], previous: str) -> list[str]:
+        if len(inputs) == 2 and previous in inputs:
+            return [inputs[0] if inputs[1] == previous else inputs[1]]
+        return [] if inputs == [previous] else inputs
+
+    def words(self, layer, refs):
+        return ["scale", *refs]
+
+    def describe(self, layer, result, counts):
+        return "scale" if len(layer.inputs) > 1 else "layer scale"
+
+    def infer(self, layer, inputs, sequence: bool = False):
+        if len(inputs) == 1:  # a factor per channel (per feature) it learns
+            shape = inputs[0][1]
+            return Analysis(shape, shape[-1] if sequence else shape[0], 0, sequence)
+        if len(inputs) > 2:
+            raise shape_error(layer, f"scale multiplies two inputs, not {len(inputs)}", hint="write: scale x gate")
+        (a, a_shape), (b, b_shape) = inputs
+        if _gate(a_shape, b_shape, sequence):
+            return Analysis(a_shape, 0, 0, sequence)
+        if _gate(b_shape, a_shape, sequence):
+            return Analysis(b_shape, 0, 0, sequence)
+        one = f"{a_shape[-1]}" if sequence else f"{a_shape[0]}×1×1" if len(a_shape) == 3 else str(a_shape[0])
+        raise shape_error(layer, f"cannot scale {who(a)} ({describe(a_shape)}) by {who(b)} ({describe(b_shape)}): a "
+                                 "gate has one value per channel, or the same shape",
+                          hint=f"make the gate {one}: pool global, then 1×1 convs (or dense layers) to {a_shape[-1 if sequence else 0]}")
+
+    def infer_sequence(self, layer, inputs):
+        return self.infer(layer, inputs, sequence=True)
+
+    def torch_module(self, layer, source):
+        if len(layer.inputs) > 1:
+            return None
+        axes = f"{features(source)}" if source.sequence or len(source.shape) == 1 else \
+            ", ".join([str(source.shape[0])] + ["1"] * (len(source.shape) - 1))
+        return f"nn.Parameter(torch.ones({axes}))"
+
+    def forward(self, layer, target, args, attribute, source):
+        return f"{target} = {' * '.join(args) if len(args) > 1 else f'{attribute} * {args[0]}'}"
+
+    def from_torch_function(self, name, given, node, shape, tensors):
+        """x * gate (squeeze-and-excitation), or x * a parameter of one value per channel (layer scale)."""
+        import operator
+
+        import torch
+        if node.target not in (operator.mul, operator.imul, torch.mul) or len(node.all_input_nodes) != 2:
+            return None
+        data = [n for n in node.all_input_nodes if n.op != "get_attr"]
+        if len(data) == 2 and shape in tensors:
+            other = tensors[1] if tensors[0] == shape else tensors[0]
+            return {} if _gate(shape, other, False) or _gate(shape, other, True) else None
+        held = [n for n in node.all_input_nodes if n.op == "get_attr"]
+        factor = tuple(getattr(held[0].meta.get("tensor_meta"), "shape", ())) if held else ()
+        if len(data) == 1 and tuple(data[0].meta["tensor_meta"].shape)[1:] == shape and factor and \
+                (factor == (shape[0], *[1] * (len(shape) - 1)) or factor == (shape[-1],)):
+            return {}
+        return None
+
+    def from_onnx(self, op_type, attrs, data, weights, shape, shapes):
+        """x * gate of two tensors the model computes, or x * a weight of one value per channel."""
+        if len(data) == 2 and not weights:
+            a, b = (shapes.get(t, ())[1:] for t in data)
+            gated = a == shape and _gate(shape, b, False) or b == shape and _gate(shape, a, False)
+            return {} if gated else None
+        per_channel = weights and tuple(weights[0][-len(shape):]) == (shape[0], *[1] * (len(shape) - 1))
+        return {} if len(data) == 1 and len(weights) == 1 and per_channel else None
+
+
+KINDS = (AddKind(), ConcatKind(), ScaleKind())

@@ -161,10 +161,30 @@ HELPER_SOURCE = f'''def {HELPER}(rnn, x):
 
 @dataclass(frozen=True, kw_only=True)
 class Attention(Layer):
-    """Multi-head self-attention with `heads` heads over the sequence's features (nn.MultiheadAttention)."""
+    """Multi-head self-attention with `heads` heads over the sequence's features (nn.MultiheadAttention); with a
+    `window`, over each window×window patch of a C×H×W map (Swin's window attention, with a learned relative
+    position bias), its windows moved by half a window when `shift`."""
 
     heads: int
+    window: int = 0
+    shift: bool = False
     kind: ClassVar[str] = "attention"
+
+
+def _window_attention(layer, inputs) -> Analysis:
+    """Swin's (torchvision's ShiftedWindowAttention): the map padded to whole windows, attention within each."""
+    source, shape = inputs[0]
+    if len(shape) != 3:
+        raise shape_error(layer, f"window attention works on a C×H×W map, not the {describe(shape)} of {who(source)}",
+                          hint="leave out the window (win7) for attention over a sequence")
+    channels, height, width = shape
+    if channels % layer.heads:
+        raise shape_error(layer, f"{layer.heads} heads do not divide the {channels} channels of {who(source)}",
+                          hint="the channels are split evenly among the heads")
+    positions = -(-height // layer.window) * layer.window * -(-width // layer.window) * layer.window
+    params = 4 * channels * channels + 4 * channels + (2 * layer.window - 1) ** 2 * layer.heads  # qkv, out, bias
+    macs = 4 * positions * channels * channels + 2 * positions * layer.window ** 2 * channels
+    return Analysis(shape, params, macs)
 
 
 def _attention(layer, inputs) -> tuple[int, int, int, int]:
@@ -186,36 +206,75 @@ class AttentionKind(Kind):
     example, example_input = "attention h8", "input 20x64 seq"
     keyword, layer, legend, family = "attention", Attention, "attention", "attention"
     colours = Colours((240, 165, 165), 75, "purple", 0.7)
-    doc = "multi-head self-attention: attention h8"
+    doc = "multi-head self-attention: attention h8; over windows of a map (Swin): attention h3 win7 (shift)"
     counted = torch_tuple = True
-    torch_modules = ("MultiheadAttention",)
+    torch_modules, torch_functions = ("MultiheadAttention",), ("shifted_window_attention",)
 
     def read(self, items, span):
-        return _heads(items), []
+        heads, window, shift = items
+        settings = _heads([heads])
+        if window is not None:
+            settings["window"] = int(window[3:])
+        if shift is not None:
+            settings["shift"] = True
+        return settings, []
 
-    def build(self, heads: int, **common):
-        return Attention(heads=heads, **common)
+    def build(self, heads: int, window: int = 0, shift: bool = False, **common):
+        return Attention(heads=heads, window=window, shift=shift, **common)
+
+    def check(self, layer):
+        if layer.window < 0 or layer.shift and not layer.window:
+            return "only window attention shifts its windows", "write the window too: attention h3 win7 shift"
+        return None
 
     def words(self, layer, refs):
-        return ["attention", f"h{layer.heads}"]
+        return ["attention", f"h{layer.heads}"] + ([f"win{layer.window}"] if layer.window else []) + \
+            (["shift"] if layer.shift else [])
 
-    infer = staticmethod(lambda layer, inputs: _sequence_only(layer, inputs))
+    def infer(self, layer, inputs):
+        return _window_attention(layer, inputs) if layer.window else _sequence_only(layer, inputs)
 
     def infer_sequence(self, layer, inputs):
+        if layer.window:
+            return _window_attention(layer, inputs)  # (which says it takes a map)
         _, _, params, macs = _attention(layer, inputs)
         return Analysis(inputs[0][1], params, macs, True)
 
     def describe(self, layer, result, counts):
+        if layer.window:
+            what = f"{'shifted ' if layer.shift else ''}{layer.window}×{layer.window} window attention"
+            return f"{what}, {layer.heads} heads" if counts else what
         return f"{layer.heads}-head attention" if counts else "attention"
 
     def torch_module(self, layer, source):
+        if layer.window:  # torchvision's, on a channels-last map
+            shift = layer.window // 2 if layer.shift else 0
+            return call("torchvision.models.swin_transformer.ShiftedWindowAttention", str(source.shape[0]),
+                        f"[{layer.window}, {layer.window}]", f"[{shift}, {shift}]", str(layer.heads))
         return call("nn.MultiheadAttention", str(features(source)), str(layer.heads), "batch_first=True")
 
     def forward(self, layer, target, args, attribute, source):
+        if layer.window:
+            return f"{target} = {attribute}({args[0]}.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)"
         return f"{target}, _ = {attribute}({args[0]}, {args[0]}, {args[0]})"
 
     def from_torch(self, module, shape):
         return {"heads": module.num_heads} if module.batch_first and module._qkv_same_embed_dim else None
+
+    def from_torch_function(self, name, given, node, shape, tensors):
+        """torchvision's shifted_window_attention (Swin V1), on a map read as C×H×W."""
+        args = list(node.args) + [None] * 7
+        window, heads = args[4], args[5]
+        shift = node.kwargs.get("shift_size", args[6])
+        if len(shape) != 3 or node.kwargs.get("logit_scale") is not None or not isinstance(heads, int) or \
+                not window or len(set(window)) != 1 or not shift or len(set(shift)) != 1:
+            return None
+        size = window[0]
+        # (torchvision does not shift when one window covers the map)
+        shifted = shift[0] > 0 and size < -(-shape[1] // size) * size
+        if shift[0] not in (0, size // 2):
+            return None
+        return {"heads": heads, "window": size, **({"shift": True} if shifted else {})}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -294,15 +353,15 @@ class LayerNormKind(Kind):
     example, example_input = "layernorm", "input 20x64 seq"
     keyword, layer, legend, family = "layernorm", LayerNorm, "layer norm", "layernorm"
     colours = Colours((215, 215, 140), 36, "green")
-    doc = "layer normalisation of each position's features (or of a vector)"
+    doc = "layer normalisation of each position's features (of a map: each position's channels, as ConvNeXt)"
     slab = 0.75
-    torch_modules = ("LayerNorm",)
+    torch_modules, torch_functions = ("LayerNorm",), ("layer_norm",)
 
     def infer(self, layer, inputs):
         source, shape = inputs[0]
-        if len(shape) != 1:
-            raise shape_error(layer, f"layernorm normalises a sequence's features or a vector, not the "
-                                     f"{describe(shape)} of {who(source)}", hint="for feature maps use bn")
+        if len(shape) not in (1, 3):
+            raise shape_error(layer, f"layernorm normalises a sequence's features, a map's channels or a vector, "
+                                     f"not the {describe(shape)} of {who(source)}")
         return Analysis(shape, 2 * shape[0], 0)
 
     def infer_sequence(self, layer, inputs):
@@ -315,8 +374,23 @@ class LayerNormKind(Kind):
     def torch_module(self, layer, source):
         return call("nn.LayerNorm", str(features(source)))
 
+    def forward(self, layer, target, args, attribute, source):
+        if len(source.shape) == 3 and not source.sequence:  # over each position's channels
+            return f"{target} = {attribute}({args[0]}.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)"
+        return None
+
     def from_torch(self, module, shape):
-        return {} if len(module.normalized_shape) == 1 else None
+        return {} if tuple(module.normalized_shape) == (_normalised(shape),) and module.bias is not None and \
+            module.elementwise_affine else None
+
+    def from_torch_function(self, name, given, node, shape, tensors):
+        held = [n for n in node.all_input_nodes if n.op == "get_attr"]
+        return {} if tuple(given.get("normalized_shape", ())) == (_normalised(shape),) and len(held) == 2 else None
+
+
+def _normalised(shape: tuple) -> int:
+    """What a layer norm normalises over: a map's channels (C×H×W as tikznn reads it), else the last axis."""
+    return shape[0] if len(shape) == 3 else shape[-1]
 
 
 KINDS = (EmbeddingKind(),
