@@ -83,3 +83,22 @@ def mobile_activations() -> onnx.ModelProto:
     model = g.model(x, [1, 8, 8, 8])
     model.opset_import[0].version = 18
     return model
+
+
+def exporters_patterns() -> tuple[onnx.ModelProto, int]:
+    """What exporters write for a mobile block: ReLU6 as Clip(0, 6) with constant bounds, SiLU as x·Sigmoid(x),
+    squeeze-and-excitation as a Mul of the map by its gate, and a Reshape whose target shape is an int64 weight
+    (no parameter). Returns the model and its weight count."""
+    g = Graph(3, 8)
+    x = g.conv("x", 3, 8, 3, 1, 1, "conv1", bias=True)
+    low, high = (numpy_helper.from_array(np.array(v, dtype=np.float32), n) for v, n in ((0.0, "low"), (6.0, "high")))
+    g.weights += [low, high]
+    x = g.node("Clip", [x, "low", "high"], "act1/Clip")
+    y = g.conv(x, 8, 8, 1, 1, 0, "conv2", bias=True)
+    x = g.node("Mul", [y, g.node("Sigmoid", [y], "act2/Sigmoid")], "act2/Mul")
+    gate = g.node("Sigmoid", [g.conv(g.node("GlobalAveragePool", [x], "se/pool"), 8, 8, 1, 1, 0, "se/fc", bias=True)],
+                  "se/Sigmoid")
+    x = g.node("Mul", [x, gate], "se/Mul")
+    g.weights.append(numpy_helper.from_array(np.array([1, 8, 64], dtype=np.int64), "target"))
+    x = g.node("Reshape", [x, "target"], "reshape/Reshape")
+    return g.model(x, [1, 8, 64]), 3 * 8 * 9 + 8 + 8 * 8 + 8 + 8 * 8 + 8

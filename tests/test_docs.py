@@ -103,3 +103,12 @@ def test_every_nn_example_has_a_builder_twin():
 def test_defaults_agree(line, call):
     """A bare statement and the builder call without arguments make the same layer (the doc's defaults)."""
     assert tikznn.parse(f"input 3x8x8\n{line}\n") == call(Network().input(3, 8, 8))
+
+
+def test_the_import_page_names_what_every_kind_is_imported_from():
+    """docs/importing.md is written by hand: every module, function and ONNX op a kind declares is in it."""
+    from tikznn import kinds
+    page = (DOC.parent / "importing.md").read_text(encoding="utf-8")
+    for kind in kinds.every():
+        for name in (*kind.torch_modules, *kind.torch_functions, *kind.onnx_ops):
+            assert f"`{name}`" in page, (kind.keyword, name)

@@ -273,3 +273,28 @@ def test_a_mean_over_height_and_width_is_global_pooling_then_a_vector():
     text, notes = import_model(f"{TORCH}:MeanHead", "3x8x8")
     assert notes == [] and text.splitlines()[-4:] == ["conv 16 k3 p1", "pool global", "flatten", "dense 10"]
     assert _total(text) == sum(p.numel() for p in torch_models.MeanHead().parameters())
+
+
+def test_exporters_patterns_in_onnx_read_as_the_words_they_are_and_a_shape_is_no_parameter(tmp_path):
+    path = tmp_path / "patterns.onnx"
+    model, weights = onnx_models.exporters_patterns()
+    onnx.save(model, str(path))
+    text, notes = import_model(str(path))
+    body = [line.split(" = ")[-1] for line in text.splitlines()[3:]]
+    assert body[:2] == ["conv 8 k3 p1 relu6", "conv 8 k1 silu"], text  # Clip(0, 6); x·sigmoid(x)
+    assert "scale conv2" in text and body[-1] == "op Reshape 8x64"  # the gate; no weight for its target shape
+    assert _total(text) == weights and notes == ["Reshape has no word in the .nn language: written as 'op Reshape' "
+                                                 "(1×: line 9)"]
+
+
+def test_an_onnx_node_whose_size_the_file_does_not_say_is_refused_clearly(tmp_path):
+    """onnx's shape inference cannot follow an operation of another domain (nor a size computed at run time):
+    tikznn says so rather than guess its shape."""
+    from tikznn.errors import ModelImportError
+    g = onnx_models.Graph(3, 8)
+    x = g.node("Relu", [g.node("Mystery", ["x"], "odd/Mystery", domain="example.custom")], "act/Relu")
+    model = g.model(x, [1, 3, 8, 8])
+    model.opset_import.append(onnx.helper.make_opsetid("example.custom", 1))
+    onnx.save(model, str(tmp_path / "odd.onnx"))
+    with pytest.raises(ModelImportError, match="does not say the size of what its Mystery node 'odd/Mystery' gives"):
+        import_model(str(tmp_path / "odd.onnx"))

@@ -39,9 +39,10 @@ def import_model(source: str, input_shape: str | None = None, *, tokens: bool = 
     network, analysis = _read_back(text)
     _check_totals(network, analysis, ops)
     unknown: dict[str, list[str]] = {}
-    for layer in network.layers:
+    for layer in network.layers:  # (an unnamed one by its line in the text written)
         if layer.kind == "op":
-            unknown.setdefault(layer.title, []).append(layer.name)
+            unknown.setdefault(layer.title, []).append(layer.name if "#" not in layer.name or not layer.at
+                                                       else f"line {layer.at.line}")
     notes = [f"{title} has no word in the .nn language: written as 'op {title}' "
              f"({len(names)}×: {', '.join(names[:3])}{', ...' if len(names) > 3 else ''})"
              for title, names in unknown.items()]

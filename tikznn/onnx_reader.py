@@ -24,7 +24,7 @@ def read(path: str | Path) -> tuple[list[Op], str]:
     onnx = _onnx()
     try:
         model = onnx.load(str(path))
-        model = onnx.shape_inference.infer_shapes(model)
+        model = onnx.shape_inference.infer_shapes(model, data_prop=True)  # (shapes computed from shapes too)
     except FileNotFoundError:
         raise ModelImportError(f"no such file: {path}") from None
     except Exception as err:  # protobuf's DecodeError and onnx's checker errors share no base class
@@ -45,6 +45,8 @@ class _Graph:
         # tensors of whole numbers: shapes, indices and axes (a Reshape's target), never weights nor data
         self.integers = {t.name for t in graph.initializer if t.data_type in _INTEGER}
         self.constants: set[str] = set()  # what Constant nodes make, and what is computed from shapes only
+        self.values = {t.name: _small(t) for t in graph.initializer}  # a few numbers' values (a Clip's bounds)
+        self.constants.update(t.name for t in graph.initializer if not t.dims)  # a scalar is no weight (bounds)
         self.shapes = {}
         for value in [*graph.input, *graph.value_info, *graph.output]:
             dims = value.type.tensor_type.shape.dim
@@ -69,6 +71,18 @@ class _Graph:
         for node in self.graph.node:
             if node.op_type == "Constant" or all(t in self.integers for t in node.output if t):
                 self.constants.update(node.output)  # a constant, or a shape computed from one: not drawn
+                if node.op_type == "Constant" and node.attribute and node.attribute[0].name == "value":
+                    self.values[node.output[0]] = _small(node.attribute[0].t)
+                continue
+            if node.input and not any(t in self.made_by for t in node.input if t):
+                # computed from weights and constants only (a class token expanded to the batch): a weight too,
+                # counted by what reads it
+                held = sum(prod(self.weights[t]) for t in node.input
+                           if t in self.weights and t not in self.integers | self.constants)
+                for tensor in node.output:
+                    self.weights[tensor] = (held,) if held else ()
+                    if not held:
+                        self.constants.add(tensor)
                 continue
             op = self._op(node)
             if op is None:  # passes its input through (Identity): a tensor, or a weight shared under a new name
@@ -86,9 +100,16 @@ class _Graph:
         if node.op_type == "Identity":
             return None
         attrs = {a.name: _attribute(a) for a in node.attribute}
+        attrs["inputs"] = tuple(self.values.get(t) for t in node.input)  # the values of those that are constants
         data = [t for t in node.input if t and t not in self.weights and t not in self.integers | self.constants]
-        weights = [self.weights[t] for t in node.input if t in self.weights and t not in self.integers]
+        counted = [t for t in node.input if t in self.weights and t not in self.integers | self.constants]
+        weights = [self.weights[t] for t in counted]
         shape = self.shapes.get(node.output[0], ())[1:]
+        if not shape or 0 in shape:  # (onnx shape inference could not follow it: a size computed at run time)
+            raise ModelImportError(f"the ONNX file does not say the size of what its {node.op_type} node "
+                                   f"'{node.name or node.output[0]}' gives",
+                                   hint="import the PyTorch model itself (tikznn import module:Model --input ...), or "
+                                        "export it so that its sizes are constants")
         scope, leaf = _scope([p for p in node.name.split("/") if p][:-1])
         if leaf:
             wanted = leaf
@@ -99,10 +120,11 @@ class _Graph:
         name = self._name(wanted)
         reads = [self.made_by[t] for t in data if t in self.made_by]
         kind, settings = self._meaning(node, attrs, data, weights, shape)
+        params = sum(prod(w) for w in weights)  # (what the file stores for it: batch norm folded, usually)
         if kind == "op":
-            settings = {"title": node.op_type, "params": sum(prod(w) for w in weights),
+            settings = {"title": node.op_type, "params": params,
                         "reshapes": not data or self.shapes.get(data[0], ())[1:] != shape}
-        return Op(name, kind, reads, shape, settings, scope)
+        return Op(name, kind, reads, shape, settings, scope, params)
 
     def _meaning(self, node, attrs: dict, data: list[str], weights: list[tuple], shape: tuple):
         """What the node is in the language's words: the kind that declares its op type and takes its settings,
@@ -132,6 +154,15 @@ def _scope(parts: list[str]) -> tuple[tuple[tuple[str, str], ...], str]:
 
 
 _INTEGER = (6, 7, 12, 13)  # onnx.TensorProto's INT32, INT64, UINT32, UINT64
+
+
+def _small(tensor):
+    """The value of a tensor of at most a few numbers (a scalar: the number), else None."""
+    if prod(tensor.dims) > 16:
+        return None
+    from onnx import numpy_helper
+    values = numpy_helper.to_array(tensor).ravel().tolist()
+    return values[0] if len(values) == 1 and not tensor.dims else tuple(values)
 
 
 def _attribute(a):

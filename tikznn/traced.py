@@ -48,7 +48,7 @@ class Names:
 
 def to_nn(ops: list[Op], *, title: str = "", source: str = "") -> str:
     """The .nn text of a model's operations (see the module's docstring)."""
-    ops = _fused(_patterns(ops))
+    ops = _fused(_growing(_patterns(ops)))
     blocks, uses = _blocks(ops)
     lines = [f"# {title}: imported by tikznn from {source}" if source else f"# {title}: imported by tikznn"]
     if title:
@@ -81,6 +81,36 @@ def _patterns(ops: list[Op]) -> list[Op]:
                 renamed.update({o.name: one.name for o in run})
                 out.append(one)
                 break
+    return out
+
+
+# -- growing concatenations: DenseNet's layers ---------------------------------------------------------------
+
+def _growing(ops: list[Op]) -> list[Op]:
+    """A concatenation of what an earlier one joined and more (DenseNet: cat(x0, ..., xk) after cat(x0, ..., xk-1))
+    reads that earlier one instead; one that joins a sub-module's input and output belongs to it (a dense layer's
+    output concatenated to everything before it, as a person writes the block: `concat in` at its end)."""
+    joined: dict[tuple, str] = {}
+    out = []
+    for op in ops:
+        if op.kind == "concat":
+            joined[tuple(op.inputs)] = op.name
+            for k in range(len(op.inputs) - 1, 1, -1):
+                if tuple(op.inputs[:k]) in joined:
+                    op = replace(op, inputs=[joined[tuple(op.inputs[:k])], *op.inputs[k:]])
+                    break
+        out.append(op)
+    index = {op.name: i for i, op in enumerate(out)}
+    for i, op in enumerate(out):
+        if op.kind != "concat" or len(op.inputs) != 2 or op.inputs[1] not in index:
+            continue
+        last = out[index[op.inputs[1]]]
+        if not last.scope or last.scope == op.scope or index[last.name] != i - 1:
+            continue
+        path = last.scope[-1][0]
+        members = [o for o in out if any(p == path for p, _ in o.scope)]
+        if members[-1] is last and members[0].inputs == [op.inputs[0]]:
+            out[i] = replace(op, scope=last.scope)
     return out
 
 
@@ -226,7 +256,37 @@ def _blocks(ops: list[Op]) -> tuple[list[_Block], dict[str, _Use]]:
         blocks.append(_Block(name, params, _body(instances[0], slots)))
         for use in _runs(name, instances, args):
             uses[use.instances[0].ops[0].name] = use
+    _name_runs(list(uses.values()))
     return blocks, uses
+
+
+def _name_runs(uses: list[_Use]) -> None:
+    """A run of copies takes their parent's name when it is the parent's one run and its copies' names come out as
+    the model's: layer1.0, layer1.1 (or, after a first block used on its own, layer2.1 to layer2.3: .nn numbers
+    copies from the first free number), or names not numbered (DenseNet's denseblock1.denselayer1 to 6)."""
+    def parent(path: str) -> str:
+        return path.rsplit(".", 1)[0] if "." in path else ""
+    runs = [use for use in uses if len(use.instances) > 1]
+    runs_of: dict[str, int] = {}
+    for use in runs:
+        for name in {parent(i.path) for i in use.instances}:
+            runs_of[name] = runs_of.get(name, 0) + 1
+    singles = {use.instances[0].path for use in uses if len(use.instances) == 1}
+    for use in runs:
+        parents = {parent(i.path) for i in use.instances}
+        name = parents.pop() if len(parents) == 1 else ""
+        use.name = ""
+        if not name or runs_of[name] > 1:
+            continue
+        last = [i.path.rsplit(".", 1)[1] for i in use.instances]
+        if all(word.isdigit() for word in last):
+            first = int(last[0])
+            numbered = [int(word) for word in last] == list(range(first, first + len(last)))
+            if not numbered or any(f"{name}.{k}" not in singles for k in range(first)):
+                continue
+        elif any(word.isdigit() for word in last):
+            continue
+        use.name = valid_name(name)
 
 
 def _block_name(cls: str, taken: set[str]) -> str:
@@ -302,8 +362,8 @@ def _local_names(instance: _Instance) -> dict[str, str]:
 
 
 def _runs(block: str, instances: list[_Instance], args: list[list[str]]) -> list[_Use]:
-    """Consecutive instances with the same arguments, each fed by the one before: one use, ×N. A run of copies
-    named like torchvision's (layer1.0, layer1.1) takes their parent's name; a single copy its own."""
+    """Consecutive instances with the same arguments, each fed by the one before: one use, ×N (named by
+    `_name_runs`); a single copy takes its own name."""
     runs: list[_Use] = []
     for instance, arguments in zip(instances, args):
         last = runs[-1] if runs else None
@@ -311,11 +371,6 @@ def _runs(block: str, instances: list[_Instance], args: list[list[str]]) -> list
             last.instances.append(instance)
         else:
             runs.append(_Use(block, arguments, [instance], valid_name(instance.path)))
-    for use in runs:
-        if len(use.instances) > 1:
-            parent = use.instances[0].path.rsplit(".", 1)[0]
-            copies = [f"{parent}.{k}" for k in range(len(use.instances))]
-            use.name = valid_name(parent) if [i.path for i in use.instances] == copies else ""
     return runs
 
 

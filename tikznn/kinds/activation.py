@@ -32,7 +32,7 @@ TORCH_FUNCTIONS = {"relu": "relu", "gelu": "gelu", "silu": "silu", "sigmoid": "s
                    "relu6": "relu6", "hardswish": "hardswish", "hardsigmoid": "hardsigmoid", "mish": "mish"}
 ONNX_OPS = {"Relu": "relu", "LeakyRelu": "leakyrelu", "Elu": "elu", "Gelu": "gelu", "Sigmoid": "sigmoid",
             "Tanh": "tanh", "Softmax": "softmax", "LogSoftmax": "logsoftmax", "HardSwish": "hardswish",
-            "HardSigmoid": "hardsigmoid", "Mish": "mish"}
+            "HardSigmoid": "hardsigmoid", "Mish": "mish", "Clip": "relu6"}  # (a Clip of 0 and 6 only)
 
 
 def problem(act: str | None):
@@ -106,7 +106,24 @@ class ActivationKind(Kind):
     def from_torch_function(self, name, given, node, shape, tensors):
         return {"fn": TORCH_FUNCTIONS[name]} if len(tensors) == 1 else None
 
+    def from_ops(self, ops, shapes):
+        """x * sigmoid(x): SiLU, as ONNX exporters write it (a Sigmoid and a Mul)."""
+        if len(ops) < 2:
+            return None
+        gate, product = ops[-2:]
+        if gate.kind != "activation" or gate.settings.get("fn") != "sigmoid" or len(gate.inputs) != 1 or \
+                product.kind != "scale" or sorted(product.inputs) != sorted([gate.name, gate.inputs[0]]) or \
+                product.shape != gate.shape:
+            return None
+        return 2, {"fn": "silu"}
+
     def from_onnx(self, op_type, attrs, data, weights, shape, shapes):
+        if op_type == "Clip":  # its bounds: attributes (opset < 11) or constant inputs
+            given = attrs.get("inputs", ())
+            low = attrs.get("min", given[1] if len(given) > 1 else None)
+            high = attrs.get("max", given[2] if len(given) > 2 else None)
+            low, high = (v[0] if isinstance(v, tuple) and len(v) == 1 else v for v in (low, high))
+            return {"fn": "relu6"} if (low, high) == (0, 6) and not weights else None
         return None if weights else {"fn": ONNX_OPS[op_type]}
 
 

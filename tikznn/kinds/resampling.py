@@ -142,8 +142,8 @@ class PixelUnshuffleKind(PixelShuffleKind):
     keyword, layer, legend = "pixelunshuffle", PixelUnshuffle, "pixel unshuffle"
     colours = Colours((95, 150, 170), 0, "blue", 0.8)
     doc = "pixel unshuffle by r (nn.PixelUnshuffle; Swin's patch merging): C×H×W → C·r²×H/r×W/r, no weights"
-    torch_modules, torch_functions, onnx_ops = ("PixelUnshuffle",), ("pixel_unshuffle", "_patch_merging_pad"), \
-        ("SpaceToDepth",)
+    # (not ONNX's SpaceToDepth: it orders the channels otherwise than PyTorch's pixel_unshuffle)
+    torch_modules, torch_functions, onnx_ops = ("PixelUnshuffle",), ("pixel_unshuffle", "_patch_merging_pad"), ()
 
     def build(self, factor: int, **common):
         return PixelUnshuffle(factor=factor, **common)
@@ -176,9 +176,6 @@ class PixelUnshuffleKind(PixelShuffleKind):
             return {"factor": 2} if fits else None
         factor = given.get("downscale_factor")
         return {"factor": int(factor)} if isinstance(factor, int) and len(shape) == 3 else None
-
-    def from_onnx(self, op_type, attrs, data, weights, shape, shapes):
-        return None  # (SpaceToDepth orders the channels otherwise than PyTorch's pixel_unshuffle)
 
 
 @dataclass(frozen=True, kw_only=True)
