@@ -298,3 +298,27 @@ def test_an_onnx_node_whose_size_the_file_does_not_say_is_refused_clearly(tmp_pa
     onnx.save(model, str(tmp_path / "odd.onnx"))
     with pytest.raises(ModelImportError, match="does not say the size of what its Mystery node 'odd/Mystery' gives"):
         import_model(str(tmp_path / "odd.onnx"))
+
+
+@pytest.mark.parametrize("model,shape,message", [
+    ("TiedLinear", "1x4x4", "'fc' uses parameters another layer used before it .weight.: tied weights"),
+    ("LearnedQueries", "8x16", "'attn' reads 'expand', a tensor the model holds or makes from no input"),
+    ("PoolChannelsLast", "3x8x12", "tikznn cannot write 'pool' exactly: its line 'pool max 2' gives 16×4×6 with 0 "
+                                   "parameters where the model gives 8×8×6"),
+])
+def test_a_model_tikznn_would_count_or_shape_wrongly_is_refused_clearly(model, shape, message):
+    """Never a silently wrong number: weights a .nn file cannot tie, layers fed by what is not data, and any layer
+    whose written line would give another shape or count than the model's operation (checked layer by layer)."""
+    from tikznn.errors import ModelImportError
+    with pytest.raises(ModelImportError, match=message):
+        import_model(f"{TORCH}:{model}", shape)
+
+
+def test_switches_are_words_of_a_block_never_its_parameters_and_every_layer_is_exact():
+    text, _ = import_model(f"{TORCH}:Switches", "8x9x9")
+    assert "pool max 2 ceil" in text and "conv 8 k3 p1 nobias relu" in text  # b's: two blocks, not one with $c
+    assert _total(text) == sum(p.numel() for p in torch_models.Switches().parameters())
+    text, notes = import_model(f"{TORCH}:HeldFactors", "3x4x4")
+    assert "upsample 2" in text and "scale" not in text  # a buffer is no learned factor
+    assert any("MultiheadAttention" in note for note in notes)  # cross-attention: an op, not self-attention
+    assert _total(text) == sum(p.numel() for p in torch_models.HeldFactors().parameters())

@@ -194,3 +194,78 @@ class MeanHead(nn.Module):
 
     def forward(self, x):
         return self.fc(self.conv(x).mean([2, 3]))
+
+
+class TiedLinear(nn.Module):
+    """One linear layer run twice (weight sharing)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(16, 16)
+
+    def forward(self, x):
+        return self.fc(torch.relu(self.fc(torch.flatten(x, 1))))
+
+
+class LearnedQueries(nn.Module):
+    """Attention whose queries are parameters the model holds, not the data."""
+
+    def __init__(self):
+        super().__init__()
+        self.queries = nn.Parameter(torch.zeros(1, 5, 16))
+        self.attn = nn.MultiheadAttention(16, 2, batch_first=True)
+
+    def forward(self, x):  # x: N×8×16
+        out, _ = self.attn(self.queries.expand(x.shape[0], -1, -1), x, x)
+        return out
+
+
+class PoolChannelsLast(nn.Module):
+    """A max pool over the last two axes of a channels-last map: its width and its channels."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 16, 1)
+        self.pool = nn.MaxPool2d(2)
+
+    def forward(self, x):
+        return self.pool(self.conv(x).permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+
+
+class Switches(nn.Module):
+    """Two uses of one sub-module class whose switches differ: ceil mode, conv bias."""
+
+    class Stage(nn.Module):
+        def __init__(self, ceil: bool, bias: bool):
+            super().__init__()
+            self.conv = nn.Conv2d(8, 8, 3, padding=1, bias=bias)
+            self.pool = nn.MaxPool2d(2, ceil_mode=ceil)
+
+        def forward(self, x):
+            return self.pool(torch.relu(self.conv(x)))
+
+    def __init__(self):
+        super().__init__()
+        self.a = Switches.Stage(False, True)
+        self.b = Switches.Stage(True, False)
+
+    def forward(self, x):
+        return self.b(self.a(x))
+
+
+class HeldFactors(nn.Module):
+    """Cross-attention, a map times a buffer (not a parameter), and an upsampling by (2, 2)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 1)
+        self.register_buffer("gain", torch.ones(8, 1, 1))
+        self.up = nn.Upsample(scale_factor=(2, 2))
+        self.attn = nn.MultiheadAttention(8, 2, batch_first=True)
+
+    def forward(self, x):
+        y = self.up(self.conv(x) * self.gain)            # N×8×8×8
+        seq = y.flatten(2).transpose(1, 2)               # N×64×8
+        small = seq[:, :16]                              # N×16×8
+        out, _ = self.attn(small, seq, seq)
+        return out

@@ -11,7 +11,7 @@ from .kinds import wording
 from .model import Network
 from .parser import parse
 from .shapes import analyse
-from .traced import Op, to_nn
+from .traced import Op, to_nn, written
 
 
 def import_model(source: str, input_shape: str | None = None, *, tokens: bool = False) -> tuple[str, list[str]]:
@@ -38,6 +38,7 @@ def import_model(source: str, input_shape: str | None = None, *, tokens: bool = 
     text = to_nn(ops, title=title, source=Path(source).name if source.endswith(".onnx") else source)
     network, analysis = _read_back(text)
     _check_totals(network, analysis, ops)
+    _check_layers(network, analysis, written(ops))
     unknown: dict[str, list[str]] = {}
     for layer in network.layers:  # (an unnamed one by its line in the text written)
         if layer.kind == "op":
@@ -60,6 +61,24 @@ def _read_back(text: str) -> tuple[Network, dict]:
         raise ModelImportError(f"the .nn text tikznn wrote does not read back ({err.message}"
                                + (f", at '{line}'" if line else "") + "): a bug in tikznn, nothing was written",
                                hint="please report it with the model") from None
+
+
+def _check_layers(network: Network, analysis: dict, ops: list[Op]) -> None:
+    """Never a silently wrong number, layer by layer: each layer of the text gives the shape the model's operation
+    gives and holds the parameters it holds (totals alone let two errors cancel)."""
+    if len(network.layers) != len(ops):
+        raise ModelImportError(f"the .nn text tikznn wrote has {len(network.layers)} layers for {len(ops)} operations: "
+                               "a bug in tikznn, nothing was written", hint="please report it with the model")
+    for layer, op in zip(network.layers, ops):
+        found = analysis[layer.name]
+        if tuple(found.shape) != tuple(op.shape) or op.params is not None and found.params != op.params:
+            said = "×".join(map(str, found.shape))
+            real = "×".join(map(str, op.shape))
+            raise ModelImportError(
+                f"tikznn cannot write '{op.name}' exactly: its line '{wording(layer)}' gives {said} with "
+                f"{found.params:,} parameters where the model gives {real}"
+                + (f" with {op.params:,}" if op.params is not None else "") + "; nothing was written",
+                hint="please report it with the model; an ONNX export of it may import")
 
 
 def _check_totals(network: Network, analysis: dict, ops: list[Op]) -> None:

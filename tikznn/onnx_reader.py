@@ -120,8 +120,9 @@ class _Graph:
         name = self._name(wanted)
         reads = [self.made_by[t] for t in data if t in self.made_by]
         kind, settings = self._meaning(node, attrs, data, weights, shape)
-        params = sum(prod(w) for w in weights)  # (what the file stores for it: batch norm folded, usually)
-        if kind == "op":
+        params = None  # a word's: what the language counts from its settings (a BatchNormalization's running
+        if kind == "op":  # statistics are weights of the file, not parameters); an op's: the weights it holds
+            params = sum(prod(w) for w in weights)
             settings = {"title": node.op_type, "params": params,
                         "reshapes": not data or self.shapes.get(data[0], ())[1:] != shape}
         return Op(name, kind, reads, shape, settings, scope, params)

@@ -112,7 +112,9 @@ def read(model, input_shape: tuple[int, ...], *, tokens: bool = False) -> list[O
             training = []
         finally:
             model.eval()
-        if sum(op.params for op in training) > sum(op.params for op in ops):
+        shapes = {op.name: op.shape for op in training}
+        same = all(shapes[op.name] == op.shape for op in ops if op.name in shapes)  # (heads added only)
+        if same and sum(op.params for op in training) > sum(op.params for op in ops):
             return training
     return ops
 
@@ -149,6 +151,8 @@ class _Reader:
         self.counted: set[str] = set()  # parameters read by a function already (layer scale, a class token)
         self.holds: dict[str, list[str]] = {}  # a node computed from held tensors only -> the parameters it reads
         self.last: set[str] = set()  # nodes whose map is channels-last (H×W×C)
+        self.owned: set[int] = set()  # the parameters (by identity) a layer holds
+        self.shapes: dict[str, tuple] = {}  # each operation's output, by its name
 
     def ops(self) -> list[Op]:
         ops = []
@@ -156,12 +160,16 @@ class _Reader:
             if node.op == "output":
                 continue
             if node.op == "call_function" and node.target is operator.getitem and ops and \
-                    self.made_by.get(node.args[0].name) == ops[-1].name and \
-                    kinds.named(ops[-1].kind).torch_tuple:
+                    self.made_by.get(node.args[0].name) == ops[-1].name and kinds.named(ops[-1].kind).torch_tuple \
+                    and (node.args[0].op == "call_module" or _keeps_last(ops[-1].kind)):
                 self._recurrent_output(node, ops[-1])
                 continue
             if node.op == "get_attr" or node.op in ("call_function", "call_method") and self._held_only(node):
                 continue  # a tensor the model holds (a class token): part of what reads it
+            if node.op in ("call_function", "call_method") and _is_tensor(node) and \
+                    not any(n in _tensors(node) and n.name in self.made_by or n.name in self.holds or
+                            n.op == "get_attr" for n in node.all_input_nodes):
+                continue  # made from no input (torch.arange): what reads it reads no data through it
             if node.op != "call_module" and not _is_tensor(node):
                 # a shape (x.size(), x.shape[0]), a number computed from one, a tuple of outputs: no operation
                 tensors = _tensors(node)
@@ -176,6 +184,7 @@ class _Reader:
                 continue
             for one in op if isinstance(op, list) else [op]:
                 self.made_by[node.name] = one.name
+                self.shapes[one.name] = one.shape
                 ops.append(one)
         return ops
 
@@ -224,7 +233,7 @@ class _Reader:
         if not node.users:  # the state, unused
             return
         shape = _shape(node)
-        if len(shape) == 1:
+        if len(shape) == 1 and _keeps_last(recurrent.kind):
             recurrent.settings["last"] = True
             recurrent.shape = shape
         elif node.args[1] != 0 and recurrent.shape != shape:
@@ -246,6 +255,7 @@ class _Reader:
             return Op(self._name("input"), "input", [], shape, {"data": data}, params=0)
         if node.op == "call_module":
             module = self.modules[node.target]
+            self._own(node, module)
             kind, settings = _module(module, shape)
             if type(module).__name__ == "Linear" and node.name in self.last:  # over each position's channels: 1×1 conv
                 kind, settings = "conv", {"channels": module.out_features, "kernel": (1, 1), "stride": (1, 1),
@@ -253,22 +263,44 @@ class _Reader:
             if kind == "identity" or kind != "op" and kinds.named(kind).passes(settings):
                 return None
             held = sum(p.numel() for p in module.parameters())
+            if kind != "op" and not kinds.named(kind).names_inputs and len(set(reads)) > 1:
+                kind = "op"  # (attention with queries from elsewhere: cross-attention, no word of the language)
             if kind == "op":
                 settings = {"title": type(module).__name__, "params": held,
-                            "reshapes": self._shape_or_none(_tensors(node)[0]) != shape}
+                            "reshapes": not reads or self.shapes[reads[0]] != shape}
             return Op(self._name(node.target), kind, list(dict.fromkeys(reads)), shape, settings, scope, held)
         kind, settings = _function(node, shape, [self._shape_or_none(t) for t in _tensors(node)])
         if (kind == "identity" or kind != "op" and kinds.named(kind).passes(settings)) and reads:
             return None
+        if kind != "op" and kinds.named(kind).merges and len(set(reads)) < 2:
+            kind = "op"  # (a sum with a tensor the model holds or makes: a position embedding, or an op)
         base = getattr(node.target, "__name__", str(node.target)).strip("_")
         held = self._held(node)
         if kind == "op":
-            settings = {"title": base, "params": held,
-                        "reshapes": not reads or self._shape_or_none(_tensors(node)[0]) != shape}
+            settings = {"title": base, "params": held,  # (written with its shape when it differs from its input's)
+                        "reshapes": not reads or self.shapes[reads[0]] != shape}
             if base == "getitem":  # x[:, 0]: which part it takes
                 settings["index"] = _index(node.args[1])
         wanted = f"{scope[-1][0]}.{base}" if scope else node.name if node.name not in RESERVED else node.name + "_0"
         return Op(self._name(wanted), kind, reads, shape, settings, scope, held)
+
+    def _own(self, node, module) -> None:
+        """A module's layer holds its parameters: refused when another layer used them first (tied weights, a
+        module run twice), which a .nn file, where each layer has its own, cannot count; and it must read data,
+        not a tensor the model holds or makes from no input (learned queries, positions)."""
+        tied = [name for name, p in module.named_parameters() if id(p) in self.owned]
+        if tied:
+            raise ModelImportError(f"'{node.target}' uses parameters another layer used before it ({tied[0]}): "
+                                   "tied weights, or a module run twice",
+                                   hint="a .nn layer holds its own weights, so tikznn cannot draw this model with "
+                                        "its parameter count; untie them in a copy of the model to draw it")
+        self.owned.update(id(p) for p in module.parameters())
+        for tensor in _tensors(node):
+            if tensor.name not in self.made_by:
+                raise ModelImportError(f"'{node.target}' reads '{tensor.name}', a tensor the model holds or makes "
+                                       "from no input, not one computed from the data",
+                                       hint="tikznn draws layers on the data: learned queries or positions fed to "
+                                            "a layer have no .nn line yet")
 
     def _shape_or_none(self, node) -> tuple | None:
         """A node's shape without the batch axis; a channels-last map's as C×H×W."""
@@ -290,21 +322,34 @@ class _Reader:
 
     def _held(self, node) -> int:
         """The parameters a function call reads from the model (a class token, a layer scale), each counted once:
-        with the first call that reads it."""
+        with the first call that reads it; one a layer holds already is refused (tied weights)."""
         names = [name for t in node.all_input_nodes for name in self._parameters_of(t)]
         fresh = [name for name in dict.fromkeys(names) if name not in self.counted]
+        tied = [name for name in fresh if id(self.parameters[name]) in self.owned]
+        if tied:
+            raise ModelImportError(f"'{node.name}' reads {tied[0]}, which a layer holds already (tied weights)",
+                                   hint="a .nn layer holds its own weights, so tikznn cannot draw this model with "
+                                        "its parameter count; untie them in a copy of the model to draw it")
         self.counted.update(fresh)
+        self.owned.update(id(self.parameters[name]) for name in fresh)
         return sum(self.parameters[name].numel() for name in fresh)
 
 
 def _tensors(node) -> list:
-    """The nodes whose tensors `node` reads, in order (not the shapes or numbers it reads)."""
+    """The nodes whose tensors `node` reads, in order (not the shapes or numbers it reads; a tuple of tensors, as
+    x.chunk(2) gives, is read through)."""
     import torch.fx
     found = []
     for arg in node.args:
         items = arg if isinstance(arg, (list, tuple)) else [arg]
-        found += [a for a in items if isinstance(a, torch.fx.Node) and (_is_tensor(a) or a.op == "call_module")]
+        found += [a for a in items if isinstance(a, torch.fx.Node) and
+                  (_is_tensor(a) or a.op == "call_module" or isinstance(a.meta.get("tensor_meta"), (tuple, list)))]
     return found
+
+
+def _keeps_last(kind: str) -> bool:
+    """Can a layer of this kind give only its final state (a recurrent layer's `last`)?"""
+    return "last" in getattr(kinds.named(kind).layer, "__dataclass_fields__", {})
 
 
 def _index(index) -> str:

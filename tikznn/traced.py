@@ -46,9 +46,14 @@ class Names:
         return name
 
 
+def written(ops: list[Op]) -> list[Op]:
+    """The operations as the .nn text has them, one per layer of the network it describes, in its order."""
+    return _fused(_growing(_patterns(ops)))
+
+
 def to_nn(ops: list[Op], *, title: str = "", source: str = "") -> str:
     """The .nn text of a model's operations (see the module's docstring)."""
-    ops = _fused(_growing(_patterns(ops)))
+    ops = written(ops)
     blocks, uses = _blocks(ops)
     lines = [f"# {title}: imported by tikznn from {source}" if source else f"# {title}: imported by tikznn"]
     if title:
@@ -130,7 +135,8 @@ def _fused(ops: list[Op]) -> list[Op]:
         folded = alone and op.kind in kinds.named(last.kind).fuses and \
             kinds.named(op.kind).folded(last.settings, op.settings)
         if folded:
-            out[-1] = replace(last, settings={**last.settings, **folded}, shape=op.shape)
+            params = None if last.params is None or op.params is None else last.params + op.params
+            out[-1] = replace(last, settings={**last.settings, **folded}, shape=op.shape, params=params)
             renamed[op.name] = last.name
             readers[last.name] = readers.get(op.name, 0)
         else:
@@ -222,11 +228,14 @@ def _instances(ops: list[Op]) -> list[_Instance]:
 
 def _shape_of(instance: _Instance) -> tuple:
     """What makes two instances the same block: each op's kind, which settings it has, and what it reads
-    (by position inside the instance); the settings' values may differ and become the block's parameters. An
-    `op` that says its shape is written with it: instances of other shapes are other blocks."""
+    (by position inside the instance); the settings' values may differ and become the block's parameters, but for
+    switches (bias, ceil, dw: a word or none, never a parameter). An `op` that says its shape is written with it:
+    instances of other shapes are other blocks."""
     position = {op.name: k for k, op in enumerate(instance.ops)}
     return tuple((op.kind, tuple(sorted(op.settings)), tuple(position.get(n, -1) for n in op.inputs),
-                  _local(instance, op), op.shape if op.settings.get("reshapes") else None) for op in instance.ops)
+                  _local(instance, op), op.shape if op.settings.get("reshapes") else None,
+                  tuple(sorted((k, v) for k, v in op.settings.items() if isinstance(v, bool))))
+                 for op in instance.ops)
 
 
 def _local(instance: _Instance, op: Op) -> str:

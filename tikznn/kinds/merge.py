@@ -244,10 +244,11 @@ class ScaleKind(Kind):
         if len(data) == 2 and shape in tensors:
             other = tensors[1] if tensors[0] == shape else tensors[0]
             return {} if _gate(shape, other, False) or _gate(shape, other, True) else None
-        held = [n for n in node.all_input_nodes if n.op == "get_attr"]
+        parameters = dict(node.graph.owning_module.named_parameters())
+        held = [n for n in node.all_input_nodes if n.op == "get_attr" and n.target in parameters]  # (no buffer)
         factor = tuple(getattr(held[0].meta.get("tensor_meta"), "shape", ())) if held else ()
-        if len(data) == 1 and tuple(data[0].meta["tensor_meta"].shape)[1:] == shape and factor and \
-                (factor == (shape[0], *[1] * (len(shape) - 1)) or factor == (shape[-1],)):
+        per_channel = (shape[0], *[1] * (len(shape) - 1)) if len(shape) == 3 else (shape[-1],)  # (a sequence's D)
+        if len(data) == 1 and tuple(data[0].meta["tensor_meta"].shape)[1:] == shape and factor == per_channel:
             return {}
         return None
 

@@ -56,17 +56,25 @@ class UpsampleKind(Kind):
                     *torch_options([("mode", f'"{mode}"', '"nearest"')]))
 
     def from_torch(self, module, shape):
-        scale = module.scale_factor
-        if scale and float(scale) == int(scale) and module.mode in MODES:
-            return {"scale": int(scale), "mode": module.mode}
+        scale = _one_scale(module.scale_factor)
+        if scale and module.mode in MODES:
+            return {"scale": scale, "mode": module.mode}
         return None
 
     def from_torch_function(self, name, given, node, shape, tensors):
-        scale = given.get("scale_factor")
-        if given.get("mode", "nearest") in MODES and not given.get("align_corners") and scale and \
-                float(scale).is_integer():
-            return {"scale": int(scale), "mode": given.get("mode", "nearest")}
+        scale = _one_scale(given.get("scale_factor"))
+        if given.get("mode", "nearest") in MODES and not given.get("align_corners") and scale:
+            return {"scale": scale, "mode": given.get("mode", "nearest")}
         return None
+
+
+def _one_scale(scale) -> int | None:
+    """A whole scale factor, the same along every axis ((2, 2) is 2), else None."""
+    values = set(scale) if isinstance(scale, (tuple, list)) else {scale}
+    if len(values) != 1 or not isinstance(next(iter(values)), (int, float)):
+        return None
+    value = next(iter(values))
+    return int(value) if value and float(value).is_integer() else None
 
 
 @dataclass(frozen=True, kw_only=True)
