@@ -8,7 +8,7 @@ import pytest
 
 from tikznn import LayoutError, ParseError, parse, styles
 from tikznn.compose import SMALLEST_PT
-from tikznn.shapes import analyse
+from tikznn.shapes import analyse, stats_line
 from tikznn.topology import by_blocks
 
 from test_compose import composed
@@ -48,6 +48,8 @@ def test_each_use_of_a_block_is_one_box_with_its_layers_totals():
     for count in ("params", "macs"):
         assert sum(getattr(shapes[layer.name], count) for layer in drawn.layers) == \
             sum(getattr(a, count) for a in analysis.values())
+    # ... and the figure's totals line, which sums what is drawn, counts each of them once
+    assert set(shapes) == {layer.name for layer in drawn.layers} and stats_line(shapes) == stats_line(analysis)
     copy = [layer.name for layer in network.layers if layer.use == ("fire", "fire#1")]
     assert len(copy) == 4 and first.weights == sum(analysis[n].params for n in copy) > 0
 

@@ -126,7 +126,7 @@ def test_option_errors(text, message):
     (lambda: Network().input(3, 8, 8).conv(4, color="#fff"), "is not #rrggbb"),
     (lambda: Network().input(3, 8, 8).conv(4, name="a\n\\end{tikzpicture}"), "is not a name"),
     (lambda: Network().input(3, 8, 8).conv(4, name="conv#2").conv(8), "is not a name"),
-    (lambda: Network().input(3, 8, 8).conv(4, label="$x}$"), "braces in the math"),
+    (lambda: Network().input(3, 8, 8).conv(4, label="$x}$"), "closes a brace the math did not open"),
     (lambda: Network().input(3, 8, 8).flatten(label="flat"), "drawn as part of the arrow"),
     (lambda: Network().input(3, 8, 8).conv(4, groups=2, depthwise=True), "dw (depthwise) sets the groups"),
     (lambda: Network().input(3, 8, 8).pool("global", 2), "global pooling covers the whole map"),
@@ -139,7 +139,7 @@ def test_builder_input_is_validated_like_the_language(make, message):
 @pytest.mark.parametrize("text, error, message", [
     ('network "a"\nnetwork "b"\ninput 3\n', ParseError, "a second 'network' line"),
     ("input 3x8x8\nconv 4 k3 {color=#12345}\n", ParseError, "six hexadecimal digits"),
-    ('input 3x8x8\nconv 4 "$x}$"\n', ModelError, "braces in the math"),
+    ('input 3x8x8\nconv 4 "$x}$"\n', ParseError, "closes a brace the math did not open"),
     ("input 3x8x8\nconv 4 k3 bn bn\n", ParseError, "batch-norm given twice"),
     ("input 3x8x8\nconv 4 k3 relu tanh\n", ParseError, "activation given twice"),
 ])

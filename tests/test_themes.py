@@ -59,7 +59,7 @@ KINDS = ["input", "conv", "conv-act", "pool", "bn", "activation", "dense", "dens
 ONE_GREY = [{"conv", "embed", "patches", "position"}, {"dense", "deconv", "upsample", "pixelshuffle", "shuffle"},
             {"conv-act", "activation", "dense-act", "add", "concat"},
             {"bn", "op", "lstm", "gru", "attention", "encoder"}, {"pool", "layernorm"},
-            {"softmax", "classtoken", "pixelunshuffle"}]
+            {"softmax", "classtoken", "readout", "pixelunshuffle"}]
 APART = 15  # ΔE: told apart at a glance in print
 ACTIVATION = {"conv-act", "activation", "dense-act"}  # one thing wherever it is drawn
 
@@ -237,5 +237,5 @@ def test_a_theme_file_names_the_legend_in_the_figures_language(tmp_path):
     assert {"卷积层", "池化", "input"} <= texts and "convolution" not in texts
     (tmp_path / "bad.theme").write_text('name conv "$x^{2$"\n')
     (tmp_path / "bad.nn").write_text('theme "bad.theme"\ninput 3x8x8\n')
-    with pytest.raises(ParseError, match=r"the braces in the math \$x\^\{2\$ do not pair"):
+    with pytest.raises(ParseError, match=r"a .{. the math does not close"):
         parse_file(tmp_path / "bad.nn")

@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Mapping, Sequence
 
 from . import kinds, theme
+from .tex import label_problem  # (math of tikznn's vocabulary, braces that pair)
 from .errors import ModelError, Span, suggest
 from .figure import Figure
 from .layer import DIMS_MODES, Layer, Style
@@ -65,19 +66,6 @@ _STYLE_KEYS = ("color", "opacity", "show_label", "dims")
 @lru_cache(maxsize=1)
 def _builders() -> dict:
     return {kind.method or kind.keyword: kind for kind in kinds.every()}
-
-
-def label_problem(text: str) -> str | None:
-    """Why a label cannot be typeset: only math ($...$) is passed to TeX as written, so its braces must pair."""
-    for math in re.findall(r"(?<!\\)\$(.+?)(?<!\\)\$", text):
-        depth = 0
-        for ch in re.sub(r"\\[{}]", "", math):
-            depth += {"{": 1, "}": -1}.get(ch, 0)
-            if depth < 0:
-                break
-        if depth:
-            return f"the braces in the math ${math}$ do not pair"
-    return None
 
 
 def _check_settings(layer: Layer) -> None:

@@ -12,6 +12,7 @@ from . import compiled, figure, kinds, model, styles, theme
 from .blocks import BlockDef, split as split_blocks
 from .errors import ModelError, OutputError, ParseError, Span, TikznnError, suggest
 from .drawing import SIZES
+from .tex import MATH_HINT, label_problem
 from .layer import DIMS_MODES, Layer, Style
 from .model import Network, Skip
 
@@ -90,13 +91,22 @@ class _ToStatements(Transformer):
     def start(self, items):
         return list(items)
 
+    def text(self, token) -> str:
+        """A string that becomes text in the figure (a label, a title, a stage's name): its math must be of the
+        vocabulary tikznn lets through to TeX, else a ParseError where it is written."""
+        found = unquote(token)
+        problem = label_problem(found)
+        if problem:
+            raise ParseError(problem, span=self.span(token), hint=MATH_HINT)
+        return found
+
     @v_args(meta=True)
     def network(self, meta, items):
-        return ("network", unquote(items[0]), self.span(meta))
+        return ("network", self.text(items[0]), self.span(meta))
 
     @v_args(meta=True)
     def caption(self, meta, items):
-        return ("caption", unquote(items[0]), self.span(meta))
+        return ("caption", self.text(items[0]), self.span(meta))
 
     @v_args(meta=True)
     def dims(self, meta, items):
@@ -174,7 +184,7 @@ class _ToStatements(Transformer):
 
     @v_args(meta=True)
     def stage(self, meta, items):
-        return (_Stage(unquote(items[0]), self.span(meta)),)
+        return (_Stage(self.text(items[0]), self.span(meta)),)
 
     @v_args(meta=True)
     def end(self, meta, items):
@@ -183,7 +193,7 @@ class _ToStatements(Transformer):
     @v_args(meta=True)
     def skip(self, meta, items):
         source, target, label = items
-        return (Skip(source=str(source), target=str(target), label=label and unquote(label), at=self.span(meta)),
+        return (Skip(source=str(source), target=str(target), label=label and self.text(label), at=self.span(meta)),
                 {str(source): self.span(source), str(target): self.span(target)})
 
     @v_args(meta=True)
@@ -201,7 +211,7 @@ class _ToStatements(Transformer):
         return (_Import(unquote(items[0]), self.span(meta)),)
 
     def label(self, items):
-        return ("label", unquote(items[0]), items[0])
+        return ("label", self.text(items[0]), items[0])
 
     def source(self, items):
         return ("source", items[0], items[0])
@@ -543,7 +553,7 @@ _STATEMENT_WORDS = ("network", "caption", "dims", "stats", "collapse", "layout",
 RESERVED = set(_STATEMENT_WORDS) | {word for kind in kinds.every() for _, values in kind.terminals.values()
                                     for word in values} | {
     "from", "color", "opacity", "nolabel", "dw", "bias", "nobias", "ceil", "block", "import", "in", "bi", "wrap",
-    "last"}
+    "last", "shift"}
 
 
 def _terminal_literal(name: str) -> str | None:

@@ -27,7 +27,7 @@ _SYMBOLS = {
     "∑": r"\sum", "∏": r"\prod", "∫": r"\int", "√": r"\surd", "∂": r"\partial", "∇": r"\nabla",
     "∈": r"\in", "∉": r"\notin", "⊂": r"\subset", "∪": r"\cup", "∩": r"\cap", "∀": r"\forall",
     "∃": r"\exists", "∅": r"\emptyset", "⊕": r"\oplus", "⊗": r"\otimes", "⊙": r"\odot", "∘": r"\circ",
-    "∗": r"\ast", "⋅": r"\cdot", "′": r"\prime", "ℓ": r"\ell", "ℝ": r"\mathbb{R}", "∥": r"\Vert",
+    "∗": r"\ast", "⋅": r"\cdot", "′": r"\prime", "ℓ": r"\ell", "ℝ": r"\mathbf{R}", "∥": r"\Vert",
     "‖": r"\Vert", "⟨": r"\langle", "⟩": r"\rangle", "ϵ": r"\epsilon", "ϑ": r"\vartheta", "ϕ": r"\phi",
     "ϱ": r"\varrho", "ϖ": r"\varpi",
 }
@@ -52,6 +52,66 @@ _TEXT_OK = set(chr(c) for c in range(0x20, 0x7F)) | set(chr(c) for c in range(0x
 _CJK = re.compile("[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")
 _HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 _MATH = re.compile(r"(?<!\\)\$(.+?)(?<!\\)\$")
+
+
+# The math a label may hold between $ signs: these control sequences and no other (a figure comes from anywhere;
+# TeX's primitives read and write files: \input, \openin, \pdfobj file, \special, \directlua, \write, ...).
+MATH_WORDS = frozenset((
+    # Greek
+    *_GREEK, "varepsilon", "vartheta", "varpi", "varrho", "varphi",
+    "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega",
+    # type faces and accents
+    "mathrm", "mathbf", "mathit", "mathsf", "mathtt", "mathcal",
+    "hat", "bar", "tilde", "vec", "dot", "ddot", "check", "breve", "acute", "grave", "widehat", "widetilde",
+    "overline", "underline", "overrightarrow",
+    # structures
+    "frac", "sqrt", "left", "right", "big", "Big", "bigl", "bigr", "Bigl", "Bigr",
+    # operators and relations
+    "cdot", "times", "div", "pm", "mp", "ast", "star", "circ", "bullet", "odot", "oplus", "otimes", "ominus",
+    "wedge", "vee", "cap", "cup", "setminus", "leq", "geq", "le", "ge", "neq", "ne", "approx", "equiv", "sim",
+    "simeq", "propto", "in", "notin", "subset", "subseteq", "supset", "supseteq", "ll", "gg", "mid", "parallel",
+    # arrows
+    "to", "gets", "leftarrow", "rightarrow", "leftrightarrow", "Leftarrow", "Rightarrow", "Leftrightarrow",
+    "longrightarrow", "longleftarrow", "mapsto", "uparrow", "downarrow",
+    # symbols and delimiters
+    "infty", "partial", "nabla", "forall", "exists", "emptyset", "ell", "prime", "Vert", "vert", "langle",
+    "rangle", "lfloor", "rfloor", "lceil", "rceil", "ldots", "cdots", "dots", "vdots", "surd", "top", "bot",
+    # big operators and named functions
+    "sum", "prod", "int", "log", "ln", "exp", "sin", "cos", "tan", "tanh", "max", "min", "arg", "lim", "sup", "inf",
+    "det", "dim",
+    # spacing
+    "quad", "qquad",
+))  # (all defined by LaTeX itself: no package a paper might lack)
+_MATH_SYMBOLS = frozenset(",;:!{}%#&_$| ")  # \, \; \: \! \{ \} \% \# \& \_ \$ \| and a backslash-space
+MATH_HINT = ("math in labels takes Greek letters, operators and relations, arrows, \\frac, \\sqrt, sub- and "
+             "superscripts, accents and \\mathrm-style faces (docs/language.md, Labels)")
+_CONTROL = re.compile(r"\\([A-Za-z]+|.)", re.S)
+
+
+def math_problem(math: str) -> str | None:
+    """What in a label's math (between its $ signs) is not in the vocabulary tikznn lets through, if anything."""
+    if "^^" in math:  # (TeX reads ^^5c as a backslash: a way round any list of words)
+        return "'^^' in math (TeX reads it as a character code): write ^{} ^{} for two superscripts"
+    for match in _CONTROL.finditer(math):
+        word = match.group(1)
+        if word not in MATH_WORDS and word not in _MATH_SYMBOLS:
+            return (f"\\{word} is not math tikznn lets through (labels come from anywhere, and TeX commands can "
+                    "read and write files)")
+    depth = 0
+    for ch in _CONTROL.sub("", math):
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth < 0:
+            return "a '}' closes a brace the math did not open"
+    return "a '{' the math does not close" if depth else None
+
+
+def label_problem(text: str) -> str | None:
+    """What makes a label's text unfit for a figure, if anything: its math outside the vocabulary."""
+    for math, piece in split_math(text):
+        found = math and math_problem(piece)
+        if found:
+            return found
+    return None
 
 
 def has_cjk(text: str) -> bool:
@@ -93,8 +153,11 @@ def escape(text: str) -> str:
     """TeX for a label: special characters escaped, `$...$` kept as math, `\\$` a literal dollar.
 
     Math is passed on as written, except the characters that would end the node or the line in TeX
-    (% # &), and line breaks.
+    (% # &), and line breaks; it may hold only the control sequences of MATH_WORDS (anything else is refused).
     """
+    problem = label_problem(text)
+    if problem:  # (the parser says so where the label is written; this is the last wall)
+        raise ModelError(f"the label \"{text}\": {problem}", hint=MATH_HINT)
     return "".join("$" + _escape_math(piece) + "$" if math else _escape_plain(piece)
                    for math, piece in split_math(text))
 

@@ -26,8 +26,8 @@ drawn together, or are told apart by their shape:
          encoder layer                 recurrence and attention, and an encoder layer holds its attention
      36  pooling, layer norm           a Transformer pools at most once, at its end (Swin's last layer norm and
                                        pool sit side by side there: told apart by their place)
-      0  softmax, class token, pixel   the band that ends a network; thin slabs of Transformers, which end in no
-         unshuffle                     softmax band
+      0  softmax, class token and its  the band that ends a network; thin slabs of Transformers, which end in no
+         read-out, pixel unshuffle     softmax band
 In every example the kinds of block read apart (tests/test_themes.py)."""
 from __future__ import annotations
 

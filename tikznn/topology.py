@@ -95,6 +95,8 @@ def by_blocks(network: Network, analysis: dict) -> tuple[Network, dict]:
                            shape=analysis[last.name].shape, weights=sum(analysis[n].params for n in members),
                            macs=sum(analysis[n].macs for n in members), times=times, stage=first.stage,
                            at=first.used_at, used_at=first.used_at, use=first.use))
+        for name in members - {last.name}:  # (counted in the part: each parameter once in a figure's totals)
+            del shapes[name]
         shapes[last.name] = Analysis(analysis[last.name].shape, layers[-1].weights, layers[-1].macs,
                                      analysis[last.name].sequence)
     skips = []

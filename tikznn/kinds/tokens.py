@@ -179,10 +179,11 @@ class Readout(Layer):
 
 class ReadoutKind(Kind):
     example, example_input = "readout", "input 16x64 seq"
-    keyword, layer, legend, family = "readout", Readout, "class token read-out", "op"
-    doc = "the first position's features (the class token's) as a vector: L×D → D; drawn as part of the arrow"
+    keyword, layer, legend, family = "readout", Readout, "class token read-out", "embed"
+    colours = Colours((120, 175, 215), 0, "blue", 0.8)
+    doc = "the first position's features (the class token's) as a vector: L×D → D"
     on_sequences = "readout"
-    in_arrow = in_words = True
+    slab = 0.75
 
     infer = staticmethod(lambda layer, inputs: _sequence_only(layer, inputs))
 
