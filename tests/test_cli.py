@@ -192,3 +192,49 @@ def test_a_pdf_built_to_a_width_is_no_wider_than_it(tmp_path):
         assert width_bp <= asked_bp + 0.5, (name, width_bp, asked_bp)
         if "--wrap" not in options:  # shrunk: it fills the width (rows may end short of it)
             assert width_bp > asked_bp - 10, (name, width_bp, asked_bp)
+
+
+def test_an_output_never_lands_on_a_source_a_device_a_fifo_or_a_read_only_file(tmp_path):
+    """Nothing a command writes destroys what it lands on (issue 17): the figure's own sources, /dev/null (as root,
+    replacing it with a file broke a machine), a FIFO, a file made read-only."""
+    import stat
+    source = tmp_path / "net.nn"
+    source.write_text("input 3x8x8\nconv 4 k3\n")
+    before = source.read_bytes()
+    for args in (["tex", "net.nn", "-o", "net.nn"], ["tex", "net.nn", "-o", "x.tex", "--depfile", "net.nn"],
+                 ["export", "torch", "net.nn", "-o", "net.nn"]):
+        run = tikznn(*args, cwd=tmp_path)
+        assert run.returncode != 0 and "a source of the figure: writing there would destroy it" in run.stderr, args
+        assert source.read_bytes() == before and not (tmp_path / "x.tex").exists()
+    run = tikznn("tex", "net.nn", "-o", "/dev/null", cwd=tmp_path)
+    assert run.returncode != 0 and "it is a device" in run.stderr and stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    os.mkfifo(tmp_path / "pipe")
+    run = tikznn("tex", "net.nn", "-o", "pipe", cwd=tmp_path)
+    assert run.returncode != 0 and "it is a FIFO" in run.stderr and stat.S_ISFIFO(os.stat(tmp_path / "pipe").st_mode)
+    locked = tmp_path / "locked.tex"
+    locked.write_text("kept")
+    locked.chmod(0o444)
+    run = tikznn("tex", "net.nn", "-o", "locked.tex", cwd=tmp_path)
+    assert run.returncode != 0 and "read-only" in run.stderr and locked.read_text() == "kept"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["locked.tex", "net.nn", "pipe"]  # no temporary left
+
+
+def test_a_planted_link_where_the_temporary_file_used_to_go_is_never_followed(tmp_path):
+    from tikznn.latex import write_all
+    victim = tmp_path / "victim"
+    victim.write_text("kept")
+    (tmp_path / f".out.tex.{os.getpid()}.part").symlink_to(victim)  # the old, predictable name
+    write_all({tmp_path / "out.tex": b"new"})
+    assert victim.read_text() == "kept" and (tmp_path / "out.tex").read_bytes() == b"new"
+
+
+def test_what_is_not_a_regular_file_is_refused_at_once_never_read(tmp_path):
+    """A FIFO would block the build forever, a device never ends: both are refused before a byte is read."""
+    os.mkfifo(tmp_path / "pipe.nn")
+    (tmp_path / "zero.nn").symlink_to("/dev/zero")
+    (tmp_path / "net.nn").write_text('import "zero.nn"\ninput 3x8x8\n')
+    started = time.monotonic()
+    for args in (["tex", "pipe.nn"], ["tex", "zero.nn"], ["tex", "net.nn"]):
+        run = tikznn(*args, cwd=tmp_path)
+        assert run.returncode != 0 and "not a regular file" in run.stderr and "Traceback" not in run.stderr, args
+    assert time.monotonic() - started < 30

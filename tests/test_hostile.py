@@ -60,3 +60,24 @@ def test_the_vocabulary_holds_no_word_that_reads_writes_or_defines():
                  "csname", "catcode", "def", "edef", "let", "expandafter", "pdfobj", "pdffiledump", "newcommand",
                  "usepackage", "write18", "jobname", "endinput", "scantokens", "lowercase", "uppercase"}
     assert not dangerous & MATH_WORDS
+
+
+def _doubling(levels: int) -> str:
+    """Blocks each using the one before twice: 2**levels layers from a few hundred bytes."""
+    lines = ["block b0(c)", "    conv $c k1", "end"]
+    for i in range(1, levels + 1):
+        lines += [f"block b{i}(c)", f"    b{i - 1}($c)", f"    b{i - 1}($c)", "end"]
+    return "\n".join(lines + ["input 3x8x8", f"b{levels}(8)", ""])
+
+
+@pytest.mark.parametrize("text", ["input 3x8x8\nconv 8 k1 x100000000\n",
+                                  "block b(c)\n    conv $c k1\nend\ninput 3x8x8\nb(8) x100000000\n",
+                                  _doubling(19), "block b(c)\n" + "    conv $c k1\n" * 1000 + "end\ninput 3x8x8\nb(8) x1000\n"])
+def test_an_expansion_past_the_layer_limit_is_refused_before_it_is_made(text):
+    import time
+
+    from tikznn.model import MAX_LAYERS
+    started = time.monotonic()
+    with pytest.raises(ModelError, match=f"more than {MAX_LAYERS:,} layers"):
+        parse(text)
+    assert time.monotonic() - started < 2  # (expanding any of them takes minutes and gigabytes)

@@ -274,7 +274,7 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
             files = {output: text.encode("utf-8")}
             if depfile is not None:
                 files[depfile] = make_rule([output], sources).encode("utf-8")
-            write_all(files)
+            write_all(files, sources=sources)
     except TikznnError as err:
         _fail(err)
 
@@ -378,7 +378,8 @@ def export(format: str = typer.Argument(..., callback=_export_format, show_defau
         if str(output) == "-":
             sys.stdout.write(code)
         else:
-            write_all({output or file.with_suffix(".py"): code.encode("utf-8")})
+            write_all({output or file.with_suffix(".py"): code.encode("utf-8")},
+                      sources=[file, *map(Path, network.imports)])
     except TikznnError as err:
         _fail(err)
 
@@ -406,8 +407,8 @@ def import_(model: str = typer.Argument(..., show_default=False,
             typer.echo(f"{model}: warning: {note}", err=True)
         if output is None:
             sys.stdout.write(text)
-        else:
-            write_all({output: text.encode("utf-8")})
+        else:  # (never over the model it was read from)
+            write_all({output: text.encode("utf-8")}, sources=[Path(re.sub(r":[^:/]*$", "", model))])
     except TikznnError as err:
         _fail(err.located(model.rpartition(":")[0] if ":" in model else model, None))
 

@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -238,19 +239,23 @@ def convert(pdf: bytes, fmt: str, *, dpi: int = 300, timeout: float = DEFAULT_TI
         return out.read_bytes()
 
 
-def write_all(files: dict[Path, bytes]) -> list[Path]:
-    """Write several outputs as one step: each goes to a temporary file beside it first, and only when all are
-    written do they replace the old ones (a reader never sees half a file). Unchanged files are left alone, old
-    date included, so that make does not remake what depends on them. Returns the files written."""
+def write_all(files: dict[Path, bytes], *, sources=()) -> list[Path]:
+    """Write several outputs as one step: each goes to a temporary file beside it first (created exclusively, with
+    an unpredictable name: a planted link is never followed), and only when all are written do they replace the
+    old ones (a reader never sees half a file). Unchanged files are left alone, old date included, so that make does
+    not remake what depends on them. An output that is one of the figure's `sources`, a device, a FIFO, a folder or
+    a read-only file is refused before anything is written. Returns the files written."""
+    for path in files:
+        _check_target(Path(path), [Path(source) for source in sources])
     changed = {path: data for path, data in files.items() if not _same(path, data)}
     staged: list[tuple[str, Path]] = []
+    mode = 0o666 & ~_umask()  # ordinary permissions for outputs
     try:
         for path, data in changed.items():
             path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = str(path.parent / f".{path.name}.{os.getpid()}.part")
-            # os.open applies the process umask, so outputs get ordinary permissions
-            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+            fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
             staged.append((temporary, path))
+            os.fchmod(fd, mode)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
         for temporary, path in staged:
@@ -258,9 +263,43 @@ def write_all(files: dict[Path, bytes]) -> list[Path]:
     except OSError as err:
         for temporary, _ in staged:
             Path(temporary).unlink(missing_ok=True)
-        where = err.filename or next(iter(changed), "")
+        where = next((path for temporary, path in staged if err.filename == temporary), None) or \
+            err.filename or next(iter(changed), "")
         raise OutputError(f"cannot write it: {err.strerror or err}", path=str(where)) from None
     return list(changed)
+
+
+def _check_target(path: Path, sources: list[Path]) -> None:
+    """Refuse an output that would destroy what it lands on: a source of the figure, or what is not a regular file
+    (writing a file in its place would replace /dev/null or a FIFO), or a file made read-only."""
+    try:
+        info = path.stat()  # (through a link: what the name stands for)
+    except OSError:
+        return  # nothing there yet
+    if any(_same_file(path, source) for source in sources):
+        raise OutputError("it is a source of the figure: writing there would destroy it", path=str(path),
+                          hint="give another output name (-o)")
+    if not stat.S_ISREG(info.st_mode):
+        what = "a folder" if stat.S_ISDIR(info.st_mode) else "a FIFO" if stat.S_ISFIFO(info.st_mode) else \
+            "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "not a regular file"
+        raise OutputError(f"it is {what}: tikznn writes regular files only", path=str(path),
+                          hint="for the TeX on standard output, leave out -o (tikznn tex)")
+    if not info.st_mode & 0o222 or not os.access(path, os.W_OK):  # (no write bit: read-only, even to root)
+        raise OutputError("it is read-only: tikznn does not replace it", path=str(path),
+                          hint="make it writable (chmod u+w), or give another output name")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _same(path: Path, data: bytes) -> bool:
@@ -271,13 +310,23 @@ def _same(path: Path, data: bytes) -> bool:
 
 
 def read_source(path: str | Path, limit: int) -> bytes:
-    """The bytes of a .nn file, refusing what is too big to be one."""
+    """The bytes of a .nn file (or a file one imports), refusing what is not a regular file (a device never ends, a
+    FIFO may never start) and what is too big to be one, read with a hard limit whatever its size says."""
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > limit:
-            raise ParseError(f"file is {size:,} bytes; a .nn file is expected to be under {limit:,}",
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # (a FIFO opens at once, to be refused)
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise ParseError("it is not a regular file (a device, a FIFO or a folder)", path=str(path),
+                                 hint="name a .nn file")
+            data = handle.read(limit + 1) if info.st_size <= limit else b""
+        if info.st_size > limit or len(data) > limit:  # (one that grows while read is cut off all the same)
+            size = f"{info.st_size:,} bytes" if info.st_size > limit else f"over {limit:,} bytes"
+            raise ParseError(f"file is {size}; a .nn file is expected to be under {limit:,}",
                              path=str(path), hint="is this the right file?")
-        return path.read_bytes()
+        return data
+    except IsADirectoryError:
+        raise ParseError("it is a folder, not a .nn file", path=str(path)) from None
     except OSError as err:
         raise OutputError(f"cannot read it: {err.strerror or err}", path=str(path)) from None

@@ -68,6 +68,9 @@ def _builders() -> dict:
     return {kind.method or kind.keyword: kind for kind in kinds.every()}
 
 
+MAX_LAYERS = 20_000  # layers a network may expand to (docs/language.md, Repetition): far more than any figure shows
+
+
 def _check_settings(layer: Layer) -> None:
     """Values the grammar cannot rule out: sizes that must be positive, known words, probabilities."""
     def bad(message: str, hint: str | None = None):
@@ -274,6 +277,7 @@ class Assembler:
         `times` > 1 adds the layer that many times in a row: the label goes to the first, the name to the last
         (the one later lines refer to).
         """
+        self._room(times, layer.at)
         if times != 1:
             if not isinstance(times, int) or times < 1 or not kinds.of(layer).repeatable:
                 raise ModelError(f"{layer.kind} cannot be repeated {times} times", span=layer.at,
@@ -332,6 +336,7 @@ class Assembler:
         """
         if not isinstance(times, int) or times < 1:
             raise ModelError(f"a block cannot be used {times} times", span=span)
+        self._room(times, span)  # (each copy adds a layer at least)
         if not self.layers:
             raise ModelError(f"block '{block}' comes before any input", span=span,
                              hint="start the network with a line like: input 3x224x224")
@@ -379,6 +384,14 @@ class Assembler:
             self.layers[start] = replace(self.layers[start], block_times=times,
                                          block_length=(len(self.layers) - start) // times)
         return self
+
+    def _room(self, more: int, span: Span | None) -> None:
+        """Refuse, before adding them, layers past MAX_LAYERS: a few bytes (x100000000, blocks using blocks twice
+        over) must not make a network that takes minutes and gigabytes to build."""
+        if isinstance(more, int) and len(self.layers) + more > MAX_LAYERS:
+            raise ModelError(f"the network would have more than {MAX_LAYERS:,} layers",
+                             span=self.scopes[0].used_at if self.scopes else span,
+                             hint="a figure of that many boxes cannot be read: repeat less, or draw a part of it")
 
     def _rename(self, old: str, new: str) -> None:
         """Give the last layer a new name (a block's output takes the instance's name)."""

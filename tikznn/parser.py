@@ -478,6 +478,25 @@ class _Reading:
             layer, refs, implicit, spans, times = statement
             assembler.add(layer, refs, implicit=implicit, ref_spans=spans, times=times)
 
+    def layers_in(self, name: str, depth: int = 0) -> int:
+        """How many layers a use of a block makes, at most about: each line of its body a layer (times its xN), or
+        a use of another block that many times its size. Counted from the text, so that an expansion past
+        model.MAX_LAYERS is refused before it is made."""
+        if name not in self.blocks or depth > 20:
+            return 1
+        total = 0
+        for _, line in self.blocks[name][0].body:
+            line = line.split("#", 1)[0]
+            if not line.strip():
+                continue
+            used = re.match(r"\s*(?:[\w.]+\s*=\s*)?([A-Za-z_]\w*)\s*\(", line)
+            inner = self.layers_in(used.group(1), depth + 1) if used and used.group(1) in self.blocks else 1
+            times = max([int(n) for n in re.findall(r"(?<![\w.$])[x×](\d+)(?![\w.])", line)] or [1])
+            total += inner * times
+            if total > model.MAX_LAYERS:
+                break
+        return total
+
     def use(self, assembler: model.Assembler, use: _Use) -> None:
         if use.block not in self.blocks:
             known = list(self.blocks)
@@ -486,6 +505,8 @@ class _Reading:
                                                                 if not known else "known blocks: " + ", ".join(known)))
         block, origin = self.blocks[use.block]
         values = block.bind(use.args, use.spans["(args)"])
+        if not assembler.scopes:  # (its size known before a layer of it is made: nesting doubles it quickly)
+            assembler._room(self.layers_in(use.block) * use.times, use.span)
 
         def expand(inner: model.Assembler) -> None:
             try:

@@ -201,7 +201,7 @@ def build_figure(path: str | Path, output: str | Path | None = None, formats=("p
         raise err.located(str(path), text) from None
     if depfile is not None:
         files[Path(depfile)] = make_rule(list(targets.values()), sources).encode("utf-8")
-    return Built(write_all(files), sources, list(targets.values()), notes, Path(depfile) if depfile else None,
+    return Built(write_all(files, sources=sources), sources, list(targets.values()), notes, Path(depfile) if depfile else None,
                  composition.said() if figure.width is not None else "")
 
 

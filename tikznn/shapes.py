@@ -58,8 +58,9 @@ def _analyse(layer: Layer, inputs, sequences: set[bool]) -> Analysis:
                           hint="merge sequences with sequences (add, concat)")
     if kind.is_input:
         return kind.infer(layer, inputs)
-    if kind.any_shape:  # whatever it is, the model it came from said its shape
-        return replace(kind.infer(layer, inputs), sequence=sequences == {True})
+    if kind.any_shape:  # whatever it is, the model it came from said its shape (after sequences, L×D is one)
+        found = kind.infer(layer, inputs)
+        return replace(found, sequence=sequences == {True} and len(found.shape) <= 2)
     if len(inputs) != 1 and not kind.merges:
         raise shape_error(layer, f"{layer.kind} takes one input, got {len(inputs)}")
     if sequences != {True}:

@@ -256,7 +256,7 @@ def token_sizes(token) -> tuple[int, ...]:
 
 def times(value) -> str:
     """A window as the papers write it: 5×5."""
-    return f"{value[0]}" if value[0] == value[1] else f"{value[0]}×{value[1]}"
+    return f"{value[0]}" if len(value) == 1 or value[0] == value[1] else f"{value[0]}×{value[1]}"  # (1-D: one)
 
 
 def window_words(value, axes: int = 2) -> str:
