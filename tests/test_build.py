@@ -103,6 +103,23 @@ def test_tex_cannot_run_programs(tmp_path, monkeypatch):
     assert pdf.startswith(b"%PDF") and not marker.exists()
 
 
+def test_lualatex_runs_without_lua_sockets(monkeypatch):
+    """A second wall under lualatex (which tikznn chooses itself when xelatex is missing): no network from Lua.
+    (Debian's LuaTeX has no socket library to test against, so the command is checked.)"""
+    import tikznn.latex as latex
+    commands = []
+
+    def run(command, **options):
+        commands.append(command)
+        raise subprocess.TimeoutExpired(command, 0)
+    monkeypatch.setattr(latex.subprocess, "run", run)
+    monkeypatch.setattr(latex, "check_installed", lambda tex: None)
+    monkeypatch.setattr(latex, "tool", lambda name: name)  # (installed or not)
+    with pytest.raises(LatexError):
+        compile_pdf("% !TEX program = lualatex\n\\documentclass{standalone}\\begin{document}x\\end{document}\n")
+    assert "--nosocket" in commands[-1] and "-no-shell-escape" in commands[-1]
+
+
 def test_tex_that_never_finishes_is_stopped():
     with pytest.raises(LatexError, match="did not finish within 3 s"):
         compile_pdf(figure_with("\\def\\x{\\x}\\x"), timeout=3)
@@ -289,3 +306,41 @@ def test_the_documents_own_tikz_styles_do_not_reach_into_a_fragment(tmp_path):
     [a] = convert_from_path(str(tmp_path / "plain.pdf"), dpi=60)
     [b] = convert_from_path(str(tmp_path / "hostile.pdf"), dpi=60)
     assert compare(b, a).rms < 0.5
+
+
+def test_a_killed_build_leaves_nothing_once_the_next_build_has_run(tmp_path, monkeypatch):
+    """SIGKILL runs no cleanup: pdflatex dies with tikznn (Linux), and the next build removes the folder."""
+    import signal
+    import time
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    source = write(tmp_path, 'input 3x8x8 "x"\n')
+    slow = tmp_path / "slow.py"  # a build whose pdflatex never finishes, killed while it runs
+    slow.write_text("import sys, tikznn.latex as l\n"
+                    "l.compile_pdf(open(sys.argv[1]).read().replace('\\\\begin{document}', "
+                    "'\\\\begin{document}\\\\def\\\\x{\\\\x}\\\\x', 1), timeout=60)\n")
+    (tmp_path / "fig.tex").write_text(to_tex(parse_file(source)))
+    build_process = subprocess.Popen([sys.executable, str(slow), str(tmp_path / "fig.tex")],
+                                     env={**os.environ, "TMPDIR": str(tmp_path)})
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob("tikznn-*-*/figure.tex")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1)  # pdflatex running
+    build_process.send_signal(signal.SIGKILL)
+    build_process.wait()
+    time.sleep(1)
+    left = list(tmp_path.glob("tikznn-*-*"))
+    assert left, "the kill left no folder: nothing to prove"
+    def working_in(folder: Path) -> list[str]:  # processes whose current folder it is
+        found = []
+        for proc in Path("/proc").iterdir():
+            try:
+                if proc.name.isdigit() and os.readlink(proc / "cwd") == str(folder):
+                    found.append(proc.name)
+            except OSError:
+                continue
+        return found
+    assert not working_in(left[0])  # pdflatex (in an endless loop) died with it
+    import tempfile
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    build(source)
+    assert not [p for p in tmp_path.glob("tikznn-*-*") if p.name.split("-")[1] != str(os.getpid())]

@@ -90,6 +90,58 @@ class Source:
     text: str | None = None
 
 
+# temporary folders are named after the build's process, so that the next build can remove those of a build that
+# was killed (SIGKILL runs no cleanup): tikznn-PID-xxxxxxxx
+_PREFIX = f"tikznn-{os.getpid()}-"
+
+
+def _reap() -> None:
+    """Remove the temporary folders of tikznn builds that are no longer running (this user's only)."""
+    root = Path(tempfile.gettempdir())
+    try:
+        entries = list(root.glob("tikznn-*-*"))
+    except OSError:
+        return
+    for entry in entries:
+        match = re.fullmatch(r"tikznn-(\d+)-.*", entry.name)
+        try:
+            if not match or int(match.group(1)) == os.getpid() or entry.is_symlink() or \
+                    entry.stat().st_uid != os.getuid() or _alive(int(match.group(1))):
+                continue
+            shutil.rmtree(entry, ignore_errors=True)
+        except OSError:
+            continue
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _parent_death_signal():
+    """Linux's prctl(PR_SET_PDEATHSIG), looked up once here: the child only calls it (nothing to import there)."""
+    try:
+        import ctypes
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _parent_death_signal()
+
+
+def _die_with_parent() -> None:
+    """In pdflatex's process, before it starts: killed when tikznn dies, even by SIGKILL, not left to run on as an
+    orphan in a folder nobody removes (elsewhere than Linux, the next build removes the folder all the same)."""
+    if _PRCTL is not None:
+        _PRCTL(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+
+
 def compile_pdf(tex: str, *, source: Source = Source(), timeout: float = DEFAULT_TIMEOUT) -> bytes:
     """PDF bytes of a standalone document, compiled without shell escape, reading and writing only its folder.
 
@@ -104,17 +156,20 @@ def compile_pdf(tex: str, *, source: Source = Source(), timeout: float = DEFAULT
     preamble = "\n".join(line for line in tex.split("\\begin{document}", 1)[0].splitlines()
                          if not line.lstrip().startswith("%"))
     preloaded = _preloaded(pdflatex, preamble, env_base, timeout) if engine == "pdflatex" else None
-    with tempfile.TemporaryDirectory(prefix="tikznn-") as folder:
+    _reap()
+    with tempfile.TemporaryDirectory(prefix=_PREFIX) as folder:
         Path(folder, "figure.tex").write_text(tex, encoding="utf-8")
         env = dict(env_base, TEXMFOUTPUT=folder)
         command = [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "-file-line-error",
                    "figure.tex"]
+        if engine == "lualatex":  # no network from Lua (--safer would be the next wall, but luaotfload refuses it)
+            command.insert(1, "--nosocket")
         if preloaded:  # linked, not copied: a format is several megabytes
             Path(folder, "preamble.fmt").symlink_to(preloaded)
             command.insert(1, "-fmt=preamble")
         try:
             run = subprocess.run(command, cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                 stderr=subprocess.STDOUT, timeout=timeout)
+                                 stderr=subprocess.STDOUT, timeout=timeout, preexec_fn=_die_with_parent)
         except subprocess.TimeoutExpired:
             raise LatexError(f"pdflatex did not finish within {timeout:g} s and was stopped",
                              path=source.path, hint="a label with a macro that never stops expanding? "
@@ -138,7 +193,7 @@ def _preloaded(pdflatex: str, preamble: str, env: dict, timeout: float) -> Path 
         return None
     if cached.exists():
         return cached
-    with tempfile.TemporaryDirectory(prefix="tikznn-format-") as folder:
+    with tempfile.TemporaryDirectory(prefix=f"{_PREFIX}format-") as folder:
         Path(folder, "preamble.tex").write_text(preamble + "\\begin{document}\n\\end{document}\n", encoding="utf-8")
         try:
             run = subprocess.run([pdflatex, "-ini", "-interaction=batchmode", "-halt-on-error", "-no-shell-escape",
@@ -221,7 +276,7 @@ def convert(pdf: bytes, fmt: str, *, dpi: int = 300, timeout: float = DEFAULT_TI
     """The same figure as PNG or SVG, through Poppler."""
     if fmt == "pdf":
         return pdf
-    with tempfile.TemporaryDirectory(prefix="tikznn-") as folder:
+    with tempfile.TemporaryDirectory(prefix=_PREFIX) as folder:
         Path(folder, "figure.pdf").write_bytes(pdf)
         if fmt == "png":
             command = [tool("pdftoppm"), "-png", "-r", str(dpi), "-singlefile", "figure.pdf", "figure"]
