@@ -140,6 +140,7 @@ def test_builder_input_is_validated_like_the_language(make, message):
     ('network "a"\nnetwork "b"\ninput 3\n', ParseError, "a second 'network' line"),
     ("input 3x8x8\nconv 4 k3 {color=#12345}\n", ParseError, "six hexadecimal digits"),
     ('input 3x8x8\nconv 4 "$x}$"\n', ParseError, "closes a brace the math did not open"),
+    ('input 3x8x8\nstage "a"\nconv 4 k3\n', ParseError, "stage 'a' is never ended"),
     ("input 3x8x8\nconv 4 k3 bn bn\n", ParseError, "batch-norm given twice"),
     ("input 3x8x8\nconv 4 k3 relu tanh\n", ParseError, "activation given twice"),
 ])

@@ -345,7 +345,7 @@ class Assembler:
                              span=span, hint="give the block a name of its own")
         if len(self.scopes) > 20:
             raise ModelError(f"blocks nest more than 20 deep at '{block}'", span=span,
-                             hint="a block cannot use itself")
+                             hint="a block that uses itself never ends; blocks may use blocks 20 deep")
         feed = self.resolve(source) if source is not None else self.layers[-1].name
         if feed not in self.position:
             raise self._undefined(source, source_span or span)

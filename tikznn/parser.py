@@ -460,12 +460,16 @@ class _Reading:
                     assembler.figure = replace(assembler.figure, **self.figure_setting(key, value, origin))
             elif isinstance(statement[0], _Stage):
                 assembler.stage(statement[0].name, statement[0].span)
+                opened = statement[0]
             else:
                 seen_input = seen_input or isinstance(statement[0], Layer) and kinds.of(statement[0]).is_input
                 self.add(assembler, statement)
         if not seen_input:
             raise ParseError("no network here: the description has no input line",
                              hint='start with lines like:  network "My net"  /  input 3x224x224')
+        if assembler.open_stage:
+            raise ParseError(f"stage '{assembler.open_stage}' is never ended", span=opened.span,
+                             hint="write 'end' on a line after its last layer")
         return replace(assembler.network(), imports=tuple(self.imported))
 
     def add(self, assembler: model.Assembler, statement) -> None:
