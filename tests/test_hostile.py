@@ -81,3 +81,11 @@ def test_an_expansion_past_the_layer_limit_is_refused_before_it_is_made(text):
     with pytest.raises(ModelError, match=f"more than {MAX_LAYERS:,} layers"):
         parse(text)
     assert time.monotonic() - started < 2  # (expanding any of them takes minutes and gigabytes)
+
+
+def test_a_label_of_a_megabyte_is_refused_where_it_is_written_not_laid_out():
+    import time
+    started = time.monotonic()
+    with pytest.raises(ParseError, match="a label of 1,900,000 characters: a label is at most 1,000"):
+        parse('input 3x8x8\nconv 4 k3 "' + "w" * 1_900_000 + '"\n')
+    assert time.monotonic() - started < 5

@@ -52,3 +52,21 @@ def test_a_change_in_any_folder_of_the_package_makes_builds_stale():
     finally:
         os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
     assert stamps._code() == before
+
+
+def test_no_stamp_is_written_or_trusted_in_a_cache_others_can_write(tmp_path, monkeypatch):
+    """A stamp planted by someone else would skip a build (or a link of theirs be written through): in a cache
+    folder that is not private (world-writable, another owner) stamps are neither read nor written."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    cache.chmod(0o777)
+    monkeypatch.setenv("TIKZNN_CACHE", str(cache))
+    monkeypatch.chdir(tmp_path)
+    source, output = tmp_path / "a.nn", tmp_path / "a.pdf"
+    source.write_text("input 3x8x8\n")
+    output.write_bytes(b"%PDF")
+    stamps.record(["build", "a.nn"], [source], [output])
+    assert not stamps.fresh(["build", "a.nn"]) and not list(cache.rglob("*.txt"))
+    cache.chmod(0o700)  # made private: stamps work
+    stamps.record(["build", "a.nn"], [source], [output])
+    assert stamps.fresh(["build", "a.nn"]) and len(list(cache.rglob("*.txt"))) == 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from pathlib import Path
 
 from . import cache
@@ -40,9 +41,21 @@ def _code() -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def _stamp(argv: list[str]) -> Path:
+def _stamp(argv: list[str]) -> Path | None:
+    """Where this command's stamp goes: in the cache's stamps folder, when only this user can write there (a stamp
+    someone else planted would skip a build, or a link of theirs be written through); else nowhere."""
+    folder = cache.private_file("stamps")
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        info = folder.lstat()
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
+            return None
+    except OSError:
+        return None
     key = hashlib.sha256("\0".join([os.getcwd(), *argv]).encode()).hexdigest()
-    return cache.folder() / "stamps" / f"{key}.txt"
+    return folder / f"{key}.txt"
 
 
 # A stamp is lines of 'WHAT HASH [PATH]': 'code HASH', then 'source HASH PATH' and 'output HASH PATH'
@@ -50,8 +63,9 @@ def _stamp(argv: list[str]) -> Path:
 
 def fresh(argv: list[str]) -> bool:
     """Did this very command, run here, already make its outputs from the files as they are now?"""
+    path = _stamp(argv)
     try:
-        lines = [line.split(" ", 2) for line in _stamp(argv).read_text(encoding="utf-8").splitlines()]
+        lines = [line.split(" ", 2) for line in path.read_text(encoding="utf-8").splitlines()] if path else []
     except (OSError, ValueError):
         return False
     if not lines or lines[0] != ["code", _code()] or any(len(line) != 3 for line in lines[1:]):
@@ -67,10 +81,13 @@ def record(argv: list[str], sources: list[Path], outputs: list[Path]) -> None:
         return
     text = "".join([f"code {_code()}\n"] + [f"{what} {_digest(p)} {p}\n" for what, p in files])
     path = _stamp(argv)
+    if path is None:
+        return
+    import tempfile  # (here: a no-op rebuild, which only reads stamps, does not pay for it)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}")
-        temporary.write_text(text, encoding="utf-8")
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # (exclusive: no link followed)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
         os.replace(temporary, path)
     except OSError:
         pass

@@ -105,8 +105,13 @@ def math_problem(math: str) -> str | None:
     return "a '{' the math does not close" if depth else None
 
 
+MAX_LABEL = 1_000  # characters: a label is a few words; a megabyte of one costs gigabytes to lay out
+
+
 def label_problem(text: str) -> str | None:
-    """What makes a label's text unfit for a figure, if anything: its math outside the vocabulary."""
+    """What makes a label's text unfit for a figure, if anything: its length, its math outside the vocabulary."""
+    if len(text) > MAX_LABEL:
+        return f"a label of {len(text):,} characters: a label is at most {MAX_LABEL:,}"
     for math, piece in split_math(text):
         found = math and math_problem(piece)
         if found:
