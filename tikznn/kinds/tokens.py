@@ -10,7 +10,7 @@ from ..layer import Analysis, Layer, describe, shape_error, who
 from .sequence import _sequence_only
 
 
-def _chain(ops, count: int, shapes: dict) -> bool:
+def _chain(ops, count: int) -> bool:
     """Are the last `count` operations one chain, each reading only the one before?"""
     tail = ops[-count:]
     return len(ops) >= count and all(op.inputs == [before.name] for before, op in zip(tail, tail[1:]))
@@ -70,7 +70,7 @@ class PatchesKind(Kind):
     def from_ops(self, ops, shapes):
         """A convolution with stride = kernel, its C×H×W flattened to C×L and turned to L×C (ViT's conv_proj,
         reshape, permute)."""
-        if not _chain(ops, 3, shapes):
+        if not _chain(ops, 3):
             return None
         conv, flat, turn = ops[-3:]
         settings = conv.settings
