@@ -125,6 +125,13 @@ def test_tex_that_never_finishes_is_stopped():
         compile_pdf(figure_with("\\def\\x{\\x}\\x"), timeout=3)
 
 
+def test_a_failure_of_xelatexs_pdf_writer_is_named_not_blamed_on_pdflatex():
+    from tikznn.latex import Source, latex_error
+    log = "Output written on figure.xdv (1 page).\nxdvipdfmx:fatal: DVI stack exceeded limit.\n\nNo output PDF file written.\n"
+    error = latex_error(log, "% !TEX program = xelatex\n\\documentclass{standalone}", Source())
+    assert error.message == "xelatex: its PDF writer failed: DVI stack exceeded limit."
+
+
 def test_latex_errors_point_at_the_nn_line(tmp_path):
     source = write(tmp_path, 'input 3x8x8\nconv 4 k3 "fine"\nconv 4 k3 "$a^$"\n')  # (math TeX cannot set)
     with pytest.raises(LatexError, match="LaTeX error: pdflatex: Missing") as caught:

@@ -3,9 +3,11 @@ label, title, caption, stage or skip name can make TeX read, write or run anythi
 sandbox is the second: test_build.py)."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from tikznn import ModelError, Network, ParseError, parse, to_tex
+from tikznn import ModelError, Network, ParseError, build, parse, to_tex
 from tikznn.tex import MATH_WORDS, escape, label_problem
 
 # TeX that reads, writes or runs, or that builds control sequences the vocabulary never sees
@@ -89,3 +91,92 @@ def test_a_label_of_a_megabyte_is_refused_where_it_is_written_not_laid_out():
     with pytest.raises(ParseError, match="a label of 1,900,000 characters: a label is at most 1,000"):
         parse('input 3x8x8\nconv 4 k3 "' + "w" * 1_900_000 + '"\n')
     assert time.monotonic() - started < 5
+
+
+# The table the issue asks for: every hostile label, plain and math, in a figure built by each engine and in a
+# fragment \input into a paper that runs with -shell-escape and may read any file. A canary file holds a secret;
+# each label tries to read it, write beside it or run a program there. Checked by what the PDF holds (its streams
+# decompressed, its text extracted) and by what appears in the folder.
+
+def _attacks(folder) -> list[str]:
+    canary, written, ran = folder / "canary.tex", folder / "written.tex", folder / "ran"
+    reads = [f"\\input{{{canary}}}", f"\\immediate\\pdfobj file{{{canary}}}\\pdfrefobj\\pdflastobj",
+             f"\\special{{pdf:fstream @x ({canary})}}\\special{{pdf:put @resources <</X @x>>}}",
+             f"\\pdfextension obj file{{{canary}}}", f"\\openin1={canary} \\read1 to\\x \\x",
+             f"\\directlua{{tex.print(io.open('{canary}'):read('*a'))}}", f"\\csname input\\endcsname{{{canary}}}",
+             f"\\catcode`\\|=0 |input{{{canary}}}", f"^^5cinput{{{canary}}}", f"\\pdffiledump length 99 {{{canary}}}",
+             f"\\expandafter\\input\\csname x\\endcsname{{{canary}}}", f"\\include{{{canary}}}"]
+    writes = [f"\\immediate\\openout1={written} \\immediate\\write1{{x}}\\immediate\\closeout1",
+              f"\\directlua{{io.open('{written}','w'):write('x')}}", f"\\immediate\\write18{{touch {ran}}}",
+              f"\\directlua{{os.execute('touch {ran}')}}", f"\\special{{pdf:exec touch {ran}}}"]
+    attacks = reads + writes
+    # plain text, math, math closed early, TeX's comment and line-break tricks
+    return (attacks + [f"${a}$" for a in attacks] + [f"$x$ then ${a}$" for a in attacks[:4]]
+            + [trick.format(a) for a in attacks for trick in ("$a\\\\%$ {}", "}} {} {{", "\\\\ {}", "% {}")])
+
+
+def _nn(labels: list[str]) -> str:
+    quoted = [label.replace('"', '\\"') for label in labels]
+    return "input 16\n" + "".join(f'dense 8 "{label}"\n' for label in quoted)  # (one block each)
+
+
+def _leaks(pdf: bytes, secret: bytes) -> bool:
+    import re
+    import zlib
+    streams = [pdf]
+    for match in re.finditer(rb"stream\r?\n(.*?)endstream", pdf, re.S):
+        try:
+            streams.append(zlib.decompress(match.group(1)))
+        except zlib.error:
+            pass
+    return any(secret in stream for stream in streams)
+
+
+def _pdftext(pdf_path) -> str:
+    import subprocess
+    return subprocess.run(["pdftotext", str(pdf_path), "-"], capture_output=True, text=True).stdout
+
+
+@pytest.mark.latex
+@pytest.mark.parametrize("engine", ["pdflatex", "xelatex", "lualatex"])
+def test_hostile_labels_under_every_engine_read_write_and_run_nothing(engine, tmp_path):
+    import secrets
+    import subprocess
+    import sys
+
+    from conftest import ENGINE, need_tex
+    need_tex(*ENGINE.get(engine, ()))
+    secret = f"CANARY{secrets.token_hex(8)}"
+    (tmp_path / "canary.tex").write_text(secret + "\n")
+    attacks = _attacks(tmp_path)
+    cli = [sys.executable, "-m", "tikznn"]
+    work = tmp_path / "work"
+    work.mkdir()
+    before = sorted(p.name for p in tmp_path.iterdir())
+
+    # math is refused at its line before TeX is run; plain text builds, as text
+    plain = [label for label in attacks if "$" not in label]
+    for label in attacks:
+        if label not in plain:
+            (work / "math.nn").write_text(_nn([label]))
+            with pytest.raises(ParseError, match="math"):
+                build(work / "math.nn", work / "math.pdf", engine=engine)
+    (work / "net.nn").write_text(_nn(plain))
+    run = subprocess.run([*cli, "build", "net.nn", "--engine", engine, "-o", "net.pdf"], cwd=work,
+                         capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert run.returncode == 0, run.stderr
+    assert not _leaks((work / "net.pdf").read_bytes(), secret.encode())
+    assert secret not in _pdftext(work / "net.pdf") and "catcode" in _pdftext(work / "net.pdf")
+
+    # every plain label in one fragment, \input into a paper that lets TeX read anything and run programs
+    subprocess.run([*cli, "tex", "net.nn", "--fragment", "--engine", engine, "-o", "net.tikz"], cwd=work,
+                   check=True, capture_output=True, timeout=300)
+    fontspec = "\\usepackage{fontspec}" if engine != "pdflatex" else ""
+    (work / "paper.tex").write_text(f"\\documentclass{{article}}{fontspec}\\usepackage{{tikz}}\\begin{{document}}"
+                                    "\\input{net.tikz}\\end{document}\n")
+    subprocess.run([engine, "-shell-escape", "-interaction=nonstopmode", "paper.tex"], cwd=work, timeout=300,
+                   capture_output=True, stdin=subprocess.DEVNULL, env=dict(os.environ, openin_any="a", openout_any="a"))
+    assert (work / "paper.pdf").exists()
+    assert not _leaks((work / "paper.pdf").read_bytes(), secret.encode())
+    assert "catcode" in _pdftext(work / "paper.pdf")  # (the labels are there, as text)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written, nothing run

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from conftest import EXAMPLES, ROOT, run_python
-from tikznn import kinds, parse, parse_file, styles
+from tikznn import kinds, parse, parse_file, styles, to_tex
 from tikznn.checks import problems
 from tikznn.drawing import Ball, Block, channel_width, spatial_extent
 from tikznn.metrics import text_length
@@ -561,3 +561,11 @@ def test_names_of_narrow_stage_pieces_on_a_row_never_overlap_other_labels():
                      rows="11.11cm")
     drawing = styles.draw(net, analyse(net), figure)
     assert [p for p in problems(drawing) if "overlaps label" in p] == []
+
+
+def test_labels_of_a_stack_that_would_make_a_caption_taller_than_a_page_are_refused_at_their_line():
+    labels = "".join(f'conv 4 k1 "{"word " * 30}"\n' for _ in range(9))  # nine stuck blocks, ten lines each
+    with pytest.raises(LayoutError, match=r"the labels of the \d blocks stuck together .* [89]0 lines") as caught:
+        to_tex(parse("input 3x8x8\n" + labels))
+    assert caught.value.span.line == 2
+    to_tex(parse("input 3x8x8\n" + labels[:len(labels) // 3]))  # (three of them are a caption like any other)

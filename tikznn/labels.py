@@ -6,10 +6,12 @@ from .drawing import DEPTH_X, PAD, Ball, Block, Frame, Label
 from .errors import LayoutError
 from .geometry import Index, Rect, bounds, overlap
 from .metrics import line_height, text_box, wrap
+from .layer import who
 from .model import Network
 from .shapes import Analysis, describe, stats_line
 from .topology import last_copies, skip_owner
 
+MAX_CAPTION_LINES = 60  # a caption taller than a page (xelatex's PDF writer also fails past about 100 lines)
 ROW_TOLERANCE = 2.5  # neighbouring captions share a row when their blocks' bottoms differ by less than this
 
 ARROW_HALF_WIDTH = 0.05
@@ -34,7 +36,13 @@ def stack_captions(stacks, shapes, layers, size: float = 1.0) -> dict[str, tuple
         widths = [text_box(t, "caption", size)[0] for t in texts]
         if len(named) > 1 and sum(w + 0.2 for w in widths) > room + SPREAD:
             x = (first.corner(0, 0, 0)[0] + last.corner(1, 0, 0)[0]) / 2
-            captions[named[0]] = (x, "\n".join(texts))
+            joined = "\n".join(texts)
+            if joined.count("\n") >= MAX_CAPTION_LINES:
+                raise LayoutError(f"the labels of the {len(named)} blocks stuck together from "
+                                  f"{who(layers[named[0]])} make a caption of {joined.count(chr(10)) + 1} lines "
+                                  f"(at most {MAX_CAPTION_LINES}: taller than a page)", span=layers[named[0]].at,
+                                  hint="shorten these labels, or label fewer of these layers")
+            captions[named[0]] = (x, joined)
             continue
         if len(named) > 1 and sum(w + 0.2 for w in widths) > room:  # side by side in order, centred under it
             left = (first.visible_west + last.visible_east) / 2 - (sum(widths) + 0.2 * (len(widths) - 1)) / 2

@@ -219,7 +219,9 @@ def latex_error(log: str, tex: str, source: Source) -> LatexError:
     """The first error in a pdflatex log, with the .nn line whose drawing produced it."""
     match = re.search(r"^(?:\./)?figure\.tex:(\d+): (.*)$", log, re.M)
     bang = re.search(r"^! (.*)$", log, re.M)
-    message = match.group(2) if match else bang.group(1) if bang else "pdflatex failed (see its log)"
+    driver = re.search(r"^xdvipdfmx:fatal: (.*)$", log, re.M)  # (xelatex's PDF writer, after TeX itself)
+    message = (match.group(2) if match else bang.group(1) if bang else f"its PDF writer failed: {driver.group(1)}"
+               if driver else "it stopped without naming an error")
     missing = re.search(r"File `([^']+)' not found", log)
     hint = None
     if missing:
