@@ -1,7 +1,7 @@
 """Build times as ratios measured in one run (`make bench`; not part of the tests):
 
 1. each example: tikznn's whole build (a fresh process, as make runs it) against bare pdflatex on the .tex it
-   writes, and on the same figure in straightforward TikZ (what a person would type, see plain_tikz.py), and a
+   writes, against the floor (pdflatex on that .tex with tikznn's preloaded format), and on the same figure in straightforward TikZ (what a person would type, see plain_tikz.py), and a
    no-op rebuild (the same command again, nothing changed) against that build;
 2. twenty figures built one after another and with -j (all cores);
 3. pdflatex time per block of the TikZ tikznn writes against the same figure in straightforward TikZ;
@@ -46,9 +46,9 @@ def examples(names, runs, folder, env) -> None:
     sys.path.insert(0, str(ROOT / "bench"))
     from plain_tikz import plain
     print(f"## Examples (median of {runs} runs, interleaved)\n")
-    print("| example | blocks+balls | tikznn build (s) | bare pdflatex (s) | ratio | bare pdflatex, straightforward "
-          "TikZ (s) | ratio | no-op rebuild (s) | no-op / build |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| example | blocks+balls | tikznn build (s) | bare pdflatex (s) | ratio | floor: pdflatex, preloaded format "
+          "(s) | ratio | bare pdflatex, straightforward TikZ (s) | ratio | no-op rebuild (s) | no-op / build |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name in names:
         source = ROOT / "examples" / f"{name}.nn"
         tex = Path(folder, f"{name}.tex")
@@ -56,16 +56,35 @@ def examples(names, runs, folder, env) -> None:
         straight = Path(folder, f"{name}-plain.tex")
         straight.write_text(plain(tex.read_text()))
         shapes = sum(1 for line in tex.read_text().splitlines() if line.startswith("% nn:") and " " in line[5:])
-        build, bare, bare_plain, noop = [], [], [], []
+        build, bare, floor, bare_plain, noop = [], [], [], [], []
+        preloaded = None
         for run in range(runs):
             out = str(Path(folder, f"{name}-{run}.pdf"))  # a new output each time: a real build
             build.append(timed(TIKZNN + ["build", str(source), "-o", out], folder, env))
             noop.append(timed(TIKZNN + ["build", str(source), "-o", out], folder, env))
             bare.append(timed(["pdflatex", "-interaction=batchmode", "-no-shell-escape", tex.name], folder))
+            preloaded = preloaded or linked_format(tex, env)
+            if preloaded:
+                floor.append(timed(["pdflatex", "-interaction=batchmode", "-no-shell-escape", f"-fmt={preloaded}",
+                                    tex.name], folder))
             bare_plain.append(timed(["pdflatex", "-interaction=batchmode", "-no-shell-escape", straight.name], folder))
         b, p, q, n = (statistics.median(x) for x in (build, bare, bare_plain, noop))
-        print(f"| {name} | {shapes} | {b:.2f} | {p:.2f} | {b / p:.2f} | {q:.2f} | {b / q:.2f} | {n:.3f} "
-              f"| {n / b:.3f} |")
+        f = statistics.median(floor) if floor else float("nan")
+        print(f"| {name} | {shapes} | {b:.2f} | {p:.2f} | {b / p:.2f} | {f:.2f} | {b / f:.2f} | {q:.2f} | {b / q:.2f} "
+              f"| {n:.3f} | {n / b:.3f} |")
+
+
+def linked_format(tex: Path, env) -> str | None:
+    """The format tikznn built this figure with (the cache names the last one used), linked beside its .tex; None
+    for a figure of another engine."""
+    from tikznn.latex import engine_of
+    if engine_of(tex.read_text()) != "pdflatex":
+        return None
+    last = Path(env["TIKZNN_CACHE"], "preamble-last")
+    link = tex.with_name(f"{tex.stem}-format.fmt")
+    link.unlink(missing_ok=True)
+    link.symlink_to(Path(env["TIKZNN_CACHE"], last.read_text().strip()))
+    return link.stem
 
 
 def many(names, folder, env) -> None:
@@ -199,7 +218,9 @@ def main() -> None:
              "generated": generated,
              "styles": lambda f, e: styles(f, e, args.runs), "layered": lambda f, e: layered(args.runs)}
     with tempfile.TemporaryDirectory() as folder:
-        env = {**os.environ, "TIKZNN_CACHE": str(Path(folder, "cache"))}
+        # (compiled bytecode as an installed package has it, whatever this shell says)
+        env = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+               "TIKZNN_CACHE": str(Path(folder, "cache"))}
         for name, part in parts.items():
             if args.part in (None, name):
                 part(folder, env)

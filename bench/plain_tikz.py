@@ -14,7 +14,8 @@ _STROKE = {"edges": "draw=tikznn-outline, line width=0.4pt, line join=round",
            "hidden": "draw=tikznn-hidden, line width=0.3pt, densely dashed",
            "flow": "draw=tikznn-flow, draw opacity=0.75, line width=1.3pt",
            "skip": "draw=tikznn-skip, draw opacity=0.8, line width=1pt, rounded corners=3pt",
-           "link": "draw=tikznn-link, draw opacity=0.8, line width=1pt, rounded corners=3pt, dashed"}
+           "link": "draw=tikznn-link, draw opacity=0.8, line width=1pt, rounded corners=3pt, dashed",
+           "branch": "draw=tikznn-flow, draw opacity=0.75, line width=1pt, rounded corners=3pt"}
 _FONT = {"caption": r"\small\bfseries\boldmath", "dims": r"\scriptsize\color{black!80}",
          "note": r"\footnotesize\itshape", "stage": r"\small\itshape\color{black!75}", "symbol": r"\small"}
 

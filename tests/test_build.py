@@ -109,10 +109,10 @@ def test_lualatex_runs_without_lua_sockets(monkeypatch):
     import tikznn.latex as latex
     commands = []
 
-    def run(command, **options):
+    def run(command, *rest):
         commands.append(command)
-        raise subprocess.TimeoutExpired(command, 0)
-    monkeypatch.setattr(latex.subprocess, "run", run)
+        raise LatexError("stopped here")
+    monkeypatch.setattr(latex, "_run", run)
     monkeypatch.setattr(latex, "check_installed", lambda tex: None)
     monkeypatch.setattr(latex, "tool", lambda name: name)  # (installed or not)
     with pytest.raises(LatexError):

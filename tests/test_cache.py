@@ -57,3 +57,70 @@ def test_a_library_parse_and_to_tex_leave_the_cache_alone_and_the_file_ends_fill
     assert run("from tikznn.pipeline import tex_and_sources; print(tex_and_sources('net.nn')[0], end='')") == tex
     assert len(list((tmp_path / "cache").glob("grammar-*.lark"))) == 1
     assert list((tmp_path / "cache" / "templates").iterdir())
+
+
+@pytest.fixture
+def head_start(tmp_path, monkeypatch):
+    """A cache whose last format is lenet's, and a function that starts pdflatex early on it (as `tikznn build`
+    does) and says, after a build, whether that pdflatex made the figure."""
+    from conftest import EXAMPLES
+    from tikznn import build, latex
+    monkeypatch.setenv("TIKZNN_CACHE", str(tmp_path / "cache"))
+    build(EXAMPLES / "lenet.nn", tmp_path / "plain.pdf")
+    monkeypatch.setattr(latex, "_EARLY", [])
+
+    def start():
+        latex.start_early()
+        [early] = latex._EARLY
+        return early
+    return start
+
+
+def _leftover(early) -> bool:
+    return os.path.exists(early.folder.name)
+
+
+@pytest.mark.latex
+def test_a_head_start_makes_the_same_figure_and_leaves_nothing(head_start, tmp_path):
+    from conftest import EXAMPLES
+    from tikznn import build, latex
+    early = head_start()
+    build(EXAMPLES / "lenet.nn", tmp_path / "early.pdf")
+    assert latex._EARLY[0].process is None and early.process.returncode == 0  # (this pdflatex made it)
+    assert (tmp_path / "early.pdf").read_bytes() == (tmp_path / "plain.pdf").read_bytes()
+    assert not _leftover(early)
+
+
+@pytest.mark.latex
+def test_a_head_start_on_another_preamble_is_stopped_and_removed(head_start, tmp_path):
+    from tikznn import build, latex
+    early = head_start()
+    (tmp_path / "zh.nn").write_text('input 3x8x8 "输入"\n')  # (pdflatex with CJK: another preamble)
+    build(tmp_path / "zh.nn", tmp_path / "zh.pdf", engine="pdflatex")
+    assert early.process.returncode != 0 and not _leftover(early) and latex._EARLY[0].process is None
+
+
+@pytest.mark.latex
+def test_a_head_start_reports_errors_and_timeouts_as_a_build_does(head_start, tmp_path):
+    from tikznn import LatexError
+    from tikznn.latex import compile_pdf
+    from test_build import figure_with
+    early = head_start()
+    with pytest.raises(LatexError, match="did not finish within 3 s"):
+        compile_pdf(figure_with("\\def\\x{\\x}\\x"), timeout=3)
+    assert not _leftover(early)
+    early = head_start()
+    with pytest.raises(LatexError, match="Undefined control sequence"):
+        compile_pdf(figure_with("\\nosuchmacro"))
+    assert not _leftover(early)
+
+
+@pytest.mark.latex
+def test_a_head_start_whose_pdflatex_died_is_not_waited_for(head_start, tmp_path):
+    from conftest import EXAMPLES
+    from tikznn import build
+    early = head_start()
+    early.process.kill()
+    early.process.wait()
+    build(EXAMPLES / "lenet.nn", tmp_path / "after.pdf")
+    assert (tmp_path / "after.pdf").read_bytes() == (tmp_path / "plain.pdf").read_bytes() and not _leftover(early)

@@ -2,6 +2,7 @@
 folder, Poppler for PNG/SVG, and atomic writes that leave earlier outputs untouched when anything fails."""
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import re
@@ -9,6 +10,7 @@ import shutil
 import stat
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,40 +148,150 @@ def compile_pdf(tex: str, *, source: Source = Source(), timeout: float = DEFAULT
     """PDF bytes of a standalone document, compiled without shell escape, reading and writing only its folder.
 
     Its preamble (the document class, fonts, TikZ) comes preloaded in a format made once and kept in the user's
-    cache, which saves loading TikZ each time; without one, pdflatex reads the preamble as usual.
+    cache, which saves loading TikZ each time; without one, pdflatex reads the preamble as usual. A pdflatex given
+    a head start (start_early) on that very format is used instead of a new one.
     """
     engine = engine_of(tex)
     pdflatex = tool(engine)
     check_installed(tex)
-    env_base = dict(os.environ, openin_any="p", openout_any="p")
+    env = dict(os.environ, openin_any="p", openout_any="p")
     # the preamble without its comments (the figure's title): one format serves every figure
     preamble = "\n".join(line for line in tex.split("\\begin{document}", 1)[0].splitlines()
                          if not line.lstrip().startswith("%"))
-    preloaded = _preloaded(pdflatex, preamble, env_base, timeout) if engine == "pdflatex" else None
+    preloaded = _preloaded(pdflatex, preamble, env, timeout) if engine == "pdflatex" else None
+    early = _take_head_start(preloaded)
     _reap()
-    with tempfile.TemporaryDirectory(prefix=_PREFIX) as folder:
-        Path(folder, "figure.tex").write_text(tex, encoding="utf-8")
-        env = dict(env_base, TEXMFOUTPUT=folder)
-        command = [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "-file-line-error",
-                   "figure.tex"]
-        if engine == "lualatex":  # no network from Lua (--safer would be the next wall, but luaotfload refuses it)
-            command.insert(1, "--nosocket")
-        if preloaded:  # linked, not copied: a format is several megabytes
-            Path(folder, "preamble.fmt").symlink_to(preloaded)
-            command.insert(1, "-fmt=preamble")
-        try:
-            run = subprocess.run(command, cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                 stderr=subprocess.STDOUT, timeout=timeout, preexec_fn=_die_with_parent)
-        except subprocess.TimeoutExpired:
-            raise LatexError(f"pdflatex did not finish within {timeout:g} s and was stopped",
-                             path=source.path, hint="a label with a macro that never stops expanding? "
-                             "raise the limit with --timeout") from None
+    with early.folder if early else tempfile.TemporaryDirectory(prefix=_PREFIX) as folder:
+        if early:
+            returncode, terminal = _feed(early.process, Path(folder, "figure.tex"), tex, timeout, source), b""
+        else:
+            Path(folder, "figure.tex").write_text(tex, encoding="utf-8")
+            returncode, terminal = _run(_command(pdflatex, engine, folder, preloaded), folder, env, timeout, source)
         pdf = Path(folder, "figure.pdf")
-        if run.returncode != 0 or not pdf.exists():
+        if returncode != 0 or not pdf.exists():
             log = Path(folder, "figure.log")
-            text = (log.read_bytes() if log.exists() else run.stdout).decode("utf-8", "replace")
+            text = (log.read_bytes() if log.exists() else terminal).decode("utf-8", "replace")
             raise latex_error(text, tex, source)
         return pdf.read_bytes()
+
+
+def _command(pdflatex: str, engine: str, folder: str, preloaded: Path | None) -> list[str]:
+    """pdflatex's command line in a build folder (the format linked there, not copied: it is megabytes)."""
+    command = [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "-file-line-error",
+               "figure.tex"]
+    if engine == "lualatex":  # no network from Lua (--safer would be the next wall, but luaotfload refuses it)
+        command.insert(1, "--nosocket")
+    if preloaded:
+        Path(folder, "preamble.fmt").symlink_to(preloaded)
+        command[1:1] = ["-fmt=preamble", "-no-parse-first-line"]  # (a figure.tex that is a FIFO is opened once)
+    return command
+
+
+def _started(command: list[str], folder: str, env: dict, **streams) -> subprocess.Popen:
+    return subprocess.Popen(command, cwd=folder, env=dict(env, TEXMFOUTPUT=folder), stdin=subprocess.DEVNULL,
+                            preexec_fn=_die_with_parent, **streams)
+
+
+def _run(command: list[str], folder: str, env: dict, timeout: float, source: Source) -> tuple[int, bytes]:
+    process = _started(command, folder, env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        terminal, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise _timed_out(timeout, source) from None
+    return process.returncode, terminal
+
+
+def _timed_out(timeout: float, source: Source) -> LatexError:
+    return LatexError(f"pdflatex did not finish within {timeout:g} s and was stopped", path=source.path,
+                      hint="a label with a macro that never stops expanding? raise the limit with --timeout")
+
+
+# A head start: `tikznn build` starts pdflatex on the format it used last before Python has imported or drawn
+# anything (console.py), so that pdflatex loads it while the figure is made; it then reads the figure's TeX from a
+# FIFO named figure.tex. The first compile whose preamble that format holds takes it; otherwise it is stopped.
+
+@dataclass
+class _HeadStart:
+    format: Path
+    folder: tempfile.TemporaryDirectory
+    process: subprocess.Popen
+
+
+_EARLY: list[_HeadStart] = []  # at most one, taken once
+_EARLY_LOCK = threading.Lock()  # builds run in several threads at once
+
+
+def start_early() -> None:
+    """Start pdflatex on the last format used, waiting for its figure (quietly nothing if there is no such format,
+    no pdflatex, or no FIFOs on this system)."""
+    from .cache import private_file
+
+    last = private_file("preamble-last")
+    pdflatex = shutil.which("pdflatex")
+    if last is None or pdflatex is None or not hasattr(os, "mkfifo") or _EARLY:
+        return
+    try:
+        preloaded = private_file(last.read_text(encoding="ascii").strip())
+        if preloaded is None or not preloaded.name.startswith("preamble-") or not preloaded.is_file():
+            return
+        folder = tempfile.TemporaryDirectory(prefix=_PREFIX)
+        os.mkfifo(Path(folder.name, "figure.tex"), 0o600)
+        command = _command(pdflatex, "pdflatex", folder.name, preloaded)
+        process = _started(command, folder.name, dict(os.environ, openin_any="p", openout_any="p"),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return
+    _EARLY.append(_HeadStart(preloaded, folder, process))
+    atexit.register(_stop_early)
+
+
+def _take_head_start(preloaded: Path | None) -> _HeadStart | None:
+    """The pdflatex started early, if it runs on this format (and no other compile took it)."""
+    with _EARLY_LOCK:
+        if not _EARLY or _EARLY[0].process is None:
+            return None
+        early = _EARLY[0]
+        if preloaded is None or early.format != preloaded or early.process.poll() is not None:
+            _stop_early()
+            return None
+        _EARLY[0] = _HeadStart(early.format, early.folder, None)  # (taken: not stopped at exit)
+        return early
+
+
+def _stop_early() -> None:
+    if _EARLY and _EARLY[0].process is not None:
+        early = _EARLY[0]
+        _EARLY[0] = _HeadStart(early.format, early.folder, None)
+        early.process.kill()
+        early.process.wait()
+        early.folder.cleanup()
+
+
+def _feed(process: subprocess.Popen, fifo: Path, tex: str, timeout: float, source: Source) -> int:
+    """Give the early pdflatex its figure through the FIFO it waits on; its exit status."""
+    data = tex.encode("utf-8")
+
+    def write() -> None:
+        try:
+            with open(os.open(fifo, os.O_WRONLY), "wb") as pipe:  # (waits for pdflatex to open it)
+                pipe.write(data)
+        except OSError:  # pdflatex stopped reading: its log says why
+            pass
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise _timed_out(timeout, source) from None
+    finally:
+        if writer.is_alive():  # pdflatex ended without opening the FIFO: let the writer's open return
+            os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+        writer.join()
+    return process.returncode
 
 
 def _preloaded(pdflatex: str, preamble: str, env: dict, timeout: float) -> Path | None:
@@ -192,6 +304,7 @@ def _preloaded(pdflatex: str, preamble: str, env: dict, timeout: float) -> Path 
     if cached is None:
         return None
     if cached.exists():
+        _remember_last(cached)
         return cached
     with tempfile.TemporaryDirectory(prefix=f"{_PREFIX}format-") as folder:
         Path(folder, "preamble.tex").write_text(preamble + "\\begin{document}\n\\end{document}\n", encoding="utf-8")
@@ -212,7 +325,20 @@ def _preloaded(pdflatex: str, preamble: str, env: dict, timeout: float) -> Path 
         os.replace(temporary, cached)
     except OSError:
         return None
+    _remember_last(cached)
     return cached
+
+
+def _remember_last(preloaded: Path) -> None:
+    """Name the format used last, for the next build's head start (a small file, rewritten only on a change)."""
+    last = preloaded.with_name("preamble-last")
+    try:
+        if not last.exists() or last.read_text(encoding="ascii") != preloaded.name:
+            temporary = last.with_name(f".preamble-last.{os.getpid()}")
+            temporary.write_text(preloaded.name, encoding="ascii")
+            os.replace(temporary, last)
+    except (OSError, ValueError):
+        pass
 
 
 def latex_error(log: str, tex: str, source: Source) -> LatexError:
