@@ -1,6 +1,8 @@
 """Label placement: each label goes on the first of its candidate spots that overlaps nothing drawn or placed."""
 from __future__ import annotations
 
+from itertools import chain
+
 from . import kinds
 from .drawing import DEPTH_X, PAD, Ball, Block, Frame, Label
 from .errors import LayoutError
@@ -85,7 +87,7 @@ class LabelPlacer:
     def put(self, text, role, spots, owner="") -> None:
         """Place `text` at the first free spot; a spot is (x, y) or (x, y, rotation)."""
         width, height = text_box(text, role, self.size)
-        for spot in [*spots, *self._around(spots[0])] if spots else []:
+        for spot in chain(spots, self._around(spots[0])) if spots else ():
             cx, cy, rotate = spot if len(spot) == 3 else (*spot, 0)
             w, h = (height, width) if rotate else (width, height)
             label = Label(text, role, cx, cy, w, h, rotate, owner)
@@ -98,11 +100,13 @@ class LabelPlacer:
 
     @staticmethod
     def _around(spot, step: float = 0.1, rings: int = 20):
-        """Spots round the first one, nearest first: where a label goes when every spot its layer offers is taken
-        (a count between the branch lines of a crowded lane)."""
+        """Spots round the first one, nearest first, made as they are tried: where a label goes when every spot
+        its layer offers is taken (a count between the branch lines of a crowded lane)."""
         x, y = spot[0], spot[1]
-        return [(x + i * step, y + j * step) for r in range(1, rings + 1)
-                for i in range(-r, r + 1) for j in range(-r, r + 1) if max(abs(i), abs(j)) == r]
+        for r in range(1, rings + 1):
+            for i in range(-r, r + 1):  # (the ring's columns in order, as a square of side 2r+1 lists them)
+                for j in (range(-r, r + 1) if abs(i) == r else (-r, r)):
+                    yield x + i * step, y + j * step
 
     @staticmethod
     def rows(x, y, step, count=30, shifts=(0.0,)):

@@ -8,7 +8,7 @@ Plass): as few rows as filling each in turn needs, of lengths as even as the cut
 """
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from itertools import accumulate
 from math import inf
 
@@ -42,8 +42,8 @@ def wrap(drawing: Layout, width: float) -> Layout:
     crossing = {id(c[1]) for c in cuts}
     captions = [label for label in drawing.labels if not label.layer]
     starts = {id(b): b.outline()[0][0] for b in drawing.blocks} | {id(a): a.projected()[0][0] for a in drawing.arrows}
+    _Row.deal(rows, drawing, crossing, starts)
     for row in rows:
-        row.take(drawing, crossing, starts)
         row.labels = [label for label in row.labels if label.layer]
         row.lift_captions()
         row.clear_names()
@@ -189,30 +189,49 @@ def _rows(cuts, start: float, end: float, width: float):
     widest = max([width] + [length(i, i + 1) for i in range(last)])
     reach = max([widest] + [edges[r + 1] - edges[r] + (INDENT if r else 0.0) for r in range(len(edges) - 1)])
     most = len(filled) + 1
-    # best[k][j]: the least (sum of squared overflows past `widest`, sum of squared lengths) of k rows from the start
-    # to at[j], compared in that order; came[k][j]: where the last of them starts
-    best = [[(inf, inf)] * (last + 1) for _ in range(most + 1)]
-    came = [[0] * (last + 1) for _ in range(most + 1)]
+    # best[j][k]: the least (sum of squared overflows past `widest`, sum of squared lengths) of k rows from the start
+    # to at[j], compared in that order; came[j][k]: where the last of them starts. Only the k a whole solution of at
+    # most `most` rows can have at j are kept (a few: between the fewest rows that reach j and the most that still
+    # leave room for the rest), which keeps this linear in the cuts.
+    fewest_to, fewest_from = _hops(at, reach), _hops([-x for x in reversed(at)], reach)[::-1]
+    best: list[dict[int, tuple[float, float]]] = [{} for _ in at]
+    came: list[dict[int, int]] = [{} for _ in at]
     best[0][0] = (0.0, 0.0)
-    for k in range(1, most + 1):
-        for j in range(1, last + 1):
-            i = j - 1
-            while i >= 0 and at[j] - at[i] <= reach + 1e-9:
-                over, squares = best[k - 1][i]
-                if over < inf and (j == last or at[j] - at[i] > SHORTEST):
-                    row = length(i, j)
-                    cost = (over + max(0.0, row - widest) ** 2, squares + row * row)
-                    if cost < best[k][j]:
-                        best[k][j], came[k][j] = cost, i
-                i -= 1
-    count = min(range(1, most + 1), key=lambda k: (best[k][last][0], k, best[k][last][1]))
-    if best[count][last][0] == inf:  # cannot happen: the rows filling makes are among those tried
+    for j in range(1, last + 1):
+        if inf in (fewest_to[j], fewest_from[j]):
+            continue
+        rows = range(max(1, int(fewest_to[j])), most - int(fewest_from[j]) + 1)
+        i = j - 1
+        while rows and i >= 0 and at[j] - at[i] <= reach + 1e-9:
+            if best[i] and (j == last or at[j] - at[i] > SHORTEST):
+                row = length(i, j)
+                over, square = max(0.0, row - widest) ** 2, row * row
+                for k in rows:
+                    before = best[i].get(k - 1)
+                    if before is not None:
+                        cost = (before[0] + over, before[1] + square)
+                        if cost < best[j].get(k, (inf, inf)):
+                            best[j][k], came[j][k] = cost, i
+            i -= 1
+    if not best[last]:  # cannot happen: the rows filling makes are among those tried
         return filled
+    count = min(best[last], key=lambda k: (best[last][k][0], k, best[last][k][1]))
     starts, j = [], last
     for k in range(count, 0, -1):
-        j = came[k][j]
+        j = came[j][k]
         starts.append(j)
     return [cuts[j - 1] for j in reversed(starts) if j]
+
+
+def _hops(at: list[float], reach: float) -> list[float]:
+    """For each point of an increasing list, the fewest rows at most `reach` long from the first point to it."""
+    fewest: list[float] = [0]
+    first = 0
+    for j in range(1, len(at)):
+        while at[j] - at[first] > reach + 1e-9:
+            first += 1
+        fewest.append(fewest[first] + 1 if first < j else inf)
+    return fewest
 
 
 def _filled(cuts, start: float, end: float, width: float):
@@ -241,14 +260,25 @@ class _Row:
     def _inside(self, x: float) -> bool:
         return self.x0 - 1e-9 <= x <= self.x1 + 1e-9
 
-    def take(self, drawing: Layout, crossing: set[int], starts: dict[int, float]) -> None:
-        """Everything that starts within the row (`starts`: where each block and arrow starts, worked out once)."""
-        self.blocks = [b for b in drawing.blocks if self._inside(starts[id(b)])]
-        self.balls = [b for b in drawing.balls if self._inside(b.x)]
-        self.arrows = [a for a in drawing.arrows if id(a) not in crossing and self._inside(starts[id(a)])]
-        self.labels = [label for label in drawing.labels if self._inside(label.x)]
-        self.taps = [t for t in drawing.taps if self._inside(t[0])]
-        self.frames = [f for f in drawing.frames if self._inside((f.rect.x0 + f.rect.x1) / 2)]
+    @staticmethod
+    def deal(rows: list["_Row"], drawing: Layout, crossing: set[int], starts: dict[int, float]) -> None:
+        """Give each row everything that starts within it (`starts`: where each block and arrow starts, worked out
+        once), in the drawing's order; a thing at a cut itself goes to both rows."""
+        lefts = [row.x0 for row in rows]
+
+        def into(things, x_of, role: str) -> None:
+            for thing in things:
+                x = x_of(thing)
+                k = bisect_right(lefts, x + 1e-9) - 1  # the last row starting at or before x
+                for row in rows[max(k - 1, 0):k + 1]:
+                    if row._inside(x):
+                        getattr(row, role).append(thing)
+        into(drawing.blocks, lambda b: starts[id(b)], "blocks")
+        into(drawing.balls, lambda b: b.x, "balls")
+        into([a for a in drawing.arrows if id(a) not in crossing], lambda a: starts[id(a)], "arrows")
+        into(drawing.labels, lambda label: label.x, "labels")
+        into(drawing.taps, lambda t: t[0], "taps")
+        into(drawing.frames, lambda f: (f.rect.x0 + f.rect.x1) / 2, "frames")
 
     def lift_captions(self) -> None:
         """The main path's captions on the row's own baseline: just under its lowest block and sizes (they were
