@@ -1,4 +1,5 @@
-# tikznn: `make demo` sets everything up and builds the examples; `make test` runs the tests.
+# tikznn: `make demo` sets everything up and builds the examples; `make test` runs the tests (`make check`: the
+# quick ones, without TeX).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -10,7 +11,7 @@ TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-latex-extra
 EXAMPLES := $(wildcard examples/*.nn)
 FIGURES := $(EXAMPLES:.nn=.pdf)
 
-.PHONY: demo test goldens docs tex venv clean bench
+.PHONY: demo test check goldens docs tex venv clean bench
 
 demo: venv tex $(FIGURES)
 	@echo "built: $(FIGURES)"
@@ -40,8 +41,12 @@ SOURCES := $(wildcard tikznn/*.py templates/* grammar/*)
 examples/%.pdf: examples/%.nn $(SOURCES) $(VENV)/.installed
 	$(BIN)/tikznn build $<
 
+# Both on every core (pytest-xdist). check: no TeX, no PyTorch (parse, shapes, layout, TeX text), for the edit-test loop.
 test: venv tex
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto
+
+check: venv
+	TIKZNN_FUZZ_SECONDS=2 $(BIN)/pytest -q -n auto -m "not latex and not slow and not torch and not processes"
 
 # Regenerate the golden images and TeX after an intended change of the drawing; then look at them.
 goldens: venv tex

@@ -2,6 +2,7 @@
 fail under CI), and separate Python processes."""
 from __future__ import annotations
 
+import atexit
 import functools
 import importlib
 import os
@@ -18,8 +19,27 @@ EXAMPLES = ROOT / "examples"
 GOLDENS = Path(__file__).resolve().parent / "goldens"
 OUTPUT = Path(__file__).resolve().parent / "output"  # result/expected/diff images of failed comparisons
 REGENERATE = bool(os.environ.get("TIKZNN_REGENERATE_GOLDENS"))
-# the tests' cache folder (tikznn/cache.py: build stamps, compiled grammar) is their own, not the user's
-os.environ.setdefault("TIKZNN_CACHE", tempfile.mkdtemp(prefix="tikznn-test-cache-"))
+# the tests' cache folder (tikznn/cache.py: build stamps, compiled grammar) is their own, not the user's; made by
+# the first process of a run (pytest-xdist's workers share it) and removed by it at the end
+if not os.environ.get("TIKZNN_CACHE"):
+    os.environ["TIKZNN_CACHE"] = tempfile.mkdtemp(prefix="tikznn-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["TIKZNN_CACHE"], True)
+
+# Modules `make check` (the quick loop: -m "not latex and not slow and not torch and not processes") leaves out, by
+# what they need; they are not even imported then (importing torch alone takes seconds).
+MARKED_MODULES = {"test_torch.py": "torch", "test_torchvision.py": "torch", "test_import.py": "torch",
+                  "test_export.py": "torch", "test_cli.py": "processes"}
+
+
+def pytest_ignore_collect(collection_path, config):
+    marker = MARKED_MODULES.get(collection_path.name)
+    return True if marker and f"not {marker}" in (config.option.markexpr or "") else None
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.path.name in MARKED_MODULES:
+            item.add_marker(MARKED_MODULES[item.path.name])
 
 
 def need(present: object, message: str) -> None:

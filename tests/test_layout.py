@@ -70,6 +70,7 @@ def layouts_of_two_processes() -> list[dict]:
     return [json.loads(run_python(LAYOUT_OF_EVERY_EXAMPLE, EXAMPLES, seed=seed)) for seed in (1, 2)]
 
 
+@pytest.mark.processes
 def test_layout_is_the_same_in_separate_processes(example, layouts_of_two_processes):
     first, second = (layouts[example.stem] for layouts in layouts_of_two_processes)
     assert first[0] == "Layout"

@@ -42,6 +42,7 @@ def tex_of_two_processes() -> list[dict[str, str]]:
     return [json.loads(run_python(TEX_OF_EVERY_EXAMPLE, EXAMPLES, seed=seed)) for seed in (1, 2)]
 
 
+@pytest.mark.processes
 def test_same_input_gives_identical_tex_in_separate_processes(example, tex_of_two_processes):
     first, second = (tex[example.stem] for tex in tex_of_two_processes)
     if first != second:

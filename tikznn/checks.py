@@ -20,19 +20,21 @@ def problems(drawing: Layout) -> list[str]:
     if by_width < 1.0 and smallest < SMALLEST_TEXT_PT:  # (a figure too tall for a page is the composer's concern)
         found.append(f"the figure is {box.x1 - box.x0:.1f} cm wide: shrunk to {drawing.width:.1f} cm, its smallest "
                      f"labels would be {smallest:.1f} pt")
-    shapes = drawing.shapes()
-    labels = drawing.labels
-    for i, label in enumerate(labels):
-        box = label.rect().polygon()
-        for other in labels[i + 1:]:
-            if overlap(box, other.rect().polygon()):
+    shapes, labels = drawing.shapes(), drawing.labels
+    # every outline once, with its box: most pairs are told apart by their boxes alone
+    label_at = [_boxed(label.rect().polygon()) for label in labels]
+    shape_at = [_boxed(shape.outline()) for shape in shapes]
+    solids = [shape.box3d() for shape in shapes]
+    segments = [[_boxed(piece) for piece in zip(pts, pts[1:])] for pts in (a.projected() for a in drawing.arrows)]
+    for i, (label, at) in enumerate(zip(labels, label_at)):
+        for other, other_at in zip(labels[i + 1:], label_at[i + 1:]):
+            if _meet(at, other_at):
                 found.append(f"label '{label.text}' overlaps label '{other.text}'")
-        for shape in shapes:
-            if overlap(box, shape.outline()):
+        for shape, shape_place in zip(shapes, shape_at):
+            if _meet(at, shape_place):
                 found.append(f"label '{label.text}' overlaps block '{shape.layer}'")
-        for arrow in drawing.arrows:
-            pts = arrow.projected()
-            if any(overlap(box, (p, q)) for p, q in zip(pts, pts[1:])):
+        for arrow, pieces in zip(drawing.arrows, segments):
+            if any(_meet(at, piece) for piece in pieces):
                 found.append(f"label '{label.text}' overlaps the arrow {arrow.source} -> {arrow.target}")
     by_layer = {shape.layer: shape for shape in shapes}
     flows = [a for a in drawing.arrows if a.role == "flow"]
@@ -45,40 +47,48 @@ def problems(drawing: Layout) -> list[str]:
         if source is None or not (_on_surface(start, source) or tapped):
             found.append(f"arrow {arrow.source} -> {arrow.target} does not start at '{arrow.source}' "
                          "or on an arrow leaving it")
-    for arrow in drawing.arrows:
+    for arrow, pieces in zip(drawing.arrows, segments):
         for p, q in zip(arrow.points, arrow.points[1:]):
-            for shape in shapes:
-                inside = (_segment_hits_ball(p, q, shape) if isinstance(shape, Ball)
-                          else _segment_enters(p, q, shape.box3d()))
+            for shape, solid in zip(shapes, solids):
+                inside = (_segment_hits_ball(p, q, shape) if isinstance(shape, Ball) else _segment_enters(p, q, solid))
                 if inside:
                     found.append(f"arrow {arrow.source} -> {arrow.target} passes through '{shape.layer}'")
-        pts = arrow.projected()
         ends = _stuck_to([s for s in shapes if s.layer in (arrow.source, arrow.target)], shapes)
-        for shape in shapes:
-            if shape in ends:
-                continue
-            if any(overlap((p, q), shape.outline()) for p, q in zip(pts, pts[1:])):
+        for shape, shape_place in zip(shapes, shape_at):
+            if shape not in ends and any(_meet(piece, shape_place) for piece in pieces):
                 found.append(f"arrow {arrow.source} -> {arrow.target} crosses '{shape.layer}' in the drawing")
     for i, frame in enumerate(drawing.frames):
-        box = frame.rect.polygon()
-        for shape in shapes:
-            if shape.layer not in frame.layers and overlap(box, shape.outline()):
+        at = _boxed(frame.rect.polygon())
+        for shape, shape_place in zip(shapes, shape_at):
+            if shape.layer not in frame.layers and _meet(at, shape_place):
                 found.append(f"the frame of stage '{frame.stage}' takes in '{shape.layer}'")
-        for label in labels:
-            if label.layer not in frame.layers and label.role != "stage" and overlap(box, label.rect().polygon()):
+        for label, label_place in zip(labels, label_at):
+            if label.layer not in frame.layers and label.role != "stage" and _meet(at, label_place):
                 found.append(f"the frame of stage '{frame.stage}' takes in the label '{label.text}'")
         for other in drawing.frames[i + 1:]:
             nested = frame.rect.contains(other.rect) or other.rect.contains(frame.rect)
-            if overlap(box, other.rect.polygon()) and not nested:
+            if overlap(at[0], other.rect.polygon()) and not nested:
                 found.append(f"the frames of stages '{frame.stage}' and '{other.stage}' overlap")
-    for i, a in enumerate(shapes):
-        for b in shapes[i + 1:]:
-            if all(min(ra[1], rb[1]) - max(ra[0], rb[0]) > 1e-6 for ra, rb in zip(a.box3d(), b.box3d())):
+    for i, (a, box_a) in enumerate(zip(shapes, solids)):
+        for b, box_b in zip(shapes[i + 1:], solids[i + 1:]):
+            if all(min(ra[1], rb[1]) - max(ra[0], rb[0]) > 1e-6 for ra, rb in zip(box_a, box_b)):
                 found.append(f"'{a.layer}' and '{b.layer}' intersect")
     return found + _flat_problems(drawing)
 
 
 _ARROWS = ("flow", "skip", "link")
+
+
+def _boxed(polygon) -> tuple:
+    """A polygon with its bounding box (x0, y0, x1, y1)."""
+    xs, ys = [p[0] for p in polygon], [p[1] for p in polygon]
+    return tuple(polygon), (min(xs), min(ys), max(xs), max(ys))
+
+
+def _meet(a, b) -> bool:
+    """Do two boxed polygons overlap (overlap() itself only when their boxes do)?"""
+    (pa, (ax0, ay0, ax1, ay1)), (pb, (bx0, by0, bx1, by1)) = a, b
+    return ax0 < bx1 and bx0 < ax1 and ay0 < by1 and by0 < ay1 and overlap(pa, pb)
 
 
 def _flat_problems(drawing: Layout) -> list[str]:

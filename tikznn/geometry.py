@@ -50,6 +50,11 @@ def overlap(a, b, margin: float = 0.0) -> bool:
 
     Separating-axis test; shapes that only touch do not overlap when margin is 0.
     """
+    if not margin:  # shapes whose boxes are apart are apart (with a margin, only the axes of their edges count)
+        if (max(p[0] for p in a) <= min(p[0] for p in b) + EPS or max(p[0] for p in b) <= min(p[0] for p in a) + EPS
+                or max(p[1] for p in a) <= min(p[1] for p in b) + EPS
+                or max(p[1] for p in b) <= min(p[1] for p in a) + EPS):
+            return False
     for ax, ay in list(_axes(a)) + list(_axes(b)):
         length = (ax * ax + ay * ay) ** 0.5
         pa = [(x * ax + y * ay) / length for x, y in a]
