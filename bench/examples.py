@@ -8,9 +8,10 @@
 4. generated networks of 100, 1,000 and 5,000 layers: build time and peak memory;
 5. each drawing style: its build against bare pdflatex on the .tex it writes;
 6. the layout stage alone (no TeX) on graphs where every layer is fed by all before it: layout layered against
-   the default layout.
+   the default layout;
+7. `tikznn watch`: from a saved edit to the new PDF, against the floor.
 
-    python bench/examples.py [--runs N] [--part examples|many|per-block|generated|styles|layered] [example ...]
+    python bench/examples.py [--runs N] [--part examples|many|per-block|generated|styles|layered|watch] [example ...]
 """
 from __future__ import annotations
 
@@ -207,16 +208,55 @@ def layered(runs) -> None:
         print(f"| {name} | {len(net.layers)} | {ours:.2f} | {default:.2f} | {ours / default:.2f} |")
 
 
+def watch(folder, env, runs) -> None:
+    """`tikznn watch`'s rebuild: from a saved edit to the new PDF on disk, against the floor (pdflatex on the
+    figure's .tex with tikznn's preloaded format)."""
+    print(f"\n## watch: an edit to its PDF (median of {runs} edits)\n")
+    print("| example | rebuild (s) | floor (s) | ratio |\n|---|---|---|---|")
+    for name in ("lenet", "resnet18"):
+        source = Path(folder, f"watched-{name}.nn")
+        text = (ROOT / "examples" / f"{name}.nn").read_text()
+        source.write_text(text)
+        pdf = source.with_suffix(".pdf")
+        watcher = subprocess.Popen(TIKZNN + ["watch", source.name, "--interval", "0.05"], cwd=folder, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            while not pdf.exists():
+                if watcher.poll() is not None:
+                    raise SystemExit(f"tikznn watch stopped (exit code {watcher.returncode})")
+                time.sleep(0.01)
+            times = []
+            for run in range(runs + 1):
+                before = pdf.stat().st_mtime_ns
+                time.sleep(0.3)  # (the next pdflatex is waiting by now)
+                start = time.perf_counter()
+                source.write_text(f'caption "edit {run}"\n' + text)  # (a new caption: a new PDF)
+                while pdf.stat().st_mtime_ns == before:
+                    time.sleep(0.002)
+                times.append(time.perf_counter() - start)
+        finally:
+            watcher.terminate()
+            watcher.wait()
+        tex = Path(folder, f"watched-{name}.tex")
+        subprocess.run(TIKZNN + ["tex", source.name, "-o", tex.name], cwd=folder, check=True, env=env)
+        preloaded = linked_format(tex, env)
+        floor = statistics.median(timed(["pdflatex", "-interaction=batchmode", "-no-shell-escape", f"-fmt={preloaded}",
+                                         tex.name], folder) for _ in range(runs))
+        rebuild = statistics.median(times[1:])
+        print(f"| {name} | {rebuild:.3f} | {floor:.3f} | {rebuild / floor:.2f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", default=sorted(p.stem for p in (ROOT / "examples").glob("*.nn")))
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--part", choices=["examples", "many", "per-block", "generated", "styles", "layered"])
+    parser.add_argument("--part", choices=["examples", "many", "per-block", "generated", "styles", "layered", "watch"])
     args = parser.parse_args()
     parts = {"examples": lambda f, e: examples(args.names, args.runs, f, e),
              "many": lambda f, e: many(args.names, f, e), "per-block": lambda f, e: per_block(f, e, args.runs),
              "generated": generated,
-             "styles": lambda f, e: styles(f, e, args.runs), "layered": lambda f, e: layered(args.runs)}
+             "styles": lambda f, e: styles(f, e, args.runs), "layered": lambda f, e: layered(args.runs),
+             "watch": lambda f, e: watch(f, e, args.runs)}
     with tempfile.TemporaryDirectory() as folder:
         # (compiled bytecode as an installed package has it, whatever this shell says)
         env = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},

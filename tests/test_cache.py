@@ -124,3 +124,20 @@ def test_a_head_start_whose_pdflatex_died_is_not_waited_for(head_start, tmp_path
     early.process.wait()
     build(EXAMPLES / "lenet.nn", tmp_path / "after.pdf")
     assert (tmp_path / "after.pdf").read_bytes() == (tmp_path / "plain.pdf").read_bytes() and not _leftover(early)
+
+
+@pytest.mark.latex
+def test_watch_gives_each_rebuild_a_head_start(head_start, tmp_path):
+    """After a build, `watch` starts the next pdflatex at once: the next rebuild takes it."""
+    from conftest import EXAMPLES
+    from tikznn import build, latex
+    build(EXAMPLES / "lenet.nn", tmp_path / "first.pdf")
+    assert latex.engine_of_last() == "pdflatex"
+    latex.start_early()
+    early = latex._EARLY[0]
+    build(EXAMPLES / "lenet.nn", tmp_path / "second.pdf")
+    assert early.process.returncode == 0 and latex._EARLY[0].process is None and not _leftover(early)
+    from conftest import ENGINE, need_tex
+    need_tex(*ENGINE["xelatex"])
+    build(EXAMPLES / "lenet.nn", tmp_path / "third.pdf", engine="xelatex")
+    assert latex.engine_of_last() == "xelatex"  # (watch then starts no pdflatex for nothing)

@@ -288,6 +288,7 @@ def watch(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
     watching goes on. Stop with Ctrl-C."""
     import time
 
+    from .latex import engine_of_last, start_early
     from .pipeline import build_figure
 
     formats = [f.strip().lower() for f in format.split(",") if f.strip()]
@@ -304,6 +305,9 @@ def watch(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
         except TikznnError as err:
             typer.echo(str(err), err=True)
             return
+        finally:
+            if engine_of_last() == "pdflatex":
+                start_early()  # the next rebuild's pdflatex, its format loaded while the files are watched
         sources[path] = built.sources
         for note in built.warnings:
             typer.echo(f"{path}: warning: {note}", err=True)

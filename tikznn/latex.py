@@ -159,6 +159,7 @@ def compile_pdf(tex: str, *, source: Source = Source(), timeout: float = DEFAULT
     preamble = "\n".join(line for line in tex.split("\\begin{document}", 1)[0].splitlines()
                          if not line.lstrip().startswith("%"))
     preloaded = _preloaded(pdflatex, preamble, env, timeout) if engine == "pdflatex" else None
+    _LAST[:] = [engine if engine != "pdflatex" or preloaded else "pdflatex without a format"]
     early = _take_head_start(preloaded)
     _reap()
     with early.folder if early else tempfile.TemporaryDirectory(prefix=_PREFIX) as folder:
@@ -219,8 +220,16 @@ class _HeadStart:
     process: subprocess.Popen
 
 
-_EARLY: list[_HeadStart] = []  # at most one, taken once
+_EARLY: list[_HeadStart] = []  # at most one; once taken (its process None), another may start
 _EARLY_LOCK = threading.Lock()  # builds run in several threads at once
+
+
+_LAST: list[str] = []  # the engine of this process's last compile ('pdflatex': on a preloaded format)
+
+
+def engine_of_last() -> str | None:
+    """The engine of the last figure compiled here (for `watch`, which starts the next one early only for pdflatex)."""
+    return _LAST[0] if _LAST else None
 
 
 def start_early() -> None:
@@ -230,8 +239,8 @@ def start_early() -> None:
 
     last = private_file("preamble-last")
     pdflatex = shutil.which("pdflatex")
-    if last is None or pdflatex is None or not hasattr(os, "mkfifo") or _EARLY:
-        return
+    if last is None or pdflatex is None or not hasattr(os, "mkfifo") or _EARLY and _EARLY[0].process is not None:
+        return  # (one waits already)
     try:
         preloaded = private_file(last.read_text(encoding="ascii").strip())
         if preloaded is None or not preloaded.name.startswith("preamble-") or not preloaded.is_file():
@@ -243,8 +252,9 @@ def start_early() -> None:
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except (OSError, ValueError, subprocess.SubprocessError):
         return
-    _EARLY.append(_HeadStart(preloaded, folder, process))
-    atexit.register(_stop_early)
+    if not _EARLY:
+        atexit.register(_stop_early)
+    _EARLY[:] = [_HeadStart(preloaded, folder, process)]
 
 
 def _take_head_start(preloaded: Path | None) -> _HeadStart | None:
@@ -288,9 +298,9 @@ def _feed(process: subprocess.Popen, fifo: Path, tex: str, timeout: float, sourc
         process.wait()
         raise _timed_out(timeout, source) from None
     finally:
-        if writer.is_alive():  # pdflatex ended without opening the FIFO: let the writer's open return
+        while writer.is_alive():  # pdflatex ended without opening the FIFO: let the writer's open return
             os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
-        writer.join()
+            writer.join(0.05)
     return process.returncode
 
 
