@@ -79,6 +79,15 @@ class Sizes:
         return side * self.factor
 
 
+def _kept(shape, name: str, make):
+    """What `make` gives, worked out once per (frozen, never changed) shape: layout asks for outlines many times."""
+    found = shape.__dict__.get(name)
+    if found is None:
+        found = make()
+        object.__setattr__(shape, name, found)
+    return found
+
+
 @dataclass(frozen=True)
 class Block:
     """A cuboid: x is its left face, y its axis; width runs along the flow."""
@@ -125,8 +134,8 @@ class Block:
         return project(self.x + i * self.width, self.y + (j - 0.5) * self.height, (k - 0.5) * self.depth)
 
     def outline(self) -> tuple[Point, ...]:
-        c = self.corner
-        return (c(0, 0, 0), c(1, 0, 0), c(1, 0, 1), c(1, 1, 1), c(0, 1, 1), c(0, 1, 0))
+        return _kept(self, "_outline", lambda c=self.corner: (c(0, 0, 0), c(1, 0, 0), c(1, 0, 1), c(1, 1, 1),
+                                                             c(0, 1, 1), c(0, 1, 0)))
 
     def box3d(self):
         return ((self.x, self.right), (self.y - self.height / 2, self.y + self.height / 2),
@@ -160,8 +169,9 @@ class Ball:
 
     def outline(self) -> tuple[Point, ...]:
         r, n = self.radius, 16
-        return tuple((self.x + r * math.cos(2 * math.pi * i / n) / math.cos(math.pi / n),
-                      self.y + r * math.sin(2 * math.pi * i / n) / math.cos(math.pi / n)) for i in range(n))
+        return _kept(self, "_outline", lambda: tuple(
+            (self.x + r * math.cos(2 * math.pi * i / n) / math.cos(math.pi / n),
+             self.y + r * math.sin(2 * math.pi * i / n) / math.cos(math.pi / n)) for i in range(n)))
 
     def box3d(self):
         r = self.radius
