@@ -196,13 +196,22 @@ def build_figure(path: str | Path, output: str | Path | None = None, formats=("p
     targets = outputs_for(path, Path(output) if output is not None else None, list(formats))
     sources = [path] + [Path(p) for p in network.imports]
     try:
-        files = {target: convert(pdf, fmt, dpi=dpi, timeout=timeout) for fmt, target in targets.items()}
+        files = dict(zip(targets.values(), _converted(pdf, list(targets), dpi, timeout)))
     except TikznnError as err:
         raise err.located(str(path), text) from None
     if depfile is not None:
         files[Path(depfile)] = make_rule(list(targets.values()), sources).encode("utf-8")
     return Built(write_all(files, sources=sources), sources, list(targets.values()), notes, Path(depfile) if depfile else None,
                  composition.said() if figure.width is not None else "")
+
+
+def _converted(pdf: bytes, formats: list[str], dpi: int, timeout: float) -> list[bytes]:
+    """The PDF in each format; Poppler's conversions run side by side (the PNG's takes longest)."""
+    if len(formats) < 2:
+        return [convert(pdf, fmt, dpi=dpi, timeout=timeout) for fmt in formats]
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(len(formats)) as pool:
+        return list(pool.map(lambda fmt: convert(pdf, fmt, dpi=dpi, timeout=timeout), formats))
 
 
 def make_rule(targets: list[Path], sources: list[Path]) -> str:
