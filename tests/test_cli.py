@@ -1,6 +1,7 @@
 """The command line as a user types it: outputs where they are expected, stable exit codes."""
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -19,8 +20,50 @@ def tikznn(*args, cwd=None):
 def test_version_and_help():
     run = tikznn("--version")
     assert run.returncode == 0 and run.stdout.startswith("tikznn ")
-    run = tikznn("--help")
-    assert run.returncode == 0 and "build" in run.stdout and "tex" in run.stdout
+    assert ("pdfTeX" in run.stdout) == (shutil.which("pdflatex") is not None)  # and TeX's own version
+    for flag in ("--help", "-h"):
+        run = tikznn(flag)
+        assert run.returncode == 0 and "build" in run.stdout and "tex" in run.stdout and "doctor" in run.stdout
+
+
+@pytest.mark.parametrize("command", ["", "build", "tex", "watch", "info", "export", "import", "doctor"])
+def test_help_reads_at_80_columns(command):
+    run = subprocess.run([sys.executable, "-m", "tikznn", *command.split(), "-h"], capture_output=True, text=True,
+                         env=dict(os.environ, COLUMNS="80", TERM="dumb"), stdin=subprocess.DEVNULL, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert max(len(line) for line in run.stdout.splitlines()) <= 80
+    assert "<str>" not in run.stdout and "{files}" not in run.stdout and "TEXT" not in run.stdout, run.stdout
+
+
+def test_doctor_says_what_is_missing_and_what_it_costs(tmp_path):
+    run = tikznn("doctor")
+    assert run.returncode == (0 if shutil.which("pdflatex") and shutil.which("pdftoppm") else 7), run.stdout
+    assert "pdflatex" in run.stdout and "torch" in run.stdout
+    # a machine with no TeX at all (nothing on PATH): it says so, what each piece is for and how to get it
+    bare = subprocess.run([sys.executable, "-m", "tikznn", "doctor"], capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, PATH=str(tmp_path)), stdin=subprocess.DEVNULL)
+    assert bare.returncode == 7
+    assert "MISSING  pdflatex: no every figure" in bare.stdout and "apt-get install texlive-latex-extra" in bare.stdout
+    assert "missing  xelatex: no labels in scripts pdflatex cannot set" in bare.stdout
+    assert "figures cannot be built here yet" in bare.stdout
+
+
+def test_completion_installs_for_bash_and_completes_commands_and_options(tmp_path):
+    command = Path(sys.executable).with_name("tikznn")  # the installed command, whose name completion is for
+    env = dict(os.environ, HOME=str(tmp_path), SHELL="/bin/bash")
+    run = subprocess.run([command, "--install-completion", "bash"], capture_output=True, text=True, env=env,
+                         timeout=60, stdin=subprocess.DEVNULL)
+    assert run.returncode == 0, run.stderr
+    script = (tmp_path / ".bash_completions" / "tikznn.sh").read_text()
+    assert "_TIKZNN_COMPLETE" in script and ".bash_completions/tikznn.sh" in (tmp_path / ".bashrc").read_text()
+
+    def complete(words: str) -> list[str]:
+        done = subprocess.run([command], capture_output=True, text=True, timeout=60,
+                              env=dict(env, _TIKZNN_COMPLETE="complete_bash", COMP_WORDS=words,
+                                       COMP_CWORD=str(len(words.split()) - 1)), stdin=subprocess.DEVNULL)
+        return done.stdout.split()
+    assert complete("tikznn bu") == ["build"]
+    assert "--theme" in complete("tikznn build --th")
 
 
 def test_tex_to_stdout_and_to_a_file(tmp_path):

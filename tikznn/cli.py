@@ -15,7 +15,8 @@ import typer
 from . import __version__
 from .errors import TikznnError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
+                  context_settings={"help_option_names": ["-h", "--help"]},
                   help="Draw neural-network figures from .nn descriptions: TikZ, PDF, PNG, SVG.")
 
 
@@ -93,31 +94,35 @@ def _width(value: Optional[str]) -> Optional[str]:
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"tikznn {__version__}")
+        from .latex import tex_version
+        typer.echo(f"tikznn {__version__}\n{tex_version()}")
         raise typer.Exit()
 
 
 # the figure settings both build and tex take
-_DIMS = typer.Option(None, callback=_dims, help="Label blocks with: auto, shape, channels or none.")
+_DIMS = typer.Option(None, callback=_dims, metavar="MODE", help="Label blocks with: auto, shape, channels or none.")
 _STATS = typer.Option(None, "--stats/--no-stats", help="Add a caption line with parameter and MAC totals.")
 _COLLAPSE = typer.Option(None, "--collapse/--expand", help="Draw repeated layers once, marked ×N (or each copy).")
-_LAYOUT = typer.Option(None, callback=_layout, help=_LAYOUT_HELP)
-_WIDTH = typer.Option(None, callback=_width, help="Compose for this width (3.5in, 17cm; column = 252pt, page = "
+_LAYOUT = typer.Option(None, callback=_layout, metavar="LAYOUT", help=_LAYOUT_HELP)
+_WIDTH = typer.Option(None, callback=_width, metavar="LENGTH",
+                      help="Compose for this width (3.5in, 17cm; column = 252pt, page = "
                                                   "516pt): text at 6 pt or more, shrunk if wider.")
 _WRAP = typer.Option(None, "--wrap/--no-wrap", help="With a width: wrap the network onto rows first.")
-_HEIGHT = typer.Option(None, callback=_width, help="The tallest it may be (with a width: 9in, a page's text height).")
-_THEME = typer.Option(None, callback=_one_of("THEMES"),
+_HEIGHT = typer.Option(None, callback=_width, metavar="LENGTH",
+                       help="The tallest it may be (with a width: 9in, a page's text height).")
+_THEME = typer.Option(None, callback=_one_of("THEMES"), metavar="THEME",
                       help="Colours: classic, print (greys for black and white) or colorblind.")
 _LEGEND = typer.Option(None, "--legend/--no-legend", help="Add a legend of the kinds of layer drawn.")
-_SIZES = typer.Option(None, callback=_sizes,
+_SIZES = typer.Option(None, callback=_sizes, metavar="RULE",
                       help="How blocks follow their tensors' sizes: sqrt (default: a 16× smaller map 4× smaller), "
                            "log (flatter, PlotNeuralNet's look), linear; then a factor of their sides: 'log 0.7'.")
-_DETAIL = typer.Option(None, callback=_one_of("DETAILS"),
+_DETAIL = typer.Option(None, callback=_one_of("DETAILS"), metavar="WHAT",
                        help="What a box stands for: layers (default), or blocks (each use of a block one box).")
 _STRICT = typer.Option(False, "--strict", help="Fail, rather than warn, when the text cannot print at 6 pt at "
                                                 "the width.")
-_FONTSIZE = typer.Option(None, min=0.5, max=1.6, help="All text this many times its usual size, e.g. 1.3.")
-_ENGINE = typer.Option(None, callback=_one_of("ENGINES"),
+_FONTSIZE = typer.Option(None, min=0.5, max=1.6, metavar="FACTOR",
+                         help="All text this many times its usual size, e.g. 1.3.")
+_ENGINE = typer.Option(None, callback=_one_of("ENGINES"), metavar="ENGINE",
                        help="pdflatex (default), xelatex or lualatex; labels pdflatex cannot set (Cyrillic, ...) "
                             "choose xelatex (or lualatex) by themselves when it is installed.")
 
@@ -139,32 +144,35 @@ def _style_help() -> str:
             "'schematic shapes' (output shapes in the boxes).")
 
 
-_STYLE = typer.Option(None, callback=_style, help=_style_help())
+_STYLE = typer.Option(None, callback=_style, metavar="STYLE", help=_style_help())
 
 
 @app.callback()
 def main_options(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                              help="Print the version and exit.")) -> None:
+                                              help="Print tikznn's and TeX's versions and exit.")) -> None:
     pass
 
 
 @app.command()
-def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", show_default=False),
-          output: Optional[str] = typer.Option(None, "-o", "--output",
+def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", show_default=False, metavar="NET.nn..."),
+          output: Optional[str] = typer.Option(None, "-o", "--output", metavar="PATH",
                                                help="Output file (one input), or folder (several inputs, or a "
                                                     "name ending in /)."),
-          format: str = typer.Option("pdf", "-f", "--format", help="Comma-separated: pdf, png, svg."),
-          dpi: int = typer.Option(300, min=10, max=2400, help="Resolution of PNG output."),
-          timeout: float = typer.Option(60.0, min=1, help="Seconds pdflatex (and Poppler) may run per figure."),
+          format: str = typer.Option("pdf", "-f", "--format", metavar="FORMATS",
+                                     help="Comma-separated: pdf, png, svg."),
+          dpi: int = typer.Option(300, min=10, max=2400, metavar="DPI", help="Resolution of PNG output."),
+          timeout: float = typer.Option(60.0, min=1, metavar="SECONDS",
+                                        help="Seconds pdflatex (and Poppler) may run per figure."),
           dims: Optional[str] = _DIMS, stats: Optional[bool] = _STATS, collapse: Optional[bool] = _COLLAPSE,
           layout: Optional[str] = _LAYOUT, width: Optional[str] = _WIDTH, height: Optional[str] = _HEIGHT,
           wrap: Optional[bool] = _WRAP,
           theme: Optional[str] = _THEME, legend: Optional[bool] = _LEGEND, engine: Optional[str] = _ENGINE,
           fontsize: Optional[float] = _FONTSIZE, style: Optional[str] = _STYLE, sizes: Optional[str] = _SIZES,
           detail: Optional[str] = _DETAIL, strict: bool = _STRICT,
-          jobs: int = typer.Option(1, "-j", "--jobs", min=1, max=64, help="Build this many figures at once."),
+          jobs: int = typer.Option(1, "-j", "--jobs", min=1, max=64, metavar="N",
+                                   help="Build this many figures at once."),
           deps: bool = typer.Option(False, "-M", help="Write a make dependency file NAME.d next to each output."),
-          depfile: Optional[Path] = typer.Option(None, "--depfile",
+          depfile: Optional[Path] = typer.Option(None, "--depfile", metavar="FILE",
                                                  help="Write the make dependency rule here (one input)."),
           verbose: bool = typer.Option(False, "-v", "--verbose", help="Say what was written.")) -> None:
     """Build figures: NET.nn → NET.pdf (and .png/.svg)."""
@@ -236,8 +244,9 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
 
 
 @app.command()
-def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
-        output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write here (- or nothing: stdout)."),
+def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False, metavar="NET.nn"),
+        output: Optional[Path] = typer.Option(None, "-o", "--output", metavar="FILE",
+                                              help="Write here (- or nothing: stdout)."),
         fragment: bool = typer.Option(False, "--fragment",
                                       help="A tikzpicture to \\input into a paper, not a whole document."),
         overlay: bool = typer.Option(False, "--overlay",
@@ -248,7 +257,7 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
         theme: Optional[str] = _THEME, legend: Optional[bool] = _LEGEND, engine: Optional[str] = _ENGINE,
         fontsize: Optional[float] = _FONTSIZE, style: Optional[str] = _STYLE, sizes: Optional[str] = _SIZES,
         detail: Optional[str] = _DETAIL, strict: bool = _STRICT,
-        depfile: Optional[Path] = typer.Option(None, "--depfile",
+        depfile: Optional[Path] = typer.Option(None, "--depfile", metavar="FILE",
                                                help="Also write a make rule: OUTPUT depends on the .nn file and "
                                                     "the files it imports.")) -> None:
     """Write the TeX of a figure: a standalone document, or with --fragment a picture for \\input."""
@@ -280,12 +289,16 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
 
 
 @app.command()
-def watch(files: List[Path] = typer.Argument(..., help=".nn files to draw.", show_default=False),
-          output: Optional[str] = typer.Option(None, "-o", "--output", help="Output folder (or file, one input)."),
-          format: str = typer.Option("pdf", "-f", "--format", help="Comma-separated: pdf, png, svg."),
-          interval: float = typer.Option(0.5, min=0.05, help="Seconds between looks at the files.")) -> None:
-    """Rebuild figures whenever their .nn files (or the files they import) change; errors are reported and
-    watching goes on. Stop with Ctrl-C."""
+def watch(files: List[Path] = typer.Argument(..., help=".nn files to draw.", show_default=False, metavar="NET.nn..."),
+          output: Optional[str] = typer.Option(None, "-o", "--output", metavar="PATH",
+                                               help="Output folder (or file, one input)."),
+          format: str = typer.Option("pdf", "-f", "--format", metavar="FORMATS",
+                                     help="Comma-separated: pdf, png, svg."),
+          interval: float = typer.Option(0.5, min=0.05, metavar="SECONDS",
+                                         help="Seconds between looks at the files.")) -> None:
+    """Rebuild figures whenever their .nn files (or what they import) change; errors are reported, watching goes on.
+
+    Stop with Ctrl-C."""
     import time
 
     from .latex import engine_of_last, start_early
@@ -333,7 +346,19 @@ def watch(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
 
 
 @app.command()
-def info(file: Path = typer.Argument(..., help=".nn file.", show_default=False),
+def doctor() -> None:
+    """Say what is installed of what tikznn uses (TeX, Poppler, fonts, PyTorch) and what each missing piece costs."""
+    from .doctor import report
+    from .errors import LatexNotFound
+
+    text, ready = report()
+    typer.echo(text)
+    if not ready:
+        raise typer.Exit(LatexNotFound.exit_code)
+
+
+@app.command()
+def info(file: Path = typer.Argument(..., help=".nn file.", show_default=False, metavar="NET.nn"),
          json_: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
     """Print every layer's output shape, parameters and MACs, with totals."""
     import json
@@ -362,10 +387,10 @@ def _export_format(value: str) -> str:
 
 
 @app.command()
-def export(format: str = typer.Argument(..., callback=_export_format, show_default=False,
+def export(format: str = typer.Argument(..., callback=_export_format, show_default=False, metavar="FORMAT",
                                         help="What to write: torch (a PyTorch nn.Module)."),
-           file: Path = typer.Argument(..., help=".nn file.", show_default=False),
-           output: Optional[Path] = typer.Option(None, "-o", "--output",
+           file: Path = typer.Argument(..., help=".nn file.", show_default=False, metavar="NET.nn"),
+           output: Optional[Path] = typer.Option(None, "-o", "--output", metavar="FILE",
                                                  help="Write here (- for stdout); default: NET.py next to NET.nn.")
            ) -> None:
     """Export a network as code: `export torch NET.nn` writes NET.py, a PyTorch module that computes it."""
@@ -389,12 +414,13 @@ def export(format: str = typer.Argument(..., callback=_export_format, show_defau
 
 
 @app.command("import")
-def import_(model: str = typer.Argument(..., show_default=False,
+def import_(model: str = typer.Argument(..., show_default=False, metavar="MODEL",
                                         help="model.onnx, or a PyTorch model: module:Class or path/file.py:function."),
-            input_shape: Optional[str] = typer.Option(None, "--input", help="A PyTorch model's input size without "
+            input_shape: Optional[str] = typer.Option(None, "--input", metavar="SHAPE",
+                                                      help="A PyTorch model's input size without "
                                                       "the batch axis, e.g. 3x224x224."),
             tokens: bool = typer.Option(False, "--tokens", help="The input is token ids (--input 128 --tokens)."),
-            output: Optional[Path] = typer.Option(None, "-o", "--output",
+            output: Optional[Path] = typer.Option(None, "-o", "--output", metavar="FILE",
                                                   help="The .nn file to write (default: stdout).")) -> None:
     """Write the .nn text of an ONNX or PyTorch model: blocks, branches and skips kept, ready to edit and build."""
     import re

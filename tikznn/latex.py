@@ -19,7 +19,7 @@ from .errors import LatexError, LatexNotFound, OutputError, ParseError, Span
 FORMATS = ("pdf", "png", "svg")
 DEFAULT_TIMEOUT = 60.0
 
-_INSTALL = {
+INSTALL = {  # how to get each program
     "pdflatex": "Debian/Ubuntu: sudo apt-get install texlive-latex-extra texlive-pictures lmodern; "
                 "macOS: install MacTeX; Windows: install TeX Live or MiKTeX. "
                 "`tikznn tex` writes the .tex without needing TeX.",
@@ -27,9 +27,10 @@ _INSTALL = {
     "lualatex": "Debian/Ubuntu: sudo apt-get install texlive-luatex; MacTeX and TeX Live have it",
     "pdftoppm": "Debian/Ubuntu: sudo apt-get install poppler-utils; macOS: brew install poppler",
     "pdftocairo": "Debian/Ubuntu: sudo apt-get install poppler-utils; macOS: brew install poppler",
+    "latexmk": "Debian/Ubuntu: sudo apt-get install latexmk; MacTeX and TeX Live have it",
 }
 # TeX files a figure needs, and the Debian package and TeX Live package that provide them.
-_PROVIDERS = {
+PROVIDERS = {
     "lmodern.sty": "Debian: lmodern; TeX Live: lm",
     "standalone.cls": "Debian: texlive-latex-extra; TeX Live: standalone",
     "tikz.sty": "Debian: texlive-pictures; TeX Live: pgf",
@@ -40,8 +41,8 @@ _PROVIDERS = {
 # TeX files a figure needs beyond the preamble's, looked for before pdflatex runs (kpsewhich takes 20 ms): without
 # the Chinese font, CJKutf8 fails with a cryptic "try@size@range"
 _NEEDS = {"\\usepackage{CJKutf8}": ("CJKutf8.sty", "c70gbsn.fd")}
-_FONTS = {"{AR PL SungtiL GB}": "Debian: fonts-arphic-gbsn00lp", "{DejaVu Serif}": "Debian: fonts-dejavu-core",
-          "{NanumMyeongjo}": "Debian: fonts-nanum"}
+FONTS = {"{AR PL SungtiL GB}": "Debian: fonts-arphic-gbsn00lp", "{DejaVu Serif}": "Debian: fonts-dejavu-core",
+         "{NanumMyeongjo}": "Debian: fonts-nanum"}
 
 
 def engine_of(tex: str) -> str:
@@ -53,22 +54,18 @@ def engine_of(tex: str) -> str:
 def check_installed(tex: str) -> None:
     """Raise LatexNotFound, naming the package to install, when a TeX file the figure needs is missing."""
     fc_list = shutil.which("fc-list")
-    for font, package in _FONTS.items():
+    for font, package in FONTS.items():
         if "\\newfontfamily" in tex and font in tex and fc_list and \
                 not subprocess.run([fc_list, font.strip("{}")], capture_output=True, text=True).stdout.strip():
             raise LatexNotFound(f"the figure's labels need the font {font.strip('{}')}, not installed",
                                 hint=f"install it ({package})")
     wanted = [name for marker, names in _NEEDS.items() if marker in tex for name in names]
-    if not wanted:
-        return
-    kpsewhich = shutil.which("kpsewhich")
-    if kpsewhich is None:
-        return  # pdflatex will say it
-    found = subprocess.run([kpsewhich, *wanted], capture_output=True, text=True).stdout
-    missing = [name for name in wanted if not any(line.endswith("/" + name) for line in found.splitlines())]
+    if not wanted or not shutil.which("kpsewhich"):
+        return  # (without kpsewhich, pdflatex will say it)
+    missing = [name for name in wanted if name not in tex_files(wanted)]
     if missing:
         raise LatexNotFound(f"the figure's Chinese or Japanese labels need {' and '.join(missing)}, not installed",
-                            hint="; ".join(f"{name}: {_PROVIDERS[name]}" for name in missing))
+                            hint="; ".join(f"{name}: {PROVIDERS[name]}" for name in missing))
 
 
 def installed_wide_engine() -> str:
@@ -77,10 +74,44 @@ def installed_wide_engine() -> str:
     return next((engine for engine in ("xelatex", "lualatex") if shutil.which(engine)), "pdflatex")
 
 
+def installed(name: str) -> str | None:
+    """Where a program is, or None."""
+    return shutil.which(name)
+
+
+def tex_files(names: list[str]) -> set[str]:
+    """Those of these TeX files (lmodern.sty, ...) that kpsewhich finds."""
+    kpsewhich = shutil.which("kpsewhich")
+    if kpsewhich is None or not names:
+        return set()
+    found = subprocess.run([kpsewhich, *names], capture_output=True, text=True, timeout=60).stdout.splitlines()
+    return {name for name in names if any(line.endswith("/" + name) for line in found)}
+
+
+def font_families() -> str:
+    """fc-list's font families, one per line ('' without fontconfig)."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return ""
+    return subprocess.run([fc_list, ":", "family"], capture_output=True, text=True, timeout=60).stdout
+
+
+def tex_version() -> str:
+    """pdflatex's first line of --version ('pdfTeX 3.14... (TeX Live 2022/Debian)'), or what to do without it."""
+    pdflatex = shutil.which("pdflatex")
+    if pdflatex is None:
+        return "pdflatex: not installed (tikznn tex works without it; tikznn doctor says what to install)"
+    try:
+        run = subprocess.run([pdflatex, "--version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return f"pdflatex: {pdflatex} (its version could not be read)"
+    return run.stdout.splitlines()[0] if run.stdout else f"pdflatex: {pdflatex}"
+
+
 def tool(name: str) -> str:
     found = shutil.which(name)
     if not found:
-        raise LatexNotFound(f"'{name}' is not installed (or not on PATH)", hint=_INSTALL.get(name))
+        raise LatexNotFound(f"'{name}' is not installed (or not on PATH)", hint=INSTALL.get(name))
     return found
 
 
@@ -367,7 +398,7 @@ def latex_error(log: str, tex: str, source: Source) -> LatexError:
             hint = "a figure's TeX reads only TeX's own files; labels are text, math goes between $...$"
         else:
             message = f"the TeX file '{name}' is not installed"
-            hint = f"install it ({_PROVIDERS[name]})" if name in _PROVIDERS else "install the TeX package that has it"
+            hint = f"install it ({PROVIDERS[name]})" if name in PROVIDERS else "install the TeX package that has it"
     span = None
     if match:
         tex_lines = tex.splitlines()

@@ -23,7 +23,10 @@ def _torch():
         import torch
         import torch.fx  # noqa: F401
     except ImportError:
-        raise ModelImportError("importing PyTorch models needs torch", hint="pip install 'tikznn[torch]'") from None
+        raise ModelImportError("importing PyTorch models needs torch",
+                               hint="pip install 'tikznn[torch]' --extra-index-url "
+                                    "https://download.pytorch.org/whl/cpu (the CPU build; without the index, pip "
+                                    "may fetch gigabytes of CUDA)") from None
     return torch
 
 
