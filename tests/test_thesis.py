@@ -46,7 +46,7 @@ def test_the_thesis_builds_with_its_figures_in_the_documents_fonts(thesis):
     log = (thesis / "build" / "main.log").read_text(errors="replace")
     assert "Overfull" not in log and "LaTeX Error" not in log and "Undefined" not in log
     assert (thesis / "build" / "ournet.d").read_text().split("\n")[0] == \
-        "build/ournet.tikz: figures/ournet.nn figures/blocks.nn"
+        "build/ournet.stamp: figures/ournet.nn figures/blocks.nn"
 
 
 def rebuilt_after(thesis, path, old, new) -> set[str]:
@@ -73,3 +73,15 @@ def test_an_edit_that_changes_no_figure_does_not_typeset_the_thesis_again(thesis
     run = make(thesis)
     assert "tikznn tex" in run.stdout  # the figure was looked at again ...
     assert dates(thesis) == before     # ... but nothing changed, so nothing was written or typeset
+    assert "Nothing to be done" in make(thesis).stdout  # and the next make settles: tikznn is not run again
+
+
+def test_make_settles_after_a_touched_import(thesis):
+    """`touch blocks.nn`: the figures that import it are looked at once, none changes, the thesis is not typeset
+    again, and the make after that does nothing at all (no rerun of tikznn, ever)."""
+    before = dates(thesis)
+    time.sleep(1.0)
+    (thesis / "figures" / "blocks.nn").touch()
+    run = make(thesis)
+    assert run.stdout.count("tikznn tex") == 2 and "latexmk" not in run.stdout and dates(thesis) == before
+    assert "Nothing to be done" in make(thesis).stdout

@@ -144,6 +144,9 @@ def _style_help() -> str:
             "'schematic shapes' (output shapes in the boxes).")
 
 
+_DEP_TARGET = typer.Option(None, "--dep-target", metavar="TARGET",
+                           help="The target the make rule names (default: the output), e.g. a stamp file that make "
+                                "touches, so that an unchanged figure is not remade again on the next make.")
 _STYLE = typer.Option(None, callback=_style, metavar="STYLE", help=_style_help())
 
 
@@ -174,6 +177,7 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
           deps: bool = typer.Option(False, "-M", help="Write a make dependency file NAME.d next to each output."),
           depfile: Optional[Path] = typer.Option(None, "--depfile", metavar="FILE",
                                                  help="Write the make dependency rule here (one input)."),
+          dep_target: Optional[str] = _DEP_TARGET,
           verbose: bool = typer.Option(False, "-v", "--verbose", help="Say what was written.")) -> None:
     """Build figures: NET.nn → NET.pdf (and .png/.svg)."""
     from concurrent.futures import ThreadPoolExecutor
@@ -198,6 +202,9 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
                                      "in one folder", param_hint="-o")
     if depfile is not None and len(files) > 1:
         raise typer.BadParameter("--depfile names one file: with several inputs use -M", param_hint="--depfile")
+    if dep_target is not None and (depfile is None or len(files) > 1):
+        raise typer.BadParameter("the target of one make rule: give --depfile (one input) as well",
+                                 param_hint="--dep-target")
 
     def one(path: Path):
         out = folder / f"{path.stem}.pdf" if folder else Path(output) if output else None
@@ -208,7 +215,8 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
             return path, build_figure(path, out, formats, dpi=dpi, timeout=timeout, dims=dims, stats=stats,
                                       collapse=collapse, layout=layout, width=width, height=height, wrap=wrap,
                                       theme=theme, legend=legend, engine=engine, fontsize=fontsize, style=style,
-                                      sizes=sizes, detail=detail, strict=strict, depfile=rule)
+                                      sizes=sizes, detail=detail, strict=strict, depfile=rule,
+                                      dep_target=dep_target)
         except TikznnError as err:
             return path, err
 
@@ -259,7 +267,8 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False, m
         detail: Optional[str] = _DETAIL, strict: bool = _STRICT,
         depfile: Optional[Path] = typer.Option(None, "--depfile", metavar="FILE",
                                                help="Also write a make rule: OUTPUT depends on the .nn file and "
-                                                    "the files it imports.")) -> None:
+                                                    "the files it imports."),
+        dep_target: Optional[str] = _DEP_TARGET) -> None:
     """Write the TeX of a figure: a standalone document, or with --fragment a picture for \\input."""
     from .latex import write_all
     from .pipeline import make_rule, tex_and_sources
@@ -268,6 +277,8 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False, m
         output = None
     if depfile is not None and output is None:
         raise typer.BadParameter("a make rule needs a target: give -o as well", param_hint="--depfile")
+    if dep_target is not None and depfile is None:
+        raise typer.BadParameter("the target of a make rule: give --depfile as well", param_hint="--dep-target")
     if overlay and not fragment:
         raise typer.BadParameter("overlays are for a fragment input into a beamer frame: add --fragment",
                                  param_hint="--overlay")
@@ -282,7 +293,7 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False, m
         else:
             files = {output: text.encode("utf-8")}
             if depfile is not None:
-                files[depfile] = make_rule([output], sources).encode("utf-8")
+                files[depfile] = make_rule([Path(dep_target or output)], sources).encode("utf-8")
             write_all(files, sources=sources)
     except TikznnError as err:
         _fail(err)

@@ -181,9 +181,10 @@ def build(path: str | Path, output: str | Path | None = None, formats=("pdf",), 
 
 def build_figure(path: str | Path, output: str | Path | None = None, formats=("pdf",), *, dpi: int = 300,
                  timeout: float = DEFAULT_TIMEOUT, depfile: str | Path | None = None, strict: bool = False,
-                 **settings) -> Built:
+                 dep_target: str | Path | None = None, **settings) -> Built:
     """Build one figure (safe to run in several threads at once: each pdflatex runs in its own folder).
-    With `depfile`, also write a make rule listing every file the figure was made from."""
+    With `depfile`, also write a make rule listing every file the figure was made from (its target the outputs, or
+    `dep_target`)."""
     path = Path(path)
     network, text = load(path)
     compiled.load_templates()
@@ -200,7 +201,8 @@ def build_figure(path: str | Path, output: str | Path | None = None, formats=("p
     except TikznnError as err:
         raise err.located(str(path), text) from None
     if depfile is not None:
-        files[Path(depfile)] = make_rule(list(targets.values()), sources).encode("utf-8")
+        files[Path(depfile)] = make_rule([Path(dep_target)] if dep_target else list(targets.values()),
+                                         sources).encode("utf-8")
     return Built(write_all(files, sources=sources), sources, list(targets.values()), notes, Path(depfile) if depfile else None,
                  composition.said() if figure.width is not None else "")
 
