@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import tikznn
+from conftest import EXAMPLES
 from tikznn import Network
 from tikznn.blocks import split as split_blocks
 from tikznn.checks import problems
@@ -112,3 +113,21 @@ def test_the_import_page_names_what_every_kind_is_imported_from():
     for kind in kinds.every():
         for name in (*kind.torch_modules, *kind.torch_functions, *kind.onnx_ops):
             assert f"`{name}`" in page, (kind.keyword, name)
+
+
+def test_pygmentize_highlights_every_example_with_the_parsers_words():
+    """`pygmentize -l tikznn` (the lexer installed as a Pygments entry point) gives every word of every example
+    a class: no text left plain, the statements and layer kinds as keywords."""
+    import glob
+
+    from pygments.lexers import get_lexer_by_name
+    from pygments.token import Keyword, Text, Whitespace
+
+    lexer = get_lexer_by_name("tikznn")  # (found through the entry point: the package is installed)
+    for path in sorted(glob.glob(str(EXAMPLES / "*.nn")) + glob.glob(str(EXAMPLES / "thesis" / "figures" / "*.nn"))):
+        tokens = list(lexer.get_tokens(open(path, encoding="utf-8").read()))
+        plain = [value for kind, value in tokens if kind is Text and value.strip()]
+        assert plain == [], (path, plain[:5])
+        keywords = {value for kind, value in tokens if kind in Keyword}
+        assert keywords & {"input", "block"} and keywords & {"conv", "dense", "patches"}, path
+        assert all(kind is not Whitespace or not value.strip() for kind, value in tokens)
