@@ -51,8 +51,9 @@ def test_doctor_says_what_is_missing_and_what_it_costs(tmp_path):
 def test_completion_installs_for_bash_and_completes_commands_and_options(tmp_path):
     command = Path(sys.executable).with_name("tikznn")  # the installed command, whose name completion is for
     env = dict(os.environ, HOME=str(tmp_path), SHELL="/bin/bash")
-    run = subprocess.run(["bash", "-c", f"'{command}' --install-completion"], capture_output=True, text=True, env=env,
-                         timeout=60, stdin=subprocess.DEVNULL)  # (from bash: the shell it detects)
+    # from bash, which it detects as its shell (bash stays its parent: a lone command would be exec'd in its place)
+    run = subprocess.run(["bash", "-c", f"'{command}' --install-completion; exit $?"], capture_output=True,
+                         text=True, env=env, timeout=60, stdin=subprocess.DEVNULL)
     assert run.returncode == 0, run.stderr
     script = (tmp_path / ".bash_completions" / "tikznn.sh").read_text()
     assert "_TIKZNN_COMPLETE" in script and ".bash_completions/tikznn.sh" in (tmp_path / ".bashrc").read_text()
