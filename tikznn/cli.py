@@ -340,18 +340,17 @@ def watch(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
 
     seen = {}
     try:
-        for path in files:
-            rebuild(path)
+        for path in files:  # (the dates before a build: an edit saved while it runs is seen on the next look)
             seen[path] = stamp(path)
+            rebuild(path)
         typer.echo(f"watching {len(files)} file{'s' if len(files) > 1 else ''}; Ctrl-C stops", err=True)
         while True:
             time.sleep(interval)
             for path in files:
                 now = stamp(path)
                 if now != seen[path]:
-                    seen[path] = now
+                    seen[path] = now  # (if its imports change, the next look sees more files and builds once more)
                     rebuild(path)
-                    seen[path] = stamp(path)  # its imports may have changed
     except KeyboardInterrupt:
         raise typer.Exit(130)
 
