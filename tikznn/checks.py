@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from .drawing import Ball, Block, Layout
-from .geometry import overlap
+from .geometry import bounds, overlap
 
 SMALLEST_TEXT_PT = 4.5  # a figure shrunk to fit its width must keep its smallest labels (7 pt) above this
 SMALLEST_LABEL_PT = 7.0
@@ -80,15 +80,14 @@ _ARROWS = ("flow", "skip", "link")
 
 
 def _boxed(polygon) -> tuple:
-    """A polygon with its bounding box (x0, y0, x1, y1)."""
-    xs, ys = [p[0] for p in polygon], [p[1] for p in polygon]
-    return tuple(polygon), (min(xs), min(ys), max(xs), max(ys))
+    """A polygon with its bounding box."""
+    return tuple(polygon), bounds(polygon)
 
 
 def _meet(a, b) -> bool:
     """Do two boxed polygons overlap (overlap() itself only when their boxes do)?"""
-    (pa, (ax0, ay0, ax1, ay1)), (pb, (bx0, by0, bx1, by1)) = a, b
-    return ax0 < bx1 and bx0 < ax1 and ay0 < by1 and by0 < ay1 and overlap(pa, pb)
+    (pa, ra), (pb, rb) = a, b
+    return ra.x0 < rb.x1 and rb.x0 < ra.x1 and ra.y0 < rb.y1 and rb.y0 < ra.y1 and overlap(pa, pb)
 
 
 def _flat_problems(drawing: Layout) -> list[str]:

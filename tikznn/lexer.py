@@ -9,9 +9,8 @@ from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation
 
 from . import parser
 
-_STATEMENTS = tuple(word for word in parser._STATEMENT_WORDS if word not in parser._LAYER_WORDS) + ("block",)
-_ACTIVATIONS = tuple(parser._KEYWORD_TERMINALS["ACT"])
-_LAYERS = tuple(word for word in parser._LAYER_WORDS if word not in _ACTIVATIONS)
+_STATEMENTS = parser.STATEMENTS + ("block",)
+_LAYERS, _ACTIVATIONS = parser.LAYER_KINDS, parser.ACTIVATIONS
 _SETTINGS = tuple(sorted(parser.RESERVED - set(_STATEMENTS) - set(_LAYERS) - set(_ACTIVATIONS)))
 
 

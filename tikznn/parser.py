@@ -569,10 +569,12 @@ _KEYWORD_TERMINALS = {"DIMS_MODE": DIMS_MODES, "LAYOUT": figure.LAYOUTS, "SIZES_
                       "DETAIL": figure.DETAILS,
                       **{name: values for kind in kinds.every() for name, (_, values) in kind.terminals.items()}}
 # the words a layer's line starts with: each kind's keyword, but an activation is written as itself (relu)
-_LAYER_WORDS = tuple(kind.keyword for kind in kinds.every() if "ACT" not in kind.terminals) + \
-    tuple(_KEYWORD_TERMINALS["ACT"])
-_STATEMENT_WORDS = ("network", "caption", "dims", "stats", "collapse", "layout", "width", "height", "sizes", "detail",
-                    "theme", "legend", "fontsize", "style", "stage", "end", "skip", "import") + _LAYER_WORDS
+LAYER_KINDS = tuple(kind.keyword for kind in kinds.every() if "ACT" not in kind.terminals)
+ACTIVATIONS = tuple(_KEYWORD_TERMINALS["ACT"])
+_LAYER_WORDS = LAYER_KINDS + ACTIVATIONS
+STATEMENTS = ("network", "caption", "dims", "stats", "collapse", "layout", "width", "height", "sizes", "detail",
+              "theme", "legend", "fontsize", "style", "stage", "end", "skip", "import")  # and 'block ... end'
+_STATEMENT_WORDS = STATEMENTS + _LAYER_WORDS
 
 
 RESERVED = set(_STATEMENT_WORDS) | {word for kind in kinds.every() for _, values in kind.terminals.values()
