@@ -1,8 +1,10 @@
 """Build times as ratios measured in one run (`make bench`; not part of the tests):
 
-1. each example: tikznn's whole build (a fresh process, as make runs it) against bare pdflatex on the .tex it
-   writes, against the floor (pdflatex on that .tex with tikznn's preloaded format), and on the same figure in straightforward TikZ (what a person would type, see plain_tikz.py), and a
-   no-op rebuild (the same command again, nothing changed) against that build;
+1. each example: tikznn's whole build (a fresh `tikznn` process, as make runs it), served by the warm builder
+   (warm.py) and without one (TIKZNN_WARM=0), against bare pdflatex on the .tex it writes, against the floor
+   (pdflatex on that .tex with tikznn's preloaded format), and against the same figure in straightforward TikZ
+   (what a person would type, see plain_tikz.py); and a no-op rebuild (the same command again, nothing changed)
+   against the build;
 2. twenty figures built one after another and with -j (all cores);
 3. pdflatex time per block of the TikZ tikznn writes against the same figure in straightforward TikZ;
 4. generated networks of 100, 1,000 and 5,000 layers: build time and peak memory;
@@ -47,9 +49,12 @@ def examples(names, runs, folder, env) -> None:
     sys.path.insert(0, str(ROOT / "bench"))
     from plain_tikz import plain
     print(f"## Examples (median of {runs} runs, interleaved)\n")
-    print("| example | blocks+balls | tikznn build (s) | bare pdflatex (s) | ratio | floor: pdflatex, preloaded format "
-          "(s) | ratio | bare pdflatex, straightforward TikZ (s) | ratio | no-op rebuild (s) | no-op / build |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| example | blocks+balls | build, warm (s) | build, no warm builder (s) | bare pdflatex (s) | warm / bare "
+          "| cold / bare | floor: pdflatex, preloaded format (s) | warm / floor | cold / floor "
+          "| bare pdflatex, straightforward TikZ (s) | warm / that | no-op rebuild (s) | no-op / warm build |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    cold_env = dict(env, TIKZNN_WARM="0")
+    start_warm_builder(names[0], folder, env)
     for name in names:
         source = ROOT / "examples" / f"{name}.nn"
         tex = Path(folder, f"{name}.tex")
@@ -57,10 +62,11 @@ def examples(names, runs, folder, env) -> None:
         straight = Path(folder, f"{name}-plain.tex")
         straight.write_text(plain(tex.read_text()))
         shapes = sum(1 for line in tex.read_text().splitlines() if line.startswith("% nn:") and " " in line[5:])
-        build, bare, floor, bare_plain, noop = [], [], [], [], []
+        build, cold, bare, floor, bare_plain, noop = [], [], [], [], [], []
         preloaded = None
         for run in range(runs):
             out = str(Path(folder, f"{name}-{run}.pdf"))  # a new output each time: a real build
+            cold.append(timed(TIKZNN + ["build", str(source), "-o", f"{out}-cold.pdf"], folder, cold_env))
             build.append(timed(TIKZNN + ["build", str(source), "-o", out], folder, env))
             noop.append(timed(TIKZNN + ["build", str(source), "-o", out], folder, env))
             bare.append(timed(["pdflatex", "-interaction=batchmode", "-no-shell-escape", tex.name], folder))
@@ -69,10 +75,21 @@ def examples(names, runs, folder, env) -> None:
                 floor.append(timed(["pdflatex", "-interaction=batchmode", "-no-shell-escape", f"-fmt={preloaded}",
                                     tex.name], folder))
             bare_plain.append(timed(["pdflatex", "-interaction=batchmode", "-no-shell-escape", straight.name], folder))
-        b, p, q, n = (statistics.median(x) for x in (build, bare, bare_plain, noop))
+        b, c, p, q, n = (statistics.median(x) for x in (build, cold, bare, bare_plain, noop))
         f = statistics.median(floor) if floor else float("nan")
-        print(f"| {name} | {shapes} | {b:.2f} | {p:.2f} | {b / p:.2f} | {f:.2f} | {b / f:.2f} | {q:.2f} | {b / q:.2f} "
-              f"| {n:.3f} | {n / b:.3f} |")
+        print(f"| {name} | {shapes} | {b:.2f} | {c:.2f} | {p:.2f} | {b / p:.2f} | {c / p:.2f} | {f:.2f} | {b / f:.2f} "
+              f"| {c / f:.2f} | {q:.2f} | {b / q:.2f} | {n:.3f} | {n / b:.3f} |")
+
+
+def start_warm_builder(name: str, folder, env) -> None:
+    """Build once so that a warm builder starts, and wait until it listens (it leaves when the cache is removed)."""
+    subprocess.run(TIKZNN + ["build", str(ROOT / "examples" / f"{name}.nn"), "-o", str(Path(folder, "warm.pdf"))],
+                   cwd=folder, env=env, check=True)
+    for _ in range(100):
+        if list(Path(env["TIKZNN_CACHE"]).glob("warm-*.sock")):
+            return
+        time.sleep(0.1)
+    print("(no warm builder started: the warm column is built without one)")
 
 
 def linked_format(tex: Path, env) -> str | None:

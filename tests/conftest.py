@@ -25,10 +25,14 @@ if not os.environ.get("TIKZNN_CACHE"):
     os.environ["TIKZNN_CACHE"] = tempfile.mkdtemp(prefix="tikznn-test-cache-")
     atexit.register(shutil.rmtree, os.environ["TIKZNN_CACHE"], True)
 
+# tests build in processes of their own and measure them one by one: no warm builder (tikznn/warm.py) serves or
+# outlives them, except in test_warm.py, which starts its own
+os.environ["TIKZNN_WARM"] = "0"
+
 # Modules `make check` (the quick loop: -m "not latex and not slow and not torch and not processes") leaves out, by
 # what they need; they are not even imported then (importing torch alone takes seconds).
 MARKED_MODULES = {"test_torch.py": "torch", "test_torchvision.py": "torch", "test_import.py": "torch",
-                  "test_export.py": "torch", "test_cli.py": "processes"}
+                  "test_export.py": "torch", "test_cli.py": "processes", "test_warm.py": "processes"}
 
 
 def pytest_ignore_collect(collection_path, config):

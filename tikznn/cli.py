@@ -3,6 +3,7 @@
 9 a model cannot be imported."""
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import warnings
@@ -222,8 +223,11 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
 
     status, done, made_from, made = 0, 0, [], []
     progress = len(files) > 1 and sys.stderr.isatty() and not verbose
-    with ThreadPoolExecutor(max_workers=min(jobs, len(files))) as pool:
-        for path, result in pool.map(one, files):  # in the order given, whatever finishes first
+    # one figure at a time is built here, in the main thread, so that Ctrl-C stops it at once; with -j, Ctrl-C
+    # stops the figures not yet begun and lets those begun finish
+    pool = ThreadPoolExecutor(max_workers=min(jobs, len(files))) if min(jobs, len(files)) > 1 else None
+    try:
+        for path, result in pool.map(one, files) if pool else map(one, files):  # in the order given
             done += 1
             if progress:
                 sys.stderr.write(f"\r\033[K[{done}/{len(files)}] {path}")
@@ -243,6 +247,9 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
                     typer.echo(f"wrote {written_path}")
                 if not result.written:
                     typer.echo(f"{path}: up to date")
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
     if progress:
         sys.stderr.write("\n")
     if status == 0 and sys.argv[1:2] == ["build"]:  # run again unchanged, this command returns at once
@@ -453,9 +460,15 @@ def import_(model: str = typer.Argument(..., show_default=False, metavar="MODEL"
         _fail(err.located(model.rpartition(":")[0] if ":" in model else model, None))
 
 
+@functools.cache
+def command():
+    """The click command typer makes of `app` (made once: a warm builder's builds share it)."""
+    return typer.main.get_command(app)
+
+
 def main() -> None:
     try:
-        app()
+        command()()
     except TikznnError as err:  # raised outside a command's own handling
         typer.echo(str(err), err=True)
         sys.exit(err.exit_code)

@@ -1,6 +1,6 @@
 """The `tikznn` command's entry point: a `build` whose stamp says it is up to date returns here, before typer, the
-parser, the layout or TeX are imported; one that is not starts pdflatex at once; every command then goes on to the
-CLI (cli.py)."""
+parser, the layout or TeX are imported; another build goes to a warm builder (warm.py) if one runs, or else starts
+pdflatex at once and goes on to the CLI (cli.py), as every other command does."""
 from __future__ import annotations
 
 import sys
@@ -14,9 +14,19 @@ def main() -> None:
         if "-v" in argv or "--verbose" in argv:
             print("up to date")
         return
-    if argv[:1] == ["build"] and not {"xelatex", "lualatex", "-h", "--help"} & set(argv):
+    building = argv[:1] == ["build"] and not {"-h", "--help"} & set(argv)
+    if building:
+        from . import warm
+        status = warm.served(argv)  # a warm builder, if one runs, builds it in about pdflatex's own time
+        if status is not None:
+            sys.exit(status)
+    if building and not {"xelatex", "lualatex"} & set(argv):
         from .latex import start_early
         start_early()  # pdflatex loads its format while Python imports, parses and draws
     from .cli import main as cli_main  # imported only here: typer alone takes longer than the answer above
 
-    cli_main()
+    try:
+        cli_main()
+    finally:
+        if building:
+            warm.start()  # for the next build (it leaves after ten idle minutes; TIKZNN_WARM=0: never)

@@ -128,6 +128,14 @@ class Source:
 _PREFIX = f"tikznn-{os.getpid()}-"
 
 
+def _renamed_after_fork() -> None:  # (a warm builder's builds are forked: each names its folders after itself)
+    global _PREFIX
+    _PREFIX = f"tikznn-{os.getpid()}-"
+
+
+os.register_at_fork(after_in_child=_renamed_after_fork)
+
+
 def _reap() -> None:
     """Remove the temporary folders of tikznn builds that are no longer running (this user's only)."""
     root = Path(tempfile.gettempdir())
@@ -168,11 +176,12 @@ def _parent_death_signal():
 _PRCTL = _parent_death_signal()
 
 
-def _die_with_parent() -> None:
+def die_with_parent(dies: bool = True) -> None:
     """In pdflatex's process, before it starts: killed when tikznn dies, even by SIGKILL, not left to run on as an
-    orphan in a folder nobody removes (elsewhere than Linux, the next build removes the folder all the same)."""
+    orphan in a folder nobody removes (elsewhere than Linux, the next build removes the folder all the same).
+    Also a warm builder's spare (warm.py), until a build takes it (dies=False)."""
     if _PRCTL is not None:
-        _PRCTL(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+        _PRCTL(1, 9 if dies else 0)  # PR_SET_PDEATHSIG, SIGKILL
 
 
 def compile_pdf(tex: str, *, source: Source = Source(), timeout: float = DEFAULT_TIMEOUT) -> bytes:
@@ -221,7 +230,7 @@ def _command(pdflatex: str, engine: str, folder: str, preloaded: Path | None) ->
 
 def _started(command: list[str], folder: str, env: dict, **streams) -> subprocess.Popen:
     return subprocess.Popen(command, cwd=folder, env=dict(env, TEXMFOUTPUT=folder), stdin=subprocess.DEVNULL,
-                            preexec_fn=_die_with_parent, **streams)
+                            preexec_fn=die_with_parent, **streams)
 
 
 def _run(command: list[str], folder: str, env: dict, timeout: float, source: Source) -> tuple[int, bytes]:
@@ -229,10 +238,17 @@ def _run(command: list[str], folder: str, env: dict, timeout: float, source: Sou
     try:
         terminal, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        _stop(process)
         raise _timed_out(timeout, source) from None
+    except BaseException:  # (Ctrl-C: pdflatex stops before its folder is removed)
+        _stop(process)
+        raise
     return process.returncode, terminal
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.kill()
+    process.wait()
 
 
 def _timed_out(timeout: float, source: Source) -> LatexError:
@@ -284,7 +300,7 @@ def start_early() -> None:
     except (OSError, ValueError, subprocess.SubprocessError):
         return
     if not _EARLY:
-        atexit.register(_stop_early)
+        atexit.register(stop_early)
     _EARLY[:] = [_HeadStart(preloaded, folder, process)]
 
 
@@ -295,13 +311,14 @@ def _take_head_start(preloaded: Path | None) -> _HeadStart | None:
             return None
         early = _EARLY[0]
         if preloaded is None or early.format != preloaded or early.process.poll() is not None:
-            _stop_early()
+            stop_early()
             return None
         _EARLY[0] = _HeadStart(early.format, early.folder, None)  # (taken: not stopped at exit)
         return early
 
 
-def _stop_early() -> None:
+def stop_early() -> None:
+    """Stop a head start that no compile took (and remove its folder)."""
     if _EARLY and _EARLY[0].process is not None:
         early = _EARLY[0]
         _EARLY[0] = _HeadStart(early.format, early.folder, None)
@@ -325,9 +342,11 @@ def _feed(process: subprocess.Popen, fifo: Path, tex: str, timeout: float, sourc
     try:
         process.wait(timeout)
     except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        _stop(process)
         raise _timed_out(timeout, source) from None
+    except BaseException:
+        _stop(process)
+        raise
     finally:
         while writer.is_alive():  # pdflatex ended without opening the FIFO: let the writer's open return
             os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))

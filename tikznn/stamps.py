@@ -25,7 +25,7 @@ def _digest(path: Path) -> str | None:
         return None
 
 
-def _code() -> str:
+def code() -> str:
     """tikznn's version and the size and date of each of its files (grammar and templates included)."""
     from . import __version__
     parts = [__version__]
@@ -68,7 +68,7 @@ def fresh(argv: list[str]) -> bool:
         lines = [line.split(" ", 2) for line in path.read_text(encoding="utf-8").splitlines()] if path else []
     except (OSError, ValueError):
         return False
-    if not lines or lines[0] != ["code", _code()] or any(len(line) != 3 for line in lines[1:]):
+    if not lines or lines[0] != ["code", code()] or any(len(line) != 3 for line in lines[1:]):
         return False
     return any(what == "output" for what, _, _ in lines[1:]) and \
         all(_digest(Path(path)) == digest for _, digest, path in lines[1:])
@@ -79,7 +79,7 @@ def record(argv: list[str], sources: list[Path], outputs: list[Path]) -> None:
     files = [("source", p) for p in sources] + [("output", p) for p in outputs]
     if any("\n" in str(p) for _, p in files):
         return
-    text = "".join([f"code {_code()}\n"] + [f"{what} {_digest(p)} {p}\n" for what, p in files])
+    text = "".join([f"code {code()}\n"] + [f"{what} {_digest(p)} {p}\n" for what, p in files])
     path = _stamp(argv)
     if path is None:
         return
