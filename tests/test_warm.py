@@ -57,9 +57,7 @@ def resident(cache: Path) -> int | None:
 
 def gone(pid: int, seconds: float) -> bool:
     for _ in range(int(seconds * 10)):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if stopped(pid):
             return True
         time.sleep(0.1)
     return False
@@ -120,18 +118,60 @@ def test_builds_run_side_by_side_each_in_its_own_process(warm, cache, tmp_path):
     assert len(workers) == 3 and all((tmp_path / f"{name}.pdf").exists() for name in names)
 
 
-def test_ctrl_c_stops_a_served_build_and_writes_nothing(warm, cache, tmp_path):
-    pattern = ["conv 16 k3 p1 relu", "conv 16 k3 p1 relu", "pool max k3 s1 p1"]  # (about 6 s to build)
-    (tmp_path / "long.nn").write_text("\n".join(["input 16x32x32"] + [pattern[i % 3] for i in range(1500)]) + "\n")
+def long_build(folder: Path, env: dict) -> subprocess.Popen:
+    """A served build of 1,500 layers (about 6 s), begun: its client."""
+    pattern = ["conv 16 k3 p1 relu", "conv 16 k3 p1 relu", "pool max k3 s1 p1"]
+    (folder / "long.nn").write_text("\n".join(["input 16x32x32"] + [pattern[i % 3] for i in range(1500)]) + "\n")
     client = subprocess.Popen([sys.executable, "-m", "tikznn", "build", "long.nn", "-v", "--width", "100cm", "--wrap"],
-                              cwd=tmp_path, env=environment(cache), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True)
-    time.sleep(1.0)  # (served: its build has begun, drawing 1,500 layers)
-    client.send_signal(signal.SIGINT)
+                              cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.0)  # (served: its build has begun, drawing)
+    return client
+
+
+def spares(cache: Path) -> set[int]:
+    """The warm builder's children that are running (its spare, and builds)."""
+    resident = int(next(cache.glob("warm-*.lock")).read_text())
+    children = Path(f"/proc/{resident}/task/{resident}/children").read_text().split()
+    return {int(pid) for pid in children if not stopped(int(pid))}
+
+
+def stopped(pid: int) -> bool:
+    """Ended (a zombie counts: its parent collects it within 2 s)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True
+
+
+@pytest.mark.parametrize("stop, status", [(signal.SIGINT, 130), (signal.SIGTERM, -signal.SIGTERM),
+                                          (signal.SIGKILL, -signal.SIGKILL)])
+def test_a_served_build_stopped_or_killed_stops_and_writes_nothing(warm, cache, tmp_path, stop, status):
+    """Ctrl-C stops it (130); a client ended by a signal ends by it, and its build stops even when the client was
+    killed outright (nothing left to tell it)."""
+    (spare,) = spares(cache)  # (the one waiting: it takes the next build)
+    client = long_build(tmp_path, environment(cache))
+    assert not stopped(spare)
+    client.send_signal(stop)
     _, err = client.communicate(timeout=60)
-    assert client.returncode == 130, err
-    worker = int(SERVED.search(err).group(1))
-    assert gone(worker, 5) and not (tmp_path / "long.pdf").exists()
+    assert client.returncode == status, err
+    assert gone(spare, 10) and not (tmp_path / "long.pdf").exists()
+
+
+def test_a_build_with_its_output_closed_is_built(warm, cache, tmp_path):
+    """A closed stdout is not passed on as the socket (nor does the first build, starting a builder, fail on it)."""
+    shutil.copy(EXAMPLES / "mlp.nn", tmp_path)
+    for env in (environment(cache), environment(tmp_path / "cache")):  # served; built, then a builder started
+        (tmp_path / "mlp.pdf").unlink(missing_ok=True)
+        run = tikznn("build", "mlp.nn", "-v", env=env, cwd=tmp_path, preexec_fn=lambda: os.close(1))
+        assert run.returncode == 0 and (tmp_path / "mlp.pdf").exists(), run.stderr
+
+
+def test_usage_errors_name_the_command_as_typed(warm, cache, tmp_path):
+    env = environment(cache)
+    served = tikznn("build", "--bogus", env=env, cwd=tmp_path)
+    alone = tikznn("build", "--bogus", env=dict(env, TIKZNN_WARM="0"), cwd=tmp_path)
+    assert served.returncode == alone.returncode == 2
+    assert served.stderr == alone.stderr and "python -m tikznn build" in served.stderr
 
 
 def test_not_served_when_turned_off_or_its_socket_is_stale(own_cache, tmp_path):

@@ -466,9 +466,9 @@ def command():
     return typer.main.get_command(app)
 
 
-def main() -> None:
+def main(prog_name: str | None = None) -> None:
     try:
-        command()()
+        command()(prog_name=prog_name)
     except TikznnError as err:  # raised outside a command's own handling
         typer.echo(str(err), err=True)
         sys.exit(err.exit_code)

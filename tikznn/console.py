@@ -17,7 +17,10 @@ def main() -> None:
     building = argv[:1] == ["build"] and not {"-h", "--help"} & set(argv)
     if building:
         from . import warm
-        status = warm.served(argv)  # a warm builder, if one runs, builds it in about pdflatex's own time
+        try:
+            status = warm.served(argv)  # a warm builder, if one runs, builds it in about pdflatex's own time
+        except KeyboardInterrupt:
+            sys.exit(130)
         if status is not None:
             sys.exit(status)
     if building and not {"xelatex", "lualatex"} & set(argv):

@@ -34,6 +34,7 @@ _HARMLESS = {"_", "PWD", "OLDPWD", "SHLVL", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", 
              "MAKE_TERMOUT", "MAKE_TERMERR", "COLUMNS", "LINES", "PS1", "PS2", "PROMPT_COMMAND", "WINDOWID",
              "TERM_SESSION_ID", "SSH_TTY", "GPG_TTY", "STY", "TMUX_PANE", "PYTEST_CURRENT_TEST"}
 _READY_TIMEOUT = 2.0  # seconds a client waits for a spare to take it; then it builds by itself
+_SOCKET_PATH = 107  # bytes a Unix socket's path may have
 
 
 def enabled() -> bool:
@@ -42,11 +43,39 @@ def enabled() -> bool:
 
 
 def _name() -> str:
-    """The socket's name: tikznn's code, this Python, and what of the environment a build may depend on."""
+    """The socket's name: tikznn's code, this Python, the environment a build may depend on, and the process's
+    context (namespaces, control group, groups), so that a build in a sandbox is not served from outside it."""
     from .stamps import code
     environment = sorted((k, v) for k, v in os.environ.items() if k not in _HARMLESS)
-    key = json.dumps([code(), sys.executable, sys.version, environment])
+    key = json.dumps([code(), sys.executable, sys.version, environment, _context(), os.getgroups()])
     return f"warm-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+
+
+_NAMESPACES = ("mnt", "pid", "user", "net", "ipc", "uts", "cgroup")
+
+
+def _context(pid: int | str = "self") -> list:
+    """The namespaces and control group a process runs in (None where /proc does not say)."""
+    found: list = []
+    for namespace in _NAMESPACES:
+        try:
+            found.append(os.stat(f"/proc/{pid}/ns/{namespace}").st_ino)
+        except OSError:
+            found.append(None)
+    try:
+        with open(f"/proc/{pid}/cgroup", encoding="utf-8") as cgroup:
+            found.append(cgroup.read())
+    except OSError:
+        found.append(None)
+    return found
+
+
+def _peer(connection: socket.socket) -> tuple[int, int]:
+    """The process id and effective user id of the process at the other end of a Unix socket."""
+    import struct
+    pid, uid, _gid = struct.unpack("iII", connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                                                struct.calcsize("iII")))
+    return pid, uid
 
 
 # -- the client: `tikznn build` asks a warm builder first ------------------------------------------------------------
@@ -58,45 +87,65 @@ def served(argv: list[str]) -> int | None:
     path = cache.private_file(_name() + ".sock")
     if path is None or not path.exists():
         return None
+    for fd in (0, 1, 2):  # a closed one becomes /dev/null (the lowest free number: this one), not the socket
+        if not _open(fd):
+            os.open(os.devnull, os.O_RDWR)
     client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     client.settimeout(_READY_TIMEOUT)
     try:
         client.connect(str(path))
         hello = _line(client)
-        if not hello.startswith("ready "):
+        if _peer(client)[1] != os.geteuid() or not hello.startswith("ready "):
+            client.close()
             return None
         worker = int(hello.split()[1])
-        terminal = [fd if _open(fd) else os.open(os.devnull, os.O_RDWR) for fd in (0, 1, 2)]
         umask = os.umask(0o077)  # (read by setting it: set back at once)
         os.umask(umask)
-        request = json.dumps({"argv": argv, "argv0": sys.argv[0], "cwd": os.getcwd(), "env": dict(os.environ),
-                              "umask": umask, "encoding": [sys.stdin.encoding if sys.stdin else "utf-8",
-                                                              sys.stdout.encoding if sys.stdout else "utf-8",
-                                                              sys.stderr.encoding if sys.stderr else "utf-8"]})
-        data = request.encode()
-        socket.send_fds(client, [b"%12d" % len(data)], terminal)
-        client.sendall(data)
+        streams = [[getattr(stream, "encoding", None) or "utf-8", getattr(stream, "errors", None) or "strict"]
+                   for stream in (sys.stdin, sys.stdout, sys.stderr)]
+        request = json.dumps({"argv": argv, "argv0": sys.argv[0], "program": _program(), "cwd": os.getcwd(),
+                              "env": dict(os.environ), "umask": umask, "streams": streams}).encode()
+        socket.send_fds(client, [b"%12d" % len(request)], [0, 1, 2])
+        client.sendall(request)
     except (OSError, ValueError):
         client.close()
         return None  # (nothing was sent, or the spare died before it began: this build runs here)
     client.settimeout(None)
-    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # Ctrl-C stops the build, as it would here
-        signal.signal(number, lambda received, _: _forward(worker, received))
-    reply = _line(client)
+    received: list[int] = []
+
+    def forward(number: int, _frame) -> None:  # Ctrl-C (or a kill) stops the build, as it would here
+        received.append(number)
+        try:
+            client.sendall(b"%d\n" % number)
+        except OSError:
+            pass
+    kept = {number: signal.signal(number, forward) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+            if signal.getsignal(number) is not signal.SIG_IGN}  # (nohup, or a job in the background: ignored)
+    try:
+        reply = _line(client)
+    finally:
+        for number, handler in kept.items():
+            signal.signal(number, handler)
     if "-v" in argv or "--verbose" in argv:
         print(f"(built by the warm builder, process {worker})", file=sys.stderr)
-    if reply.startswith("exit "):
-        return int(reply.split()[1])
-    print("tikznn: the warm builder stopped during the build; run it again (TIKZNN_WARM=0 builds without one)",
-          file=sys.stderr)
-    return 1
+    if not reply.startswith("exit "):
+        print("tikznn: the warm builder stopped during the build; run it again (TIKZNN_WARM=0 builds without one)",
+              file=sys.stderr)
+        return 1
+    for number in set(received) - {signal.SIGINT}:  # stopped by a signal: end by it, as tikznn would
+        signal.signal(number, signal.SIG_DFL)
+        os.kill(os.getpid(), number)
+    return int(reply.split()[1])
 
 
-def _forward(worker: int, number: int) -> None:
-    try:
-        os.kill(worker, number)
-    except OSError:
-        pass
+def _program() -> str:
+    """The command's name as click tells it (`tikznn`, or `python -m tikznn`), for usage lines."""
+    main = sys.modules.get("__main__")
+    package = getattr(main, "__package__", None)
+    if not package:
+        return os.path.basename(sys.argv[0])
+    name = os.path.splitext(os.path.basename(sys.argv[0]))[0]
+    return f"python -m {package if name == '__main__' else f'{package}.{name}'}"
 
 
 def _open(fd: int) -> bool:
@@ -119,14 +168,27 @@ def _line(connection: socket.socket) -> str:
 
 def start() -> None:
     """Become a warm builder in the background, from this process once its build is done (everything is imported
-    already): it leaves at once if another serves this environment."""
-    if not enabled() or cache.private_file(_name() + ".sock") is None:
+    already): it leaves at once if another serves this environment. Nothing here changes the build's outcome."""
+    try:
+        if not enabled():
+            return
+        path = cache.private_file(_name() + ".sock")
+        if path is None or len(os.fsencode(path)) > _SOCKET_PATH:
+            return
+        latex = sys.modules.get("tikznn.latex")
+        if latex is not None:
+            latex.stop_early()  # (a head start this build did not take would keep the spares from theirs)
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+        first = os.fork()
+    except Exception:  # noqa: BLE001 (a closed pipe, no more processes: simply no warm builder)
         return
-    for stream in (sys.stdout, sys.stderr):
-        stream.flush()
-    first = os.fork()
     if first:
-        os.waitpid(first, 0)
+        try:
+            os.waitpid(first, 0)
+        except OSError:
+            pass
         return
     try:  # (forked twice, in a session of its own: no terminal, no parent waiting for it)
         os.setsid()
@@ -134,7 +196,7 @@ def start() -> None:
             nothing = os.open(os.devnull, os.O_RDWR)
             for fd in (0, 1, 2):
                 os.dup2(nothing, fd)
-            os.closerange(3, 1 << 16)  # (a pipe of the command's caller held open would keep it waiting)
+            os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # (a pipe of the caller held open would keep it waiting)
             os.chdir("/")
             with open("/proc/self/comm", "w") as name:  # (what ps and top call it)
                 name.write("tikznn-warm")
@@ -151,6 +213,8 @@ def serve() -> None:
     import select
     import time
 
+    for number in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1):
+        signal.signal(number, signal.SIG_DFL)
     name = _name()
     path, lock = cache.private_file(name + ".sock"), cache.private_file(name + ".lock")
     if path is None or lock is None:
@@ -169,7 +233,7 @@ def serve() -> None:
     old = os.umask(0o177)
     try:
         listener.bind(str(path))
-    except OSError:  # (a cache folder whose path is too long for a socket: no warm builder)
+    except OSError:
         return
     finally:
         os.umask(old)
@@ -181,8 +245,10 @@ def serve() -> None:
     try:
         while True:
             ready, _, _ = select.select([taken], [], [], min(idle, 2.0))
-            if ready and os.read(taken, 64):
-                last, spare, failed = time.monotonic(), None, 0  # (the spare builds now)
+            if ready:  # spares that took a client say so by their process ids
+                data = os.read(taken, 4096)
+                if spare is not None and str(spare).encode() in data.split():
+                    last, spare, failed = time.monotonic(), None, 0
             waiting = _reap(spare)
             failed += spare is not None and waiting is None  # (a spare that died waiting)
             if failed > 3:
@@ -195,13 +261,152 @@ def serve() -> None:
             if moved or time.monotonic() - last > idle:
                 break
     finally:
-        if spare is not None:
-            _forward(spare, signal.SIGKILL)
+        if spare is not None:  # (a spare that took a client just now ignores it, and builds)
+            try:
+                os.kill(spare, signal.SIGUSR1)
+            except OSError:
+                pass
         try:
             if path.stat().st_ino == ours:
                 path.unlink()
         except OSError:
             pass
+
+
+def _reap(spare: int | None) -> int | None:
+    """Collect finished builds; the spare if it still waits, else None."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return None
+        if pid == 0:
+            return spare
+        if pid == spare:
+            spare = None
+
+
+def _fork_spare(listener: socket.socket, holder: int, taken: int, told: int) -> int:
+    parent, pid = os.getpid(), os.fork()
+    if pid:
+        return pid
+    from . import latex
+    code = 1
+    try:
+        os.close(taken)
+        os.close(holder)  # (the lock is the resident process's alone)
+        signal.signal(signal.SIGUSR1, lambda *_: sys.exit(0))  # the resident leaves: so does its spare
+        latex.die_with_parent()  # (even killed; once a build has begun, it is finished)
+        if os.getppid() != parent:
+            return
+        latex.start_early()
+        connection, _ = listener.accept()
+        signal.signal(signal.SIGUSR1, signal.SIG_IGN)  # (before it: this client was not greeted, builds itself)
+        latex.die_with_parent(False)
+        listener.close()
+        os.write(told, b"%d\n" % os.getpid())
+        os.close(told)
+        code = _build(connection)
+    except SystemExit:
+        pass
+    finally:
+        latex.stop_early()  # (os._exit runs no atexit: a head start this build did not take is stopped here)
+        os._exit(code)
+
+
+def _build(connection: socket.socket) -> int:
+    """In a spare that a client took: run its build on its terminal, in its folder and environment."""
+    pid, uid = _peer(connection)
+    if uid != os.geteuid() or _context(pid) != _context():
+        return 1  # (this user's builds only, from where it runs; the private folder keeps others out already)
+    connection.sendall(b"ready %d\n" % os.getpid())
+    head, fds, _, _ = socket.recv_fds(connection, 12, 3)
+    try:
+        while len(head) < 12:
+            more = connection.recv(12 - len(head))
+            if not more:
+                return 1
+            head += more
+        size, data = int(head), b""
+        while len(data) < size:
+            more = connection.recv(size - len(data))
+            if not more:
+                return 1
+            data += more
+        request = json.loads(data)
+    except ValueError:
+        return 1
+    finally:
+        if len(fds) != 3:
+            for fd in fds:
+                os.close(fd)
+    if len(fds) != 3:
+        return 1
+    done = []
+    _watch(connection, done)
+    status = _run(request, fds)
+    done.append(True)
+    try:
+        connection.sendall(b"exit %d\n" % status)
+    except OSError:
+        pass
+    return 0
+
+
+def _watch(connection: socket.socket, done: list) -> None:
+    """Stop the build (as Ctrl-C would) when its client forwards a signal, or is gone (killed)."""
+    import threading
+
+    def watch() -> None:
+        try:
+            connection.recv(64)
+        except OSError:
+            pass
+        if not done:
+            os.kill(os.getpid(), signal.SIGINT)
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _run(request: dict, fds: list[int]) -> int:
+    """The build itself, as `tikznn` would run it: its exit status."""
+    import tempfile
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for target, fd in enumerate(fds):
+        os.dup2(fd, target)
+        os.close(fd)
+    status = 1
+    try:
+        (inp, inp_errors), (out, out_errors), (err, err_errors) = request["streams"]
+        sys.stdin = open(0, encoding=inp, errors=inp_errors, closefd=False)
+        sys.stdout = open(1, "w", encoding=out, errors=out_errors, closefd=False,
+                          buffering=1 if os.isatty(1) else -1)
+        sys.stderr = open(2, "w", encoding=err, errors=err_errors, closefd=False, buffering=1)
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.umask(request["umask"])
+        tempfile.tempdir = None
+        sys.argv = [request["argv0"], *request["argv"]]
+        os.chdir(request["cwd"])
+        from .cli import main
+        main(prog_name=request["program"])
+        status = 0
+    except SystemExit as stop:
+        if isinstance(stop.code, int) or stop.code is None:
+            status = stop.code or 0
+        else:
+            print(stop.code, file=sys.stderr)
+    except KeyboardInterrupt:
+        status = 130
+    except Exception as err:  # noqa: BLE001 (its folder is gone, an encoding unknown here)
+        print(f"tikznn: {err}", file=sys.stderr)
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+    return status
 
 
 _CHAIN = """network "warm"
@@ -242,110 +447,3 @@ def _warm_up() -> None:
             with suppress(LayoutError) if network is branches else nullcontext():  # (a style that draws chains)
                 composed_tex(network, network.figure.but(style=style, width="column"),
                              wide_engine=installed_wide_engine())
-
-
-def _reap(spare: int | None) -> int | None:
-    """Collect finished builds; the spare if it still waits, else None."""
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return None
-        if pid == 0:
-            return spare
-        if pid == spare:
-            spare = None
-
-
-def _fork_spare(listener: socket.socket, holder: int, taken: int, told: int) -> int:
-    parent, pid = os.getpid(), os.fork()
-    if pid:
-        return pid
-    from . import latex
-    code = 1
-    try:
-        os.close(taken)
-        os.close(holder)  # (the lock is the resident process's alone)
-        latex.die_with_parent()  # (a spare outlives nobody; a build, once begun, is finished)
-        if os.getppid() != parent:
-            return
-        latex.start_early()
-        connection, _ = listener.accept()
-        latex.die_with_parent(False)
-        listener.close()
-        os.write(told, b"1")
-        os.close(told)
-        code = _build(connection)
-    finally:
-        latex.stop_early()  # (os._exit runs no atexit: a head start this build did not take is stopped here)
-        os._exit(code)
-
-
-def _build(connection: socket.socket) -> int:
-    """In a spare that a client took: run its build on its terminal, in its folder and environment."""
-    import struct
-
-    _pid, uid, _gid = struct.unpack("3i", connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
-                                                                struct.calcsize("3i")))
-    if uid != os.getuid():
-        return 1  # (only this user's builds; the folder should have kept others out already)
-    connection.sendall(b"ready %d\n" % os.getpid())
-    head, fds, _, _ = socket.recv_fds(connection, 12, 3)
-    while len(head) < 12:
-        more = connection.recv(12 - len(head))
-        if not more:
-            return 1
-        head += more
-    if len(fds) != 3:
-        return 1
-    size, data = int(head), b""
-    while len(data) < size:
-        more = connection.recv(size - len(data))
-        if not more:
-            return 1
-        data += more
-    request = json.loads(data)
-    status = _run(request, fds)
-    connection.sendall(b"exit %d\n" % status)
-    return 0
-
-
-def _run(request: dict, fds: list[int]) -> int:
-    import tempfile
-
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    for target, fd in enumerate(fds):
-        os.dup2(fd, target)
-        os.close(fd)
-    encodings = request["encoding"]
-    sys.stdin = open(0, encoding=encodings[0], closefd=False)
-    sys.stdout = open(1, "w", encoding=encodings[1], closefd=False, buffering=1 if os.isatty(1) else -1)
-    sys.stderr = open(2, "w", encoding=encodings[2], errors="backslashreplace", closefd=False, buffering=1)
-    os.environ.clear()
-    os.environ.update(request["env"])
-    os.umask(request["umask"])
-    tempfile.tempdir = None
-    sys.argv = [request["argv0"], *request["argv"]]
-    from .cli import main
-
-    status = 0
-    try:
-        os.chdir(request["cwd"])
-        main()
-    except SystemExit as stop:
-        if isinstance(stop.code, int) or stop.code is None:
-            status = stop.code or 0
-        else:
-            print(stop.code, file=sys.stderr)
-            status = 1
-    except OSError as err:  # (its folder is gone)
-        print(f"tikznn: {err}", file=sys.stderr)
-        status = 1
-    finally:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except OSError:
-                pass
-    return status
