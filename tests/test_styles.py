@@ -195,7 +195,7 @@ def test_the_command_line_takes_a_style_and_its_options(tmp_path):
     result = CliRunner().invoke(app, ["tex", str(source), "--style", "grpah"])
     assert result.exit_code == 2 and "did you mean 'graph'?" in result.output
     result = CliRunner().invoke(app, ["tex", str(EXAMPLES / "resnet18.nn"), "--style", "flat"])
-    assert result.exit_code == 5 and "resnet18.nn:10:1" in result.output and "chain of layers" in result.output
+    assert result.exit_code == 5 and "resnet18.nn:10:5" in result.output and "chain of layers" in result.output
 
 
 # -- a fifth style ------------------------------------------------------------------------------------------------

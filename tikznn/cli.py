@@ -395,6 +395,33 @@ def info(file: Path = typer.Argument(..., help=".nn file.", show_default=False, 
     typer.echo(json.dumps(as_json(network, analysis), indent=2) if json_ else as_table(network, analysis))
 
 
+@app.command()
+def fmt(files: List[Path] = typer.Argument(..., help=".nn files to lay out.", show_default=False,
+                                        metavar="NET.nn..."),
+        check: bool = typer.Option(False, "--check", help="Change nothing; exit 10 if a file is not laid out so.")):
+    """Lay .nn files out one way: indentation, spacing, aligned comments (every line stays on its line)."""
+    from .errors import NotFormatted
+    from .latex import write_all
+    from .pipeline import formatted
+
+    status, unformatted = 0, []
+    for path in files:
+        try:
+            text, layout = formatted(path)
+            if layout == text:
+                continue
+            if check:
+                unformatted.append(path)
+                typer.echo(f"{path}: not laid out as tikznn fmt would", err=True)
+            else:
+                write_all({path: layout.encode("utf-8")})
+                typer.echo(f"laid out {path}")
+        except TikznnError as err:
+            typer.echo(str(err.located(str(path), None)), err=True)
+            status = status or err.exit_code
+    raise typer.Exit(status or (NotFormatted.exit_code if unformatted else 0))
+
+
 def _export_format(value: str) -> str:
     from .export import FORMATS
 

@@ -127,6 +127,13 @@ class ModelImportError(TikznnError):
     kind = "import error"
 
 
+class NotFormatted(TikznnError):
+    """`tikznn fmt --check`: a file is not in the canonical layout."""
+
+    exit_code = 10
+    kind = "not formatted"
+
+
 class TikznnWarning(UserWarning):
     """Something a figure will show that its author may not want (text shrunk too small to read)."""
 

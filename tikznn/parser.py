@@ -310,6 +310,21 @@ def parse(text: str, path: str | None = None, *, read: Reader | None = None) -> 
         raise err.located(path, text) from None
 
 
+def library(text: str, path: str | None = None, *, read: Reader | None = None) -> list[tuple]:
+    """The block definitions of a file that holds only definitions and imports (a file `import` reads): name,
+    parameters and body line numbers of each. A ParseError if it holds anything else."""
+    reading = _Reading(read)
+    try:
+        rest = reading.definitions(text, (path, text))
+        if rest:
+            raise ParseError("a file of block definitions holds only 'block' ... 'end' and import lines",
+                             span=rest[0][-1] if isinstance(rest[0][-1], Span) else None)
+    except TikznnError as err:
+        raise err.located(path, text) from None
+    return sorted((name, block.params, tuple(line for line, _ in block.body))
+                  for name, (block, _) in reading.blocks.items())
+
+
 class _Reading:
     """One parse: the block definitions known so far (the file's and its imports') and the files imported."""
 

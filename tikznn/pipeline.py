@@ -121,6 +121,43 @@ def read_import(name: str, importer: str | None) -> tuple[str, str]:
     return str(path), decode(read_source(path, MAX_BYTES), str(path))
 
 
+def formatted(path: str | Path) -> tuple[str, str]:
+    """A .nn file's text and its canonical layout (fmt.py), checked to mean the same: no character but white space
+    outside strings changed, and the same figure drawn (or, for a file of blocks, the same blocks defined). A
+    difference would be a bug in the layout, and is an error rather than a file rewritten."""
+    from .fmt import bare, format_text
+
+    compiled.load_grammar()
+    text = decode(read_source(path, MAX_BYTES), str(path))
+    meaning = _meaning(text, path)  # (text that does not parse is reported, not laid out)
+    layout = format_text(text)
+    if layout != text and (bare(layout) != bare(text) or _meaning_or_none(layout, path) != meaning):
+        raise TikznnError(f"laying out {path} would change what it says: it is left as it is",
+                          hint="please report it with the .nn file")
+    return text, layout
+
+
+def _meaning_or_none(text: str, path: str | Path):
+    try:
+        return _meaning(text, path)
+    except TikznnError:  # (text of a layout gone wrong)
+        return None
+
+
+def _meaning(text: str, path: str | Path):
+    """What a .nn text draws (its TeX, or what keeps it from drawing), or for a file of blocks, the blocks."""
+    from .parser import library
+
+    try:
+        return library(text, str(path), read=read_import)
+    except TikznnError:
+        network = parse(text, path=str(path), read=read_import)
+    try:
+        return figure_tex(network, network.figure)[0]
+    except TikznnError as err:
+        return f"{type(err).__name__}: {err.message} (line {err.span.line if err.span else None})"
+
+
 def parse_file(path: str | Path) -> Network:
     return load(path)[0]
 

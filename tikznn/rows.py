@@ -14,7 +14,7 @@ from math import inf
 
 from dataclasses import replace
 
-from .drawing import PAD, Arrow, Frame, Layout, head_past
+from .drawing import PAD, Arrow, Frame, Layout, head_past, moved
 from .geometry import Index, Rect, bounds
 from .labels import FRAME_MARGIN
 
@@ -33,7 +33,7 @@ def wrap(drawing: Layout, width: float) -> Layout:
     box = drawing.bounds()
     if box.x1 - box.x0 <= width:
         return drawing
-    cuts = _rows(_cuts(drawing), box.x0, box.x1, width)
+    cuts = _rows(_cuts_of(drawing), box.x0, box.x1, width)
     if not cuts:
         return drawing
     edges = [box.x0] + [c[0] for c in cuts] + [box.x1]
@@ -53,7 +53,7 @@ def wrap(drawing: Layout, width: float) -> Layout:
         extent = row.extent()
         dx = box.x0 + (INDENT if i else 0.0) - row.x0
         dy = 0.0 if i == 0 else y - ROW_GAP - extent.y1
-        moved.append(row.moved(dx, dy))
+        moved.append(row.moved(dx, dy, extent))
         y = extent.y0 + dy
     arrows = [a for row in moved for a in row.arrows]
     for i, (cut, arrow, _) in enumerate(cuts):
@@ -67,6 +67,19 @@ def wrap(drawing: Layout, width: float) -> Layout:
     return replace(drawing, blocks=tuple(b for r in moved for b in r.blocks),
                    balls=tuple(b for r in moved for b in r.balls), arrows=tuple(arrows), labels=tuple(labels),
                    taps=tuple(t for r in moved for t in r.taps), frames=tuple(f for r in moved for f in r.frames))
+
+
+_CUTS: dict[int, tuple[Layout, list]] = {}  # the drawing's id -> (the drawing, its cuts): a composition wraps one
+_CUTS_SIZE = 8                               # drawing at several widths (compose.py)
+
+
+def _cuts_of(drawing: Layout) -> list[tuple[float, Arrow, float]]:
+    found = _CUTS.get(id(drawing))
+    if found is None or found[0] is not drawing:
+        if len(_CUTS) >= _CUTS_SIZE:
+            del _CUTS[next(iter(_CUTS))]
+        found = _CUTS[id(drawing)] = (drawing, _cuts(drawing))
+    return found[1]
 
 
 def _cuts(drawing: Layout) -> list[tuple[float, Arrow, float]]:
@@ -256,6 +269,7 @@ class _Row:
         self.x0, self.x1 = x0, x1
         self.blocks, self.balls, self.arrows, self.labels, self.taps, self.frames = [], [], [], [], [], []
         self.dx = self.dy = 0.0
+        self._extent: Rect | None = None  # known once the row is moved into place (nothing changes after)
 
     def _inside(self, x: float) -> bool:
         return self.x0 - 1e-9 <= x <= self.x1 + 1e-9
@@ -337,6 +351,8 @@ class _Row:
         neighbour's, or over a ×N note), moved up a line at a time until clear."""
         names = sorted((i for i, label in enumerate(self.labels) if label.role == "stage"),
                        key=lambda i: self.labels[i].x)
+        if not names:
+            return
         settled = self._index([label for label in self.labels if label.role != "stage"])
         for i in names:
             label = self.labels[i]
@@ -361,19 +377,23 @@ class _Row:
         return index
 
     def extent(self) -> Rect:
+        if self._extent is not None:
+            return self._extent
         points = [p for s in self.blocks + self.balls for p in s.outline()]
         points += [p for label in self.labels for p in label.rect().polygon()]
         points += [p for f in self.frames for p in f.rect.polygon()]
         points += [p for a in self.arrows for p in a.projected()]
         return bounds(points)
 
-    def moved(self, dx: float, dy: float) -> "_Row":
+    def moved(self, dx: float, dy: float, extent: Rect) -> "_Row":
+        """The row moved by (dx, dy); its `extent` (worked out already) moves with it."""
         row = _Row(self.x0 + dx, self.x1 + dx)
         row.dx, row.dy = dx, dy
-        row.blocks = [replace(b, x=b.x + dx, y=b.y + dy) for b in self.blocks]
-        row.balls = [replace(b, x=b.x + dx, y=b.y + dy) for b in self.balls]
+        row._extent = Rect(extent.x0 + dx, extent.y0 + dy, extent.x1 + dx, extent.y1 + dy)
+        row.blocks = [moved(b, dx, dy) for b in self.blocks]
+        row.balls = [moved(b, dx, dy) for b in self.balls]
         row.arrows = [replace(a, points=tuple((x + dx, y + dy, z) for x, y, z in a.points)) for a in self.arrows]
-        row.labels = [replace(label, x=label.x + dx, y=label.y + dy) for label in self.labels]
+        row.labels = [moved(label, dx, dy) for label in self.labels]
         row.taps = [(x + dx, y + dy) for x, y in self.taps]
         row.frames = [Frame(f.stage, Rect(f.rect.x0 + dx, f.rect.y0 + dy, f.rect.x1 + dx, f.rect.y1 + dy), f.layers,
                             f.role) for f in self.frames]
