@@ -79,6 +79,9 @@ class Sizes:
         return side * self.factor
 
 
+_KEPT = ("_outline", "_bounds")  # the names _kept keeps things under
+
+
 def _kept(shape, name: str, make):
     """What `make` gives, worked out once per (frozen, never changed) shape: layout asks for outlines many times."""
     found = shape.__dict__.get(name)
@@ -93,8 +96,11 @@ def moved(thing, dx: float, dy: float):
     the dataclass's __init__ again (wrapping moves every thing of a drawing onto its row; replace was a third of
     it). What _kept worked out for the thing where it was is left behind."""
     new = object.__new__(type(thing))
-    new.__dict__.update({k: v for k, v in thing.__dict__.items() if not k.startswith("_")},
-                        x=thing.x + dx, y=thing.y + dy)
+    state = new.__dict__
+    state.update(thing.__dict__)
+    for kept in _KEPT:
+        state.pop(kept, None)
+    state["x"], state["y"] = thing.x + dx, thing.y + dy
     return new
 
 

@@ -214,17 +214,18 @@ def _rows(cuts, start: float, end: float, width: float):
         if inf in (fewest_to[j], fewest_from[j]):
             continue
         rows = range(max(1, int(fewest_to[j])), most - int(fewest_from[j]) + 1)
-        i = j - 1
-        while rows and i >= 0 and at[j] - at[i] <= reach + 1e-9:
-            if best[i] and (j == last or at[j] - at[i] > SHORTEST):
-                row = length(i, j)
-                over, square = max(0.0, row - widest) ** 2, row * row
+        here, best_j, came_j, i = at[j], best[j], came[j], j - 1
+        while rows and i >= 0 and here - at[i] <= reach + 1e-9:  # (the inner loop of it all: kept lean)
+            best_i = best[i]
+            if best_i and (j == last or here - at[i] > SHORTEST):
+                row = here - at[i] + (INDENT if i else 0.0)
+                over, square = (row - widest) ** 2 if row > widest else 0.0, row * row
                 for k in rows:
-                    before = best[i].get(k - 1)
+                    before = best_i.get(k - 1)
                     if before is not None:
                         cost = (before[0] + over, before[1] + square)
-                        if cost < best[j].get(k, (inf, inf)):
-                            best[j][k], came[j][k] = cost, i
+                        if k not in best_j or cost < best_j[k]:
+                            best_j[k], came_j[k] = cost, i
             i -= 1
     if not best[last]:  # cannot happen: the rows filling makes are among those tried
         return filled
