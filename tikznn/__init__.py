@@ -5,11 +5,18 @@ without importing the parser, the layout or TeX templates.
 """
 from importlib import import_module
 
-__all__ = ["Network", "parse", "parse_file", "to_tex", "build", "TikznnError", "ParseError", "ModelError", "ShapeError",
+__all__ = ["Network", "parse", "parse_file", "to_tex", "build", "display", "TikznnError", "ParseError", "ModelError", "ShapeError",
            "LayoutError", "LatexError", "LatexNotFound", "OutputError"]
 __version__ = "0.1.0"
 
-_HOMES = {"Network": "model", "parse": "parser", "parse_file": "pipeline", "to_tex": "pipeline", "build": "pipeline"}
+_HOMES = {"Network": "model", "parse": "parser", "parse_file": "pipeline", "to_tex": "pipeline", "build": "pipeline",
+          "display": "notebook"}
+
+
+def load_ipython_extension(ipython) -> None:
+    """`%load_ext tikznn` in Jupyter: the %%tikznn cell magic (notebook.py)."""
+    from .notebook import load_ipython_extension as load
+    load(ipython)
 
 
 def __getattr__(name: str):

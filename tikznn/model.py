@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from importlib import import_module
 from typing import Mapping, Sequence
 
 from . import kinds, theme
@@ -151,6 +152,12 @@ class Network:
     # -- the Python builder: one method per statement of the language -----------------------------------------
     def titled(self, name: str, caption: str | None = None) -> "Network":
         return replace(self, name=name, caption=caption if caption is not None else self.caption)
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        """In a Jupyter notebook, a network shows itself as its figure (notebook.py). Jupyter's protocol asks the
+        model for what the top of the pipeline makes: the one call upward, by the module's name."""
+        display = import_module("tikznn.notebook").Display
+        return display(self)._repr_mimebundle_(include, exclude)
 
     def drawn_with(self, **settings) -> "Network":
         """The network with figure settings (figure.Figure.but): net.drawn_with(style="graph bias", legend=True)."""

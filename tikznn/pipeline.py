@@ -244,6 +244,22 @@ def build_figure(path: str | Path, output: str | Path | None = None, formats=("p
                  composition.said() if figure.width is not None else "")
 
 
+def figure_bytes(network: Network, fmt: str = "pdf", *, dpi: int = 300, timeout: float = DEFAULT_TIMEOUT,
+                 **settings) -> bytes:
+    """A network's figure as PDF, PNG or SVG bytes, made as `tikznn build` makes it (for notebooks: notebook.py).
+    `settings` are the figure's, as for Figure.but."""
+    unknown = sorted(set(settings) - set(_SETTINGS))
+    if unknown:
+        raise TikznnError(f"a figure has no setting '{unknown[0]}'", hint="settings: " + ", ".join(_SETTINGS))
+    figure = network.figure.but(**settings)
+    tex, _, _ = composed_tex(network, figure, wide_engine=installed_wide_engine())
+    pdf = compile_pdf(tex, timeout=timeout)
+    return pdf if fmt == "pdf" else convert(pdf, fmt, dpi=dpi, timeout=timeout)
+
+
+_SETTINGS = Figure.but.__code__.co_varnames[1:Figure.but.__code__.co_kwonlyargcount + 1]  # (its keywords)
+
+
 def _converted(pdf: bytes, formats: list[str], dpi: int, timeout: float) -> list[bytes]:
     """The PDF in each format; Poppler's conversions run side by side (the PNG's takes longest)."""
     if len(formats) < 2:
