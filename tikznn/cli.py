@@ -165,6 +165,7 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
           format: str = typer.Option("pdf", "-f", "--format", metavar="FORMATS",
                                      help="Comma-separated: pdf, png, svg."),
           dpi: int = typer.Option(300, min=10, max=2400, metavar="DPI", help="Resolution of PNG output."),
+          transparent: bool = typer.Option(False, "--transparent", help="PNG without a white background."),
           timeout: float = typer.Option(60.0, min=1, metavar="SECONDS",
                                         help="Seconds pdflatex (and Poppler) may run per figure."),
           dims: Optional[str] = _DIMS, stats: Optional[bool] = _STATS, collapse: Optional[bool] = _COLLAPSE,
@@ -213,8 +214,9 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
         if deps:
             rule = next(iter(outputs_for(path, out, formats).values())).with_suffix(".d")
         try:
-            return path, build_figure(path, out, formats, dpi=dpi, timeout=timeout, dims=dims, stats=stats,
-                                      collapse=collapse, layout=layout, width=width, height=height, wrap=wrap,
+            return path, build_figure(path, out, formats, dpi=dpi, timeout=timeout, transparent=transparent,
+                                      dims=dims, stats=stats, collapse=collapse, layout=layout, width=width,
+                                      height=height, wrap=wrap,
                                       theme=theme, legend=legend, engine=engine, fontsize=fontsize, style=style,
                                       sizes=sizes, detail=detail, strict=strict, depfile=rule,
                                       dep_target=dep_target)

@@ -27,6 +27,7 @@ INSTALL = {  # how to get each program
     "lualatex": "Debian/Ubuntu: sudo apt-get install texlive-luatex; MacTeX and TeX Live have it",
     "pdftoppm": "Debian/Ubuntu: sudo apt-get install poppler-utils; macOS: brew install poppler",
     "pdftocairo": "Debian/Ubuntu: sudo apt-get install poppler-utils; macOS: brew install poppler",
+    "pdftotext": "Debian/Ubuntu: sudo apt-get install poppler-utils; macOS: brew install poppler",
     "latexmk": "Debian/Ubuntu: sudo apt-get install latexmk; MacTeX and TeX Live have it",
 }
 # TeX files a figure needs, and the Debian package and TeX Live package that provide them.
@@ -460,25 +461,40 @@ def _lost_characters(log: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def convert(pdf: bytes, fmt: str, *, dpi: int = 300, timeout: float = DEFAULT_TIMEOUT) -> bytes:
-    """The same figure as PNG or SVG, through Poppler."""
+def convert(pdf: bytes, fmt: str, *, dpi: int = 300, timeout: float = DEFAULT_TIMEOUT,
+            transparent: bool = False) -> bytes:
+    """The same figure as PNG (`transparent`: without its white page) or SVG, through Poppler. The SVG's text is
+    found by pdftotext at the same time and laid over it, searchable (svg.py)."""
     if fmt == "pdf":
         return pdf
     with tempfile.TemporaryDirectory(prefix=_PREFIX) as folder:
         Path(folder, "figure.pdf").write_bytes(pdf)
-        if fmt == "png":
-            command = [tool("pdftoppm"), "-png", "-r", str(dpi), "-singlefile", "figure.pdf", "figure"]
+        if fmt == "png" and transparent:
+            commands = [[tool("pdftocairo"), "-png", "-transp", "-r", str(dpi), "-singlefile", "figure.pdf", "figure"]]
+        elif fmt == "png":
+            commands = [[tool("pdftoppm"), "-png", "-r", str(dpi), "-singlefile", "figure.pdf", "figure"]]
         else:
-            command = [tool("pdftocairo"), "-svg", "figure.pdf", "figure.svg"]
+            commands = [[tool("pdftocairo"), "-svg", "figure.pdf", "figure.svg"],
+                        [tool("pdftotext"), "-bbox-layout", "figure.pdf", "figure.html"]]
+        processes = [subprocess.Popen(command, cwd=folder, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.PIPE, preexec_fn=die_with_parent) for command in commands]
         try:
-            run = subprocess.run(command, cwd=folder, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
+            errors = [process.communicate(timeout=timeout)[1] for process in processes]
         except subprocess.TimeoutExpired:
-            raise OutputError(f"{Path(command[0]).name} did not finish within {timeout:g} s",
+            raise OutputError(f"{Path(commands[0][0]).name} did not finish within {timeout:g} s",
                               hint="a lower --dpi, or a higher --timeout") from None
+        finally:
+            for process in processes:
+                if process.poll() is None:
+                    _stop(process)
         out = Path(folder, f"figure.{fmt}")
-        if run.returncode != 0 or not out.exists():
-            raise OutputError(f"{Path(command[0]).name} could not convert the PDF to {fmt}: "
-                              f"{run.stderr.decode(errors='replace').strip()}")
+        for command, process, error in zip(commands, processes, errors):
+            if process.returncode != 0 or not Path(folder, command[-1] + (".png" if fmt == "png" else "")).exists():
+                raise OutputError(f"{Path(command[0]).name} could not convert the PDF to {fmt}: "
+                                  f"{error.decode(errors='replace').strip()}")
+        if fmt == "svg":
+            from .svg import tidied, words
+            return tidied(out.read_bytes(), words(Path(folder, "figure.html").read_text(encoding="utf-8")))
         return out.read_bytes()
 
 

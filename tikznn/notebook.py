@@ -19,16 +19,18 @@ FORMATS = ("png", "svg")
 class Display:
     """A network's figure for a notebook: what Jupyter shows of `tikznn.display(net, ...)` or of a network."""
 
-    def __init__(self, network, format: str = "png", dpi: int = DPI, **settings):
+    def __init__(self, network, format: str = "png", dpi: int = DPI, transparent: bool = False, **settings):
         if format not in FORMATS:
             raise ValueError(f"format {format!r}: choose from {', '.join(FORMATS)}")
         self.network, self.format, self.dpi, self.settings = network, format, dpi, settings
+        self.transparent = transparent
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         from .pipeline import figure_bytes
 
         try:
-            data = figure_bytes(self.network, self.format, dpi=self.dpi, **self.settings)
+            data = figure_bytes(self.network, self.format, dpi=self.dpi, transparent=self.transparent,
+                                **self.settings)
         except TikznnError as err:
             return {"text/plain": str(err), "text/html": f"<pre>{html.escape(str(err))}</pre>"}
         if self.format == "svg":
@@ -39,10 +41,10 @@ class Display:
         return f"<tikznn figure of {self.network.name!r}>"
 
 
-def display(network, *, format: str = "png", dpi: int = DPI, **settings) -> Display:
+def display(network, *, format: str = "png", dpi: int = DPI, transparent: bool = False, **settings) -> Display:
     """The network's figure in a notebook, with the settings of `tikznn build` (width="column", style="schematic",
-    dims="shape", theme="print", ...): the cell's value shows it."""
-    return Display(network, format=format, dpi=dpi, **settings)
+    dims="shape", theme="print", ...): the cell's value shows it. `transparent`: a PNG without its white page."""
+    return Display(network, format=format, dpi=dpi, transparent=transparent, **settings)
 
 
 class Table:

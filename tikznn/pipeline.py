@@ -218,7 +218,7 @@ def build(path: str | Path, output: str | Path | None = None, formats=("pdf",), 
 
 def build_figure(path: str | Path, output: str | Path | None = None, formats=("pdf",), *, dpi: int = 300,
                  timeout: float = DEFAULT_TIMEOUT, depfile: str | Path | None = None, strict: bool = False,
-                 dep_target: str | Path | None = None, **settings) -> Built:
+                 dep_target: str | Path | None = None, transparent: bool = False, **settings) -> Built:
     """Build one figure (safe to run in several threads at once: each pdflatex runs in its own folder).
     With `depfile`, also write a make rule listing every file the figure was made from (its target the outputs, or
     `dep_target`)."""
@@ -234,7 +234,7 @@ def build_figure(path: str | Path, output: str | Path | None = None, formats=("p
     targets = outputs_for(path, Path(output) if output is not None else None, list(formats))
     sources = [path] + [Path(p) for p in network.imports]
     try:
-        files = dict(zip(targets.values(), _converted(pdf, list(targets), dpi, timeout)))
+        files = dict(zip(targets.values(), _converted(pdf, list(targets), dpi, timeout, transparent)))
     except TikznnError as err:
         raise err.located(str(path), text) from None
     if depfile is not None:
@@ -245,7 +245,7 @@ def build_figure(path: str | Path, output: str | Path | None = None, formats=("p
 
 
 def figure_bytes(network: Network, fmt: str = "pdf", *, dpi: int = 300, timeout: float = DEFAULT_TIMEOUT,
-                 **settings) -> bytes:
+                 transparent: bool = False, **settings) -> bytes:
     """A network's figure as PDF, PNG or SVG bytes, made as `tikznn build` makes it (for notebooks: notebook.py).
     `settings` are the figure's, as for Figure.but."""
     unknown = sorted(set(settings) - set(_SETTINGS))
@@ -254,19 +254,21 @@ def figure_bytes(network: Network, fmt: str = "pdf", *, dpi: int = 300, timeout:
     figure = network.figure.but(**settings)
     tex, _, _ = composed_tex(network, figure, wide_engine=installed_wide_engine())
     pdf = compile_pdf(tex, timeout=timeout)
-    return pdf if fmt == "pdf" else convert(pdf, fmt, dpi=dpi, timeout=timeout)
+    return convert(pdf, fmt, dpi=dpi, timeout=timeout, transparent=transparent)
 
 
 _SETTINGS = Figure.but.__code__.co_varnames[1:Figure.but.__code__.co_kwonlyargcount + 1]  # (its keywords)
 
 
-def _converted(pdf: bytes, formats: list[str], dpi: int, timeout: float) -> list[bytes]:
+def _converted(pdf: bytes, formats: list[str], dpi: int, timeout: float, transparent: bool) -> list[bytes]:
     """The PDF in each format; Poppler's conversions run side by side (the PNG's takes longest)."""
+    def one(fmt: str) -> bytes:
+        return convert(pdf, fmt, dpi=dpi, timeout=timeout, transparent=transparent)
     if len(formats) < 2:
-        return [convert(pdf, fmt, dpi=dpi, timeout=timeout) for fmt in formats]
+        return [one(fmt) for fmt in formats]
     from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(len(formats)) as pool:
-        return list(pool.map(lambda fmt: convert(pdf, fmt, dpi=dpi, timeout=timeout), formats))
+        return list(pool.map(one, formats))
 
 
 def make_rule(targets: list[Path], sources: list[Path]) -> str:
