@@ -424,6 +424,18 @@ def fmt(files: List[Path] = typer.Argument(..., help=".nn files to lay out.", sh
     raise typer.Exit(status or (NotFormatted.exit_code if unformatted else 0))
 
 
+@app.command()
+def lsp() -> None:
+    """Run the language server for .nn files (for an editor: diagnostics, hover, completion, definitions)."""
+    try:
+        import pygls  # noqa: F401
+    except ImportError:
+        typer.echo("tikznn lsp needs pygls: pip install 'tikznn[lsp]'", err=True)
+        raise typer.Exit(7) from None
+    from .lsp import serve
+    serve()
+
+
 def _export_format(value: str) -> str:
     from .export import FORMATS
 

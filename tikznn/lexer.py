@@ -43,3 +43,43 @@ class NnLexer(RegexLexer):
             (r".", Text),
         ],
     }
+
+
+def textmate() -> dict:
+    """The same highlighting as a TextMate grammar (editors/vscode/syntaxes/tikznn.tmLanguage.json is this, written
+    out by `python -m tikznn.lexer`; a test keeps it so): VS Code, Sublime Text, GitHub's linguist."""
+    def alternatives(names) -> str:
+        return r"\b(" + "|".join(sorted(names, key=lambda w: (-len(w), w))) + r")\b"
+    return {
+        "$schema": "https://raw.githubusercontent.com/martinring/tmlanguage/master/tmlanguage.json",
+        "name": "tikznn", "scopeName": "source.tikznn", "fileTypes": ["nn"],
+        "patterns": [
+            {"name": "comment.line.number-sign.tikznn", "match": r"#(?![0-9a-fA-F]{6}\b).*$"},
+            {"name": "string.quoted.double.tikznn", "begin": '"', "end": '"',
+             "patterns": [{"name": "constant.character.escape.tikznn", "match": r"\\."}]},
+            {"match": r"\b(block)\s+(\w+)", "captures": {"1": {"name": "keyword.control.tikznn"},
+                                                         "2": {"name": "entity.name.function.tikznn"}}},
+            {"match": r"^\s*([A-Za-z_][\w.]*)\s*(=)", "captures": {"1": {"name": "variable.other.definition.tikznn"},
+                                                                   "2": {"name": "keyword.operator.tikznn"}}},
+            {"name": "keyword.control.tikznn", "match": alternatives(_STATEMENTS)},
+            {"name": "storage.type.layer.tikznn", "match": alternatives(_LAYERS)},
+            {"name": "support.function.activation.tikznn", "match": alternatives(_ACTIVATIONS)},
+            {"name": "keyword.other.setting.tikznn", "match": alternatives(_SETTINGS)},
+            {"name": "variable.parameter.tikznn", "match": r"\$\w+"},
+            {"name": "constant.numeric.shape.tikznn", "match": r"\b\d+(x\d+)+\b"},
+            {"name": "constant.other.option.tikznn", "match": r"\b[a-z]+\d+(\.\d+)?(x\d+)?\b"},
+            {"name": "constant.other.colour.tikznn", "match": r"#[0-9a-fA-F]{6}\b"},
+            {"name": "constant.numeric.tikznn", "match": r"\b\d+(\.\d+)?(cm|mm|in|pt)?\b"},
+            {"name": "keyword.operator.tikznn", "match": r"->|="},
+        ],
+    }
+
+
+if __name__ == "__main__":  # write the TextMate grammar where the VS Code extension reads it
+    import json
+    from pathlib import Path
+
+    target = Path(__file__).resolve().parent.parent / "editors" / "vscode" / "syntaxes" / "tikznn.tmLanguage.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(textmate(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {target}")
