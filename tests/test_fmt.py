@@ -35,7 +35,7 @@ skip a->b  "x"
 TIDY = '''# top
 network "X"        # title
 block res(c, s=1)  # a block
-    conv $c k3 s$s p1 bn {color=red, nolabel}
+    conv $c k3 s$s p1 bn {color=red nolabel}
     add in relu
 end
 input 3x32x32
@@ -128,3 +128,15 @@ def test_a_layout_that_would_change_the_meaning_is_refused(tmp_path, monkeypatch
         result = CliRunner().invoke(app, ["fmt", str(path)])
         assert result.exit_code == 1 and "would change what it says" in result.output
         assert path.read_text() == TIDY
+
+
+@pytest.mark.parametrize("text, tidy", [
+    ("b(8, col=#1f77b4)\n", "b(8, col=#1f77b4)\n"),  # a colour in a block's arguments is not a comment
+    ('# a 5" screen\n  conv 8\n', '# a 5" screen\nconv 8\n'),  # nor is a quote in a comment a string
+    ("# }\nconv 8 {color = red nolabel}\n", "# }\nconv 8 {color=red nolabel}\n"),
+    ('conv 8 "a\tb"   # a\tb\n', 'conv 8 "a\tb"  # a\tb\n'),  # tabs in strings and comments kept
+    ("conv\u00a0$c\n", "conv\u00a0$c\n"),  # a no-break space is not white space to the grammar
+    ("conv $c {color=red,,nolabel}\n", "conv $c {color=red, , nolabel}\n"),  # no separator added or taken away
+])
+def test_what_is_not_white_space_is_left_as_it_is(text, tidy):
+    assert format_text(text) == tidy and format_text(tidy) == tidy and bare(tidy) == bare(text)

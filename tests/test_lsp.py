@@ -90,3 +90,15 @@ def test_the_server_answers_as_an_editor_asks(tmp_path):
     assert (error.range.start.line, error.range.start.character, error.range.end.character) == (2, 10, 15)
     (shape,) = answers["shapes"]
     assert "8" in shape.message and "16" in shape.message and shape.range.start.line == 4
+
+
+def test_a_file_of_blocks_has_no_error_and_columns_are_the_editors():
+    from tikznn.lsp import diagnostic_range, understand, word_at
+
+    blocks = EXAMPLES / "thesis" / "figures" / "blocks.nn"
+    assert understand(blocks.read_text(encoding="utf-8"), str(blocks)).error is None
+    text = 'network "x"\ninput 3x8x8\nconv 8 "🙂🙂" {color=blu}\n'
+    found = understand(text, "/tmp/x.nn")
+    # 'blu' is Python's column 19, the editor's 21 (each 🙂 is two UTF-16 units)
+    assert diagnostic_range(found.error, text, "/tmp/x.nn")[:3] == (2, 21, 24)
+    assert word_at(text, 2, 22) == "blu" and word_at("a\fb = conv 8\nc", 1, 0) == "c"

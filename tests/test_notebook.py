@@ -70,3 +70,21 @@ def test_what_cannot_be_drawn_is_said_not_raised(outputs):
                        (7, "pdflatex")):
         assert not [o for o in outputs[cell] if o["output_type"] == "error"], outputs[cell]
         assert said in data(outputs[cell], "text/plain"), outputs[cell]
+
+
+@pytest.mark.parametrize("line, said", [('--width "3in', "No closing quotation"), ("--width --svg", "needs a value"),
+                                        ("--stats maybe", "say yes or no"), ("width 3in", "is not an option"),
+                                        ("--format gif", "choose from png, svg")])
+def test_the_magics_options_are_checked_and_said(line, said):
+    from tikznn.notebook import _cell_magic
+
+    bundle = _cell_magic(line, 'network "x"\ninput 1x28x28\nconv 4 k3\n')._repr_mimebundle_()
+    assert said in bundle["text/plain"] and not {"image/png", "image/svg+xml"} & set(bundle)
+
+
+def test_the_magic_takes_settings_as_the_command_line_does():
+    from tikznn.notebook import _cell_magic
+
+    bundle = _cell_magic("--format svg --sizes 0.7 --fontsize 1.3 --stats yes",
+                         'network "x"\ninput 1x28x28\nconv 4 k3\n')._repr_mimebundle_()
+    assert "</svg>" in bundle["image/svg+xml"]

@@ -26,9 +26,9 @@ def pieces(d: str) -> int:
 
 def test_a_disc_drawn_as_bands_becomes_its_outer_ring():
     # bands of a shading: each an outer ring one way and its inner ring the other, tiling the disc
-    bands = " ".join(ring(50, 50, r / 10) + " " + ring(50, 50, (r - 1) / 10, turn=-1) for r in range(100, 1, -1))
-    assert pieces(svg.simplified(bands, filled_only=True)) == 198  # (a hole 0.1 pt wide in the middle: kept)
-    disc = bands + " " + ring(50, 50, 0.1)
+    bands = " ".join(ring(50, 50, r / 10) + " " + ring(50, 50, (r - 1) / 10, turn=-1) for r in range(100, 10, -1))
+    assert pieces(svg.simplified(bands, filled_only=True)) == 180  # (a hole 2 pt wide in the middle: kept)
+    disc = bands + " " + ring(50, 50, 1.0)
     assert pieces(svg.simplified(disc, filled_only=True)) == 1
 
 
@@ -39,6 +39,9 @@ def test_rings_that_leave_a_hole_or_curves_are_kept():
     assert pieces(svg.simplified(apart, filled_only=True)) == 2
     curved = "M 0 0 C 1 1 2 2 3 3 Z"
     assert svg.simplified(curved) == curved
+    outside = ring(50, 50, 10) + " M 41 41 L 42 41 L 41 42 Z"  # in the ring's box, not in the ring
+    assert pieces(svg.simplified(outside, filled_only=True)) == 2
+    assert pieces(svg.simplified(ring(50, 50, 10) + " " + ring(50, 50, 5))) == 2  # stroked: every line shows
 
 
 def test_points_that_change_nothing_are_left_out_and_corners_kept():

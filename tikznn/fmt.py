@@ -12,17 +12,18 @@ import re
 
 INDENT = "    "
 OPENS = ("block", "stage")  # statements whose lines go on to an 'end'
-_SPACED = re.compile(r"\s*(->|=)\s*")
+BLANK = " \t\f"  # white space as the grammar has it (a no-break space is not: it stays where it is)
+_SPACED = re.compile(r"[ \t\f]*(->|=)[ \t\f]*")
 
 
 def format_text(text: str) -> str:
     """The canonical layout of a .nn text (which should parse: a line the scanner cannot split is kept as it is)."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    while lines and not lines[-1].strip():
+    while lines and not lines[-1].strip(BLANK):
         lines.pop()
     depth, out = 0, []
     for line in lines:
-        code, comment = _split(line.expandtabs(4))
+        code, comment = _split(line)
         words = _words(code)
         first = words[0] if words else ""
         if first == "end":
@@ -37,28 +38,30 @@ def format_text(text: str) -> str:
 
 
 def bare(text: str) -> str:
-    """The text without its white space outside strings (and a style's commas, which are optional): what a layout
-    must leave as it is."""
-    out, quoted, braces, i = [], False, 0, 0
-    while i < len(text):
-        char = text[i]
-        if quoted and char == "\\":
-            out.append(text[i:i + 2])
-            i += 2
-            continue
-        if char == '"':
-            quoted = not quoted
-        elif not quoted and char in "{}":
-            braces += 1 if char == "{" else -1
-        if quoted or not (char.isspace() or char == "," and braces > 0):
-            out.append(char)
-        i += 1
-    return "".join(out)
+    """What a layout must leave as it is: each line's code without its white space outside strings, and its
+    comment word for word."""
+    out = []
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        code, comment = _split(line)
+        quoted, i = False, 0
+        while i < len(code):
+            char = code[i]
+            if quoted and char == "\\":
+                out.append(code[i:i + 2])
+                i += 2
+                continue
+            if char == '"':
+                quoted = not quoted
+            if quoted or char not in BLANK:
+                out.append(char)
+            i += 1
+        out.append(comment + "\n")
+    return "".join(out).rstrip("\n")
 
 
 def _split(line: str) -> tuple[str, str]:
     """The line's code and its comment ('' if none): '#' starts a comment outside strings and outside a style's
-    braces, where '#ff8800' is a colour."""
+    braces or a block's arguments, where '#ff8800' is a colour."""
     quoted, braces, i = False, 0, 0
     while i < len(line):
         char = line[i]
@@ -69,24 +72,24 @@ def _split(line: str) -> tuple[str, str]:
                 quoted = False
         elif char == '"':
             quoted = True
-        elif char == "{":
+        elif char in "{(":
             braces += 1
-        elif char == "}":
+        elif char in "})":
             braces = max(braces - 1, 0)
         elif char == "#" and not braces:
-            return line[:i].rstrip(), line[i:].rstrip()
+                return line[:i].rstrip(BLANK), line[i:].rstrip(BLANK)
         i += 1
-    return line.rstrip(), ""
+    return line.rstrip(BLANK), ""
 
 
 def _words(code: str) -> list[str]:
     """The code's words: strings kept whole, `=` and `->` words of their own, a block's arguments and a style each
     one word in their canonical spelling."""
     words, i = [], 0
-    code = code.strip()
+    code = code.strip(BLANK)
     while i < len(code):
         char = code[i]
-        if char.isspace():
+        if char in BLANK:
             i += 1
             continue
         if char == '"':
@@ -104,7 +107,7 @@ def _words(code: str) -> list[str]:
             continue
         else:
             end = i
-            while end < len(code) and not code[end].isspace() and code[end] not in '"({':
+            while end < len(code) and code[end] not in BLANK and code[end] not in '"({':
                 end += 1
         piece = code[i:end]
         if char != '"':
@@ -128,12 +131,14 @@ def _string_end(code: str, start: int) -> int:
 
 
 def _items(inner: str, opening: str, closing: str) -> str:
-    """A block's arguments or a style, spelled one way: items ', ' apart, no spaces around their '='."""
+    """A block's arguments or a style, spelled one way: no spaces around an '=', a comma followed by one space, and
+    items a style separates by spaces alone one space apart (no separator is added or taken away)."""
     if '"' in inner:  # (strings in arguments: kept as written)
-        return opening + inner.strip() + closing
-    inner = re.sub(r"\s*=\s*", "=", inner).strip()
-    items = [item for item in re.split(r"\s*,\s*" if opening == "(" else r"[,\s]+", inner) if item]
-    return opening + ", ".join(items) + closing
+        return opening + inner.strip(BLANK) + closing
+    inner = re.sub(r"[ \t\f]*=[ \t\f]*", "=", inner).strip(BLANK)
+    pieces = re.split(r"([ \t\f]*,[ \t\f]*|[ \t\f]+)", inner)
+    return opening + "".join(", " if "," in piece else " " if i % 2 else piece
+                             for i, piece in enumerate(pieces)) + closing
 
 
 def _aligned(lines: list[list[str]]) -> list[str]:

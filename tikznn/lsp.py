@@ -29,11 +29,12 @@ class Understanding:
 def understand(text: str, path: str | None) -> Understanding:
     """Parse, analyse and lay out a .nn text as a build would (without TeX): what a server answers from."""
     from .blocks import split
-    from .parser import parse
+    from .parser import library, parse
     from .pipeline import figure_tex, read_import
     from .shapes import analyse
 
     found = Understanding()
+    read = read_import if path else None
     try:
         _, blocks = split(text)
         for block in blocks:
@@ -42,7 +43,12 @@ def understand(text: str, path: str | None) -> Understanding:
     except TikznnError:
         pass
     try:
-        network = parse(text, path=path, read=read_import if path else None)
+        library(text, path, read=read)
+        return found  # (a file of blocks that others import: nothing more to check)
+    except TikznnError:
+        pass
+    try:
+        network = parse(text, path=path, read=read)
     except TikznnError as err:
         found.error = err
         return found
@@ -97,14 +103,45 @@ def words_for_completion(found: Understanding) -> list[tuple[str, str]]:
 
 
 def word_at(text: str, line: int, character: int) -> str | None:
-    """The word at a 0-based line and character."""
-    lines = text.splitlines()
+    """The word at a 0-based line and character (an editor's: counted in UTF-16 code units)."""
+    lines = text.split("\n")  # (lines as the parser counts them)
     if not 0 <= line < len(lines):
         return None
+    at = index(lines[line], character)
     for match in _WORD.finditer(lines[line]):
-        if match.start() <= character <= match.end():
+        if match.start() <= at <= match.end():
             return match.group().lstrip("$")
     return None
+
+
+def utf16(line: str, column: int) -> int:
+    """The editor's character (UTF-16 code units) of a 0-based Python column."""
+    return len(line[:column].encode("utf-16-le")) // 2
+
+
+def index(line: str, character: int) -> int:
+    """The Python column of an editor's character."""
+    units = 0
+    for i, char in enumerate(line):
+        if units >= character:
+            return i
+        units += 2 if ord(char) > 0xFFFF else 1
+    return len(line)
+
+
+def diagnostic_range(error: TikznnError, text: str, path: str | None) -> tuple[int, int, int, str]:
+    """Where an error goes in the editor (0-based line, start and end character) and its message: at its place,
+    or, for one in another file (an imported block), on the first line, saying where."""
+    span, message = error.span, error.message + (f"\nhint: {error.hint}" if error.hint else "")
+    if span is None or (error.path is not None and path is not None and error.path != path):
+        where = f"{error.path}:{span.line}:{span.column}: " if span is not None and error.path else ""
+        return 0, 0, 1, where + message
+    lines = text.split("\n")
+    line = min(max(span.line - 1, 0), max(len(lines) - 1, 0))
+    source = lines[line] if lines else ""
+    start = max(span.column - 1, 0)
+    end = max((span.end_column - 1) if span.end_column else start + 1, start + 1)
+    return line, utf16(source, start), utf16(source, end), message
 
 
 def serve() -> None:  # pragma: no cover (run as `tikznn lsp`; tested through a client in test_lsp.py)
@@ -127,13 +164,9 @@ def serve() -> None:  # pragma: no cover (run as `tikznn lsp`; tested through a 
         found = known[uri] = understand(document.source, path_of(uri))
         diagnostics = []
         if found.error is not None:
-            span = found.error.span
-            line = max(span.line - 1, 0) if span else 0
-            start = max(span.column - 1, 0) if span else 0
-            end = (span.end_column - 1) if span and span.end_column else start + 1
-            message = found.error.message + (f"\nhint: {found.error.hint}" if found.error.hint else "")
+            line, start, end, message = diagnostic_range(found.error, document.source, path_of(uri))
             diagnostics.append(types.Diagnostic(
-                range=types.Range(types.Position(line, start), types.Position(line, max(end, start + 1))),
+                range=types.Range(types.Position(line, start), types.Position(line, end)),
                 message=message, severity=types.DiagnosticSeverity.Error, source="tikznn",
                 code=found.error.kind))
         server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
@@ -152,9 +185,12 @@ def serve() -> None:  # pragma: no cover (run as `tikznn lsp`; tested through a 
 
     def context(params):
         uri = params.text_document.uri
-        document = server.workspace.get_text_document(uri)
-        found = known.get(uri) or understand(document.source, path_of(uri))
-        return found, word_at(document.source, params.position.line, params.position.character)
+        try:
+            source = server.workspace.get_text_document(uri).source
+        except OSError:  # (a document the editor never opened, gone from the disk)
+            return Understanding(), None
+        found = known.get(uri) or understand(source, path_of(uri))
+        return found, word_at(source, params.position.line, params.position.character)
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(params: types.HoverParams):

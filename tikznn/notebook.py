@@ -32,7 +32,9 @@ class Display:
             data = figure_bytes(self.network, self.format, dpi=self.dpi, transparent=self.transparent,
                                 **self.settings)
         except TikznnError as err:
-            return {"text/plain": str(err), "text/html": f"<pre>{html.escape(str(err))}</pre>"}
+            return _Message(str(err))._repr_mimebundle_()
+        except Exception as err:  # noqa: BLE001 (a setting of the wrong type, a bug: said, not raised in the cell)
+            return _Message(f"tikznn: {type(err).__name__}: {err}")._repr_mimebundle_()
         if self.format == "svg":
             return {"image/svg+xml": data.decode("utf-8"), "text/plain": self._name()}
         return {"image/png": data, "text/plain": self._name()}
@@ -70,43 +72,61 @@ def load_ipython_extension(ipython) -> None:
 
 
 _MAGIC_USAGE = ("%%tikznn [--info] [--svg] [--NAME VALUE ...]: draw the cell's .nn text (settings as for tikznn "
-                "build: --width column --style schematic ...); --info: its table of shapes, parameters and MACs")
+                "build: --width column --style schematic --stats yes ...); --info: its table of shapes, parameters "
+                "and MACs")
 
 
 def _cell_magic(line: str, cell: str):
     from .parser import parse
+    from .pipeline import read_import
 
-    options = shlex.split(line)
+    try:
+        options = shlex.split(line)
+    except ValueError as err:  # (an unclosed quote)
+        return _Message(f"%%tikznn: {err}\n{_MAGIC_USAGE}")
     wanted, settings, i = {"info": False, "svg": False}, {}, 0
     while i < len(options):
-        option = options[i].lstrip("-").replace("-", "_")
+        option = options[i][2:].replace("-", "_")
         if not options[i].startswith("--"):
             return _Message(f"%%tikznn: {options[i]!r} is not an option\n{_MAGIC_USAGE}")
         if option in wanted:
             wanted[option] = True
             i += 1
             continue
-        if i + 1 >= len(options):
+        if i + 1 >= len(options) or options[i + 1].startswith("--"):
             return _Message(f"%%tikznn: {options[i]} needs a value\n{_MAGIC_USAGE}")
-        settings[option] = _value(options[i + 1])
+        settings[option] = options[i + 1]
         i += 2
     try:
-        network = parse(cell, path="<cell>")
+        network = parse(cell, path="<cell>", read=read_import)  # (imports: from the notebook's folder)
+        settings = {name: _value(name, value) for name, value in settings.items()}
     except TikznnError as err:
         return _Message(str(err))
     if wanted["info"]:
         return Table(network)
-    return Display(network, format="svg" if wanted["svg"] else "png", **settings)
+    fmt = "svg" if wanted["svg"] else settings.pop("format", "png")
+    if fmt not in FORMATS:
+        return _Message(f"%%tikznn: --format {fmt}: choose from {', '.join(FORMATS)}")
+    dpi = settings.pop("dpi", DPI)
+    return Display(network, format=fmt, dpi=int(dpi), **settings)
 
 
-def _value(text: str):
-    """A magic's value as the figure settings take it: numbers as numbers, yes/no as booleans."""
-    if text in ("yes", "no"):
+_NUMBERS, _SWITCHES = ("fontsize", "blocks", "dpi"), ("stats", "collapse", "wrap", "legend", "transparent")
+
+
+def _value(name: str, text: str):
+    """A magic's value as the figure's settings take it: numbers for the font size and blocks, yes or no for a
+    switch, words for the rest."""
+    if name in _SWITCHES:
+        if text not in ("yes", "no"):
+            raise TikznnError(f"--{name} {text}: say yes or no")
         return text == "yes"
-    try:
-        return float(text)
-    except ValueError:
-        return text
+    if name in _NUMBERS:
+        try:
+            return float(text)
+        except ValueError:
+            raise TikznnError(f"--{name} {text}: a number is wanted") from None
+    return text
 
 
 class _Message:

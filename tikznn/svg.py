@@ -44,7 +44,9 @@ def tidied(svg: bytes, found: list[Word]) -> bytes:
     for path in root.iter(f"{{{SVG}}}path"):
         d = path.get("d", "")
         if len(d) > LONG_PATH:
-            path.set("d", simplified(d, filled_only="stroke:none" in path.get("style", "").replace(" ", "")))
+            style = path.get("style", "").replace(" ", "")
+            filled = "stroke:none" in style and "fill-rule:nonzero" in style and "fill:none" not in style
+            path.set("d", simplified(d, filled_only=filled))
     for tag in ("radialGradient", "linearGradient"):
         for gradient in root.iter(f"{{{SVG}}}{tag}"):
             stops = gradient.findall(f"{{{SVG}}}stop")
@@ -69,7 +71,8 @@ def _text_layer(found: list[Word]) -> ET.Element:
         if turned:  # (reading upwards, as TikZ's rotate=90 sets it)
             attributes.update(x=_num(word.x1 - 0.22 * size), y=_num(word.y1),
                               transform=f"rotate(-90 {_num(word.x1 - 0.22 * size)} {_num(word.y1)})")
-        ET.SubElement(layer, f"{{{SVG}}}text", attributes).text = word.text
+        ET.SubElement(layer, f"{{{SVG}}}text", attributes).text = "".join(
+            char for char in word.text if char.isprintable())  # (XML has no control characters)
     return layer
 
 
@@ -89,7 +92,12 @@ def simplified(d: str, filled_only: bool = False) -> str:
         return d
     pieces: list[tuple[list, bool]] = []  # (points, closed)
     for command, numbers in _COMMAND.findall(d):
-        values = [float(v) for v in numbers.split()]
+        try:
+            values = [float(v) for v in numbers.split()]
+        except ValueError:  # (numbers run together, '1.5.5': not as Poppler writes them)
+            return d
+        if command == "L" and pieces and pieces[-1][1]:  # (a line after Z goes on from where that piece began)
+            pieces.append(([pieces[-1][0][0]], False))
         if command == "M" or not pieces:
             pieces.append(([], False))
         if command in "ML":
@@ -98,7 +106,7 @@ def simplified(d: str, filled_only: bool = False) -> str:
             pieces[-1] = (pieces[-1][0], True)
     if filled_only:  # (a lone point fills nothing)
         pieces = [(points, closed) for points, closed in pieces if len(points) > 1]
-    holder = _holding(pieces)
+    holder = _holding(pieces) if filled_only else None
     if holder is not None:
         pieces = [holder]
     return " ".join("M " + " L ".join(f"{_num3(x)} {_num3(y)}" for x, y in _kept(points)) + (" Z" if closed else "")
@@ -107,41 +115,53 @@ def simplified(d: str, filled_only: bool = False) -> str:
 
 def _holding(pieces: list[tuple[list, bool]]):
     """The convex closed ring that holds every other piece when, filled nonzero, they fill all of it (a disc drawn
-    as hundreds of bands: checked along the lines across its middle); None otherwise."""
+    as hundreds of bands: checked along ROWS lines across it); None otherwise."""
     if len(pieces) < 2 or not all(closed and len(points) >= 3 for points, closed in pieces):
         return None
     outer = max(pieces, key=lambda piece: abs(_area(piece[0])))
     ring = outer[0]
     if not _convex(ring):
         return None
-    xs, ys = [x for x, _ in ring], [y for _, y in ring]
-    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
-    if any(not (x0 - 1e-6 <= x <= x1 + 1e-6 and y0 - 1e-6 <= y <= y1 + 1e-6)
-           for points, _ in pieces for x, y in points):
-        return None
-    middle = ((x0 + x1) / 2, (y0 + y1) / 2)
-    for axis in (0, 1):
-        if not _filled_across([points for points, _ in pieces], axis, middle[1 - axis]):
-            return None
-    return outer
+    turn = _area(ring) > 0
+    edges = list(zip(ring, ring[1:] + ring[:1]))
+    for points, _ in pieces:  # every piece inside the ring
+        for px, py in points:
+            for (ax, ay), (bx, by) in edges:
+                cross = (bx - ax) * (py - ay) - (by - ay) * (px - ax)
+                if (cross < -1e-6) if turn else (cross > 1e-6):
+                    return None
+    return outer if _filled([points for points, _ in pieces], ring) else None
 
 
-def _filled_across(rings: list[list], axis: int, at: float) -> bool:
-    """Whether, along the line where coordinate 1-axis is `at`, the rings' nonzero winding is nonzero everywhere
-    between the first crossing and the last."""
-    crossings = []
+ROWS = 64  # lines across a ring along which its pieces' winding is checked
+
+
+def _filled(rings: list[list], outer: list) -> bool:
+    """Whether the rings' nonzero winding is nonzero all along ROWS lines across the outer ring, from where each
+    line enters it to where it leaves."""
+    ys = [y for _, y in outer]
+    low, high = min(ys), max(ys)
+    step = (high - low) / (ROWS + 1)
+    if step <= 0:
+        return False
+    rows: list[list] = [[] for _ in range(ROWS)]
     for ring in rings:
-        for a, b in zip(ring, ring[1:] + ring[:1]):
-            (au, av), (bu, bv) = (a, b) if axis == 0 else ((a[1], a[0]), (b[1], b[0]))
-            if (av <= at < bv) or (bv <= at < av):
-                crossings.append((au + (at - av) * (bu - au) / (bv - av), 1 if bv > av else -1))
-    crossings.sort()
-    winding = 0
-    for (u, turn), (next_u, _) in zip(crossings, crossings[1:]):
-        winding += turn
-        if winding == 0 and next_u - u > 1e-6:
-            return False
-    return bool(crossings)
+        for (ax, ay), (bx, by) in zip(ring, ring[1:] + ring[:1]):
+            if ay == by:
+                continue
+            first = max(0, int((min(ay, by) - low) / step) - 1)
+            for k in range(first, min(ROWS, int((max(ay, by) - low) / step) + 1)):
+                y = low + (k + 1) * step
+                if (ay <= y < by) or (by <= y < ay):
+                    rows[k].append((ax + (y - ay) * (bx - ax) / (by - ay), 1 if by > ay else -1))
+    for crossings in rows:
+        crossings.sort()
+        winding = 0
+        for (x, turn), (next_x, _) in zip(crossings, crossings[1:]):
+            winding += turn
+            if winding == 0 and next_x - x > 1e-6:
+                return False
+    return True
 
 
 def _area(points) -> float:

@@ -432,7 +432,7 @@ def _warm_up() -> None:
     from concurrent.futures import ThreadPoolExecutor  # noqa: F401
     from contextlib import nullcontext, suppress
 
-    from . import cli, compiled, styles
+    from . import cli, compiled, styles, svg  # noqa: F401
     from .errors import LayoutError
     from .latex import installed_wide_engine
     from .parser import parse
