@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 import warnings
 from contextlib import contextmanager
@@ -291,16 +292,23 @@ def tex(file: Path = typer.Argument(..., help=".nn file.", show_default=False, m
     if overlay and not fragment:
         raise typer.BadParameter("overlays are for a fragment input into a beamer frame: add --fragment",
                                  param_hint="--overlay")
+    # its images are written beside it, named after it (in TeX's plain letters)
+    prefix = re.sub(r"[^A-Za-z0-9._-]", "-", output.stem) + "-" if output is not None else ""
     try:
         with _warnings_of(file):
-            text, sources = tex_and_sources(file, fragment=fragment, overlay=overlay, dims=dims, stats=stats,
-                                            collapse=collapse, layout=layout, width=width, height=height, wrap=wrap,
-                                            theme=theme, legend=legend, engine=engine, fontsize=fontsize, style=style,
-                                            sizes=sizes, detail=detail, strict=strict)
+            text, sources, shown = tex_and_sources(file, fragment=fragment, overlay=overlay, prefix=prefix, dims=dims,
+                                                   stats=stats, collapse=collapse, layout=layout, width=width,
+                                                   height=height, wrap=wrap, theme=theme, legend=legend,
+                                                   engine=engine, fontsize=fontsize, style=style, sizes=sizes,
+                                                   detail=detail, strict=strict)
+        if output is None and shown:
+            raise TikznnError("this figure shows images, which are files beside its TeX: give -o",
+                              hint="tikznn tex net.nn -o net.tex writes net.tex and net-image1.png, ...")
         if output is None:
             sys.stdout.write(text)
         else:
             files = {output: text.encode("utf-8")}
+            files.update({output.with_name(picture.file): picture.png for picture in shown})
             if depfile is not None:
                 files[depfile] = make_rule([Path(dep_target or output)], sources).encode("utf-8")
             write_all(files, sources=sources)
@@ -481,7 +489,6 @@ def import_(model: str = typer.Argument(..., show_default=False, metavar="MODEL"
             output: Optional[Path] = typer.Option(None, "-o", "--output", metavar="FILE",
                                                   help="The .nn file to write (default: stdout).")) -> None:
     """Write the .nn text of an ONNX or PyTorch model: blocks, branches and skips kept, ready to edit and build."""
-    import re
 
     from .latex import write_all
     from .importing import import_model

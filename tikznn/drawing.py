@@ -243,6 +243,7 @@ class Mark:
     stroke: str = "solid"     # its outline: solid, dashed or none
     solid: bool = True
     holds: bool = False
+    face: bool = False  # the front map of its layer's stack: where its image goes
 
     def rect(self) -> Rect:
         return Rect(self.x0, self.y0, self.x1, self.y1)
@@ -305,6 +306,7 @@ class Layout:
     marks: tuple[Mark, ...] = ()  # the 2-D styles draw these and lines instead of blocks, balls and arrows
     lines: tuple[Line, ...] = ()
     notes: tuple[str, ...] = ()  # what the style drew differently from what was asked, said when it is built
+    pictures: tuple = ()  # images.Picture: what the blocks' images are, set by the pipeline (which read them)
 
     def shapes(self):
         return list(self.blocks) + list(self.balls)

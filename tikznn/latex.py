@@ -185,10 +185,12 @@ def die_with_parent(dies: bool = True) -> None:
         _PRCTL(1, 9 if dies else 0)  # PR_SET_PDEATHSIG, SIGKILL
 
 
-def compile_pdf(tex: str, *, source: Source = Source(), timeout: float = DEFAULT_TIMEOUT) -> bytes:
+def compile_pdf(tex: str, *, source: Source = Source(), timeout: float = DEFAULT_TIMEOUT,
+                files: dict[str, bytes] | None = None) -> bytes:
     """PDF bytes of a standalone document, compiled without shell escape, reading and writing only its folder.
 
-    Its preamble (the document class, fonts, TikZ) comes preloaded in a format made once and kept in the user's
+    `files` (name: bytes) are written beside it first: the pictures it shows. Its preamble (the document class,
+    fonts, TikZ) comes preloaded in a format made once and kept in the user's
     cache, which saves loading TikZ each time; without one, pdflatex reads the preamble as usual. A pdflatex given
     a head start (start_early) on that very format is used instead of a new one.
     """
@@ -204,6 +206,8 @@ def compile_pdf(tex: str, *, source: Source = Source(), timeout: float = DEFAULT
     early = _take_head_start(preloaded)
     _reap()
     with early.folder if early else tempfile.TemporaryDirectory(prefix=_PREFIX) as folder:
+        for name, data in (files or {}).items():  # (the pictures the figure shows, named by tikznn)
+            Path(folder, name).write_bytes(data)
         if early:
             returncode, terminal = _feed(early.process, Path(folder, "figure.tex"), tex, timeout, source), b""
         else:

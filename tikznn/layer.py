@@ -21,6 +21,7 @@ class Style:
     opacity: float | None = None
     show_label: bool = True
     dims: str | None = None  # what is written on its block (DIMS_MODES); None: the figure's setting
+    image: str | None = None  # a picture on its block's face: a PNG or JPEG path, relative to its .nn file
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -61,7 +61,7 @@ class BlockScope:
         return f"{self.prefix}{kind}{counts[kind]}", replace(self, counts=tuple(counts.items()))
 
 
-_STYLE_KEYS = ("color", "opacity", "show_label", "dims")
+_STYLE_KEYS = ("color", "opacity", "show_label", "dims", "image")
 
 
 @lru_cache(maxsize=1)
@@ -167,7 +167,7 @@ class Network:
         """A builder method for each kind of layer, taking what its .nn line takes (tikznn/kinds):
         net.conv(64, 3, 1, 1, bn=True, act="relu"), net.pool("max", 2), net.act("relu"), net.add("a", "b"),
         net.dense(10, "softmax", label="Output"); besides, a name, a label, from_ (the layer it reads), times
-        (x3) and the style's color, opacity, show_label and dims."""
+        (x3) and the style's color, opacity, show_label, dims and image."""
         kind = _builders().get(method)
         if kind is None:
             raise AttributeError(f"'Network' has no attribute '{method}'")

@@ -279,7 +279,30 @@ class _ToStatements(Transformer):
     def style_dims(self, items):
         return ("dims", str(items[0]), items[0])
 
+    def image(self, items):
+        path = unquote(items[0])
+        problem = image_problem(path)
+        if problem:
+            raise ParseError(problem[0], span=self.span(items[0]), hint=problem[1])
+        return ("image", path, items[0])
 
+
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def image_problem(path: str) -> tuple[str, str] | None:
+    """What is wrong with an image's path as a .nn file names it (it is read only from beside that file), or
+    None."""
+    where = "an image is read from the .nn file's folder or below it: image=\"images/cat.jpg\""
+    if not path or path.startswith(("/", "\\", "~")) or re.match(r"[A-Za-z]:", path):
+        return f"image '{path}' is not a path relative to the .nn file", where
+    if any(part == ".." for part in re.split(r"[/\\]", path)):
+        return f"image '{path}' is outside the .nn file's folder", where
+    if not path.lower().endswith(IMAGE_SUFFIXES):
+        return f"image '{path}' is not a PNG or JPEG file", "give a .png, .jpg or .jpeg file"
+    return None
 
 
 def decode(data: bytes, path: str | None = None) -> str:
@@ -594,7 +617,7 @@ _STATEMENT_WORDS = STATEMENTS + _LAYER_WORDS
 
 RESERVED = set(_STATEMENT_WORDS) | {word for kind in kinds.every() for _, values in kind.terminals.values()
                                     for word in values} | {
-    "from", "color", "opacity", "nolabel", "dw", "bias", "nobias", "ceil", "block", "import", "in", "bi", "wrap",
+    "from", "color", "opacity", "nolabel", "image", "dw", "bias", "nobias", "ceil", "block", "import", "in", "bi", "wrap",
     "last", "shift"}
 
 

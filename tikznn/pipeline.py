@@ -13,6 +13,7 @@ from .compose import SMALLEST_PT, Composition, compose, smallest_pt
 from .drawing import Layout
 from .errors import LayoutError, OutputError, TikznnError, TikznnWarning
 from .figure import Figure
+from .images import Picture, pictures
 from .model import Network
 from .parser import MAX_BYTES, decode, parse
 from .render import to_tex as _render
@@ -45,8 +46,8 @@ def figure_tex(network: Network, figure: Figure, *, fragment: bool = False, over
 
 
 def composed_tex(network: Network, figure: Figure, *, fragment: bool = False, overlay: bool = False,
-                 wide_engine: str = "xelatex", source: str | None = None,
-                 strict: bool = False) -> tuple[str, list[str], Composition]:
+                 wide_engine: str = "xelatex", source: str | None = None, strict: bool = False,
+                 pictures: tuple = ()) -> tuple[str, list[str], Composition]:
     """The TeX of a network's figure composed for its width (compose.py), its warnings, and the composition; with
     `strict`, text that cannot print at 6 pt at its width is an error rather than a warning."""
     analysis = analyse(network)
@@ -80,6 +81,7 @@ def composed_tex(network: Network, figure: Figure, *, fragment: bool = False, ov
         if strict:
             raise LayoutError(short, hint=remedy + "; without --strict it is built with a warning")
         notes.append(f"{short} ({remedy})")
+    drawing = replace(drawing, pictures=pictures)
     return _render(drawing, fragment=fragment, overlay=overlay, source=source), notes, composition
 
 
@@ -163,17 +165,29 @@ def parse_file(path: str | Path) -> Network:
 
 
 def tex_and_sources(path: str | Path, *, fragment: bool = False, overlay: bool = False, strict: bool = False,
-                    **settings) -> tuple[str, list[Path]]:
-    """A .nn file's TeX and the files it was made from (the file and its imports); `settings` change its figure
-    (figure.Figure.but: dims, stats, collapse, layout, width, wrap, theme, legend, ...), None keeps the file's."""
+                    prefix: str = "", **settings) -> tuple[str, list[Path], tuple[Picture, ...]]:
+    """A .nn file's TeX, the files it was made from (the file, its imports and images), and the pictures to write
+    beside the TeX (named `prefix`image1.png, ...); `settings` change its figure (figure.Figure.but: dims, stats,
+    collapse, layout, width, wrap, theme, legend, ...), None keeps the file's."""
     network, text = load(path)
     compiled.load_templates()
     try:
-        return (to_tex(network, network.figure.but(**settings), fragment=fragment, overlay=overlay,
-                       source=Path(path).name, strict=strict),
-                [Path(path)] + [Path(p) for p in network.imports])
+        shown = pictures(network, path, prefix)
+        tex, notes, _ = composed_tex(network, network.figure.but(**settings), fragment=fragment, overlay=overlay,
+                                     source=Path(path).name, strict=strict, pictures=shown)
+        for note in notes:
+            warnings.warn(TikznnWarning(note))
+        return tex, sources_of(path, network), shown
     except TikznnError as err:
         raise err.located(str(path), text) from None
+
+
+def sources_of(path: str | Path, network: Network) -> list[Path]:
+    """The files a figure is made from: its .nn file, the files it imports and the images its layers show."""
+    base = Path(path).parent
+    images = sorted({str((Path(layer.at.origin[0]).parent if layer.at is not None and layer.at.origin else base)
+                         / layer.style.image) for layer in network.layers if layer.style.image})
+    return [Path(path)] + [Path(p) for p in network.imports] + [Path(p) for p in images]
 
 
 def outputs_for(source: Path, output: Path | None, formats: list[str]) -> dict[str, Path]:
@@ -227,12 +241,15 @@ def build_figure(path: str | Path, output: str | Path | None = None, formats=("p
     compiled.load_templates()
     try:
         figure = network.figure.but(**settings)
-        tex, notes, composition = composed_tex(network, figure, wide_engine=installed_wide_engine(), strict=strict)
-        pdf = compile_pdf(tex, source=Source(str(path), text), timeout=timeout)
+        shown = pictures(network, path)
+        tex, notes, composition = composed_tex(network, figure, wide_engine=installed_wide_engine(), strict=strict,
+                                               pictures=shown)
+        pdf = compile_pdf(tex, source=Source(str(path), text), timeout=timeout,
+                          files={picture.file: picture.png for picture in shown})
     except TikznnError as err:
         raise err.located(str(path), text) from None
     targets = outputs_for(path, Path(output) if output is not None else None, list(formats))
-    sources = [path] + [Path(p) for p in network.imports]
+    sources = sources_of(path, network)
     try:
         files = dict(zip(targets.values(), _converted(pdf, list(targets), dpi, timeout, transparent)))
     except TikznnError as err:
@@ -252,8 +269,9 @@ def figure_bytes(network: Network, fmt: str = "pdf", *, dpi: int = 300, timeout:
     if unknown:
         raise TikznnError(f"a figure has no setting '{unknown[0]}'", hint="settings: " + ", ".join(_SETTINGS))
     figure = network.figure.but(**settings)
-    tex, _, _ = composed_tex(network, figure, wide_engine=installed_wide_engine())
-    pdf = compile_pdf(tex, timeout=timeout)
+    shown = pictures(network, Path.cwd() / "notebook.nn")  # (a notebook's images: beside it)
+    tex, _, _ = composed_tex(network, figure, wide_engine=installed_wide_engine(), pictures=shown)
+    pdf = compile_pdf(tex, timeout=timeout, files={picture.file: picture.png for picture in shown})
     return convert(pdf, fmt, dpi=dpi, timeout=timeout, transparent=transparent)
 
 

@@ -5,7 +5,7 @@ import re
 
 from . import compiled, kinds, theme
 from .checks import SMALLEST_LABEL_PT
-from .drawing import Block, Layout
+from .drawing import Block, Layout, Mark
 from .errors import LatexError, LayoutError, Span
 from .layer import Style
 from .tex import escape, has_cjk, has_hangul, untypeset
@@ -74,6 +74,37 @@ def _block_faces(block: Block, colours: _Colours):
     return _faces(block, faces, edges, c((1 - block.band) / 2, 0.5, 0), opacity, colours)
 
 
+def _picture_on(block: Block, shown: dict, scale: float) -> dict | None:
+    """Where a block's image goes: on its face across the flow (height by depth, the face an input's height and
+    width show on), fitted inside it whole, centred, never stretched. The transformation that takes a 1 cm square
+    onto that place (`cm`: its two sides' vectors, times the figure's shrink, and its corner)."""
+    if not block.style.image or block.style.image not in shown:
+        return None
+    index, picture = shown[block.style.image]
+    c = block.corner
+    origin, back, up = c(1, 0, 0), c(1, 0, 1), c(1, 1, 0)
+    fit = min(block.depth / picture.width, block.height / picture.height)
+    across, tall = picture.width * fit / block.depth, picture.height * fit / block.height  # of the face's sides
+    start = ((1 - across) / 2, (1 - tall) / 2)
+    u = ((back[0] - origin[0]) * across, (back[1] - origin[1]) * across)
+    v = ((up[0] - origin[0]) * tall, (up[1] - origin[1]) * tall)
+    corner = (origin[0] + (back[0] - origin[0]) * start[0] + (up[0] - origin[0]) * start[1],
+              origin[1] + (back[1] - origin[1]) * start[0] + (up[1] - origin[1]) * start[1])
+    return {"index": index, "corner": f"{{{num(corner[0])}}}{{{num(corner[1])}}}",
+            "cm": "".join(f"{{{num(value * scale)}}}" for value in (*u, *v))}
+
+
+def _picture_in(mark: Mark, shown: tuple, scale: float) -> dict:
+    """Where an image goes on a flat map: fitted inside its square, centred, never stretched."""
+    index, picture = shown
+    width, height = mark.x1 - mark.x0, mark.y1 - mark.y0
+    fit = min(width / picture.width, height / picture.height)
+    w, h = picture.width * fit, picture.height * fit
+    corner = (mark.x0 + (width - w) / 2, mark.y0 + (height - h) / 2)
+    return {"index": index, "corner": f"{{{num(corner[0])}}}{{{num(corner[1])}}}",
+            "cm": "".join(f"{{{num(value * scale)}}}" for value in (w, 0.0, 0.0, h))}
+
+
 def _vertical_faces(block: Block, fill: str, band: str, opacity: float, colours: _Colours):
     """A block the flow runs down through: its band is its bottom part; its top and right side show."""
     c, b = block.corner, block.band
@@ -139,8 +170,10 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
     def on(name: str) -> int:  # a label of something that is not a layer (a skip, the caption) comes last
         return slide.get(name, last if name else 1)
 
-    blocks = [{"name": b.layer, "line": lines.get(b.layer, 0), "slide": on(b.layer), **_block_faces(b, colours)}
-              for b in drawing.blocks]
+    scale = drawing.scale()
+    shown = {picture.name: (i, picture) for i, picture in enumerate(drawing.pictures, 1)}
+    blocks = [{"name": b.layer, "line": lines.get(b.layer, 0), "slide": on(b.layer), **_block_faces(b, colours),
+               "image": _picture_on(b, shown, min(scale, 1.0))} for b in drawing.blocks]
     balls = []
     for b in drawing.balls:
         colour, opacity = colours.of(b.style, b.fill)
@@ -182,7 +215,9 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
         colour, opacity = colours.of(m.style, m.fill) if m.fill else ("", 1.0)
         if m.tint < 100 and colour:
             colour, opacity = f"{colour}!{m.tint}", 1.0 if m.style.opacity is None else opacity
-        marks.append({"colour": colour, "opacity": num(opacity), "stroke": m.stroke, "circle": m.circle,
+        picture = shown.get(m.style.image) if m.face and m.style.image else None
+        marks.append({"image": _picture_in(m, picture, min(scale, 1.0)) if picture else None,
+                      "colour": colour, "opacity": num(opacity), "stroke": m.stroke, "circle": m.circle,
                       "round": num(m.round) if m.round else "", "from": point((m.x0, m.y0)), "to": point((m.x1, m.y1)),
                       "centre": point(((m.x0 + m.x1) / 2, (m.y0 + m.y1) / 2)), "radius": num((m.x1 - m.x0) / 2),
                       "slide": on(m.layer)})
@@ -196,7 +231,6 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
     frames = [{"style": "frame" if f.role == "stage" else "repeat", "from": point((f.rect.x0, f.rect.y0)),
                "to": point((f.rect.x1, f.rect.y1)), "slide": min([on(n) for n in f.layers] or [1])}
               for f in drawing.frames]
-    scale = drawing.scale()
     box = drawing.bounds()
     piece = PIECE if not fragment and len(drawing.blocks) > LARGE and drawing.engine == "pdflatex" else 0
     text_scale = (scale if scale < 1 else 1.0) * drawing.fontsize  # labels: the figure's shrink and the font size
@@ -209,6 +243,7 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
             "shades": [{"name": name, "mix": mix} for name, mix in sorted(colours.shades.items())],
             "blocks": blocks, "balls": balls, "arrows": arrows, "labels": labels, "taps": taps, "legend": legend,
             "marks": marks, "lines": lines,
+            "pictures": [{"file": ("\\tikznnhere " if fragment else "") + p.file} for p in drawing.pictures],
             "fragment": fragment, "overlay": overlay, "built_for": escape(drawing.fit or ""),
             "smallest": num(SMALLEST_LABEL_PT * text_scale),
             "cjk": any(has_cjk(label.text) for label in drawing.labels),

@@ -9,7 +9,7 @@ features) have no feature maps to draw: the style says so and names the styles t
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .. import kinds, theme
 from . import _sketch
@@ -158,6 +158,7 @@ def _draw_stack(stack: _Stack) -> list[Mark]:
                                style=_sketch.OPAQUE) for t in (0.0, 0.75, 1.5)]
             continue
         marks.append(Mark(name, x0, y1 - h, x0 + w, y1, fill=fill, style=style, tint=TINT))
+    marks[-1] = replace(marks[-1], face=True)
     stack.front = (marks[-1].x0, marks[-1].y0, marks[-1].x1, marks[-1].y1)
     return marks
 
