@@ -167,6 +167,12 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
                                      help="Comma-separated: pdf, png, svg."),
           dpi: int = typer.Option(300, min=10, max=2400, metavar="DPI", help="Resolution of PNG output."),
           transparent: bool = typer.Option(False, "--transparent", help="PNG without a white background."),
+          maps: Optional[str] = typer.Option(None, "--maps", metavar="MODEL",
+                                             help="Draw the model's real feature maps on the blocks (module:Class "
+                                                  "or file.py:Class; with --image)."),
+          image: Optional[Path] = typer.Option(None, "--image", metavar="IMG", help="The picture --maps runs on."),
+          weights: Optional[Path] = typer.Option(None, "--weights", metavar="FILE",
+                                                 help="The model's weights for --maps (a saved state_dict)."),
           timeout: float = typer.Option(60.0, min=1, metavar="SECONDS",
                                         help="Seconds pdflatex (and Poppler) may run per figure."),
           dims: Optional[str] = _DIMS, stats: Optional[bool] = _STATS, collapse: Optional[bool] = _COLLAPSE,
@@ -205,6 +211,9 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
                                      "in one folder", param_hint="-o")
     if depfile is not None and len(files) > 1:
         raise typer.BadParameter("--depfile names one file: with several inputs use -M", param_hint="--depfile")
+    if (maps is None) != (image is None) or weights is not None and maps is None:
+        raise typer.BadParameter("--maps MODEL and --image IMG go together (--weights with them)",
+                                 param_hint="--maps")
     if dep_target is not None and (depfile is None or len(files) > 1):
         raise typer.BadParameter("the target of one make rule: give --depfile (one input) as well",
                                  param_hint="--dep-target")
@@ -216,6 +225,7 @@ def build(files: List[Path] = typer.Argument(..., help=".nn files to draw.", sho
             rule = next(iter(outputs_for(path, out, formats).values())).with_suffix(".d")
         try:
             return path, build_figure(path, out, formats, dpi=dpi, timeout=timeout, transparent=transparent,
+                                      maps=(maps, image, weights) if maps else None,
                                       dims=dims, stats=stats, collapse=collapse, layout=layout, width=width,
                                       height=height, wrap=wrap,
                                       theme=theme, legend=legend, engine=engine, fontsize=fontsize, style=style,

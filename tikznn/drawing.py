@@ -243,7 +243,7 @@ class Mark:
     stroke: str = "solid"     # its outline: solid, dashed or none
     solid: bool = True
     holds: bool = False
-    face: bool = False  # the front map of its layer's stack: where its image goes
+    face: int | None = None  # of a layer's stack of maps, 0 the front one, 1 the one behind...: where images go
 
     def rect(self) -> Rect:
         return Rect(self.x0, self.y0, self.x1, self.y1)

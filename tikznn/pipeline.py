@@ -232,24 +232,37 @@ def build(path: str | Path, output: str | Path | None = None, formats=("pdf",), 
 
 def build_figure(path: str | Path, output: str | Path | None = None, formats=("pdf",), *, dpi: int = 300,
                  timeout: float = DEFAULT_TIMEOUT, depfile: str | Path | None = None, strict: bool = False,
-                 dep_target: str | Path | None = None, transparent: bool = False, **settings) -> Built:
+                 dep_target: str | Path | None = None, transparent: bool = False,
+                 maps: tuple | None = None, **settings) -> Built:
     """Build one figure (safe to run in several threads at once: each pdflatex runs in its own folder).
     With `depfile`, also write a make rule listing every file the figure was made from (its target the outputs, or
     `dep_target`)."""
     path = Path(path)
     network, text = load(path)
     compiled.load_templates()
+    mapped: list[str] = []
     try:
         figure = network.figure.but(**settings)
         shown = pictures(network, path)
+        if maps is not None:  # (MODEL, IMAGE, WEIGHTS): the model's own maps on the blocks (maps.py)
+            from .maps import feature_maps, shown_on
+            found, unmatched = feature_maps(network, *maps)
+            network = shown_on(network, found)
+            shown += tuple(picture for layer in found.values() for picture in layer)
+            mapped = [f"no module of the model is named {', '.join(unmatched[:8])}"
+                      f"{' ...' if len(unmatched) > 8 else ''}: drawn without maps"] if unmatched else []
         tex, notes, composition = composed_tex(network, figure, wide_engine=installed_wide_engine(), strict=strict,
                                                pictures=shown)
+        notes = mapped + notes
         pdf = compile_pdf(tex, source=Source(str(path), text), timeout=timeout,
                           files={picture.file: picture.png for picture in shown})
     except TikznnError as err:
         raise err.located(str(path), text) from None
     targets = outputs_for(path, Path(output) if output is not None else None, list(formats))
     sources = sources_of(path, network)
+    if maps is not None:  # (the image, the weights and a model's file are sources too)
+        model_file = maps[0].rpartition(":")[0] if maps[0].rpartition(":")[0].endswith(".py") else None
+        sources += [Path(p) for p in (maps[1], maps[2], model_file) if p]
     try:
         files = dict(zip(targets.values(), _converted(pdf, list(targets), dpi, timeout, transparent)))
     except TikznnError as err:

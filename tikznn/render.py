@@ -215,7 +215,9 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
         colour, opacity = colours.of(m.style, m.fill) if m.fill else ("", 1.0)
         if m.tint < 100 and colour:
             colour, opacity = f"{colour}!{m.tint}", 1.0 if m.style.opacity is None else opacity
-        picture = shown.get(m.style.image) if m.face and m.style.image else None
+        picture = None
+        if m.face is not None and m.style.image:  # (the front map shows the image; those behind, more maps)
+            picture = shown.get(m.style.image if m.face == 0 else f"{m.style.image}#{m.face}")
         marks.append({"image": _picture_in(m, picture, min(scale, 1.0)) if picture else None,
                       "colour": colour, "opacity": num(opacity), "stroke": m.stroke, "circle": m.circle,
                       "round": num(m.round) if m.round else "", "from": point((m.x0, m.y0)), "to": point((m.x1, m.y1)),

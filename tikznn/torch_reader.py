@@ -49,8 +49,9 @@ def _arguments_of(spec: str) -> tuple[str, dict]:
                                     "torchvision.models:googlenet(aux_logits=False, init_weights=False)") from None
 
 
-def load(spec: str):
-    """The module a spec names, made on the meta device: 'package.module:attr' or 'path/to/file.py:attr', where
+def load(spec: str, *, meta: bool = True):
+    """The module a spec names, made on the meta device (`meta`; else with its own weights, to be run):
+    'package.module:attr' or 'path/to/file.py:attr', where
     attr is an nn.Module class or a function returning a module, called without arguments or with the literal
     keyword arguments the spec gives: 'torchvision.models:googlenet(aux_logits=False)'."""
     torch = _torch()
@@ -86,7 +87,7 @@ def load(spec: str):
         raise ModelImportError(f"{where} has no class or function '{attr}'")
     try:
         try:
-            with torch.device("meta"):
+            with torch.device("meta" if meta else "cpu"):
                 model = factory(**arguments)
         except NotImplementedError:  # its constructor reads data (RegNet's initialisation): make it for real
             model = factory(**arguments).to("meta")

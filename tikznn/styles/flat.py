@@ -158,7 +158,9 @@ def _draw_stack(stack: _Stack) -> list[Mark]:
                                style=_sketch.OPAQUE) for t in (0.0, 0.75, 1.5)]
             continue
         marks.append(Mark(name, x0, y1 - h, x0 + w, y1, fill=fill, style=style, tint=TINT))
-    marks[-1] = replace(marks[-1], face=True)
+    squares = [i for i, mark in enumerate(marks) if not mark.circle]  # (the ellipsis's dots are no maps)
+    for k, i in enumerate(reversed(squares)):
+        marks[i] = replace(marks[i], face=k)
     stack.front = (marks[-1].x0, marks[-1].y0, marks[-1].x1, marks[-1].y1)
     return marks
 
