@@ -61,6 +61,8 @@ docs: venv tex
 	# each example as it prints across a two-column paper's page (7 in), two in one column (3.5 in)
 	for f in $(EXAMPLES); do $(BIN)/tikznn build $$f --width 7in -o docs/gallery/ -f png --dpi 110; done
 	for n in resnet18 unet; do $(BIN)/tikznn build examples/$$n.nn --width 3.5in -o docs/gallery/column/ -f png --dpi 110; done
+	# what LeNet sees: its model run on the digit, each layer's maps (needs torch)
+	if $(BIN)/python -c 'import torch' 2>/dev/null; then $(BIN)/tikznn build examples/lenet_maps.nn --style flat --maps examples/models/lenet.py:LeNet --image examples/images/digit.png -o docs/gallery/lenet_maps_seen.png -f png --dpi 110; fi
 	# a network written as a test: in a column, each Inception module one box (detail blocks)
 	$(BIN)/tikznn build tests/data/zoo/googlenet.nn --width 3.5in -o docs/gallery/column/ -f png --dpi 110
 	mkdir -p docs/gallery/styles

@@ -16,7 +16,7 @@ def lenet() -> Network:
 
 
 def fcn8() -> Network:
-    net = Network().titled("FCN-8s").input(3, 224, 224, label="Image")
+    net = Network().titled("FCN-8s").input(3, 224, 224, label="Image", image="images/street.png")
     stages = [(64, 2, "conv1", ""), (128, 2, "conv2", ""), (256, 3, "conv3", "pool3"), (512, 3, "conv4", "pool4"),
               (512, 3, "conv5", "")]
     for channels, count, label, pool_name in stages:
@@ -31,7 +31,7 @@ def fcn8() -> Network:
             .conv(21, k=1, label="score pool3", name="s3", from_="pool3")
             .add("up4", "s3")
             .deconv(21, k=16, s=8, p=4, label="up 8×")
-            .act("softmax", label="Output"))
+            .act("softmax", label="Output", image="images/street_labels.png"))
 
 
 def resnet18() -> Network:

@@ -135,14 +135,15 @@ def test_nonsense_dpi_is_a_usage_error(tmp_path):
     assert run.returncode == 2 and "--dpi" in run.stderr and list(tmp_path.iterdir()) == []
 
 
-def test_width_options_shrink_wrap_and_warn():
-    run = tikznn("tex", EXAMPLES / "unet.nn", "--width", "5cm")  # even folded, a U-Net is too long for 5 cm
-    assert run.returncode == 0 and re.search(r"x=0\.[23]\d*cm", run.stdout)  # drawn at 0.2-0.4 of its size
+def test_width_options_shrink_wrap_and_warn(tmp_path):
+    run = tikznn("tex", EXAMPLES / "unet.nn", "--width", "5cm", "-o", tmp_path / "unet.tex")  # (its images beside)
+    assert run.returncode == 0 and re.search(r"x=0\.[23]\d*cm", (tmp_path / "unet.tex").read_text())
+    assert (tmp_path / "unet-image1.png").exists()  # drawn at 0.2-0.4 of its size, its pictures beside it
     assert re.search(r"unet.nn: warning: at 5cm its smallest text prints at [2-5]\.\d pt, under 6 pt \(it needs a "
                      r"width of \d+\.\d in", run.stderr)
     run = tikznn("tex", EXAMPLES / "vgg16.nn", "--width", "12cm", "--wrap")
     assert run.returncode == 0 and run.stderr == "" and "x=1cm" in run.stdout
-    run = tikznn("tex", EXAMPLES / "unet.nn", "--width", "17cm", "--wrap")
+    run = tikznn("tex", EXAMPLES / "unet.nn", "--width", "17cm", "--wrap", "-o", tmp_path / "wrapped.tex")
     assert run.returncode == 5 and "wrap puts a left-to-right layout on rows" in run.stderr
     run = tikznn("tex", EXAMPLES / "vgg16.nn", "--width", "wide")
     assert run.returncode == 2 and "is not a width" in run.stderr

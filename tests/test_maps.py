@@ -89,3 +89,11 @@ def test_maps_need_an_image_and_a_model_that_runs(tmp_path):
                               f"{DATA / 'edges.py'}:Edges", "--image", "nothing.png"], cwd=tmp_path,
                              capture_output=True, text=True, timeout=120)
     assert missing.returncode == 8 and "nothing.png" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_the_lenet_example_shows_what_it_sees(tmp_path):
+    """examples/lenet_maps.nn built with its model, as the gallery shows it: a golden image (make goldens)."""
+    from test_goldens import _matches_golden
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    _matches_golden("lenet_maps", "lenet_maps-seen", tmp_path, style="flat",
+                    maps=(f"{examples / 'models' / 'lenet.py'}:LeNet", examples / "images" / "digit.png", None))

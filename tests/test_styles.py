@@ -17,7 +17,7 @@ from tikznn.shapes import analyse
 
 # The examples each style cannot draw honestly: flat and graph draw chains of layers (no branches or merges), flat
 # has no maps for sequences, graph needs fully connected layers.
-CHAINS = {"alexnet", "lenet", "lenet_zh", "mlp", "vgg16", "espcn", "efficientnet_b0"}  # (its blocks drawn as boxes)
+CHAINS = {"alexnet", "lenet", "lenet_maps", "lenet_zh", "mlp", "vgg16", "espcn", "efficientnet_b0"}  # (its blocks drawn as boxes)
 NEURONS = CHAINS - {"espcn"}  # the graph style wants a fully connected layer; ESPCN has none
 APPLIES = {"blocks": set(EXAMPLE_NAMES), "flat": CHAINS, "graph": NEURONS, "schematic": set(EXAMPLE_NAMES)}
 

@@ -65,8 +65,9 @@ def feature_maps(network: Network, model_spec: str, image: str | Path, weights: 
     unmatched = []
     for layer in network.layers[1:]:
         out = outputs.get(layer.name)
-        if out is None or not hasattr(out, "dim") or out.dim() != 4:
+        if out is None:
             unmatched.append(layer.name)
+        if out is None or not hasattr(out, "dim") or out.dim() != 4:  # (a vector is drawn as usual)
             continue
         maps = out[0].float()
         order = sorted(range(maps.shape[0]), key=lambda c: (-float(maps[c].mean()), c))[:SHOWN]

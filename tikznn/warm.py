@@ -428,8 +428,11 @@ def _warm_up() -> None:
     """Import and compile everything a build uses: lay out two small networks in every style (so that a build's
     modules are loaded and its caches made once, here, rather than in every build)."""
     import encodings.ascii  # noqa: F401 (what a build imports when it runs)
+    import io
     import encodings.utf_8_sig  # noqa: F401
     from concurrent.futures import ThreadPoolExecutor  # noqa: F401
+
+    from PIL import Image, ImageOps
     from contextlib import nullcontext, suppress
 
     from . import cli, compiled, styles, svg  # noqa: F401
@@ -440,6 +443,12 @@ def _warm_up() -> None:
 
     cli.command()
     compiled.load_templates()
+    Image.init()  # a figure's pictures (images.py): every format Pillow tells apart, PNG and JPEG read and written
+    for fmt in ("PNG", "JPEG"):
+        written = io.BytesIO()
+        Image.new("RGB", (2, 2)).save(written, fmt)
+        with Image.open(io.BytesIO(written.getvalue())) as image:
+            ImageOps.exif_transpose(image).save(io.BytesIO(), "PNG")
     chain = parse(_CHAIN)
     branches = parse(_CHAIN.replace("flatten", _BRANCHES + "flatten"))
     for style in styles.names():
