@@ -119,3 +119,12 @@ def test_every_bad_picture_is_a_located_error(folder, tmp_path_factory):
     (folder / "good.nn").write_text('network "x"\ninput 3x32x32 {image="photo.jpg"}\n')
     (picture,) = pictures(load(folder / "good.nn")[0], folder / "good.nn")
     assert picture.png.startswith(b"\x89PNG") and (picture.width, picture.height) == (64, 48)
+
+
+@pytest.mark.latex
+@pytest.mark.parametrize("name, count", [("fcn8", 2), ("unet", 2), ("lenet_maps", 1)])
+def test_the_examples_hold_each_of_their_pictures_once(tmp_path, name, count):
+    from conftest import EXAMPLES
+    build_figure(EXAMPLES / f"{name}.nn", tmp_path / f"{name}.pdf")
+    rows = images_in(tmp_path / f"{name}.pdf")
+    assert len(rows) == count and len({row[10] for row in rows}) == count
