@@ -32,7 +32,8 @@ os.environ["TIKZNN_WARM"] = "0"
 # Modules `make check` (the quick loop: -m "not latex and not slow and not torch and not processes") leaves out, by
 # what they need; they are not even imported then (importing torch alone takes seconds).
 MARKED_MODULES = {"test_torch.py": "torch", "test_torchvision.py": "torch", "test_import.py": "torch",
-                  "test_export.py": "torch", "test_maps.py": "torch", "test_cli.py": "processes", "test_warm.py": "processes", "test_lsp.py": "processes"}
+                  "test_export.py": "torch", "test_maps.py": "torch", "test_cli.py": "processes", "test_warm.py": "processes", "test_lsp.py": "processes",
+                  "test_serve.py": "processes"}
 
 
 def pytest_ignore_collect(collection_path, config):

@@ -26,7 +26,7 @@ def test_version_and_help():
         assert run.returncode == 0 and "build" in run.stdout and "tex" in run.stdout and "doctor" in run.stdout
 
 
-@pytest.mark.parametrize("command", ["", "build", "tex", "watch", "info", "export", "import", "doctor", "fmt", "lsp"])
+@pytest.mark.parametrize("command", ["", "build", "tex", "watch", "info", "export", "import", "doctor", "fmt", "lsp", "serve"])
 def test_help_reads_at_80_columns(command):
     run = subprocess.run([sys.executable, "-m", "tikznn", *command.split(), "-h"], capture_output=True, text=True,
                          env=dict(os.environ, COLUMNS="80", TERM="dumb"), stdin=subprocess.DEVNULL, timeout=60)

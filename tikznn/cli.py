@@ -443,6 +443,30 @@ def fmt(files: List[Path] = typer.Argument(..., help=".nn files to lay out.", sh
 
 
 @app.command()
+def serve(target: Path = typer.Argument(Path("."), metavar="NET.nn|FOLDER",
+                                        help="A .nn file, or a folder of them (default: here)."),
+          port: int = typer.Option(8000, min=0, max=65535, metavar="N", help="Port (0: any free one)."),
+          host: str = typer.Option("127.0.0.1", metavar="HOST",
+                                   help="Address to answer on; only this machine by default.")) -> None:
+    """A live page: the .nn text beside its figure and table, redrawn as you type; save and downloads."""
+    from .serve import run
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        typer.echo(f"warning: answering on {host}: anyone who can reach it can read and change {target}",
+                   err=True)
+    if not target.exists():
+        _fail(TikznnError(f"{target}: no such file or folder"))
+    try:
+        run(target, host, port, ready=lambda address: typer.echo(f"tikznn: {target} at {address} (Ctrl-C stops)",
+                                                               ))
+    except OSError as err:
+        _fail(TikznnError(f"cannot answer on {host}:{port}: {err.strerror or err}",
+                          hint="another port: --port 8001 (0: any free one)"))
+    except TikznnError as err:
+        _fail(err)
+
+
+@app.command()
 def lsp() -> None:
     """Run the language server for .nn files (for an editor: diagnostics, hover, completion, definitions)."""
     try:

@@ -288,6 +288,39 @@ def figure_bytes(network: Network, fmt: str = "pdf", *, dpi: int = 300, timeout:
     return convert(pdf, fmt, dpi=dpi, timeout=timeout, transparent=transparent)
 
 
+@dataclass
+class Drawn:
+    """A figure made from .nn text that is not (yet) a file's: for `tikznn serve`."""
+    data: bytes            # the figure in the format asked for (the .tex of a fragment: 'tikz')
+    network: Network
+    analysis: dict
+    smallest_pt: float     # its smallest text as it prints at its width
+    notes: list[str]
+
+
+def drawn_from_text(text: str, path: str | Path, fmt: str = "svg", *, dpi: int = 150,
+                    timeout: float = DEFAULT_TIMEOUT, **settings) -> Drawn:
+    """The figure of .nn text standing for the file at `path` (its imports and images are read beside that
+    file), made as `tikznn build` makes it: PDF, PNG, SVG, or 'tikz', the fragment (located errors)."""
+    compiled.load_grammar()
+    compiled.load_templates()
+    try:
+        network = parse(text, path=str(path), read=read_import)
+        analysis = analyse(network)
+        shown = pictures(network, path)
+        tex, notes, composition = composed_tex(network, network.figure.but(**settings), fragment=fmt == "tikz",
+                                               wide_engine=installed_wide_engine(), pictures=shown)
+        if fmt == "tikz":
+            data = tex.encode("utf-8")
+        else:
+            pdf = compile_pdf(tex, source=Source(str(path), text), timeout=timeout,
+                              files={picture.file: picture.png for picture in shown})
+            data = convert(pdf, fmt, dpi=dpi, timeout=timeout)
+    except TikznnError as err:
+        raise err.located(str(path), text) from None
+    return Drawn(data, network, analysis, composition.smallest_pt, notes)
+
+
 _SETTINGS = Figure.but.__code__.co_varnames[1:Figure.but.__code__.co_kwonlyargcount + 1]  # (its keywords)
 
 

@@ -1,0 +1,160 @@
+"""`tikznn serve`: a local page with the .nn text beside its figure and its `info` table, redrawn as you type.
+
+Everything the page needs ships in tikznn/web (no CDN). The server answers on loopback only unless --host says
+otherwise. It reads and writes only the .nn files it was started on (a file, or the .nn files of a folder), named
+to it by their index in that list, never by a path the page sends; a figure's imports and images are read as a
+build reads them. Requests that change anything must carry the header X-Tikznn (which a page of another site
+cannot send without this server's leave) and come from this server's own origin. Each file is built one build at
+a time, and a build whose text is no longer the newest is skipped. Figures are made by the build's own pipeline
+(pipeline.drawn_from_text).
+"""
+from __future__ import annotations
+
+import json
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from .errors import TikznnError
+
+WEB = Path(__file__).resolve().parent / "web"
+PAGES = {"/": ("index.html", "text/html; charset=utf-8"), "/app.js": ("app.js", "text/javascript; charset=utf-8"),
+         "/style.css": ("style.css", "text/css; charset=utf-8")}
+WIDTHS = {"": None, "column": "column", "page": "page"}  # what the page may ask a figure's width to be
+EXPORTS = {"pdf": "application/pdf", "png": "image/png", "svg": "image/svg+xml", "tikz": "text/x-tex"}
+MAX_TEXT = 1_000_000
+
+
+class Files:
+    """The .nn files a server was started on, and what is being built of each."""
+
+    def __init__(self, target: Path):
+        self.paths = sorted(target.glob("*.nn")) if target.is_dir() else [target]
+        self.locks = [threading.Lock() for _ in self.paths]
+        self.newest = [0 for _ in self.paths]
+        self.guard = threading.Lock()
+
+    def ask(self, index: int) -> int:
+        """A number for a build of this file, newer than every one asked before."""
+        with self.guard:
+            self.newest[index] += 1
+            return self.newest[index]
+
+    def is_newest(self, index: int, number: int) -> bool:
+        with self.guard:
+            return self.newest[index] == number
+
+
+def figure(files: Files, index: int, text: str, width: str | None, number: int) -> dict:
+    """What the page shows of a text: its SVG, table and totals, its smallest text; or its error, located."""
+    from .pipeline import drawn_from_text
+    from .shapes import describe, human
+
+    path = files.paths[index]
+    with files.locks[index]:  # (one build of a file at a time; one that is no longer the newest is skipped)
+        if not files.is_newest(index, number):
+            return {"stale": True}
+        try:
+            drawn = drawn_from_text(text, path, "svg", **({"width": width} if width else {}))
+        except TikznnError as err:
+            span = err.span
+            return {"error": {"message": str(err), "line": span.line if span else None,
+                              "column": span.column if span else None}}
+    network, analysis = drawn.network, drawn.analysis
+    rows = [{"line": (layer.used_at or layer.at).line if (layer.used_at or layer.at) else None, "name": layer.name,
+             "kind": layer.kind, "output": describe(analysis[layer.name].shape),
+             "params": f"{analysis[layer.name].params:,}",
+             "macs": human(analysis[layer.name].macs) if analysis[layer.name].macs else ""}
+            for layer in network.layers]
+    params = sum(a.params for a in analysis.values())
+    macs = sum(a.macs for a in analysis.values())
+    return {"svg": drawn.data.decode("utf-8"), "rows": rows, "notes": drawn.notes,
+            "totals": f"{params:,} parameters, {human(macs)} MACs",
+            "smallest": f"{drawn.smallest_pt:.1f} pt" + (f" at {width}" if width else " at its natural size")}
+
+
+class Handler(BaseHTTPRequestHandler):
+    files: Files
+    origins: set[str]
+    server_version = "tikznn"
+
+    def log_message(self, *args) -> None:  # (quiet: the terminal shows where the page is, and errors)
+        pass
+
+    def do_GET(self) -> None:
+        if self.path in PAGES:
+            name, kind = PAGES[self.path]
+            return self._send(HTTPStatus.OK, (WEB / name).read_bytes(), kind)
+        if self.path == "/api/files":
+            body = {"files": [{"index": i, "name": path.name, "text": path.read_text(encoding="utf-8")}
+                              for i, path in enumerate(self.files.paths)]}
+            return self._json(body)
+        self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
+
+    def do_POST(self) -> None:
+        if self.headers.get("X-Tikznn") != "1" or self.headers.get("Origin", "") not in self.origins:
+            return self._send(HTTPStatus.FORBIDDEN, b"from this server's own page only", "text/plain")
+        try:
+            length = int(self.headers.get("Content-Length", "0"))
+            if not 0 < length <= MAX_TEXT * 2:
+                raise ValueError("too long")
+            request = json.loads(self.rfile.read(length))
+            index, text = int(request["file"]), str(request["text"])
+            if not 0 <= index < len(self.files.paths) or len(text) > MAX_TEXT:
+                raise ValueError("no such file")
+        except (ValueError, KeyError, TypeError) as err:
+            return self._send(HTTPStatus.BAD_REQUEST, str(err).encode(), "text/plain")
+        if self.path == "/api/build":
+            width = WIDTHS.get(str(request.get("width", "")), None)
+            return self._json(figure(self.files, index, text, width, self.files.ask(index)))
+        if self.path == "/api/save":
+            from .latex import write_all
+            try:
+                write_all({self.files.paths[index]: text.encode("utf-8")})
+            except TikznnError as err:
+                return self._json({"error": {"message": str(err)}})
+            return self._json({"saved": self.files.paths[index].name})
+        if self.path == "/api/export" and request.get("format") in EXPORTS:
+            from .pipeline import drawn_from_text
+            fmt = request["format"]
+            try:
+                drawn = drawn_from_text(text, self.files.paths[index], fmt, dpi=300)
+            except TikznnError as err:
+                return self._send(HTTPStatus.UNPROCESSABLE_ENTITY, str(err).encode(), "text/plain")
+            name = f"{self.files.paths[index].stem}.{fmt}"
+            return self._send(HTTPStatus.OK, drawn.data, EXPORTS[fmt], f'attachment; filename="{name}"')
+        self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
+
+    def _json(self, body: dict) -> None:
+        self._send(HTTPStatus.OK, json.dumps(body).encode("utf-8"), "application/json")
+
+    def _send(self, status: HTTPStatus, body: bytes, kind: str, disposition: str | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'")
+        if disposition:
+            self.send_header("Content-Disposition", disposition)
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def run(target: Path, host: str, port: int, ready=print) -> None:
+    """Serve until interrupted; `ready` is told the page's address once it listens."""
+    files = Files(target)
+    if not files.paths:
+        raise TikznnError(f"{target} has no .nn files", hint="give a .nn file or a folder that holds some")
+    handler = type("Handler", (Handler,), {"files": files, "origins": set()})
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    shown = "127.0.0.1" if host in ("", "0.0.0.0") else host
+    address = f"http://{shown}:{server.server_address[1]}"
+    handler.origins = {address, f"http://localhost:{server.server_address[1]}"}
+    ready(address)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
