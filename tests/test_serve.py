@@ -53,6 +53,14 @@ def test_the_page_draws_as_you_type_keeps_the_last_figure_on_an_error_and_saves(
         second = page.get_attribute("#figure", "src")
         assert second != first
         assert "16" in page.inner_text("#table")
+        box = page.evaluate("shapes.find((s) => s.line === 3).box")  # conv1's block, in the figure's pt
+        natural = page.evaluate("[document.getElementById('figure').naturalWidth, "
+                                "document.getElementById('figure').clientWidth]")
+        factor = natural[1] / natural[0] * 96 / 72
+        page.click("#figure", position={"x": (box[0] + box[2]) / 2 * factor, "y": (box[1] + box[3]) / 2 * factor})
+        assert page.evaluate("document.getElementById('text').value.substring("
+                             "document.getElementById('text').selectionStart, "
+                             "document.getElementById('text').selectionEnd)") == 'conv 16 k3 p1 relu "conv1"'
         page.fill("#text", NET.replace("conv 8 k3", "conv 16 k3 bogus"))
         page.wait_for_selector("#error:not([hidden])", timeout=60_000)
         assert "live.nn:3:" in page.inner_text("#error") and page.inner_text("#status") == "error at line 3"

@@ -296,6 +296,8 @@ class Drawn:
     analysis: dict
     smallest_pt: float     # its smallest text as it prints at its width
     notes: list[str]
+    regions: list = field(default_factory=list)  # (layer, x0, y0, x1, y1): where each shape is, in pt from the
+                                                 # figure's top left (as an SVG's viewBox counts)
 
 
 def drawn_from_text(text: str, path: str | Path, fmt: str = "svg", *, dpi: int = 150,
@@ -318,7 +320,19 @@ def drawn_from_text(text: str, path: str | Path, fmt: str = "svg", *, dpi: int =
             data = convert(pdf, fmt, dpi=dpi, timeout=timeout)
     except TikznnError as err:
         raise err.located(str(path), text) from None
-    return Drawn(data, network, analysis, composition.smallest_pt, notes)
+    return Drawn(data, network, analysis, composition.smallest_pt, notes, regions(composition.drawing))
+
+
+def regions(drawing: Layout) -> list[tuple[str, float, float, float, float]]:
+    """Where each block and ball of a drawing prints, in pt from the figure's top left (the standalone
+    document's 4 pt border included): what a click on the figure is found in."""
+    box, scale = drawing.bounds(), drawing.scale() * 72.27 / 2.54
+    found = []
+    for shape in drawing.shapes():
+        xs, ys = [p[0] for p in shape.outline()], [p[1] for p in shape.outline()]
+        found.append((shape.layer, 4 + (min(xs) - box.x0) * scale, 4 + (box.y1 - max(ys)) * scale,
+                      4 + (max(xs) - box.x0) * scale, 4 + (box.y1 - min(ys)) * scale))
+    return found
 
 
 _SETTINGS = Figure.but.__code__.co_varnames[1:Figure.but.__code__.co_kwonlyargcount + 1]  # (its keywords)

@@ -69,7 +69,9 @@ def figure(files: Files, index: int, text: str, width: str | None, number: int) 
             for layer in network.layers]
     params = sum(a.params for a in analysis.values())
     macs = sum(a.macs for a in analysis.values())
-    return {"svg": drawn.data.decode("utf-8"), "rows": rows, "notes": drawn.notes,
+    lines = {row["name"]: row["line"] for row in rows}
+    shapes = [{"line": lines.get(layer), "box": [round(v, 2) for v in box]} for layer, *box in drawn.regions]
+    return {"svg": drawn.data.decode("utf-8"), "rows": rows, "notes": drawn.notes, "shapes": shapes,
             "totals": f"{params:,} parameters, {human(macs)} MACs",
             "smallest": f"{drawn.smallest_pt:.1f} pt" + (f" at {width}" if width else " at its natural size")}
 

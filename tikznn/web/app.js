@@ -2,7 +2,7 @@
 // its line while the last good figure stays; Save writes the file; the downloads are made from the current text.
 "use strict";
 const $ = (id) => document.getElementById(id);
-let files = [], current = 0, asked = 0, timer = null;
+let files = [], current = 0, asked = 0, timer = null, shapes = [];
 
 async function post(path, body) {
   return fetch(path, { method: "POST", headers: { "Content-Type": "application/json", "X-Tikznn": "1" },
@@ -37,6 +37,7 @@ async function build() {
   }
   $("error").hidden = true;
   $("figure").src = "data:image/svg+xml;base64," + btoa(unescape(encodeURIComponent(answer.svg)));
+  shapes = answer.shapes;
   $("totals").textContent = answer.totals;
   $("smallest").textContent = "smallest text: " + answer.smallest;
   $("notes").textContent = answer.notes.join(" · ");
@@ -68,6 +69,12 @@ function show(index) {
   build();
 }
 
+$("figure").addEventListener("click", (event) => {  // a click on a layer selects its line
+  const image = event.target, scale = image.naturalWidth / image.clientWidth / (96 / 72);  // (SVG pt to CSS px)
+  const x = event.offsetX * scale, y = event.offsetY * scale;
+  const hit = shapes.find((s) => s.box[0] <= x && x <= s.box[2] && s.box[1] <= y && y <= s.box[3]);
+  if (hit && hit.line) selectLine(hit.line);
+});
 $("text").addEventListener("input", soon);
 $("width").addEventListener("change", build);
 $("file").addEventListener("change", (e) => show(Number(e.target.value)));
