@@ -100,3 +100,7 @@ def test_only_its_own_page_may_change_a_file_and_only_the_files_it_serves(served
     assert status == 200 and body.startswith(b"%PDF")
     with urllib.request.urlopen(address + "/api/files", timeout=30) as response:
         assert [f["name"] for f in json.load(response)["files"]] == ["live.nn"]
+    rebound = urllib.request.Request(address + "/api/files", headers={"Host": "evil.example:80"})
+    with pytest.raises(urllib.error.HTTPError) as caught:  # a site whose name was pointed at this machine
+        urllib.request.urlopen(rebound, timeout=30)
+    assert caught.value.code == 421

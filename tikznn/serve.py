@@ -4,7 +4,8 @@ Everything the page needs ships in tikznn/web (no CDN). The server answers on lo
 otherwise. It reads and writes only the .nn files it was started on (a file, or the .nn files of a folder), named
 to it by their index in that list, never by a path the page sends; a figure's imports and images are read as a
 build reads them. Requests that change anything must carry the header X-Tikznn (which a page of another site
-cannot send without this server's leave) and come from this server's own origin. Each file is built one build at
+cannot send without this server's leave) and come from this server's own origin; every request must name the
+server by its own address (the Host header), which keeps out pages whose site name was pointed here. Each file is built one build at
 a time, and a build whose text is no longer the newest is skipped. Figures are made by the build's own pipeline
 (pipeline.drawn_from_text).
 """
@@ -76,15 +77,37 @@ def figure(files: Files, index: int, text: str, width: str | None, number: int) 
             "smallest": f"{drawn.smallest_pt:.1f} pt" + (f" at {width}" if width else " at its natural size")}
 
 
+def _is_address(name: str) -> bool:
+    """An IP address, not a name (a name can be pointed anywhere; an address is where it is)."""
+    import ipaddress
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        return False
+
+
 class Handler(BaseHTTPRequestHandler):
     files: Files
     origins: set[str]
+    anywhere: bool = False  # started with --host 0.0.0.0: asked by any of the machine's addresses
     server_version = "tikznn"
 
     def log_message(self, *args) -> None:  # (quiet: the terminal shows where the page is, and errors)
         pass
 
+    def _from_here(self) -> bool:
+        """A request that names this server as it was started (a page of another site whose name was made to point
+        here names that site: DNS rebinding) is refused."""
+        host = self.headers.get("Host", "")
+        if "http://" + host in self.origins or self.anywhere and _is_address(host.rpartition(":")[0].strip("[]")):
+            return True
+        self._send(HTTPStatus.MISDIRECTED_REQUEST, b"ask this server by its own address", "text/plain")
+        return False
+
     def do_GET(self) -> None:
+        if not self._from_here():
+            return
         if self.path in PAGES:
             name, kind = PAGES[self.path]
             return self._send(HTTPStatus.OK, (WEB / name).read_bytes(), kind)
@@ -95,7 +118,9 @@ class Handler(BaseHTTPRequestHandler):
         self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
 
     def do_POST(self) -> None:
-        if self.headers.get("X-Tikznn") != "1" or self.headers.get("Origin", "") not in self.origins:
+        if not self._from_here():
+            return
+        if self.headers.get("X-Tikznn") != "1" or self.headers.get("Origin") != "http://" + self.headers["Host"]:
             return self._send(HTTPStatus.FORBIDDEN, b"from this server's own page only", "text/plain")
         try:
             length = int(self.headers.get("Content-Length", "0"))
@@ -154,7 +179,9 @@ def run(target: Path, host: str, port: int, ready=print) -> None:
     server.daemon_threads = True
     shown = "127.0.0.1" if host in ("", "0.0.0.0") else host
     address = f"http://{shown}:{server.server_address[1]}"
-    handler.origins = {address, f"http://localhost:{server.server_address[1]}"}
+    handler.origins = {address, f"http://localhost:{server.server_address[1]}",
+                       f"http://{host}:{server.server_address[1]}"}
+    handler.anywhere = host in ("", "0.0.0.0", "::")
     ready(address)
     try:
         server.serve_forever()
