@@ -128,3 +128,15 @@ def test_the_examples_hold_each_of_their_pictures_once(tmp_path, name, count):
     build_figure(EXAMPLES / f"{name}.nn", tmp_path / f"{name}.pdf")
     rows = images_in(tmp_path / f"{name}.pdf")
     assert len(rows) == count and len({row[10] for row in rows}) == count
+
+
+@pytest.mark.parametrize("line", ['import "/etc/hostname"', 'theme "/etc/hostname"', 'import "../blocks.nn"',
+                                  'import "link.nn"'])
+def test_a_nn_file_reads_nothing_outside_its_folder(tmp_path, tmp_path_factory, line):
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "blocks.nn").write_text("block b()\n    conv 8 k3\nend\n")
+    (tmp_path / "link.nn").symlink_to(outside / "blocks.nn")
+    (tmp_path / "net.nn").write_text(f'network "x"\n{line}\ninput 3x8x8\n')
+    with pytest.raises(OutputError) as caught:
+        load(tmp_path / "net.nn")
+    assert "outside the .nn file's folder" in caught.value.message and caught.value.span.line == 2

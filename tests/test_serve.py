@@ -104,3 +104,35 @@ def test_only_its_own_page_may_change_a_file_and_only_the_files_it_serves(served
     with pytest.raises(urllib.error.HTTPError) as caught:  # a site whose name was pointed at this machine
         urllib.request.urlopen(rebound, timeout=30)
     assert caught.value.code == 421
+
+
+def test_bad_requests_get_an_answer_and_a_folder_serves_only_its_regular_nn_files(tmp_path, tmp_path_factory):
+    import os
+    (tmp_path / "a.nn").write_text(NET)
+    (tmp_path / "latin1.nn").write_bytes('network "caf\xe9"\n'.encode("latin-1"))
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "secret.txt").write_text("hunter2")
+    (tmp_path / "link.nn").symlink_to(outside / "secret.txt")
+    os.mkfifo(tmp_path / "fifo.nn")
+    server = subprocess.Popen([sys.executable, "-m", "tikznn", "serve", str(tmp_path), "--port", "0"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        address = re.search(r"http://\S+", server.stdout.readline()).group()
+        with urllib.request.urlopen(address + "/api/files", timeout=30) as response:
+            files = json.load(response)["files"]
+        assert [f["name"] for f in files] == ["a.nn", "latin1.nn"] and "hunter2" not in json.dumps(files)
+        ours = {"X-Tikznn": "1", "Origin": address, "Content-Type": "application/json"}
+        for body in ({"file": 0, "text": "\ud800"}, {"file": True, "text": NET}, {"file": 0.0, "text": NET},
+                     {"file": "0", "text": NET}, {"file": 0, "text": 7}):
+            assert post(address, "/api/build", body, ours)[0] == 400, body
+        status, _ = post(address, "/api/export", {"file": 0, "text": NET, "format": [1]}, ours)
+        assert status == 404
+        # a .nn text cannot read outside its folder, even to show it in an error
+        for line in ('theme "/etc/passwd"', 'import "../outside/secret.txt"'):
+            status, body = post(address, "/api/build", {"file": 0, "text": f'network "x"\n{line}\ninput 3x8x8\n'},
+                                ours)
+            assert status == 200 and b"outside the .nn file's folder" in body and b"root:" not in body
+    finally:
+        server.terminate()
+        server.wait(10)
+    assert not server.stderr.read().count("Traceback")

@@ -451,7 +451,7 @@ def serve(target: Path = typer.Argument(Path("."), metavar="NET.nn|FOLDER",
     """A live page: the .nn text beside its figure and table, redrawn as you type; save and downloads."""
     from .serve import run
 
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    if host not in ("127.0.0.1", "localhost", "::1"):  # (loopback: this machine only)
         typer.echo(f"warning: answering on {host}: anyone who can reach it can read and change {target}",
                    err=True)
     if not target.exists():

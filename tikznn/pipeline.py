@@ -117,9 +117,18 @@ def load(path: str | Path) -> tuple[Network, str]:
 
 
 def read_import(name: str, importer: str | None) -> tuple[str, str]:
-    """The path and text of the file an import line names."""
+    """The path and text of the file an import or theme line names: in the importing file's folder or below it,
+    never through a link out of it (a .nn file from someone else reads nothing else of this machine)."""
     base = Path(importer).parent if importer else Path.cwd()
-    path = Path(name) if Path(name).is_absolute() else base / name
+    path = base / name
+    try:
+        inside = not Path(name).is_absolute() and ".." not in Path(name).parts and \
+            path.resolve().is_relative_to(base.resolve())
+    except OSError:
+        inside = False
+    if not inside:
+        raise OutputError("it lies outside the .nn file's folder",
+                          hint="a .nn file reads only files in its own folder or below it")
     return str(path), decode(read_source(path, MAX_BYTES), str(path))
 
 

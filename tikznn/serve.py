@@ -12,6 +12,8 @@ a time, and a build whose text is no longer the newest is skipped. Figures are m
 from __future__ import annotations
 
 import json
+import re
+import socket
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,7 +33,9 @@ class Files:
     """The .nn files a server was started on, and what is being built of each."""
 
     def __init__(self, target: Path):
-        self.paths = sorted(target.glob("*.nn")) if target.is_dir() else [target]
+        # (a folder's regular .nn files: not a link, which may lead anywhere, nor a FIFO, which never ends)
+        self.paths = sorted(path for path in target.glob("*.nn") if path.is_file() and not path.is_symlink()) \
+            if target.is_dir() else [target]
         self.locks = [threading.Lock() for _ in self.paths]
         self.newest = [0 for _ in self.paths]
         self.guard = threading.Lock()
@@ -59,7 +63,7 @@ def figure(files: Files, index: int, text: str, width: str | None, number: int) 
         try:
             drawn = drawn_from_text(text, path, "svg", **({"width": width} if width else {}))
         except TikznnError as err:
-            span = err.span
+            span = err.span if err.path in (None, str(path)) else None  # (a line of another file is not this one's)
             return {"error": {"message": str(err), "line": span.line if span else None,
                               "column": span.column if span else None}}
     network, analysis = drawn.network, drawn.analysis
@@ -87,9 +91,19 @@ def _is_address(name: str) -> bool:
         return False
 
 
+def _text_of(path: Path) -> str:
+    """A served file's text (a file that is no longer a regular one, or not UTF-8, shows as what it is)."""
+    from .latex import read_source
+    try:
+        return read_source(path, MAX_TEXT).decode("utf-8", "replace")
+    except TikznnError as err:
+        return f"# {err.message}\n"
+
+
 class Handler(BaseHTTPRequestHandler):
     files: Files
     origins: set[str]
+    timeout = 30  # seconds a connection may keep a thread without sending its request
     anywhere: bool = False  # started with --host 0.0.0.0: asked by any of the machine's addresses
     server_version = "tikznn"
 
@@ -112,12 +126,20 @@ class Handler(BaseHTTPRequestHandler):
             name, kind = PAGES[self.path]
             return self._send(HTTPStatus.OK, (WEB / name).read_bytes(), kind)
         if self.path == "/api/files":
-            body = {"files": [{"index": i, "name": path.name, "text": path.read_text(encoding="utf-8")}
-                              for i, path in enumerate(self.files.paths)]}
-            return self._json(body)
+            return self._json({"files": [{"index": i, "name": path.name, "text": _text_of(path)}
+                                         for i, path in enumerate(self.files.paths)]})
         self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
 
     def do_POST(self) -> None:
+        try:
+            self._post()
+        except (BrokenPipeError, ConnectionResetError):  # (the page went away)
+            pass
+        except Exception as err:  # noqa: BLE001 (a bug: said to the page, not a traceback on the terminal)
+            self._send(HTTPStatus.INTERNAL_SERVER_ERROR, f"tikznn: internal error: {type(err).__name__}: {err}"
+                       .encode("utf-8", "replace"), "text/plain; charset=utf-8")
+
+    def _post(self) -> None:
         if not self._from_here():
             return
         if self.headers.get("X-Tikznn") != "1" or self.headers.get("Origin") != "http://" + self.headers["Host"]:
@@ -127,10 +149,13 @@ class Handler(BaseHTTPRequestHandler):
             if not 0 < length <= MAX_TEXT * 2:
                 raise ValueError("too long")
             request = json.loads(self.rfile.read(length))
-            index, text = int(request["file"]), str(request["text"])
-            if not 0 <= index < len(self.files.paths) or len(text) > MAX_TEXT:
+            index, text = request["file"], request["text"]
+            if type(index) is not int or not 0 <= index < len(self.files.paths):
                 raise ValueError("no such file")
-        except (ValueError, KeyError, TypeError) as err:
+            if not isinstance(text, str) or len(text) > MAX_TEXT:
+                raise ValueError("the text is not a string of at most a million characters")
+            text.encode("utf-8")  # (a lone surrogate is no text)
+        except (ValueError, KeyError, TypeError, RecursionError) as err:
             return self._send(HTTPStatus.BAD_REQUEST, str(err).encode(), "text/plain")
         if self.path == "/api/build":
             width = WIDTHS.get(str(request.get("width", "")), None)
@@ -142,21 +167,28 @@ class Handler(BaseHTTPRequestHandler):
             except TikznnError as err:
                 return self._json({"error": {"message": str(err)}})
             return self._json({"saved": self.files.paths[index].name})
-        if self.path == "/api/export" and request.get("format") in EXPORTS:
+        fmt = request.get("format")
+        if self.path == "/api/export" and isinstance(fmt, str) and fmt in EXPORTS:
             from .pipeline import drawn_from_text
-            fmt = request["format"]
-            try:
-                drawn = drawn_from_text(text, self.files.paths[index], fmt, dpi=300)
-            except TikznnError as err:
-                return self._send(HTTPStatus.UNPROCESSABLE_ENTITY, str(err).encode(), "text/plain")
-            name = f"{self.files.paths[index].stem}.{fmt}"
-            return self._send(HTTPStatus.OK, drawn.data, EXPORTS[fmt], f'attachment; filename="{name}"')
+            with self.files.locks[index]:  # (one build of a file at a time, exports too)
+                try:
+                    drawn = drawn_from_text(text, self.files.paths[index], fmt, dpi=300)
+                except TikznnError as err:
+                    return self._send(HTTPStatus.UNPROCESSABLE_ENTITY, str(err).encode(), "text/plain; charset=utf-8")
+            stem = re.sub(r"[^A-Za-z0-9._-]", "_", self.files.paths[index].stem) or "figure"
+            return self._send(HTTPStatus.OK, drawn.data, EXPORTS[fmt], f'attachment; filename="{stem}.{fmt}"')
         self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
 
     def _json(self, body: dict) -> None:
         self._send(HTTPStatus.OK, json.dumps(body).encode("utf-8"), "application/json")
 
     def _send(self, status: HTTPStatus, body: bytes, kind: str, disposition: str | None = None) -> None:
+        try:
+            self._respond(status, body, kind, disposition)
+        except (BrokenPipeError, ConnectionResetError):  # (the page went away)
+            pass
+
+    def _respond(self, status: HTTPStatus, body: bytes, kind: str, disposition: str | None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
@@ -175,12 +207,14 @@ def run(target: Path, host: str, port: int, ready=print) -> None:
     if not files.paths:
         raise TikznnError(f"{target} has no .nn files", hint="give a .nn file or a folder that holds some")
     handler = type("Handler", (Handler,), {"files": files, "origins": set()})
-    server = ThreadingHTTPServer((host, port), handler)
+    server_class = type("Server", (ThreadingHTTPServer,), {"address_family": socket.AF_INET6}) if ":" in host \
+        else ThreadingHTTPServer
+    server = server_class((host, port), handler)
     server.daemon_threads = True
-    shown = "127.0.0.1" if host in ("", "0.0.0.0") else host
+    shown = "127.0.0.1" if host in ("", "0.0.0.0") else f"[{host}]" if ":" in host else host
     address = f"http://{shown}:{server.server_address[1]}"
     handler.origins = {address, f"http://localhost:{server.server_address[1]}",
-                       f"http://{host}:{server.server_address[1]}"}
+                       f"http://{shown}:{server.server_address[1]}"}
     handler.anywhere = host in ("", "0.0.0.0", "::")
     ready(address)
     try:

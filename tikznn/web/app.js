@@ -24,8 +24,15 @@ async function build() {
   const mine = ++asked, text = $("text").value;
   status("drawing…");
   $("figure").classList.add("stale");
-  const response = await post("/api/build", { file: current, text, width: $("width").value });
-  const answer = await response.json();
+  let answer;
+  try {
+    const response = await post("/api/build", { file: current, text, width: $("width").value });
+    if (!response.ok) throw new Error(await response.text());
+    answer = await response.json();
+  } catch (error) {
+    if (mine === asked) status("no answer: " + error.message);
+    return;
+  }
   if (mine !== asked || answer.stale) return;  // a newer text is on its way
   $("figure").classList.remove("stale");
   if (answer.error) {
@@ -80,7 +87,9 @@ $("width").addEventListener("change", build);
 $("file").addEventListener("change", (e) => show(Number(e.target.value)));
 $("error").addEventListener("click", () => selectLine(Number($("error").dataset.line)));
 $("save").addEventListener("click", async () => {
-  const answer = await (await post("/api/save", { file: current, text: $("text").value })).json();
+  const response = await post("/api/save", { file: current, text: $("text").value });
+  if (!response.ok) { status(await response.text()); return; }
+  const answer = await response.json();
   if (answer.saved) { files[current].text = $("text").value; status("saved " + answer.saved); }
   else status(answer.error.message);
 });
