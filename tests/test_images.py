@@ -1,6 +1,7 @@
 """Pictures on blocks (`{image="scene.png"}`): on the block's face and in the PDF once however often drawn, pixel
 for pixel; sources of the figure; beside a fragment, found from another folder; and every bad image a located
 error, with nothing read from outside the .nn file's folder."""
+import math
 import os
 import subprocess
 import sys
@@ -140,3 +141,25 @@ def test_a_nn_file_reads_nothing_outside_its_folder(tmp_path, tmp_path_factory, 
     with pytest.raises(OutputError) as caught:
         load(tmp_path / "net.nn")
     assert "outside the .nn file's folder" in caught.value.message and caught.value.span.line == 2
+
+
+@pytest.mark.parametrize("layout", ["right", "down"])
+def test_a_picture_lies_on_the_face_across_the_flow_unstretched(layout):
+    """Flowing right, on the block's east face (height up the page); flowing down, on its top face (width across
+    the page); fitted inside it at the picture's own proportions."""
+    from dataclasses import replace
+    from tikznn import styles
+    from tikznn.images import Picture
+    from tikznn.render import context
+    from tikznn.shapes import analyse
+    network = parse(f'network "x"\nlayout {layout}\ninput 3x64x32 {{image="a.png"}}\nconv 8 k3 p1\n')
+    drawing = replace(styles.draw(network, analyse(network), network.figure),
+                      pictures=(Picture("a.png", "image1.png", 40, 20, b""),))
+    (block,) = [b for b in context(drawing, fragment=False)["blocks"] if b["image"]]
+    a, b, c, d = (float(v) for v in block["image"]["cm"].strip("{}").split("}{"))
+    if layout == "right":
+        assert c == 0 and d > 0  # the picture's height runs up the page
+    else:
+        assert b == 0 and a > 0  # its width runs across the page
+    across, tall = math.hypot(a, b), math.hypot(c, d)
+    assert across > 0 and tall > 0

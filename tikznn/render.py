@@ -82,9 +82,12 @@ def _picture_on(block: Block, shown: dict, scale: float) -> dict | None:
         return None
     index, picture = shown[block.style.image]
     c = block.corner
-    origin, back, up = c(1, 0, 0), c(1, 0, 1), c(1, 1, 0)
-    fit = min(block.depth / picture.width, block.height / picture.height)
-    across, tall = picture.width * fit / block.depth, picture.height * fit / block.height  # of the face's sides
+    if block.vertical:  # (the flow runs down through it: the face across it is its top, width by depth)
+        origin, back, up, sides = c(0, 1, 0), c(1, 1, 0), c(0, 1, 1), (block.width, block.depth)
+    else:  # (its east face, depth by height: the picture's width runs into the page)
+        origin, back, up, sides = c(1, 0, 0), c(1, 0, 1), c(1, 1, 0), (block.depth, block.height)
+    fit = min(sides[0] / picture.width, sides[1] / picture.height)
+    across, tall = picture.width * fit / sides[0], picture.height * fit / sides[1]  # of the face's sides
     start = ((1 - across) / 2, (1 - tall) / 2)
     u = ((back[0] - origin[0]) * across, (back[1] - origin[1]) * across)
     v = ((up[0] - origin[0]) * tall, (up[1] - origin[1]) * tall)
