@@ -7,27 +7,46 @@ code (lark's parser cache is a pickle), so they are used only from a folder no o
 from __future__ import annotations
 
 import os
-from pathlib import Path
+
+# (plain os.path here, pathlib only when asked for: a no-op rebuild reads its stamp through this module, and
+# importing pathlib would be a third of its time)
 
 
-def folder() -> Path:
+def folder_name() -> str:
     if os.environ.get("TIKZNN_CACHE"):
-        return Path(os.environ["TIKZNN_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "tikznn"
+        return os.environ["TIKZNN_CACHE"]
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "tikznn")
 
 
-def private_file(name: str) -> Path | None:
+def private_name(name: str) -> str | None:
     """A path in the cache folder for a file only this user can have written (loading a pickle that someone else
     could write would run their code), or None when the folder is not private."""
-    home = folder()
+    home = folder_name()
     try:
-        home.mkdir(mode=0o700, parents=True, exist_ok=True)
-        for path in (home, home / name):
-            if path.exists():
-                info = path.stat()
-                if info.st_uid != os.getuid() or info.st_mode & 0o022:
-                    return None
+        os.makedirs(home, mode=0o700, exist_ok=True)
+        for path in (home, os.path.join(home, name)):
+            try:
+                info = os.stat(path)
+            except FileNotFoundError:
+                continue
+            if info.st_uid != os.getuid() or info.st_mode & 0o022:
+                return None
     except OSError:
         return None
-    return home / name
+    return os.path.join(home, name)
+
+
+def folder():
+    """The cache folder (a pathlib.Path)."""
+    from pathlib import Path
+    return Path(folder_name())
+
+
+def private_file(name: str):
+    """private_name as a pathlib.Path (or None)."""
+    found = private_name(name)
+    if found is None:
+        return None
+    from pathlib import Path
+    return Path(found)

@@ -279,8 +279,8 @@ def build_figure(path: str | Path, output: str | Path | None = None, formats=("p
     if depfile is not None:
         files[Path(depfile)] = make_rule([Path(dep_target)] if dep_target else list(targets.values()),
                                          sources).encode("utf-8")
-    return Built(write_all(files, sources=sources), sources, list(targets.values()), notes, Path(depfile) if depfile else None,
-                 composition.said() if figure.width is not None else "")
+    return Built(write_all(files, sources=sources), sources, list(targets.values()), notes,
+                 Path(depfile) if depfile else None, composition.said() if figure.width is not None else "")
 
 
 def figure_bytes(network: Network, fmt: str = "pdf", *, dpi: int = 300, timeout: float = DEFAULT_TIMEOUT,

@@ -5,9 +5,9 @@ otherwise. It reads and writes only the .nn files it was started on (a file, or 
 to it by their index in that list, never by a path the page sends; a figure's imports and images are read as a
 build reads them. Requests that change anything must carry the header X-Tikznn (which a page of another site
 cannot send without this server's leave) and come from this server's own origin; every request must name the
-server by its own address (the Host header), which keeps out pages whose site name was pointed here. Each file is built one build at
-a time, and a build whose text is no longer the newest is skipped. Figures are made by the build's own pipeline
-(pipeline.drawn_from_text).
+server by its own address (the Host header), which keeps out pages whose site name was pointed here. Each file
+is built one build at a time, and a build whose text is no longer the newest is skipped. Figures are made by the
+build's own pipeline (pipeline.drawn_from_text).
 """
 from __future__ import annotations
 

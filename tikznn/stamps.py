@@ -11,16 +11,16 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from pathlib import Path
 
 from . import cache
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = os.path.dirname(os.path.realpath(__file__))  # (os.path, not pathlib: see cache.py)
 
 
-def _digest(path: Path) -> str | None:
+def _digest(path) -> str | None:
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
     except OSError:
         return None
 
@@ -32,8 +32,9 @@ def code() -> str:
     # the package's folders (a new one, such as kinds/, counts without being listed), and in a source checkout the
     # grammar and templates beside it
     folders = [root for root, dirs, _ in os.walk(_PACKAGE) if "__pycache__" not in root]
-    for folder in map(Path, sorted(folders) + [_PACKAGE.parent / "grammar", _PACKAGE.parent / "templates"]):
-        if folder.is_dir():
+    checkout = os.path.dirname(_PACKAGE)
+    for folder in sorted(folders) + [os.path.join(checkout, "grammar"), os.path.join(checkout, "templates")]:
+        if os.path.isdir(folder):
             for entry in sorted(os.scandir(folder), key=lambda e: e.name):
                 if entry.is_file():
                     info = entry.stat()
@@ -41,21 +42,21 @@ def code() -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def _stamp(argv: list[str]) -> Path | None:
+def _stamp(argv: list[str]) -> str | None:
     """Where this command's stamp goes: in the cache's stamps folder, when only this user can write there (a stamp
     someone else planted would skip a build, or a link of theirs be written through); else nowhere."""
-    folder = cache.private_file("stamps")
+    folder = cache.private_name("stamps")
     if folder is None:
         return None
     try:
-        folder.mkdir(mode=0o700, exist_ok=True)
-        info = folder.lstat()
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        info = os.lstat(folder)
         if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
             return None
     except OSError:
         return None
     key = hashlib.sha256("\0".join([os.getcwd(), *argv]).encode()).hexdigest()
-    return folder / f"{key}.txt"
+    return os.path.join(folder, f"{key}.txt")
 
 
 # A stamp is lines of 'WHAT HASH [PATH]': 'code HASH', then 'source HASH PATH' and 'output HASH PATH'
@@ -65,16 +66,17 @@ def fresh(argv: list[str]) -> bool:
     """Did this very command, run here, already make its outputs from the files as they are now?"""
     path = _stamp(argv)
     try:
-        lines = [line.split(" ", 2) for line in path.read_text(encoding="utf-8").splitlines()] if path else []
-    except (OSError, ValueError):
+        with open(path, encoding="utf-8") as handle:
+            lines = [line.split(" ", 2) for line in handle.read().splitlines()]
+    except (OSError, ValueError, TypeError):  # (no stamp, or nowhere to keep one: TypeError on None)
         return False
     if not lines or lines[0] != ["code", code()] or any(len(line) != 3 for line in lines[1:]):
         return False
     return any(what == "output" for what, _, _ in lines[1:]) and \
-        all(_digest(Path(path)) == digest for _, digest, path in lines[1:])
+        all(_digest(path) == digest for _, digest, path in lines[1:])
 
 
-def record(argv: list[str], sources: list[Path], outputs: list[Path]) -> None:
+def record(argv: list[str], sources: list, outputs: list) -> None:
     """Remember that this command made `outputs` from `sources` (quietly does nothing if it cannot)."""
     files = [("source", p) for p in sources] + [("output", p) for p in outputs]
     if any("\n" in str(p) for _, p in files):
@@ -85,7 +87,8 @@ def record(argv: list[str], sources: list[Path], outputs: list[Path]) -> None:
         return
     import tempfile  # (here: a no-op rebuild, which only reads stamps, does not pay for it)
     try:
-        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # (exclusive: no link followed)
+        # (exclusive: no link followed)
+        fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", dir=os.path.dirname(path))
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(temporary, path)
