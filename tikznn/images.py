@@ -54,8 +54,6 @@ def pictures(network: Network, path: str | Path, prefix: str = "") -> tuple[Pict
 
 def _read(target: Path, folder: Path) -> tuple[bytes, int, int]:
     """A picture file's pixels as PNG bytes, and its size."""
-    from PIL import Image, ImageOps
-
     try:
         inside = target.resolve().is_relative_to(folder.resolve())
     except OSError:
@@ -65,27 +63,39 @@ def _read(target: Path, folder: Path) -> tuple[bytes, int, int]:
                           hint="copy the image into the folder")
     if not target.exists():
         raise OutputError("there is no such file", hint=f"the path is relative to {folder}")
+    with opened(target) as image:
+        if image.mode not in ("L", "RGB", "RGBA"):
+            image = image.convert("RGBA" if "A" in image.mode or "transparency" in image.info else "RGB")
+        return png_of(image), image.size[0], image.size[1]
+
+
+def opened(path: str | Path):
+    """A picture file as Pillow has it, checked and read whole: a regular file of at most MAX_BYTES, a PNG or
+    JPEG of at most MAX_SIDE pixels a side, turned as the camera held it. OutputError otherwise."""
+    from PIL import Image, ImageOps
+
     try:
-        data = read_source(target, MAX_BYTES)
+        data = read_source(path, MAX_BYTES)
     except Exception as err:  # noqa: BLE001 (read_source speaks of .nn files: say it of an image)
         raise OutputError(getattr(err, "message", str(err)).replace(".nn file", "picture"),
                           hint=f"a PNG or JPEG under {MAX_BYTES // 1_000_000} MB") from None
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.format not in ("PNG", "JPEG"):
-                raise OutputError(f"it is {image.format or 'not an image'}, not a PNG or JPEG",
-                                  hint="convert it to PNG")
-            if max(image.size) > MAX_SIDE:
-                raise OutputError(f"it is {image.size[0]:,} × {image.size[1]:,} pixels, over {MAX_SIDE:,} a side",
-                                  hint=f"scale it down (a figure needs a few hundred pixels a side)")
-            image.load()
-            image = ImageOps.exif_transpose(image)  # (a photo as the camera held it)
-            if image.mode not in ("L", "RGB", "RGBA"):
-                image = image.convert("RGBA" if "A" in image.mode or "transparency" in image.info else "RGB")
-            out = io.BytesIO()
-            image.save(out, "PNG")
-            return out.getvalue(), image.size[0], image.size[1]
+        image = Image.open(io.BytesIO(data))
+        if image.format not in ("PNG", "JPEG"):
+            raise OutputError(f"it is {image.format or 'not an image'}, not a PNG or JPEG", hint="convert it to PNG")
+        if max(image.size) > MAX_SIDE:
+            raise OutputError(f"it is {image.size[0]:,} × {image.size[1]:,} pixels, over {MAX_SIDE:,} a side",
+                              hint="scale it down (a figure needs a few hundred pixels a side)")
+        image.load()
+        return ImageOps.exif_transpose(image)  # (a photo as the camera held it)
     except OutputError:
         raise
     except (OSError, ValueError, Image.DecompressionBombError, SyntaxError) as err:
         raise OutputError(f"it cannot be read as a picture ({err})", hint="is it a PNG or JPEG file?") from None
+
+
+def png_of(image) -> bytes:
+    """A Pillow image as PNG bytes: all of a picture that reaches TeX."""
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()

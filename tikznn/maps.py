@@ -12,13 +12,11 @@ usual and named in a warning.
 """
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from . import kinds
 from .errors import ModelImportError, OutputError
-from .images import MAX_BYTES, MAX_SIDE, Picture
-from .latex import read_source
+from .images import Picture, opened, png_of
 from .model import Network
 
 SHOWN = 4
@@ -93,22 +91,14 @@ def _image(path: str | Path, channels: int, width: int, height: int):
     from PIL import Image
 
     try:
-        data = read_source(path, MAX_BYTES)
-        with Image.open(io.BytesIO(data)) as picture:
-            if picture.format not in ("PNG", "JPEG") or max(picture.size) > MAX_SIDE:
-                raise OutputError(f"{path}: a PNG or JPEG of at most {MAX_SIDE:,} pixels a side is wanted")
-            picture.load()
+        with opened(path) as picture:
             return picture.convert("L" if channels == 1 else "RGB").resize((width, height), Image.BILINEAR)
-    except OutputError:
-        raise
-    except Exception as err:  # noqa: BLE001
-        raise OutputError(f"{path}: cannot be read as an image ({getattr(err, 'message', err)})") from None
+    except OutputError as err:
+        raise OutputError(f"{path}: {err.message}", hint=err.hint) from None
 
 
 def _picture(name: str, file: str, image) -> Picture:
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return Picture(name, file, image.size[0], image.size[1], out.getvalue())
+    return Picture(name, file, image.size[0], image.size[1], png_of(image))
 
 
 CAPTION = "maps: each channel from its least (black) to its most (white) activation"

@@ -285,21 +285,18 @@ def build_figure(path: str | Path, output: str | Path | None = None, formats=("p
 
 def figure_bytes(network: Network, fmt: str = "pdf", *, dpi: int = 300, timeout: float = DEFAULT_TIMEOUT,
                  transparent: bool = False, **settings) -> bytes:
-    """A network's figure as PDF, PNG or SVG bytes, made as `tikznn build` makes it (for notebooks: notebook.py).
-    `settings` are the figure's, as for Figure.but."""
+    """A network's figure as PDF, PNG or SVG bytes, made as `tikznn build` makes it (for notebooks: notebook.py;
+    its pictures read beside the notebook). `settings` are the figure's, as for Figure.but."""
     unknown = sorted(set(settings) - set(_SETTINGS))
     if unknown:
         raise TikznnError(f"a figure has no setting '{unknown[0]}'", hint="settings: " + ", ".join(_SETTINGS))
-    figure = network.figure.but(**settings)
-    shown = pictures(network, Path.cwd() / "notebook.nn")  # (a notebook's images: beside it)
-    tex, _, _ = composed_tex(network, figure, wide_engine=installed_wide_engine(), pictures=shown)
-    pdf = compile_pdf(tex, timeout=timeout, files={picture.file: picture.png for picture in shown})
-    return convert(pdf, fmt, dpi=dpi, timeout=timeout, transparent=transparent)
+    return drawn(network, Path.cwd() / "notebook.nn", fmt, dpi=dpi, timeout=timeout, transparent=transparent,
+                 **settings).data
 
 
 @dataclass
 class Drawn:
-    """A figure made from .nn text that is not (yet) a file's: for `tikznn serve`."""
+    """A figure made from a network that is not (yet) a file's: for `tikznn serve` and notebooks."""
     data: bytes            # the figure in the format asked for (the .tex of a fragment: 'tikz')
     network: Network
     analysis: dict
@@ -314,21 +311,26 @@ def drawn_from_text(text: str, path: str | Path, fmt: str = "svg", *, dpi: int =
     """The figure of .nn text standing for the file at `path` (its imports and images are read beside that
     file), made as `tikznn build` makes it: PDF, PNG, SVG, or 'tikz', the fragment (located errors)."""
     compiled.load_grammar()
-    compiled.load_templates()
     try:
         network = parse(text, path=str(path), read=read_import)
-        analysis = analyse(network)
-        shown = pictures(network, path)
-        tex, notes, composition = composed_tex(network, network.figure.but(**settings), fragment=fmt == "tikz",
-                                               wide_engine=installed_wide_engine(), pictures=shown)
-        if fmt == "tikz":
-            data = tex.encode("utf-8")
-        else:
-            pdf = compile_pdf(tex, source=Source(str(path), text), timeout=timeout,
-                              files={picture.file: picture.png for picture in shown})
-            data = convert(pdf, fmt, dpi=dpi, timeout=timeout)
+        return drawn(network, path, fmt, dpi=dpi, timeout=timeout, source=Source(str(path), text), **settings)
     except TikznnError as err:
         raise err.located(str(path), text) from None
+
+
+def drawn(network: Network, path: str | Path, fmt: str, *, dpi: int, timeout: float, transparent: bool = False,
+          source: Source = Source(), **settings) -> Drawn:
+    """A network's figure in a format (its pictures read beside `path`), with what a page shows of it."""
+    compiled.load_templates()
+    analysis = analyse(network)
+    shown = pictures(network, path)
+    tex, notes, composition = composed_tex(network, network.figure.but(**settings), fragment=fmt == "tikz",
+                                           wide_engine=installed_wide_engine(), pictures=shown)
+    if fmt == "tikz":
+        data = tex.encode("utf-8")
+    else:
+        pdf = compile_pdf(tex, source=source, timeout=timeout, files={picture.file: picture.png for picture in shown})
+        data = convert(pdf, fmt, dpi=dpi, timeout=timeout, transparent=transparent)
     return Drawn(data, network, analysis, composition.smallest_pt, notes, regions(composition.drawing))
 
 

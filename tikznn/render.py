@@ -76,8 +76,7 @@ def _block_faces(block: Block, colours: _Colours):
 
 def _picture_on(block: Block, shown: dict, scale: float) -> dict | None:
     """Where a block's image goes: on its face across the flow (height by depth, the face an input's height and
-    width show on), fitted inside it whole, centred, never stretched. The transformation that takes a 1 cm square
-    onto that place (`cm`: its two sides' vectors, times the figure's shrink, and its corner)."""
+    width show on), fitted inside it whole, centred, never stretched."""
     if not block.style.image or block.style.image not in shown:
         return None
     index, picture = shown[block.style.image]
@@ -86,6 +85,20 @@ def _picture_on(block: Block, shown: dict, scale: float) -> dict | None:
         origin, back, up, sides = c(0, 1, 0), c(1, 1, 0), c(0, 1, 1), (block.width, block.depth)
     else:  # (its east face, depth by height: the picture's width runs into the page)
         origin, back, up, sides = c(1, 0, 0), c(1, 0, 1), c(1, 1, 0), (block.depth, block.height)
+    return _fitted(index, picture, origin, back, up, sides, scale)
+
+
+def _picture_in(mark: Mark, shown: tuple, scale: float) -> dict:
+    """Where an image goes on a flat map: fitted inside its square, centred, never stretched."""
+    index, picture = shown
+    return _fitted(index, picture, (mark.x0, mark.y0), (mark.x1, mark.y0), (mark.x0, mark.y1),
+                   (mark.x1 - mark.x0, mark.y1 - mark.y0), scale)
+
+
+def _fitted(index: int, picture, origin, back, up, sides: tuple[float, float], scale: float) -> dict:
+    """A picture fitted whole and centred in the parallelogram from `origin` along `back` and `up` (sides that long
+    before projection): the transformation taking a 1 cm square onto it (`cm`: its two sides' vectors, times the
+    figure's shrink, and its corner)."""
     fit = min(sides[0] / picture.width, sides[1] / picture.height)
     across, tall = picture.width * fit / sides[0], picture.height * fit / sides[1]  # of the face's sides
     start = ((1 - across) / 2, (1 - tall) / 2)
@@ -95,17 +108,6 @@ def _picture_on(block: Block, shown: dict, scale: float) -> dict | None:
               origin[1] + (back[1] - origin[1]) * start[0] + (up[1] - origin[1]) * start[1])
     return {"index": index, "corner": f"{{{num(corner[0])}}}{{{num(corner[1])}}}",
             "cm": "".join(f"{{{num(value * scale)}}}" for value in (*u, *v))}
-
-
-def _picture_in(mark: Mark, shown: tuple, scale: float) -> dict:
-    """Where an image goes on a flat map: fitted inside its square, centred, never stretched."""
-    index, picture = shown
-    width, height = mark.x1 - mark.x0, mark.y1 - mark.y0
-    fit = min(width / picture.width, height / picture.height)
-    w, h = picture.width * fit, picture.height * fit
-    corner = (mark.x0 + (width - w) / 2, mark.y0 + (height - h) / 2)
-    return {"index": index, "corner": f"{{{num(corner[0])}}}{{{num(corner[1])}}}",
-            "cm": "".join(f"{{{num(value * scale)}}}" for value in (w, 0.0, 0.0, h))}
 
 
 def _vertical_faces(block: Block, fill: str, band: str, opacity: float, colours: _Colours):

@@ -25,6 +25,14 @@ def as_json(network: Network, analysis: dict[str, Analysis]) -> dict:
     }
 
 
+def row(layer: Layer, analysis: Analysis) -> dict:
+    """A layer's row of the table: its .nn line ('' if none), name, kind as written, output shape, parameters and
+    MACs, as `tikznn info` (and `tikznn serve`'s page) show them."""
+    line = (layer.used_at or layer.at).line if layer.at else ""
+    return {"line": line, "name": layer.name, "kind": summary(layer), "output": describe(analysis.shape),
+            "params": f"{analysis.params:,}", "macs": human(analysis.macs) if analysis.macs else ""}
+
+
 def as_table(network: Network, analysis: dict[str, Analysis]) -> str:
     rows = [("line", "layer", "kind", "output", "params", "MACs")]
     stage = ""
@@ -35,10 +43,7 @@ def as_table(network: Network, analysis: dict[str, Analysis]) -> str:
                 members = [analysis[other.name] for other in network.layers if other.stage == stage]
                 rows.append(("", f"[{stage}]", "", "", f"{sum(a.params for a in members):,}",
                              human(sum(a.macs for a in members))))
-        a = analysis[layer.name]
-        line = str((layer.used_at or layer.at).line) if layer.at else ""
-        rows.append((line, layer.name, summary(layer), describe(a.shape),
-                     f"{a.params:,}", human(a.macs) if a.macs else ""))
+        rows.append(tuple(str(value) for value in row(layer, analysis[layer.name]).values()))
     params = sum(a.params for a in analysis.values())
     macs = sum(a.macs for a in analysis.values())
     elements = sum(a.elements for a in analysis.values())

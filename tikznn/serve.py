@@ -54,7 +54,8 @@ class Files:
 def figure(files: Files, index: int, text: str, width: str | None, number: int) -> dict:
     """What the page shows of a text: its SVG, table and totals, its smallest text; or its error, located."""
     from .pipeline import drawn_from_text
-    from .shapes import describe, human
+    from .report import row
+    from .shapes import human
 
     path = files.paths[index]
     with files.locks[index]:  # (one build of a file at a time; one that is no longer the newest is skipped)
@@ -67,14 +68,10 @@ def figure(files: Files, index: int, text: str, width: str | None, number: int) 
             return {"error": {"message": str(err), "line": span.line if span else None,
                               "column": span.column if span else None}}
     network, analysis = drawn.network, drawn.analysis
-    rows = [{"line": (layer.used_at or layer.at).line if (layer.used_at or layer.at) else None, "name": layer.name,
-             "kind": layer.kind, "output": describe(analysis[layer.name].shape),
-             "params": f"{analysis[layer.name].params:,}",
-             "macs": human(analysis[layer.name].macs) if analysis[layer.name].macs else ""}
-            for layer in network.layers]
+    rows = [row(layer, analysis[layer.name]) for layer in network.layers]
     params = sum(a.params for a in analysis.values())
     macs = sum(a.macs for a in analysis.values())
-    lines = {row["name"]: row["line"] for row in rows}
+    lines = {r["name"]: r["line"] for r in rows}
     shapes = [{"line": lines.get(layer), "box": [round(v, 2) for v in box]} for layer, *box in drawn.regions]
     return {"svg": drawn.data.decode("utf-8"), "rows": rows, "notes": drawn.notes, "shapes": shapes,
             "totals": f"{params:,} parameters, {human(macs)} MACs",
