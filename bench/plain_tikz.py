@@ -24,6 +24,16 @@ def _lines(points: str, style: str, tip: str = "") -> list[str]:
     return [f"\\draw[{style}{tip}] {' -- '.join(_POINTS.findall(piece))};" for piece in points.split("/")]
 
 
+def _bp(path: str) -> list[list[str]]:
+    """A PDF path's lines ('x y m x y l ... S x y m ...', in bp) as lists of TikZ points."""
+    lines = []
+    for x, y, verb in re.findall(r"(-?[\d.]+) (-?[\d.]+) ([ml])", path):
+        if verb == "m":
+            lines.append([])
+        lines[-1].append(f"({x}bp,{y}bp)")
+    return lines
+
+
 def plain(tex: str) -> str:
     out, opacity = [], "1"
     for line in tex.splitlines():
@@ -32,10 +42,9 @@ def plain(tex: str) -> str:
         elif line == r"\end{pgfscope}":
             opacity = "1"
         elif m := re.fullmatch(r"\\tikznnface\{([^}]*)\}\{(.*)\}", line):
-            out.append(f"\\fill[fill={m.group(1)}, fill opacity={opacity}] "
-                       f"{' -- '.join(_POINTS.findall(m.group(2)))} -- cycle;")
-        elif m := re.fullmatch(r"\\tikznn(edges|hidden)\{(.*)\}", line):
-            out += _lines(m.group(2), _STROKE[m.group(1)])
+            out.append(f"\\fill[fill={m.group(1)}, fill opacity={opacity}] {' -- '.join(_bp(m.group(2))[0])} -- cycle;")
+        elif m := re.fullmatch(r"\\tikznn(edges|hidden)(?:\([^()]*\)\([^()]*\))?\{(.*)\}", line):
+            out += [f"\\draw[{_STROKE[m.group(1)]}] {' -- '.join(points)};" for points in _bp(m.group(2))]
         elif m := re.fullmatch(r"\\tikznnarrow\{(\w+)\}([>-])\{(.*)\}", line):
             out += _lines(m.group(3), _STROKE[m.group(1)], ", -stealth" if m.group(2) == ">" else "")
         elif m := re.fullmatch(r"\\tikznnlabel\{(\w+)\}\{([-\d.]+)\}(\([^()]*\))\{(.*)\}", line):

@@ -26,8 +26,39 @@ def point(p) -> str:
 
 
 def pieces(*polylines) -> str:
-    """Points for the basic-layer macros of picture.tex.j2: (x,y)(x,y)..., a '/' before each new piece."""
+    """Points for the arrows (definitions.tex.j2): (x,y)(x,y)..., a '/' before each new piece."""
     return "/".join("".join(point(p) for p in line) for line in polylines)
+
+
+BP_PER_CM = 72 / 2.54
+
+
+class _Literal:
+    """Outlines as PDF path operators ('x y m x y l ...', in bp from the picture's origin) for the macros that fill
+    and stroke faces and edges without PGF's path machinery (definitions.tex.j2): `unit` is the picture's cm."""
+
+    def __init__(self, unit: float):
+        self.bp = unit * BP_PER_CM
+
+    def __call__(self, *polylines) -> str:
+        """The lines as one path; the stroking macros paint each line by itself ('S' between them)."""
+        bp = self.bp
+        return " S ".join(" ".join(f"{_bp(x * bp)} {_bp(y * bp)} {'l' if i else 'm'}" for i, (x, y) in enumerate(line))
+                          for line in polylines)
+
+    def bounds(self, *polylines) -> str:
+        """The box around stroked outlines as (x0,y0)(x1,y1) in bp, for the picture's size (PGF does not see
+        literals): as PGF counts a stroked path, half the edges' line width (0.4 pt) beyond its points."""
+        bp, half = self.bp, 0.2 * 72 / 72.27
+        xs = [p[0] for line in polylines for p in line]
+        ys = [p[1] for line in polylines for p in line]
+        return (f"({_bp(min(xs) * bp - half)},{_bp(min(ys) * bp - half)})"
+                f"({_bp(max(xs) * bp + half)},{_bp(max(ys) * bp + half)})")
+
+
+def _bp(value: float) -> str:
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 class _Colours:
@@ -37,6 +68,12 @@ class _Colours:
         self.theme, self.overrides = theme_name, overrides
         self.custom: dict[str, str] = {}
         self.shades: dict[str, str] = {}  # name -> xcolor mix, defined once per figure
+        self.fills: dict[str, None] = {}  # the colours faces are filled with, in the order first used
+
+    def filled(self, colour: str) -> str:
+        """A colour a face is filled with: its PDF operator is worked out once per picture (definitions.tex.j2)."""
+        self.fills.setdefault(colour)
+        return colour
 
     def shade(self, colour: str, face: str) -> str:
         """The colour of a face lit from the front: the front in the colour itself, the top and side darker."""
@@ -54,13 +91,13 @@ class _Colours:
         return colour, opacity
 
 
-def _block_faces(block: Block, colours: _Colours):
+def _block_faces(block: Block, colours: _Colours, path: _Literal):
     c = block.corner
     fill, opacity = colours.of(block.style, block.fill)
     band = colours.of(block.style, block.band_fill)[0] if block.band_fill else fill
     split = 1 - block.band
     if block.vertical:
-        return _vertical_faces(block, fill, band, opacity, colours)
+        return _vertical_faces(block, fill, band, opacity, colours, path)
     faces = [("front", fill, (c(0, 0, 0), c(split, 0, 0), c(split, 1, 0), c(0, 1, 0))),
              ("top", fill, (c(0, 1, 0), c(split, 1, 0), c(split, 1, 1), c(0, 1, 1)))]
     if block.band:
@@ -71,7 +108,7 @@ def _block_faces(block: Block, colours: _Colours):
     edges = [block.outline() + (c(0, 0, 0),), (c(0, 1, 0), c(1, 1, 0), c(1, 0, 0)), (c(1, 1, 0), c(1, 1, 1))]
     if block.band:
         edges.append((c(split, 0, 0), c(split, 1, 0), c(split, 1, 1)))
-    return _faces(block, faces, edges, c((1 - block.band) / 2, 0.5, 0), opacity, colours)
+    return _faces(block, faces, edges, c((1 - block.band) / 2, 0.5, 0), opacity, colours, path)
 
 
 def _picture_on(block: Block, shown: dict, scale: float) -> dict | None:
@@ -110,7 +147,7 @@ def _fitted(index: int, picture, origin, back, up, sides: tuple[float, float], s
             "cm": "".join(f"{{{num(value * scale)}}}" for value in (*u, *v))}
 
 
-def _vertical_faces(block: Block, fill: str, band: str, opacity: float, colours: _Colours):
+def _vertical_faces(block: Block, fill: str, band: str, opacity: float, colours: _Colours, path: _Literal):
     """A block the flow runs down through: its band is its bottom part; its top and right side show."""
     c, b = block.corner, block.band
     faces = [("front", fill, (c(0, b, 0), c(1, b, 0), c(1, 1, 0), c(0, 1, 0))),
@@ -122,10 +159,10 @@ def _vertical_faces(block: Block, fill: str, band: str, opacity: float, colours:
     edges = [block.outline() + (c(0, 0, 0),), (c(0, 1, 0), c(1, 1, 0), c(1, 0, 0)), (c(1, 1, 0), c(1, 1, 1))]
     if b:
         edges.append((c(0, b, 0), c(1, b, 0), c(1, b, 1)))
-    return _faces(block, faces, edges, c(0.5, b + (1 - b) / 2, 0), opacity, colours)
+    return _faces(block, faces, edges, c(0.5, b + (1 - b) / 2, 0), opacity, colours, path)
 
 
-def _faces(block: Block, faces, edges, centre, opacity: float, colours: _Colours):
+def _faces(block: Block, faces, edges, centre, opacity: float, colours: _Colours, path: _Literal):
     c = block.corner
     hidden = [(c(0, 0, 1), c(1, 0, 1)), (c(0, 0, 1), c(0, 1, 1)), (c(0, 0, 1), c(0, 0, 0))]
     loop = ""
@@ -135,10 +172,12 @@ def _faces(block: Block, faces, edges, centre, opacity: float, colours: _Colours
         loop = f"{point((centre[0] + radius, centre[1]))} arc[start angle=0, end angle=290, radius={num(radius)}]"
     return {
         "loop": loop,
-        "faces": [{"colour": colours.shade(colour, face), "path": pieces(pts)} for face, colour, pts in faces],
+        "faces": [{"colour": colours.filled(colours.shade(colour, face)), "path": path(pts)}
+                  for face, colour, pts in faces],
         "opacity": num(opacity),
-        "edges": pieces(*edges),
-        "hidden": pieces(*hidden),
+        "edges": path(*edges),
+        "bounds": path.bounds(*edges),
+        "hidden": path(*hidden),
     }
 
 
@@ -177,7 +216,8 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
 
     scale = drawing.scale()
     shown = {picture.name: (i, picture) for i, picture in enumerate(drawing.pictures, 1)}
-    blocks = [{"name": b.layer, "line": lines.get(b.layer, 0), "slide": on(b.layer), **_block_faces(b, colours),
+    path = _Literal(min(scale, 1.0))
+    blocks = [{"name": b.layer, "line": lines.get(b.layer, 0), "slide": on(b.layer), **_block_faces(b, colours, path),
                "image": _picture_on(b, shown, min(scale, 1.0))} for b in drawing.blocks]
     balls = []
     for b in drawing.balls:
@@ -210,11 +250,11 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
         if swatch.tint < 100:
             colour, opacity = f"{colour}!{swatch.tint}", 1.0
         half = swatch.size / 2
-        legend.append({"colour": colour, "opacity": num(opacity), "round": swatch.round,
-                       "centre": point((swatch.x, swatch.y)), "radius": num(half),
-                       "path": pieces([(swatch.x - half, swatch.y - half), (swatch.x + half, swatch.y - half),
-                                       (swatch.x + half, swatch.y + half), (swatch.x - half, swatch.y + half),
-                                       (swatch.x - half, swatch.y - half)])})
+        square = [(swatch.x - half, swatch.y - half), (swatch.x + half, swatch.y - half),
+                  (swatch.x + half, swatch.y + half), (swatch.x - half, swatch.y + half), (swatch.x - half, swatch.y - half)]
+        legend.append({"colour": colour if swatch.round else colours.filled(colour), "opacity": num(opacity),
+                       "round": swatch.round, "centre": point((swatch.x, swatch.y)), "radius": num(half),
+                       "path": path(square), "bounds": path.bounds(square)})
     marks = []
     for m in drawing.marks:
         colour, opacity = colours.of(m.style, m.fill) if m.fill else ("", 1.0)
@@ -248,6 +288,7 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
             "arrows_first": any(b.vertical for b in drawing.blocks), "fit": drawing.fit or "\\linewidth",
             "palette": palette, "custom": custom,
             "shades": [{"name": name, "mix": mix} for name, mix in sorted(colours.shades.items())],
+            "fills": list(colours.fills),
             "blocks": blocks, "balls": balls, "arrows": arrows, "labels": labels, "taps": taps, "legend": legend,
             "marks": marks, "lines": lines,
             "pictures": [{"file": ("\\tikznnhere " if fragment else "") + p.file} for p in drawing.pictures],
