@@ -157,8 +157,10 @@ def per_block(folder, env, runs) -> None:
 def generated(folder, env) -> None:
     print("\n## Generated networks (wrapped to 100 cm; pdflatex's default memory; no warm builder, so that the "
           "memory is the build's)\n")
-    print("| layers | tikznn build (s) | ms per layer | of which Python: tikznn tex (s) | floor: pdflatex, "
-          "preloaded format (s) | peak memory (MB) | result |\n|---|---|---|---|---|---|---|")
+    print("| layers | tikznn build (s) | ms per layer | ms per layer added (since the row before) | of which Python: "
+          "tikznn tex (s) | floor: pdflatex, preloaded format (s) | peak memory (MB) | result |\n"
+          "|---|---|---|---|---|---|---|---|")
+    before = None  # (layers, seconds) of the row before: a build's fixed cost (starting Python and TeX) left out
     env = dict(env, TIKZNN_WARM="0")
     warm_up = Path(folder, "generated-format.nn")  # (the preloaded format made before anything is timed)
     warm_up.write_text(network(10))
@@ -173,8 +175,10 @@ def generated(folder, env) -> None:
         preloaded = linked_format(tex, env)
         floor = timed(["pdflatex", "-interaction=batchmode", "-no-shell-escape", f"-fmt={preloaded}", tex.name],
                       folder) if preloaded else float("nan")
-        print(f"| {count} | {seconds:.1f} | {seconds / count * 1000:.2f} | {python:.1f} | {floor:.1f} | {megabytes} | "
-              f"{'built' if ok else 'failed'} |")
+        added = f"{(seconds - before[1]) / (count - before[0]) * 1000:.2f}" if before else "–"
+        before = (count, seconds)
+        print(f"| {count} | {seconds:.1f} | {seconds / count * 1000:.2f} | {added} | {python:.1f} | {floor:.1f} | "
+              f"{megabytes} | {'built' if ok else 'failed'} |")
 
 
 STYLED = [("lenet", "blocks"), ("lenet", "flat"), ("lenet", "graph"), ("lenet", "schematic"), ("mlp", "graph bias"),

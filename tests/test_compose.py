@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
 from conftest import EXAMPLE_NAMES, EXAMPLES
 from tikznn import parse, parse_file, styles
-from tikznn.compose import SMALLEST_PT, compose
+from tikznn.compose import SMALLEST_PT, compose, smallest_pt, strengths, structures
 from tikznn.shapes import analyse
 from tikznn.tex import length_cm
 
@@ -113,3 +114,25 @@ def test_of_the_readable_compositions_the_one_taking_least_of_the_page_is_kept()
             others += 1
             assert cost(result) <= cost(Composition(choice, drawing, smallest_pt(drawing), "")) + 1e-9
     assert others >= 2  # a choice was made
+
+
+def test_a_font_size_that_cannot_lift_the_text_to_6_pt_is_not_drawn_and_the_largest_text_is_still_found():
+    # 400 layers on rows at 3.5 in: no setting prints at 6 pt. Text grows at most as fast as its font, so the larger
+    # font sizes of a block size whose best drawing printed under 6 pt / 1.6 are not drawn; the strongest setting
+    # is, and what is kept prints as large as the best of every setting on every structure.
+    network = parse("input 16x32x32\n" + "".join(["conv 16 k3 p1 relu\n", "conv 16 k3 p1 relu\n",
+                                                  "pool max k3 s1 p1\n"][i % 3] for i in range(399)))
+    figure, analysis = network.figure.but(width="3.5in", wrap=True), analyse(network)
+    drawn = []
+
+    def draw(choice):
+        drawn.append(choice)
+        return styles.draw(network, analysis, choice)
+
+    result = compose(network, figure, draw, wraps=True)
+    every = [(strength, smallest_pt(styles.draw(network, analysis, replace(shape, **strength))))
+             for shape in structures(figure, False, True) for strength in strengths(figure)]
+    assert result.smallest_pt < SMALLEST_PT and all(pt < SMALLEST_PT for _, pt in every)
+    assert result.smallest_pt >= max(pt for _, pt in every) - 0.05
+    tried = {(c.fontsize, c.blocks) for c in drawn}
+    assert (1.3, None) not in tried and len(drawn) < len(every) / 2

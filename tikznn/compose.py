@@ -79,40 +79,62 @@ def compose(network: Network, figure: Figure, draw: Callable[[Figure], Layout], 
             wraps: bool = False) -> Composition:
     """The figure to draw: as written when it has no width to fit or its text prints at 6 pt or more. Else each of
     its `structures` is drawn as written, then the most promising of them (whose text printed largest) at each
-    larger `strength` in turn, until some print at 6 pt or more: of those, the one that reads best (`cost`). When
-    none does, all that again with each use of a block drawn as one box ('detail blocks'); when still none does, the
-    one whose text prints largest. `draw` draws a figure of the network."""
+    larger `strength` in turn, until some print at 6 pt or more: of those, the one that reads best (`cost`). Text
+    grows at most as fast as its font (larger text can only widen a drawing), so a strength is skipped when its
+    font size could not lift the most promising drawing of its block size to 6 pt. When none prints at 6 pt, all
+    that again with each use of a block drawn as one box ('detail blocks'); when still none does, the one whose
+    text prints largest (the strongest setting is drawn for it if it was skipped). `draw` draws a figure of the
+    network."""
     first = draw(figure)
     written = Composition(figure, first, smallest_pt(first), "")
     if figure.width is None or length_cm(figure.width) is None or written.smallest_pt >= SMALLEST_PT:
         return written
     repeated = any(layer.times > 1 or layer.block_times > 1 for layer in network.layers)
     best, tried = written, {figure: written}
+
+    def drawn(choice: Figure) -> Composition | None:
+        """The choice drawn (once), or None when the style cannot draw it; the unreadable one printing largest is
+        kept as `best`."""
+        nonlocal best
+        if choice not in tried:
+            try:
+                drawing = draw(choice)
+            except LayoutError:  # a way the style cannot draw this network
+                tried[choice] = None
+                return None
+            tried[choice] = Composition(choice, drawing, smallest_pt(drawing), _difference(figure, choice))
+        found = tried[choice]
+        if found is not None and best.smallest_pt + 0.05 < found.smallest_pt < SMALLEST_PT:
+            best = found
+        return found
+
     details = [figure]  # drawing each use of a block as one box, when nothing else prints at 6 pt
     if figure.detail is None and any(layer.use[1] for layer in network.layers):
         details.append(replace(figure, detail="blocks"))
+    shapes: list[Figure] = []
     for detail in details:
         shapes = structures(detail, repeated, wraps)
-        for strength in strengths(figure):
-            readable = []
-            for shape in shapes:
-                choice = replace(shape, **strength)
-                if choice not in tried:
-                    try:
-                        drawing = draw(choice)
-                    except LayoutError:  # a way the style cannot draw this network
-                        continue
-                    tried[choice] = Composition(choice, drawing, smallest_pt(drawing), _difference(figure, choice))
-                found = tried[choice]
-                if found.smallest_pt >= SMALLEST_PT:
-                    readable.append(found)
-                elif found.smallest_pt > best.smallest_pt + 0.05:
-                    best = found
+        pending = strengths(figure)
+        while pending:
+            strength = pending.pop(0)
+            found = [c for c in (drawn(replace(shape, **strength)) for shape in shapes) if c is not None]
+            readable = [c for c in found if c.smallest_pt >= SMALLEST_PT]
             if readable:
                 return min(readable, key=cost)
-            drawn = [s for s in shapes if replace(s, **strength) in tried]
-            shapes = sorted(drawn, key=lambda s: -tried[replace(s, **strength)].smallest_pt)[:PROMISING]
+            found.sort(key=lambda c: -c.smallest_pt)
+            shapes = [c.figure for c in found[:PROMISING]]  # (each drawn next at the next strength)
+            largest = found[0].smallest_pt if found else 0.0
+            pending = [s for s in pending if s["blocks"] != strength["blocks"] or
+                       largest * _font(s) / _font(strength) >= SMALLEST_PT]
+    # none reads: the largest text is wanted, which the strongest setting gives (drawn now if it was skipped)
+    for shape in shapes:
+        drawn(replace(shape, **strengths(figure)[-1]))
     return best
+
+
+def _font(strength: dict) -> float:
+    return strength["fontsize"] or 1.0
+
 
 def cost(composition: Composition) -> float:
     """How much of the page a readable composition takes for the size its text prints at: its area (in²) over the
