@@ -356,8 +356,15 @@ class _Reading:
         self.blocks: dict[str, tuple[BlockDef, tuple[str | None, str]]] = {}
         self.imported: list[str] = []
         self.importing: list[str] = []
+        self.parsed: dict[tuple, list] = {}  # a block used again with the same arguments is the same text: read once
 
     def statements(self, text: str, origin: tuple[str | None, str]) -> list:
+        found = self.parsed.get((text, origin))
+        if found is None:
+            found = self.parsed[(text, origin)] = self._statements(text, origin)
+        return found
+
+    def _statements(self, text: str, origin: tuple[str | None, str]) -> list:
         try:
             if len(text) > MAX_BYTES:
                 raise ParseError(f"text is {len(text):,} characters; a .nn description is expected to be short")
