@@ -351,3 +351,34 @@ def test_a_killed_build_leaves_nothing_once_the_next_build_has_run(tmp_path, mon
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     build(source)
     assert not [p for p in tmp_path.glob("tikznn-*-*") if p.name.split("-")[1] != str(os.getpid())]
+
+
+def _content(pdf: Path) -> str:
+    """The page's drawing operators (its streams inflated)."""
+    import zlib
+    streams = re.findall(rb"stream\r?\n(.*?)endstream", pdf.read_bytes(), re.S)
+    out = []
+    for stream in streams:
+        try:
+            out.append(zlib.decompress(stream).decode("latin-1"))
+        except zlib.error:
+            continue
+    return "\n".join(out)
+
+
+def test_a_fragment_draws_in_the_documents_colour_model_and_through_dvips(tmp_path):
+    # faces are PDF path operators in a standalone figure; a fragment sets their colours through xcolor (a CMYK
+    # paper gets CMYK, beamer's covering fades them) and, where the driver writes no PDF (latex and dvips), draws
+    # its paths through PGF, so the PostScript holds no PDF operators
+    (tmp_path / "lenet.tikz").write_text(to_tex(parse_file(EXAMPLES / "lenet.nn"), fragment=True))
+    (tmp_path / "paper.tex").write_text("\\documentclass{article}\n\\usepackage[cmyk]{xcolor}\n\\usepackage{tikz}\n"
+                                        "\\begin{document}\n\\input{lenet.tikz}\n\\end{document}\n")
+    for command in (["pdflatex"], ["latex"]):
+        run = subprocess.run([*command, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "paper.tex"],
+                             cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stdout[-2000:]
+    content = _content(tmp_path / "paper.pdf")
+    assert re.search(r"\d k\b", content) and not re.search(r" (rg|RG)\b", content)
+    subprocess.run(["dvips", "-q", "paper.dvi", "-o", "paper.ps"], cwd=tmp_path, check=True, timeout=120)
+    postscript = (tmp_path / "paper.ps").read_text(encoding="latin-1")
+    assert "moveto" in postscript and not re.search(r"\d (rg|re f|m) ", postscript)

@@ -216,7 +216,7 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
 
     scale = drawing.scale()
     shown = {picture.name: (i, picture) for i, picture in enumerate(drawing.pictures, 1)}
-    path = _Literal(min(scale, 1.0))
+    path = _Literal(float(num(min(scale, 1.0))))  # (the picture's unit as its options write it)
     blocks = [{"name": b.layer, "line": lines.get(b.layer, 0), "slide": on(b.layer), **_block_faces(b, colours, path),
                "image": _picture_on(b, shown, min(scale, 1.0))} for b in drawing.blocks]
     balls = []
