@@ -30,7 +30,7 @@ def pieces(*polylines) -> str:
     return "/".join("".join(point(p) for p in line) for line in polylines)
 
 
-BP_PER_CM = 72 / 2.54
+BP_PER_CM, BP_PER_PT = 72 / 2.54, 72 / 72.27
 
 
 class _Literal:
@@ -43,22 +43,17 @@ class _Literal:
     def __call__(self, *polylines) -> str:
         """The lines as one path; the stroking macros paint each line by itself ('S' between them)."""
         bp = self.bp
-        return " S ".join(" ".join(f"{_bp(x * bp)} {_bp(y * bp)} {'l' if i else 'm'}" for i, (x, y) in enumerate(line))
+        return " S ".join(" ".join(f"{num(x * bp)} {num(y * bp)} {'l' if i else 'm'}" for i, (x, y) in enumerate(line))
                           for line in polylines)
 
     def bounds(self, *polylines) -> str:
         """The box around stroked outlines as (x0,y0)(x1,y1) in bp, for the picture's size (PGF does not see
         literals): as PGF counts a stroked path, half the edges' line width (0.4 pt) beyond its points."""
-        bp, half = self.bp, 0.2 * 72 / 72.27
+        bp, half = self.bp, 0.2 * BP_PER_PT
         xs = [p[0] for line in polylines for p in line]
         ys = [p[1] for line in polylines for p in line]
-        return (f"({_bp(min(xs) * bp - half)},{_bp(min(ys) * bp - half)})"
-                f"({_bp(max(xs) * bp + half)},{_bp(max(ys) * bp + half)})")
-
-
-def _bp(value: float) -> str:
-    text = f"{value:.3f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+        return (f"({num(min(xs) * bp - half)},{num(min(ys) * bp - half)})"
+                f"({num(max(xs) * bp + half)},{num(max(ys) * bp + half)})")
 
 
 class _Colours:
