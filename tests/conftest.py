@@ -3,8 +3,10 @@ fail under CI), and separate Python processes."""
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import importlib
+import io
 import os
 import shutil
 import subprocess
@@ -110,6 +112,33 @@ def run_python(code: str, *args, seed: int, cwd: Path | None = None) -> str:
                          env=dict(os.environ, PYTHONHASHSEED=str(seed)), stdin=subprocess.DEVNULL, timeout=300)
     assert run.returncode == 0, run.stderr
     return run.stdout
+
+
+def tikznn(*args, cwd: Path | None = None, env: dict | None = None, stdin: str = "") -> subprocess.CompletedProcess:
+    """`tikznn args` run as the installed command runs it (its entry point, output and exit code), in this process:
+    a test of what the command says costs no Python start (nor, for `import`, PyTorch's). The working folder,
+    environment (`env` added to it), standard streams and arguments are this call's and restored after it."""
+    from tikznn import console, latex
+
+    argv, folder, environ, streams = sys.argv, os.getcwd(), dict(os.environ), (sys.stdin, sys.stdout, sys.stderr)
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    try:
+        sys.argv = ["tikznn", *map(str, args)]
+        sys.stdin = io.StringIO(stdin)
+        os.environ.update(env or {})
+        os.chdir(cwd or folder)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            console.main()
+    except SystemExit as exit:
+        code = exit.code if isinstance(exit.code, int) else 0 if exit.code is None else 1
+    finally:
+        latex.stop_early()  # (a head start no build took: a process of its own would have ended)
+        sys.argv, (sys.stdin, sys.stdout, sys.stderr) = argv, streams
+        os.chdir(folder)
+        os.environ.clear()
+        os.environ.update(environ)
+    return subprocess.CompletedProcess(["tikznn", *map(str, args)], code, out.getvalue(), err.getvalue())
 
 
 EXAMPLE_NAMES = sorted(path.stem for path in EXAMPLES.glob("*.nn"))

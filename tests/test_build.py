@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, run_python
+from conftest import EXAMPLES, run_python, tikznn
 from tikznn import LatexError, LatexNotFound, OutputError, build, parse, parse_file, to_tex
 from tikznn.latex import compile_pdf, convert
 
@@ -160,8 +160,7 @@ def test_missing_pdflatex_is_explained_and_tex_still_works(tmp_path, monkeypatch
         compile_pdf("\\documentclass{article}\\begin{document}x\\end{document}")
     assert "pdflatex" in str(caught.value) and "apt-get install" in str(caught.value)
     assert "\\begin{tikzpicture}" in to_tex(parse_file(EXAMPLES / "lenet.nn"))
-    run = subprocess.run([sys.executable, "-m", "tikznn", "build", str(EXAMPLES / "lenet.nn"), "-o",
-                          str(tmp_path / "x.pdf")], capture_output=True, text=True, env={**os.environ})
+    run = tikznn("build", EXAMPLES / "lenet.nn", "-o", tmp_path / "x.pdf")
     assert run.returncode == 7 and "Traceback" not in run.stderr and "texlive" in run.stderr
 
 

@@ -9,27 +9,25 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, tikznn  # (tikznn: the command run in this process; as_typed: in a process of its own)
 
 
-def tikznn(*args, cwd=None):
+def as_typed(*args, cwd=None):
     return subprocess.run([sys.executable, "-m", "tikznn", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=120)
+                          cwd=cwd, timeout=120, stdin=subprocess.DEVNULL)
 
 
 def test_version_and_help():
-    run = tikznn("--version")
+    run = as_typed("--version")
     assert run.returncode == 0 and run.stdout.startswith("tikznn ")
     assert ("pdfTeX" in run.stdout) == (shutil.which("pdflatex") is not None)  # and TeX's own version
-    for flag in ("--help", "-h"):
-        run = tikznn(flag)
+    for run in (as_typed("--help"), tikznn("-h")):
         assert run.returncode == 0 and "build" in run.stdout and "tex" in run.stdout and "doctor" in run.stdout
 
 
 @pytest.mark.parametrize("command", ["", "build", "tex", "watch", "info", "export", "import", "doctor", "fmt", "lsp", "serve"])
 def test_help_reads_at_80_columns(command):
-    run = subprocess.run([sys.executable, "-m", "tikznn", *command.split(), "-h"], capture_output=True, text=True,
-                         env=dict(os.environ, COLUMNS="80", TERM="dumb"), stdin=subprocess.DEVNULL, timeout=60)
+    run = tikznn(*command.split(), "-h", env={"COLUMNS": "80", "TERM": "dumb"})
     assert run.returncode == 0, run.stderr
     assert max(len(line) for line in run.stdout.splitlines()) <= 80
     assert "<str>" not in run.stdout and "{files}" not in run.stdout and "TEXT" not in run.stdout, run.stdout
@@ -40,8 +38,7 @@ def test_doctor_says_what_is_missing_and_what_it_costs(tmp_path):
     assert run.returncode == (0 if shutil.which("pdflatex") and shutil.which("pdftoppm") else 7), run.stdout
     assert "pdflatex" in run.stdout and "torch" in run.stdout
     # a machine with no TeX at all (nothing on PATH): it says so, what each piece is for and how to get it
-    bare = subprocess.run([sys.executable, "-m", "tikznn", "doctor"], capture_output=True, text=True, timeout=60,
-                          env=dict(os.environ, PATH=str(tmp_path)), stdin=subprocess.DEVNULL)
+    bare = tikznn("doctor", env={"PATH": str(tmp_path)})
     assert bare.returncode == 7
     assert "MISSING  pdflatex: no every figure" in bare.stdout and "apt-get install texlive-latex-extra" in bare.stdout
     assert "missing  xelatex: no labels in scripts pdflatex cannot set" in bare.stdout
@@ -123,9 +120,7 @@ def test_several_inputs_go_into_a_new_folder_each_under_its_own_name(tmp_path):
 def test_several_inputs_with_one_name_are_refused(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "lenet.nn").write_text((EXAMPLES / "lenet.nn").read_text())
-    run = subprocess.run([sys.executable, "-m", "tikznn", "build", str(EXAMPLES / "lenet.nn"),
-                          str(tmp_path / "a" / "lenet.nn"), "-o", str(tmp_path / "out")], capture_output=True,
-                         text=True, timeout=60)
+    run = tikznn("build", EXAMPLES / "lenet.nn", tmp_path / "a" / "lenet.nn", "-o", tmp_path / "out")
     assert run.returncode == 2 and "two inputs are named 'lenet'" in run.stderr
     assert not (tmp_path / "out").exists()
 
@@ -166,15 +161,17 @@ def test_parallel_builds_with_make_rules(tmp_path):
 def test_watch_rebuilds_on_save_and_survives_errors(tmp_path):
     source = tmp_path / "net.nn"
     source.write_text("input 3x16x16\nconv 8 k3 p1 relu\n")
-    watcher = subprocess.Popen([sys.executable, "-m", "tikznn", "watch", "net.nn", "--interval", "0.1"],
-                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = tmp_path / "out.txt", tmp_path / "err.txt"
+    with out.open("w") as stdout, err.open("w") as stderr:
+        watcher = subprocess.Popen([sys.executable, "-m", "tikznn", "watch", "net.nn", "--interval", "0.1"],
+                                   cwd=tmp_path, stdout=stdout, stderr=stderr, text=True)
     try:
         pdf = tmp_path / "net.pdf"
 
         def wait(condition, seconds=60):
             deadline = time.time() + seconds
             while time.time() < deadline and not condition():
-                time.sleep(0.1)
+                time.sleep(0.05)
             return condition()
 
         assert wait(pdf.exists)
@@ -183,13 +180,14 @@ def test_watch_rebuilds_on_save_and_survives_errors(tmp_path):
         source.write_text("input 3x16x16\nconv 8 k3 p1 relu\nconv 16 k3 p1 relu\n")
         assert wait(lambda: pdf.read_bytes() != first)
         source.write_text("input 3x16x16\nconvv 8\n")
-        time.sleep(2.5)
+        assert wait(lambda: "did you mean 'conv'?" in err.read_text())
+        time.sleep(0.3)  # (three more looks at the file)
         assert watcher.poll() is None  # still watching
     finally:
         watcher.terminate()
-        out, err = watcher.communicate(timeout=30)
-    assert "unknown layer 'convv'" in err and "did you mean 'conv'?" in err
-    assert out.count("net.nn: ") >= 2
+        watcher.wait(timeout=30)
+    assert "unknown layer 'convv'" in err.read_text()
+    assert out.read_text().count("net.nn: ") >= 2
 
 
 def test_a_figure_larger_than_tex_can_draw_is_wrapped_to_a_page_or_refused_before_pdflatex(tmp_path):

@@ -2,13 +2,11 @@
 what the author wrote is kept, and no figure is taller than a page."""
 from __future__ import annotations
 
-import subprocess
-import sys
 from dataclasses import replace
 
 import pytest
 
-from conftest import EXAMPLE_NAMES, EXAMPLES
+from conftest import EXAMPLE_NAMES, EXAMPLES, tikznn
 from tikznn import parse, parse_file, styles
 from tikznn.compose import SMALLEST_PT, compose, smallest_pt, strengths, structures
 from tikznn.shapes import analyse
@@ -68,8 +66,7 @@ def test_named_widths_and_a_height():
 
 @pytest.mark.latex
 def test_build_says_what_it_chose(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "tikznn", "build", str(EXAMPLES / "vgg16.nn"), "--width", "3.5in",
-                          "-v", "-o", str(tmp_path / "vgg16.pdf")], capture_output=True, text=True, timeout=120)
+    run = tikznn("build", EXAMPLES / "vgg16.nn", "--width", "3.5in", "-v", "-o", tmp_path / "vgg16.pdf")
     assert run.returncode == 0, run.stderr
     assert "vgg16.nn: composed for 3.5in: collapse, wrap" in run.stdout and "smallest text 6." in run.stdout
     assert run.stderr == ""  # it prints at 6 pt or more: nothing to warn of
@@ -77,9 +74,7 @@ def test_build_says_what_it_chose(tmp_path):
 
 def test_strict_makes_text_under_6_pt_an_error_and_leaves_a_readable_figure_alone(tmp_path):
     def tex(name: str, width: str, *options: str):
-        return subprocess.run([sys.executable, "-m", "tikznn", "tex", str(EXAMPLES / f"{name}.nn"), "--width", width,
-                               *options, "-o", str(tmp_path / f"{name}.tex")], capture_output=True, text=True,
-                              timeout=120)
+        return tikznn("tex", EXAMPLES / f"{name}.nn", "--width", width, *options, "-o", tmp_path / f"{name}.tex")
     run = tex("unet", "5cm", "--strict")  # even folded, a U-Net is too long for 5 cm
     assert run.returncode == 5 and "at 5cm its smallest text prints at 3." in run.stderr
     assert "without --strict it is built with a warning" in run.stderr and not (tmp_path / "unet.tex").exists()

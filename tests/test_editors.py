@@ -2,7 +2,6 @@
 folder that uses it and `tikznn lsp`."""
 import json
 import re
-from pathlib import Path
 
 import pytest
 

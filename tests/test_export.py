@@ -2,13 +2,11 @@
 written by hand. Tests that run the code need torch (skipped without it, except under CI, which installs it)."""
 import ast
 import re
-import subprocess
-import sys
 import warnings
 
 import pytest
 
-from conftest import EXAMPLES, need_module
+from conftest import EXAMPLES, need_module, tikznn
 import layers
 from tikznn import ModelError, Network, parse, parse_file
 from tikznn.export import RESERVED, identifiers, torch_source
@@ -53,10 +51,16 @@ def torch():
 
 
 def exported(network: Network):
-    """A fresh instance of the module exported from `network`, in eval mode."""
+    """A fresh instance of the module exported from `network`, in eval mode (on the device in use)."""
     namespace = {}
     exec(compile(torch_source(network), f"<{network.name}>", "exec"), namespace)
     return namespace["Net"]().eval()
+
+
+def device_for(name: str) -> str:
+    """The small networks, which use every option, run on values; the examples on PyTorch's meta device (its own
+    shape rules, without initialising or computing millions of values)."""
+    return "cpu" if name in NETS else "meta"
 
 
 def parameters(module) -> int:
@@ -67,20 +71,22 @@ def parameters(module) -> int:
 def test_exported_module_has_tikznns_parameters_and_output_shape(torch, name):
     network = network_named(name)
     analysis = analyse(network)
-    module = exported(network)
-    assert parameters(module) == sum(a.params for a in analysis.values())
-    vocab = min((layer.vocab for layer in network.layers if isinstance(layer, layers.Embedding)), default=2)
-    inputs = [torch.randint(0, vocab, (1, *layer.shape)) if layer.data == "tokens" else torch.randn(1, *layer.shape)
-              for layer in network.layers if isinstance(layer, layers.Input)]
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("error")  # the generated code uses nothing PyTorch frowns upon
-        output = module(*inputs)
+    with torch.device(device_for(name)):
+        module = exported(network)
+        assert parameters(module) == sum(a.params for a in analysis.values())
+        vocab = min((layer.vocab for layer in network.layers if isinstance(layer, layers.Embedding)), default=2)
+        inputs = [torch.randint(0, vocab, (1, *layer.shape)) if layer.data == "tokens"
+                  else torch.randn(1, *layer.shape) for layer in network.layers if isinstance(layer, layers.Input)]
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("error")  # the generated code uses nothing PyTorch frowns upon
+            output = module(*inputs)
     assert tuple(output.shape) == (1, *analysis[network.layers[-1].name].shape)
 
 
 def test_resnet18_and_unet_totals(torch):
-    assert parameters(exported(parse_file(EXAMPLES / "resnet18.nn"))) == 11_689_512
-    assert parameters(exported(parse_file(EXAMPLES / "unet.nn"))) == 31_030_658
+    with torch.device("meta"):
+        assert parameters(exported(parse_file(EXAMPLES / "resnet18.nn"))) == 11_689_512
+        assert parameters(exported(parse_file(EXAMPLES / "unet.nn"))) == 31_030_658
 
 
 def test_reserved_names_cover_every_public_attribute_of_a_module(torch):
@@ -147,11 +153,6 @@ def test_what_pytorch_cannot_compute_as_tikznn_counts_it_is_refused_clearly():
         torch_source(Network().input(8).op("Mystery", label="M").dense(2))
     with pytest.raises(ValueError, match="'F' cannot name the module's class"):
         torch_source(Network().input(8), class_name="F")
-
-
-def tikznn(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "tikznn", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=60)
 
 
 def test_export_command(tmp_path):

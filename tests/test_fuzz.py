@@ -16,7 +16,7 @@ from tikznn import TikznnError, parse, to_tex
 from tikznn.errors import TikznnWarning
 
 CASES = Path(__file__).resolve().parent / "data" / "fuzz"
-COUNT = int(os.environ.get("TIKZNN_FUZZ", "20000"))  # (about 20 s here; TIKZNN_FUZZ_SECONDS caps the time)
+COUNT = int(os.environ.get("TIKZNN_FUZZ", "6000"))  # (about 3 s here; TIKZNN_FUZZ_SECONDS caps the time)
 SLOW = 3.0  # seconds: no input may take longer
 
 LINES = [

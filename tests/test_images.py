@@ -4,12 +4,11 @@ error, with nothing read from outside the .nn file's folder."""
 import math
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import need_module
+from conftest import need_module, tikznn
 from tikznn.errors import OutputError, ParseError
 from tikznn.parser import parse
 from tikznn.pipeline import build_figure, load
@@ -63,8 +62,7 @@ def test_a_picture_drawn_twice_is_in_the_pdf_once_pixel_for_pixel(folder):
 @pytest.mark.latex
 def test_a_fragment_brings_its_picture_and_is_input_from_another_folder(folder):
     (folder / "figs").mkdir()
-    run = subprocess.run([sys.executable, "-m", "tikznn", "tex", "--fragment", "net.nn", "-o", "figs/net.tikz"],
-                         cwd=folder, capture_output=True, text=True)
+    run = tikznn("tex", "--fragment", "net.nn", "-o", "figs/net.tikz", cwd=folder)
     assert run.returncode == 0, run.stderr
     assert (folder / "figs" / "net-image1.png").exists()
     (folder / "paper.tex").write_text("\\documentclass{article}\n\\usepackage{tikz}\n\\begin{document}\n"
@@ -73,8 +71,7 @@ def test_a_fragment_brings_its_picture_and_is_input_from_another_folder(folder):
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout[-2000:]
     assert len({row[10] for row in images_in(folder / "paper.pdf")}) == 1
-    standard = subprocess.run([sys.executable, "-m", "tikznn", "tex", "net.nn"], cwd=folder, capture_output=True,
-                              text=True)
+    standard = tikznn("tex", "net.nn", cwd=folder)
     assert standard.returncode == 1 and "give -o" in standard.stderr  # (no file to put it in)
 
 

@@ -1,13 +1,12 @@
 """`tikznn import`: ONNX files and PyTorch modules → editable .nn text whose analysis agrees with the model
 (onnx and torch are optional extras; CI installs both, so there these tests must run)."""
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import GOLDENS, REGENERATE, need_module
+from conftest import GOLDENS, REGENERATE, need_module, tikznn
 from tikznn import build, parse
 from tikznn.shapes import analyse
 
@@ -83,7 +82,7 @@ def test_an_imported_model_builds(name, tmp_path):
 
 
 def _cli(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "tikznn", "import", *args], cwd=cwd, capture_output=True, text=True)
+    return tikznn("import", *args, cwd=cwd)
 
 
 def test_the_command_writes_the_file_and_warns_on_stderr(tmp_path):
@@ -172,11 +171,7 @@ def test_text_that_counts_other_than_the_model_is_refused_as_a_bug_and_nothing_i
     assert f"where the model holds {held:,}" in str(caught.value) and f"counts {held + 33:,}" in str(caught.value)
     assert "dense 11" in str(caught.value)  # the line where they part
     out = tmp_path / "net.nn"
-    run = subprocess.run([sys.executable, "-c", "import sys, tikznn.importing as i; r = i.to_nn; "
-                          "i.to_nn = lambda *a, **k: r(*a, **k).replace('dense 10', 'dense 11', 1); "
-                          "from tikznn.cli import app; sys.argv = ['tikznn'] + sys.argv[1:]; app()",
-                          "import", f"{TORCH}:resnet_like", "--input", "3x32x32", "-o", str(out)],
-                         capture_output=True, text=True, timeout=120)
+    run = tikznn("import", f"{TORCH}:resnet_like", "--input", "3x32x32", "-o", out)  # (the writer still patched)
     assert run.returncode == 9 and "a bug in tikznn" in run.stderr and not out.exists()
 
 

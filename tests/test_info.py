@@ -1,11 +1,9 @@
 """`tikznn info`: the table and the JSON report of every example."""
 import json
-import subprocess
-import sys
 
 import pytest
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, tikznn
 from test_shapes import PUBLISHED
 from tikznn import parse_file
 from tikznn.shapes import analyse
@@ -14,8 +12,7 @@ EXAMPLE_NAMES = ["lenet", "fcn8", "resnet18", "vgg16", "alexnet", "mlp", "siames
 
 
 def info(*args):
-    return subprocess.run([sys.executable, "-m", "tikznn", "info", *map(str, args)], capture_output=True,
-                          text=True, timeout=60)
+    return tikznn("info", *args)
 
 
 @pytest.mark.parametrize("name", EXAMPLE_NAMES)

@@ -1,12 +1,11 @@
 """`tikznn lsp`, the language server, driven by pygls' own client over stdio as an editor drives it: diagnostics
 (the CLI's error, at its place) while typing, hover with a layer's shape and parameters, completion, definitions."""
 import asyncio
-import subprocess
 import sys
 
 import pytest
 
-from conftest import EXAMPLES, need_module
+from conftest import EXAMPLES, need_module, tikznn
 
 pytestmark = pytest.mark.processes
 
@@ -22,7 +21,7 @@ def test_the_server_answers_as_an_editor_asks(tmp_path):
     uri = resnet.as_uri()
     bad = tmp_path / "bad.nn"
     bad.write_text(BAD)
-    cli = subprocess.run([sys.executable, "-m", "tikznn", "build", str(bad)], capture_output=True, text=True)
+    cli = tikznn("build", bad)
     text = resnet.read_text(encoding="utf-8")
     lines = text.splitlines()
     a1 = next(i for i, line in enumerate(lines) if line.strip().startswith("a1 = add"))

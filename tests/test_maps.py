@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import need_module
+from conftest import need_module, tikznn
 
 pytestmark = pytest.mark.latex
 
@@ -57,8 +57,7 @@ def test_every_drawn_map_is_the_models_activation(tmp_path, style):
     Image = need_module("PIL.Image")
     synthetic(tmp_path / "scene.png")
     (tmp_path / "net.nn").write_text(NET.format(style=style))
-    run = subprocess.run([sys.executable, "-m", "tikznn", "build", "net.nn", "--maps", f"{DATA / 'edges.py'}:Edges",
-                          "--image", "scene.png"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    run = tikznn("build", "net.nn", "--maps", f"{DATA / 'edges.py'}:Edges", "--image", "scene.png", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert "dense#1" in run.stderr or "flatten#1" in run.stderr  # the layers without a module, named
     subprocess.run(["pdfimages", "-png", "net.pdf", "drawn"], cwd=tmp_path, check=True)
@@ -82,12 +81,9 @@ def test_every_drawn_map_is_the_models_activation(tmp_path, style):
 def test_maps_need_an_image_and_a_model_that_runs(tmp_path):
     synthetic(tmp_path / "scene.png")
     (tmp_path / "net.nn").write_text(NET.format(style="blocks"))
-    lone = subprocess.run([sys.executable, "-m", "tikznn", "build", "net.nn", "--maps", "x.py:Net"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)
+    lone = tikznn("build", "net.nn", "--maps", "x.py:Net", cwd=tmp_path)
     assert lone.returncode == 2 and "--image" in lone.stderr
-    missing = subprocess.run([sys.executable, "-m", "tikznn", "build", "net.nn", "--maps",
-                              f"{DATA / 'edges.py'}:Edges", "--image", "nothing.png"], cwd=tmp_path,
-                             capture_output=True, text=True, timeout=120)
+    missing = tikznn("build", "net.nn", "--maps", f"{DATA / 'edges.py'}:Edges", "--image", "nothing.png", cwd=tmp_path)
     assert missing.returncode == 8 and "nothing.png" in missing.stderr and "Traceback" not in missing.stderr
 
 

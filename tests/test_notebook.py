@@ -2,7 +2,6 @@
 network and of one built in Python, the %%tikznn magic draws a cell's .nn text and prints its table, and what
 cannot be drawn is said in the cell's output, not raised."""
 import base64
-import os
 
 import pytest
 

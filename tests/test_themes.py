@@ -1,13 +1,11 @@
 """Themes (classic, print, colorblind) and the legend of the kinds of layer a figure draws."""
 import re
-import subprocess
-import sys
 from itertools import combinations
 
 import pytest
 from pdf2image import convert_from_path
 
-from conftest import EXAMPLES, EXAMPLE_NAMES
+from conftest import EXAMPLES, EXAMPLE_NAMES, tikznn
 from tikznn import ModelError, ParseError, build, parse, parse_file, to_tex
 from tikznn import legend, theme
 from tikznn.checks import problems
@@ -122,8 +120,7 @@ def test_an_unknown_theme_is_an_error_with_the_choices(tmp_path):
     with pytest.raises(ModelError, match="unknown theme 'sepia'"):
         parse_file(EXAMPLES / "lenet.nn").drawn_with(theme="sepia")
     (tmp_path / "a.nn").write_text("theme sepia\ninput 3x8x8\n")
-    run = subprocess.run([sys.executable, "-m", "tikznn", "tex", "a.nn"], cwd=tmp_path, capture_output=True,
-                         text=True)
+    run = tikznn("tex", "a.nn", cwd=tmp_path)
     assert run.returncode == 3 and "classic, print or colorblind" in run.stderr
 
 
@@ -202,8 +199,7 @@ def test_a_theme_file_overrides_colours_and_is_a_source_of_the_figure(tmp_path):
 def test_a_bad_theme_line_is_an_error_in_that_file(tmp_path):
     (tmp_path / "bad.theme").write_text("conv #ff0000\nconvolution #00ff00\n")
     (tmp_path / "net.nn").write_text('theme "bad.theme"\ninput 3x8x8\n')
-    run = subprocess.run([sys.executable, "-m", "tikznn", "tex", "net.nn"], cwd=tmp_path, capture_output=True,
-                         text=True)
+    run = tikznn("tex", "net.nn", cwd=tmp_path)
     assert run.returncode == 3 and "bad.theme:2:1:" in run.stderr and "convolution #00ff00" in run.stderr
 
 

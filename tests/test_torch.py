@@ -100,8 +100,14 @@ def module_for(layer, shapes, sequence=False):
     return nn.Identity()  # activations, dropout: shape and parameters unchanged
 
 
-def forward_shapes(network):
-    """Each layer's output shape (batch axis dropped) and parameter count, from a real forward pass."""
+def forward_shapes(network, device="meta"):
+    """Each layer's output shape (batch axis dropped) and parameter count, from PyTorch's forward pass; on the meta
+    device (PyTorch's own shape rules, without computing or initialising a value) unless told otherwise."""
+    with torch.device(device):
+        return _forward_shapes(network)
+
+
+def _forward_shapes(network):
     shapes, params, values = {}, {}, {}
     sequence = {}  # is the layer's output positions first?
     for layer in network.layers:
@@ -159,6 +165,11 @@ def test_shapes_and_params_match_a_forward_pass(name):
         ours = analysis[layer.name]
         assert ours.shape == shapes[layer.name], f"{layer.name}: {ours.shape} != torch {shapes[layer.name]}"
         assert ours.params == params[layer.name], f"{layer.name}: {ours.params} != torch {params[layer.name]}"
+
+
+@pytest.mark.parametrize("name", sorted(NETS))
+def test_the_meta_device_gives_what_a_forward_pass_on_values_gives(name):
+    assert forward_shapes(parse(NETS[name]), "meta") == forward_shapes(parse(NETS[name]), "cpu")
 
 
 @pytest.mark.parametrize("name", ["lenet", "alexnet", "resnet18", "fcn8", "resnet50", "transformer", "unet",

@@ -3,11 +3,10 @@ ever silently lost (an error names it, its label and its line)."""
 import os
 import re
 import subprocess
-import sys
 
 import pytest
 
-from conftest import CHINESE_FONT, CJK, ENGINE, EXAMPLES, KOREAN_FONT, WIDE_FONT, need_tex
+from conftest import CHINESE_FONT, CJK, ENGINE, EXAMPLES, KOREAN_FONT, WIDE_FONT, need_tex, tikznn
 from tikznn import LatexError, LatexNotFound, build, parse, parse_file, to_tex
 from tikznn import latex
 from tikznn.metrics import text_length
@@ -83,8 +82,7 @@ def test_a_missing_chinese_package_is_named_before_compiling(tmp_path, monkeypat
 def test_the_command_exits_6_for_an_untypesettable_label(tmp_path):
     """What pdflatex cannot typeset is a LaTeX error, found before pdflatex runs."""
     (tmp_path / "bad.nn").write_text('input 3x8x8 "Жук"\n')
-    run = subprocess.run([sys.executable, "-m", "tikznn", "build", "bad.nn", "--engine", "pdflatex"], cwd=tmp_path,
-                         capture_output=True, text=True)
+    run = tikznn("build", "bad.nn", "--engine", "pdflatex", cwd=tmp_path)
     assert run.returncode == 6 and "bad.nn:1:1: LaTeX error: the label \"Жук\" has 'Ж'" in run.stderr
     assert not (tmp_path / "bad.pdf").exists()
 

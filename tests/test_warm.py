@@ -238,7 +238,7 @@ def test_another_user_is_not_served(own_cache, tmp_path):
     shutil.copy(EXAMPLES / "mlp.nn", tmp_path)
     try:
         assert tikznn("build", "mlp.nn", env=environment(cache), cwd=tmp_path).returncode == 0
-        pid = resident(cache)
+        assert resident(cache) is not None
         socket_path = next(cache.glob("warm-*.sock"))
         assert as_another_user(socket_path) == "no entry"
         cache.chmod(0o711)  # the folder and socket opened to everyone: the builder itself refuses
