@@ -1,10 +1,10 @@
 """examples/thesis: a thesis built by make from .nn figures rebuilds exactly what an edit affects."""
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -25,20 +25,34 @@ def dates(folder):
             (".tikz", ".pdf")}
 
 
+def aged(folder) -> dict:
+    """The outputs' dates, once every file of the thesis was made two seconds older: an edit made now is newer than
+    all of them, whatever the file system's resolution, without waiting for the clock (their order is kept)."""
+    for path in folder.rglob("*"):
+        stat = path.stat()
+        os.utime(path, ns=(stat.st_atime_ns - 2_000_000_000, stat.st_mtime_ns - 2_000_000_000))
+    return dates(folder)
+
+
 def edit(path, old, new):
-    time.sleep(1.0)  # a new modification time, whatever the file system's resolution
     text = path.read_text()
     assert old in text
     path.write_text(text.replace(old, new, 1))
 
 
-@pytest.fixture
-def thesis(tmp_path):
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
     need_tex("make", "latexmk")  # (make tex installs latexmk)
-    folder = tmp_path / "thesis"
+    folder = tmp_path_factory.mktemp("built") / "thesis"
     shutil.copytree(EXAMPLES / "thesis", folder, ignore=shutil.ignore_patterns("build"))
     make(folder, "-j4")  # figures in parallel, then the thesis
     return folder
+
+
+@pytest.fixture
+def thesis(built, tmp_path):
+    """The thesis as a first `make -j4` built it, in a folder of this test's own (the files' dates kept)."""
+    return shutil.copytree(built, tmp_path / "thesis")
 
 
 def test_the_thesis_builds_with_its_figures_in_the_documents_fonts(thesis):
@@ -51,7 +65,7 @@ def test_the_thesis_builds_with_its_figures_in_the_documents_fonts(thesis):
 
 def rebuilt_after(thesis, path, old, new) -> set[str]:
     """The outputs that a make after this edit writes again."""
-    before = dates(thesis)
+    before = aged(thesis)
     edit(thesis / path, old, new)
     make(thesis)
     after = dates(thesis)
@@ -68,7 +82,7 @@ def test_editing_a_shared_block_rebuilds_the_figures_that_import_it(thesis):
 
 
 def test_an_edit_that_changes_no_figure_does_not_typeset_the_thesis_again(thesis):
-    before = dates(thesis)
+    before = aged(thesis)
     edit(thesis / "figures" / "encoder.nn", 'network "Encoder"', '# a comment\nnetwork "Encoder"')
     run = make(thesis)
     assert "tikznn tex" in run.stdout  # the figure was looked at again ...
@@ -79,8 +93,7 @@ def test_an_edit_that_changes_no_figure_does_not_typeset_the_thesis_again(thesis
 def test_make_settles_after_a_touched_import(thesis):
     """`touch blocks.nn`: the figures that import it are looked at once, none changes, the thesis is not typeset
     again, and the make after that does nothing at all (no rerun of tikznn, ever)."""
-    before = dates(thesis)
-    time.sleep(1.0)
+    before = aged(thesis)
     (thesis / "figures" / "blocks.nn").touch()
     run = make(thesis)
     assert run.stdout.count("tikznn tex") == 2 and "latexmk" not in run.stdout and dates(thesis) == before
