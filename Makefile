@@ -41,13 +41,13 @@ SOURCES := $(wildcard tikznn/*.py templates/* grammar/*)
 examples/%.pdf: examples/%.nn $(SOURCES) $(VENV)/.installed
 	$(BIN)/tikznn build $<
 
-# Both on every core (pytest-xdist). check: no TeX, no PyTorch (parse, shapes, layout, TeX text), for the edit-test loop.
+# Both on every core (pytest-xdist; tests sharing a costly fixture on one: tests/conftest.py). check: no TeX, no PyTorch (parse, shapes, layout, TeX text), for the edit-test loop.
 # Bytecode is kept even where PYTHONDONTWRITEBYTECODE is set: else each worker compiles every module again each run.
 test: venv tex
-	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -q -n auto
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -q -n auto --dist loadgroup
 
 check: venv
-	PYTHONDONTWRITEBYTECODE= TIKZNN_FUZZ_SECONDS=2 $(BIN)/pytest -q -n auto \
+	PYTHONDONTWRITEBYTECODE= TIKZNN_FUZZ_SECONDS=2 $(BIN)/pytest -q -n auto --dist loadgroup \
 	  -m "not latex and not slow and not torch and not processes"
 
 # Regenerate the golden images and TeX after an intended change of the drawing; then look at them.

@@ -7,6 +7,7 @@ import contextlib
 import functools
 import importlib
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -27,6 +28,20 @@ if not os.environ.get("TIKZNN_CACHE"):
     os.environ["TIKZNN_CACHE"] = tempfile.mkdtemp(prefix="tikznn-test-cache-")
     atexit.register(shutil.rmtree, os.environ["TIKZNN_CACHE"], True)
 
+
+
+def seeded_cache(folder: Path) -> Path:
+    """`folder` as a cache holding what the tests' shared cache has made so far (the compiled grammar and
+    templates, the preloaded formats): a test about something else does not pay for making them again."""
+    shared = Path(os.environ["TIKZNN_CACHE"])
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for made in [*shared.glob("grammar-*.lark"), *shared.glob("preamble-*.fmt"), *shared.glob("preamble-last")]:
+        shutil.copy2(made, folder / made.name)
+    if (shared / "templates").is_dir():
+        shutil.copytree(shared / "templates", folder / "templates", dirs_exist_ok=True)
+    return folder
+
+
 # tests build in processes of their own and measure them one by one: no warm builder (tikznn/warm.py) serves or
 # outlives them, except in test_warm.py, which starts its own
 os.environ["TIKZNN_WARM"] = "0"
@@ -43,10 +58,21 @@ def pytest_ignore_collect(collection_path, config):
     return True if marker and f"not {marker}" in (config.option.markexpr or "") else None
 
 
+# Modules whose module-scoped fixtures cost seconds (torchvision's models imported, the thesis built, a warm builder
+# started), and session fixtures as costly: the tests that share one run on one pytest-xdist worker (`--dist
+# loadgroup`, as `make test` runs them), which makes it once.
+SHARED_MODULES = {"test_torchvision.py", "test_thesis.py", "test_warm.py"}
+SHARED_FIXTURES = {"made_in_two_processes"}
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if item.path.name in MARKED_MODULES:
             item.add_marker(MARKED_MODULES[item.path.name])
+        shared = [item.path.name] if item.path.name in SHARED_MODULES else \
+            sorted(SHARED_FIXTURES & set(getattr(item, "fixturenames", ())))
+        if shared:
+            item.add_marker(pytest.mark.xdist_group(shared[0]))
 
 
 def need(present: object, message: str) -> None:
@@ -139,6 +165,37 @@ def tikznn(*args, cwd: Path | None = None, env: dict | None = None, stdin: str =
         os.environ.clear()
         os.environ.update(environ)
     return subprocess.CompletedProcess(["tikznn", *map(str, args)], code, out.getvalue(), err.getvalue())
+
+
+# Every example's layout (every field, as text that does not depend on the order a set is iterated in, since
+# equality does not either) and TeX, made in a process of its own
+EVERY_EXAMPLE_MADE = """
+import dataclasses, json, sys
+from pathlib import Path
+from tikznn import parse_file, to_tex
+from tikznn.layout import layout
+
+def plain(value):
+    if dataclasses.is_dataclass(value):
+        return [type(value).__name__, {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}]
+    if isinstance(value, (set, frozenset)):
+        return sorted((plain(item) for item in value), key=repr)
+    if isinstance(value, dict):
+        return [[plain(key), plain(item)] for key, item in value.items()]
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    return repr(value)
+
+print(json.dumps({path.stem: {"layout": plain(layout(parse_file(path))), "tex": to_tex(parse_file(path))}
+                  for path in sorted(Path(sys.argv[1]).glob("*.nn"))}))
+"""
+
+
+@pytest.fixture(scope="session")
+def made_in_two_processes() -> list[dict]:
+    """Every example's layout and TeX ({name: {"layout": …, "tex": …}}), made by two Python processes with
+    different hash seeds."""
+    return [json.loads(run_python(EVERY_EXAMPLE_MADE, EXAMPLES, seed=seed)) for seed in (1, 2)]
 
 
 EXAMPLE_NAMES = sorted(path.stem for path in EXAMPLES.glob("*.nn"))

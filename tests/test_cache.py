@@ -63,9 +63,9 @@ def test_a_library_parse_and_to_tex_leave_the_cache_alone_and_the_file_ends_fill
 def head_start(tmp_path, monkeypatch):
     """A cache whose last format is lenet's, and a function that starts pdflatex early on it (as `tikznn build`
     does) and says, after a build, whether that pdflatex made the figure."""
-    from conftest import EXAMPLES
+    from conftest import EXAMPLES, seeded_cache
     from tikznn import build, latex
-    monkeypatch.setenv("TIKZNN_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("TIKZNN_CACHE", str(seeded_cache(tmp_path / "cache")))
     build(EXAMPLES / "lenet.nn", tmp_path / "plain.pdf")
     monkeypatch.setattr(latex, "_EARLY", [])
 

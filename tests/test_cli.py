@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, tikznn  # (tikznn: the command run in this process; as_typed: in a process of its own)
+from conftest import EXAMPLES, seeded_cache, tikznn  # (tikznn: the command run in this process; as_typed: in a process of its own)
 
 
 def as_typed(*args, cwd=None):
@@ -203,7 +203,7 @@ def test_a_figure_larger_than_tex_can_draw_is_wrapped_to_a_page_or_refused_befor
 
 @pytest.mark.latex
 def test_a_build_run_again_on_unchanged_files_returns_at_once(tmp_path):
-    env = {**os.environ, "TIKZNN_CACHE": str(tmp_path / "cache")}
+    env = {**os.environ, "TIKZNN_CACHE": str(seeded_cache(tmp_path / "cache"))}
     (tmp_path / "blocks.nn").write_text("block unit(c)\n  conv $c k3 p1 relu\nend\n")
     (tmp_path / "net.nn").write_text('import "blocks.nn"\ninput 3x16x16\nunit(8)\n')
 

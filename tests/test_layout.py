@@ -1,9 +1,8 @@
 """Layout geometry: sizes from shapes, nothing overlapping, arrows around blocks, on every example."""
-import json
 
 import pytest
 
-from conftest import EXAMPLES, ROOT, run_python
+from conftest import EXAMPLES, ROOT
 from tikznn import kinds, parse, parse_file, styles, to_tex
 from tikznn.checks import problems
 from tikznn.drawing import Ball, Block, channel_width, spatial_extent
@@ -41,38 +40,9 @@ def test_every_drawn_layer_and_label_is_in_the_layout(example):
                 layer.label in lines
 
 
-# Every field of every example's layout as text, in a form that does not depend on the order in which a set is
-# iterated (a frame's layers), since equality does not either.
-LAYOUT_OF_EVERY_EXAMPLE = """
-import dataclasses, json, sys
-from pathlib import Path
-from tikznn import parse_file
-from tikznn.layout import layout
-
-def plain(value):
-    if dataclasses.is_dataclass(value):
-        return [type(value).__name__, {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}]
-    if isinstance(value, (set, frozenset)):
-        return sorted((plain(item) for item in value), key=repr)
-    if isinstance(value, dict):
-        return [[plain(key), plain(item)] for key, item in value.items()]
-    if isinstance(value, (list, tuple)):
-        return [plain(item) for item in value]
-    return repr(value)
-
-print(json.dumps({path.stem: plain(layout(parse_file(path))) for path in sorted(Path(sys.argv[1]).glob("*.nn"))}))
-"""
-
-
-@pytest.fixture(scope="module")
-def layouts_of_two_processes() -> list[dict]:
-    """The layout of every example, made by two Python processes with different hash seeds."""
-    return [json.loads(run_python(LAYOUT_OF_EVERY_EXAMPLE, EXAMPLES, seed=seed)) for seed in (1, 2)]
-
-
 @pytest.mark.processes
-def test_layout_is_the_same_in_separate_processes(example, layouts_of_two_processes):
-    first, second = (layouts[example.stem] for layouts in layouts_of_two_processes)
+def test_layout_is_the_same_in_separate_processes(example, made_in_two_processes):
+    first, second = (made[example.stem]["layout"] for made in made_in_two_processes)
     assert first[0] == "Layout"
     assert first == second, f"the layout of {example.name} depends on the process that makes it"
 

@@ -1,11 +1,10 @@
 """Render → TeX: exact text goldens (unified diff on failure), escaping, determinism, namespacing."""
 import difflib
-import json
 import re
 
 import pytest
 
-from conftest import EXAMPLES, GOLDENS, REGENERATE, run_python
+from conftest import EXAMPLES, GOLDENS, REGENERATE
 from tikznn import parse, parse_file, to_tex
 from tikznn.tex import escape
 
@@ -28,23 +27,9 @@ def test_tex_matches_golden(name, fragment):
                     pytrace=False)
 
 
-TEX_OF_EVERY_EXAMPLE = """
-import json, sys
-from pathlib import Path
-from tikznn import parse_file, to_tex
-print(json.dumps({path.stem: to_tex(parse_file(path)) for path in sorted(Path(sys.argv[1]).glob("*.nn"))}))
-"""
-
-
-@pytest.fixture(scope="module")
-def tex_of_two_processes() -> list[dict[str, str]]:
-    """The TeX of every example, written by two Python processes with different hash seeds."""
-    return [json.loads(run_python(TEX_OF_EVERY_EXAMPLE, EXAMPLES, seed=seed)) for seed in (1, 2)]
-
-
 @pytest.mark.processes
-def test_same_input_gives_identical_tex_in_separate_processes(example, tex_of_two_processes):
-    first, second = (tex[example.stem] for tex in tex_of_two_processes)
+def test_same_input_gives_identical_tex_in_separate_processes(example, made_in_two_processes):
+    first, second = (made[example.stem]["tex"] for made in made_in_two_processes)
     if first != second:
         diff = "".join(difflib.unified_diff(first.splitlines(True), second.splitlines(True), "PYTHONHASHSEED=1",
                                             "PYTHONHASHSEED=2", n=2))
