@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from itertools import accumulate
-from math import inf
+from math import inf, nan
 
 from dataclasses import replace
 
@@ -124,6 +124,7 @@ def _split(drawing: Layout, cuts) -> Layout:
     that a cut crosses is centred again over each piece of its frame."""
     frames, labels = [], [label for label in drawing.labels if label.role != "stage"]
     names = [label for label in drawing.labels if label.role == "stage"]
+    centres, drawn = _centres(drawing), _drawn_points(drawing)
     for frame in drawing.frames:
         inside = [c for c in cuts if frame.role == "stage" and frame.rect.x0 < c[0] < frame.rect.x1]
         name = next((label for label in names if label.text == frame.stage
@@ -143,29 +144,38 @@ def _split(drawing: Layout, cuts) -> Layout:
         ends.append(frame.rect.x1)
         for k in range(0, len(ends), 2):
             x0, x1 = ends[k], ends[k + 1]
-            members = frozenset(n for n in frame.layers if x0 <= _centre(drawing, n) <= x1)
+            members = frozenset(n for n in frame.layers if x0 <= centres.get(n, nan) <= x1)
             if not members:
                 continue
-            top = min(frame.rect.y1, _top(drawing, x0, x1, frame) + FRAME_MARGIN)  # no empty band over a piece
+            top = min(frame.rect.y1, _top(drawing, drawn, x0, x1, frame) + FRAME_MARGIN)  # no empty band over it
             frames.append(Frame(frame.stage, Rect(x0, frame.rect.y0, x1, top), members, frame.role))
             if name is not None:
                 labels.append(replace(name, x=(x0 + x1) / 2, y=name.y - (frame.rect.y1 - top)))
     return replace(drawing, frames=tuple(frames), labels=tuple(labels + names))
 
 
-def _top(drawing: Layout, x0: float, x1: float, frame: Frame) -> float:
-    """The top of what is drawn between x0 and x1, but the frame and its stage's name."""
+def _drawn_points(drawing: Layout) -> list:
+    """The points of what is drawn but stages' frames and names: its shapes, other labels and arrows."""
     points = [p for s in drawing.shapes() for p in s.outline()]
     points += [p for label in drawing.labels if label.role != "stage" for p in label.rect().polygon()]
-    points += [p for f in drawing.frames if f is not frame for p in f.rect.polygon()]
-    points += [p for a in drawing.arrows for p in a.projected()]
-    ys = [y for x, y in points if x0 <= x <= x1]
-    return max(ys, default=frame.rect.y1)
+    return points + [p for a in drawing.arrows for p in a.projected()]
 
 
-def _centre(drawing: Layout, layer: str) -> float:
-    xs = [p[0] for shape in drawing.shapes() if shape.layer == layer for p in shape.outline()]
-    return (min(xs) + max(xs)) / 2 if xs else float("nan")
+def _top(drawing: Layout, drawn: list, x0: float, x1: float, frame: Frame) -> float:
+    """The top of what is drawn between x0 and x1 (`drawn`: _drawn_points), but the frame and its stage's name."""
+    points = drawn + [p for f in drawing.frames if f is not frame for p in f.rect.polygon()]
+    return max((y for x, y in points if x0 <= x <= x1), default=frame.rect.y1)
+
+
+def _centres(drawing: Layout) -> dict[str, float]:
+    """The middle of each layer's shapes, across."""
+    extents: dict[str, tuple[float, float]] = {}
+    for shape in drawing.shapes():
+        xs = [p[0] for p in shape.outline()]
+        if xs:
+            low, high = extents.get(shape.layer, (inf, -inf))
+            extents[shape.layer] = (min(low, *xs), max(high, *xs))
+    return {layer: (low + high) / 2 for layer, (low, high) in extents.items()}
 
 
 class _Spans:
