@@ -32,8 +32,7 @@ class Rect:
 
 
 def bounds(points) -> Rect:
-    xs = [p[0] for p in points]
-    ys = [p[1] for p in points]
+    xs, ys = zip(*points)
     return Rect(min(xs), min(ys), max(xs), max(ys))
 
 
@@ -70,6 +69,12 @@ class Index:
     def __init__(self, column: float = 2.0):
         self.column = column
         self.buckets: dict[int, list[tuple[Rect, tuple]]] = {}
+
+    def copy(self) -> "Index":
+        """Another index holding the same polygons (adding to one leaves the other as it is)."""
+        other = Index(self.column)
+        other.buckets = {key: list(found) for key, found in self.buckets.items()}
+        return other
 
     def _columns(self, box: Rect) -> range:
         return range(int(box.x0 // self.column), int(box.x1 // self.column) + 1)

@@ -281,6 +281,7 @@ class _Row:
         self.blocks, self.balls, self.arrows, self.labels, self.taps, self.frames = [], [], [], [], [], []
         self.dx = self.dy = 0.0
         self._extent: Rect | None = None  # known once the row is moved into place (nothing changes after)
+        self._shapes: Index | None = None  # its blocks, balls and arrows, indexed (labels move; they do not)
 
     def _inside(self, x: float) -> bool:
         return self.x0 - 1e-9 <= x <= self.x1 + 1e-9
@@ -376,13 +377,15 @@ class _Row:
 
     def _index(self, labels) -> Index:
         """What a label moved within the row must keep clear of: its blocks, balls and arrows, and `labels`."""
-        index = Index()
-        for shape in self.blocks + self.balls:
-            index.add(shape.outline())
-        for arrow in self.arrows:
-            points = arrow.projected()
-            for segment in zip(points, points[1:]):
-                index.add(segment)
+        if self._shapes is None:
+            self._shapes = Index()
+            for shape in self.blocks + self.balls:
+                self._shapes.add(shape.outline())
+            for arrow in self.arrows:
+                points = arrow.projected()
+                for segment in zip(points, points[1:]):
+                    self._shapes.add(segment)
+        index = self._shapes.copy()
         for label in labels:
             index.add(label.rect().polygon())
         return index
