@@ -39,6 +39,8 @@ def _array(image: Image.Image) -> np.ndarray:
 def compare(result: Image.Image, expected: Image.Image) -> Comparison:
     if result.size != expected.size:
         return Comparison(False)
+    if result.convert("RGB").tobytes() == expected.convert("RGB").tobytes():  # (the usual case: nothing to measure)
+        return Comparison(True)
     a, b = _array(result), _array(expected)
     diff = a - b
     rms = float(np.sqrt(np.mean(diff ** 2)))
