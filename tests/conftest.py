@@ -143,10 +143,13 @@ def run_python(code: str, *args, seed: int, cwd: Path | None = None) -> str:
 def tikznn(*args, cwd: Path | None = None, env: dict | None = None, stdin: str = "") -> subprocess.CompletedProcess:
     """`tikznn args` run as the installed command runs it (its entry point, output and exit code), in this process:
     a test of what the command says costs no Python start (nor, for `import`, PyTorch's). The working folder,
-    environment (`env` added to it), standard streams and arguments are this call's and restored after it."""
+    environment (`env` added to it), standard streams, arguments, umask and sys.path are this call's and restored
+    after it."""
     from tikznn import console, latex
 
     argv, folder, environ, streams = sys.argv, os.getcwd(), dict(os.environ), (sys.stdin, sys.stdout, sys.stderr)
+    path, umask = list(sys.path), os.umask(0o022)  # (a model's folder goes on sys.path; the umask is read by setting it)
+    os.umask(umask)
     out, err = io.StringIO(), io.StringIO()
     code = 0
     try:
@@ -156,11 +159,14 @@ def tikznn(*args, cwd: Path | None = None, env: dict | None = None, stdin: str =
         os.chdir(cwd or folder)
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             console.main()
-    except SystemExit as exit:
+    except SystemExit as exit:  # (as Python ends a process: a code that is not a number is printed, status 1)
         code = exit.code if isinstance(exit.code, int) else 0 if exit.code is None else 1
+        if not isinstance(exit.code, (int, type(None))):
+            err.write(f"{exit.code}\n")
     finally:
         latex.stop_early()  # (a head start no build took: a process of its own would have ended)
-        sys.argv, (sys.stdin, sys.stdout, sys.stderr) = argv, streams
+        sys.argv, (sys.stdin, sys.stdout, sys.stderr), sys.path[:] = argv, streams, path
+        os.umask(umask)
         os.chdir(folder)
         os.environ.clear()
         os.environ.update(environ)
