@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,7 @@ SHARED_MODULES = {"test_torchvision.py", "test_thesis.py", "test_warm.py"}
 SHARED_FIXTURES = {"made_in_two_processes"}
 
 
+@pytest.hookimpl(tryfirst=True)  # (before pytest-xdist's own hook reads the groups)
 def pytest_collection_modifyitems(items):
     for item in items:
         if item.path.name in MARKED_MODULES:
@@ -143,8 +145,8 @@ def run_python(code: str, *args, seed: int, cwd: Path | None = None) -> str:
 def tikznn(*args, cwd: Path | None = None, env: dict | None = None, stdin: str = "") -> subprocess.CompletedProcess:
     """`tikznn args` run as the installed command runs it (its entry point, output and exit code), in this process:
     a test of what the command says costs no Python start (nor, for `import`, PyTorch's). The working folder,
-    environment (`env` added to it), standard streams, arguments, umask and sys.path are this call's and restored
-    after it."""
+    environment (`env` added to it), standard streams, arguments, umask, sys.path and warning filters are this
+    call's and restored after it."""
     from tikznn import console, latex
 
     argv, folder, environ, streams = sys.argv, os.getcwd(), dict(os.environ), (sys.stdin, sys.stdout, sys.stderr)
@@ -157,7 +159,13 @@ def tikznn(*args, cwd: Path | None = None, env: dict | None = None, stdin: str =
         sys.stdin = io.StringIO(stdin)
         os.environ.update(env or {})
         os.chdir(cwd or folder)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), warnings.catch_warnings():
+            warnings.resetwarnings()  # Python's own filters and output, not pytest's: a warning reaches stderr
+            for category in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning):
+                warnings.simplefilter("ignore", category)
+            warnings.filterwarnings("default", category=DeprecationWarning, module="__main__")
+            warnings.showwarning = lambda message, category, filename, lineno, file=None, line=None: err.write(
+                warnings.formatwarning(message, category, filename, lineno, line))
             console.main()
     except SystemExit as exit:  # (as Python ends a process: a code that is not a number is printed, status 1)
         code = exit.code if isinstance(exit.code, int) else 0 if exit.code is None else 1

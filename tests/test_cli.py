@@ -225,6 +225,17 @@ def test_a_build_run_again_on_unchanged_files_returns_at_once(tmp_path):
 
 
 @pytest.mark.latex
+def test_a_file_name_that_is_not_utf_8_builds_and_is_then_up_to_date(tmp_path):
+    name = os.fsdecode(b"net\xff.nn")  # (bytes a file system allows, as Python passes them on: surrogate escapes)
+    (tmp_path / name).write_text("input 3x8x8\nconv 4 k3\n")
+    for said in ("wrote", "up to date"):
+        run = subprocess.run([sys.executable, "-m", "tikznn", "build", name, "-v"], cwd=tmp_path, capture_output=True,
+                             timeout=120, env={**os.environ, "TIKZNN_CACHE": str(seeded_cache(tmp_path / "cache"))})
+        assert run.returncode == 0 and said.encode() in run.stdout, run.stderr
+    assert (tmp_path / os.fsdecode(b"net\xff.pdf")).exists()
+
+
+@pytest.mark.latex
 def test_a_pdf_built_to_a_width_is_no_wider_than_it(tmp_path):
     from pdf2image import pdfinfo_from_path
     for name, options in (("vgg16", ["--width", "12cm", "--wrap"]), ("unet", ["--width", "5cm"])):

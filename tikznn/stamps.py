@@ -39,7 +39,7 @@ def code() -> str:
                 if entry.is_file():
                     info = entry.stat()
                     parts.append(f"{entry.path}:{info.st_size}:{info.st_mtime_ns}")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _stamp(argv: list[str]) -> str | None:
@@ -55,7 +55,7 @@ def _stamp(argv: list[str]) -> str | None:
             return None
     except OSError:
         return None
-    key = hashlib.sha256("\0".join([os.getcwd(), *argv]).encode()).hexdigest()
+    key = hashlib.sha256("\0".join([os.getcwd(), *argv]).encode("utf-8", "surrogateescape")).hexdigest()
     return os.path.join(folder, f"{key}.txt")
 
 
@@ -66,7 +66,7 @@ def fresh(argv: list[str]) -> bool:
     """Did this very command, run here, already make its outputs from the files as they are now?"""
     path = _stamp(argv)
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding="utf-8", errors="surrogateescape") as handle:
             lines = [line.split(" ", 2) for line in handle.read().splitlines()]
     except (OSError, ValueError, TypeError):  # (no stamp, or nowhere to keep one: TypeError on None)
         return False
@@ -89,7 +89,7 @@ def record(argv: list[str], sources: list, outputs: list) -> None:
     try:
         # (exclusive: no link followed)
         fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", dir=os.path.dirname(path))
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as handle:
             handle.write(text)
         os.replace(temporary, path)
     except OSError:
