@@ -60,9 +60,9 @@ def pytest_ignore_collect(collection_path, config):
 
 
 # Modules whose module-scoped fixtures cost seconds (torchvision's models imported, the thesis built, a warm builder
-# started), and session fixtures as costly: the tests that share one run on one pytest-xdist worker (`--dist
-# loadgroup`, as `make test` runs them), which makes it once.
-SHARED_MODULES = {"test_torchvision.py", "test_thesis.py", "test_warm.py"}
+# started, a notebook run, ResNet-18 converted to every format), and session fixtures as costly: the tests that
+# share one run on one pytest-xdist worker (`--dist loadgroup`, as `make test` runs them), which makes it once.
+SHARED_MODULES = {"test_torchvision.py", "test_thesis.py", "test_warm.py", "test_notebook.py", "test_svg.py"}
 SHARED_FIXTURES = {"made_in_two_processes"}
 
 
