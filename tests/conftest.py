@@ -61,8 +61,12 @@ def pytest_ignore_collect(collection_path, config):
 
 # Modules whose module-scoped fixtures cost seconds (torchvision's models imported, the thesis built, a warm builder
 # started, a notebook run, ResNet-18 converted to every format), and session fixtures as costly: the tests that
-# share one run on one pytest-xdist worker (`--dist loadgroup`, as `make test` runs them), which makes it once.
-SHARED_MODULES = {"test_torchvision.py", "test_thesis.py", "test_warm.py", "test_notebook.py", "test_svg.py"}
+# share one run on one pytest-xdist worker (`--dist loadgroup`, as `make test` runs them), which makes it once. So
+# do the tests that need PyTorch (which they import when they run, not when pytest collects them): one worker
+# imports it.
+SHARED_MODULES = {"test_torchvision.py": "torch", "test_torch.py": "torch", "test_import.py": "torch",
+                  "test_export.py": "torch", "test_maps.py": "torch", "test_thesis.py": "thesis",
+                  "test_warm.py": "warm", "test_notebook.py": "notebook", "test_svg.py": "svg"}
 SHARED_FIXTURES = {"made_in_two_processes"}
 
 
@@ -71,7 +75,7 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if item.path.name in MARKED_MODULES:
             item.add_marker(MARKED_MODULES[item.path.name])
-        shared = [item.path.name] if item.path.name in SHARED_MODULES else \
+        shared = [SHARED_MODULES[item.path.name]] if item.path.name in SHARED_MODULES else \
             sorted(SHARED_FIXTURES & set(getattr(item, "fixturenames", ())))
         if shared:
             item.add_marker(pytest.mark.xdist_group(shared[0]))

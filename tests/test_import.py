@@ -10,21 +10,28 @@ from conftest import GOLDENS, REGENERATE, need_module, tikznn
 from tikznn import build, parse
 from tikznn.shapes import analyse
 
-onnx = need_module("onnx")
-torch = need_module("torch")
+from tikznn.importing import import_model  # (it imports PyTorch or ONNX only when a model is read)
 
-import onnx_models  # noqa: E402  (needs onnx)
-import torch_models  # noqa: E402  (needs torch)
-from tikznn.importing import import_model  # noqa: E402
+
+@pytest.fixture(autouse=True)
+def _frameworks():
+    """ONNX, PyTorch and the test models made with them, imported when a test runs rather than when pytest collects
+    this module (seconds on every worker)."""
+    global onnx, torch, onnx_models, torch_models
+    onnx = need_module("onnx")
+    torch = need_module("torch")
+    import onnx_models
+    import torch_models
+
 
 HERE = Path(__file__).parent
 TORCH = str(HERE / "torch_models.py")
-CASES = {  # name: (how to import it, its parameter total in the model itself)
+CASES = {  # name: (how to import it, its input, token ids?, the class in torch_models.py whose parameters it has)
     "onnx_resnet_like": None,
     "onnx_chain": None,
-    "torch_resnet_like": (f"{TORCH}:resnet_like", "3x32x32", False, torch_models.ResNetLike),
-    "torch_inception_like": (f"{TORCH}:InceptionLike", "3x32x32", False, torch_models.InceptionLike),
-    "torch_lstm": (f"{TORCH}:LSTMClassifier", "20", True, torch_models.LSTMClassifier),
+    "torch_resnet_like": (f"{TORCH}:resnet_like", "3x32x32", False, "ResNetLike"),
+    "torch_inception_like": (f"{TORCH}:InceptionLike", "3x32x32", False, "InceptionLike"),
+    "torch_lstm": (f"{TORCH}:LSTMClassifier", "20", True, "LSTMClassifier"),
 }
 
 
@@ -38,7 +45,8 @@ def _imported(name: str, tmp_path: Path) -> tuple[str, int, list[str]]:
         return text.replace(str(tmp_path) + "/", ""), total, notes
     spec, shape, tokens, cls = CASES[name]
     text, notes = import_model(spec, shape, tokens=tokens)
-    return text.replace(str(HERE) + "/", "tests/"), sum(p.numel() for p in cls().parameters()), notes
+    held = sum(p.numel() for p in getattr(torch_models, cls)().parameters())
+    return text.replace(str(HERE) + "/", "tests/"), held, notes
 
 
 def _total(text: str) -> int:
