@@ -23,7 +23,7 @@ def cache_folder():
     at the end, the builder it holds is stopped and the folder removed."""
     folder = seeded_cache(Path(tempfile.mkdtemp(prefix="tikznn-warm-")))
     yield folder
-    for lock in folder.glob("warm-*.lock"):  # (each leaves within 2 s of its socket going in any case)
+    for lock in folder.glob("warm-*.lock"):  # (each leaves within a second of its socket going in any case)
         try:
             os.kill(int(lock.read_text()), signal.SIGKILL)
         except (ValueError, OSError):
@@ -122,9 +122,15 @@ def long_build(folder: Path, env: dict) -> subprocess.Popen:
     """A served build of 1,500 layers (about 6 s), begun: its client."""
     pattern = ["conv 16 k3 p1 relu", "conv 16 k3 p1 relu", "pool max k3 s1 p1"]
     (folder / "long.nn").write_text("\n".join(["input 16x32x32"] + [pattern[i % 3] for i in range(1500)]) + "\n")
+    cache = Path(env["TIKZNN_CACHE"])
+    waiting = spares(cache)
     client = subprocess.Popen([sys.executable, "-m", "tikznn", "build", "long.nn", "-v", "--width", "100cm", "--wrap"],
                               cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.0)  # (served: its build has begun, drawing)
+    for _ in range(200):  # served: the spare took it (the builder forked the next), and it has begun drawing
+        if spares(cache) - waiting:
+            break
+        time.sleep(0.05)
+    time.sleep(0.2)
     return client
 
 
@@ -136,7 +142,7 @@ def spares(cache: Path) -> set[int]:
 
 
 def stopped(pid: int) -> bool:
-    """Ended (a zombie counts: its parent collects it within 2 s)."""
+    """Ended (a zombie counts: its parent collects it within a second)."""
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
     except (OSError, IndexError):

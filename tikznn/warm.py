@@ -245,7 +245,7 @@ def serve() -> None:
     last = time.monotonic()
     try:
         while True:
-            ready, _, _ = select.select([taken], [], [], min(idle, 2.0))
+            ready, _, _ = select.select([taken], [], [], min(idle, 1.0))  # (and once a second: is its socket there?)
             if ready:  # spares that took a client say so by their process ids
                 data = os.read(taken, 4096)
                 if spare is not None and str(spare).encode() in data.split():
