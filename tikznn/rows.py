@@ -124,7 +124,7 @@ def _split(drawing: Layout, cuts) -> Layout:
     that a cut crosses is centred again over each piece of its frame."""
     frames, labels = [], [label for label in drawing.labels if label.role != "stage"]
     names = [label for label in drawing.labels if label.role == "stage"]
-    centres, drawn = _centres(drawing), _drawn_points(drawing)
+    centres, drawn = None, None  # (worked out at the first frame a cut crosses: most drawings have none)
     for frame in drawing.frames:
         inside = [c for c in cuts if frame.role == "stage" and frame.rect.x0 < c[0] < frame.rect.x1]
         name = next((label for label in names if label.text == frame.stage
@@ -137,6 +137,8 @@ def _split(drawing: Layout, cuts) -> Layout:
             if name is not None:
                 labels.append(replace(name, x=(frame.rect.x0 + frame.rect.x1) / 2) if crossed else name)
             continue
+        if centres is None:
+            centres, drawn = _centres(drawing), _drawn_points(drawing)
         ends = [frame.rect.x0]
         for cut, _, free in inside:
             edge = FRAME_EDGE if free >= SPLIT else -FRAME_EDGE
