@@ -6,6 +6,7 @@ import atexit
 import hashlib
 import os
 import re
+import select
 import shutil
 import stat
 import subprocess
@@ -332,6 +333,21 @@ def stop_early() -> None:
         early.folder.cleanup()
 
 
+def _wait(process: subprocess.Popen, timeout: float) -> int:
+    """process.wait(timeout), woken the moment the process ends (Popen's own wait with a timeout polls, and is up to
+    50 ms late): through a pidfd where Linux has them, else Popen's wait."""
+    try:
+        ended = os.pidfd_open(process.pid)
+    except (AttributeError, OSError):  # (not Linux, or already collected)
+        return process.wait(timeout)
+    try:
+        if not select.select([ended], [], [], timeout)[0]:
+            raise subprocess.TimeoutExpired(process.args, timeout)
+    finally:
+        os.close(ended)
+    return process.wait()
+
+
 def _feed(process: subprocess.Popen, fifo: Path, tex: str, timeout: float, source: Source) -> int:
     """Give the early pdflatex its figure through the FIFO it waits on; its exit status."""
     data = tex.encode("utf-8")
@@ -345,7 +361,7 @@ def _feed(process: subprocess.Popen, fifo: Path, tex: str, timeout: float, sourc
     writer = threading.Thread(target=write, daemon=True)
     writer.start()
     try:
-        process.wait(timeout)
+        _wait(process, timeout)
     except subprocess.TimeoutExpired:
         _stop(process)
         raise _timed_out(timeout, source) from None
