@@ -146,6 +146,13 @@ def run_python(code: str, *args, seed: int, cwd: Path | None = None) -> str:
     return run.stdout
 
 
+def as_typed(*args, cwd: Path | None = None, env: dict | None = None, **options) -> subprocess.CompletedProcess:
+    """`tikznn args` in a process of its own, as a shell runs it (`env`: its whole environment; `options` for
+    subprocess.run, over: its output captured as text, no input, two minutes at most)."""
+    options = {"capture_output": True, "text": True, "stdin": subprocess.DEVNULL, "timeout": 120, **options}
+    return subprocess.run([sys.executable, "-m", "tikznn", *map(str, args)], cwd=cwd, env=env, **options)
+
+
 def tikznn(*args, cwd: Path | None = None, env: dict | None = None, stdin: str = "") -> subprocess.CompletedProcess:
     """`tikznn args` run as the installed command runs it (its entry point, output and exit code), in this process:
     a test of what the command says costs no Python start (nor, for `import`, PyTorch's). The working folder,

@@ -9,12 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, seeded_cache, tikznn  # (tikznn: the command run in this process; as_typed: in a process of its own)
-
-
-def as_typed(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "tikznn", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=120, stdin=subprocess.DEVNULL)
+from conftest import EXAMPLES, as_typed, seeded_cache, tikznn  # (tikznn: in this process; as_typed: in its own)
 
 
 def test_version_and_help():
@@ -208,8 +203,7 @@ def test_a_build_run_again_on_unchanged_files_returns_at_once(tmp_path):
     (tmp_path / "net.nn").write_text('import "blocks.nn"\ninput 3x16x16\nunit(8)\n')
 
     def build(*extra, path=os.environ["PATH"]):
-        return subprocess.run([sys.executable, "-m", "tikznn", "build", "net.nn", "-v", *extra], cwd=tmp_path,
-                              capture_output=True, text=True, timeout=120, env={**env, "PATH": path})
+        return as_typed("build", "net.nn", "-v", *extra, cwd=tmp_path, env={**env, "PATH": path})
 
     assert "wrote net.pdf" in build().stdout
     first = (tmp_path / "net.pdf").read_bytes()
@@ -229,8 +223,8 @@ def test_a_file_name_that_is_not_utf_8_builds_and_is_then_up_to_date(tmp_path):
     name = os.fsdecode(b"net\xff.nn")  # (bytes a file system allows, as Python passes them on: surrogate escapes)
     (tmp_path / name).write_text("input 3x8x8\nconv 4 k3\n")
     for said in ("wrote", "up to date"):
-        run = subprocess.run([sys.executable, "-m", "tikznn", "build", name, "-v"], cwd=tmp_path, capture_output=True,
-                             timeout=120, env={**os.environ, "TIKZNN_CACHE": str(seeded_cache(tmp_path / "cache"))})
+        run = as_typed("build", name, "-v", cwd=tmp_path, text=False,  # (it prints the name's bytes back)
+                       env={**os.environ, "TIKZNN_CACHE": str(seeded_cache(tmp_path / "cache"))})
         assert run.returncode == 0 and said.encode() in run.stdout, run.stderr
     assert (tmp_path / os.fsdecode(b"net\xff.pdf")).exists()
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, seeded_cache
+from conftest import EXAMPLES, as_typed, seeded_cache
 
 pytestmark = pytest.mark.latex
 
@@ -40,11 +40,6 @@ def environment(cache: Path, **more) -> dict:
     return dict(env, TIKZNN_CACHE=str(cache), **more)
 
 
-def tikznn(*args, env, cwd, **options):
-    return subprocess.run([sys.executable, "-m", "tikznn", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=120, **options)
-
-
 def resident(cache: Path) -> int | None:
     """The process id of the warm builder listening in this cache folder, once it listens (None if none within 20 s)."""
     for _ in range(200):
@@ -67,7 +62,7 @@ def gone(pid: int, seconds: float) -> bool:
 def warm(cache, tmp_path_factory):
     """A warm builder started as a user's first build starts it; its process id."""
     folder = tmp_path_factory.mktemp("first")
-    run = tikznn("build", EXAMPLES / "lenet.nn", "-o", folder / "first.pdf", env=environment(cache), cwd=folder)
+    run = as_typed("build", EXAMPLES / "lenet.nn", "-o", folder / "first.pdf", env=environment(cache), cwd=folder)
     assert run.returncode == 0, run.stderr
     pid = resident(cache)
     assert pid is not None, "the first build started no warm builder"
@@ -81,8 +76,8 @@ def test_a_served_build_is_the_build_tikznn_makes(warm, cache, tmp_path):
     env = environment(cache)
     (tmp_path / "sub").mkdir()
     shutil.copy(EXAMPLES / "lenet.nn", tmp_path / "sub")
-    alone = tikznn("build", "sub/lenet.nn", "-o", "alone.pdf", "-v", env=dict(env, TIKZNN_WARM="0"), cwd=tmp_path)
-    served = tikznn("build", "sub/lenet.nn", "-o", "served.pdf", "-v", env=env, cwd=tmp_path)
+    alone = as_typed("build", "sub/lenet.nn", "-o", "alone.pdf", "-v", env=dict(env, TIKZNN_WARM="0"), cwd=tmp_path)
+    served = as_typed("build", "sub/lenet.nn", "-o", "served.pdf", "-v", env=env, cwd=tmp_path)
     assert alone.returncode == served.returncode == 0, served.stderr
     assert not SERVED.search(alone.stderr) and int(SERVED.search(served.stderr).group(1)) != warm
     assert served.stdout == alone.stdout.replace("alone.pdf", "served.pdf")
@@ -93,14 +88,14 @@ def test_a_served_build_is_the_build_tikznn_makes(warm, cache, tmp_path):
 def test_errors_exit_status_and_umask_are_the_clients(warm, cache, tmp_path):
     env = environment(cache)
     (tmp_path / "bad.nn").write_text('network "x"\ninput 3x32x32\nconv 4 k3 bogus\n')
-    alone = tikznn("build", "bad.nn", env=dict(env, TIKZNN_WARM="0"), cwd=tmp_path)
-    served = tikznn("build", "bad.nn", "-v", env=env, cwd=tmp_path)
+    alone = as_typed("build", "bad.nn", env=dict(env, TIKZNN_WARM="0"), cwd=tmp_path)
+    served = as_typed("build", "bad.nn", "-v", env=env, cwd=tmp_path)
     assert SERVED.search(served.stderr)
     assert served.returncode == alone.returncode == 3
     assert SERVED.sub("", served.stderr).strip() == alone.stderr.strip()
     assert "bad.nn:3:11" in served.stderr
     shutil.copy(EXAMPLES / "mlp.nn", tmp_path)
-    served = tikznn("build", "mlp.nn", "-v", env=env, cwd=tmp_path, preexec_fn=lambda: os.umask(0o077))
+    served = as_typed("build", "mlp.nn", "-v", env=env, cwd=tmp_path, preexec_fn=lambda: os.umask(0o077))
     assert served.returncode == 0 and SERVED.search(served.stderr)
     assert (tmp_path / "mlp.pdf").stat().st_mode & 0o777 == 0o600
 
@@ -168,14 +163,14 @@ def test_a_build_with_its_output_closed_is_built(warm, cache, own_cache, tmp_pat
     shutil.copy(EXAMPLES / "mlp.nn", tmp_path)
     for env in (environment(cache), environment(own_cache)):  # served; built, then a builder started (and stopped)
         (tmp_path / "mlp.pdf").unlink(missing_ok=True)
-        run = tikznn("build", "mlp.nn", "-v", env=env, cwd=tmp_path, preexec_fn=lambda: os.close(1))
+        run = as_typed("build", "mlp.nn", "-v", env=env, cwd=tmp_path, preexec_fn=lambda: os.close(1))
         assert run.returncode == 0 and (tmp_path / "mlp.pdf").exists(), run.stderr
 
 
 def test_usage_errors_name_the_command_as_typed(warm, cache, tmp_path):
     env = environment(cache)
-    served = tikznn("build", "--bogus", env=env, cwd=tmp_path)
-    alone = tikznn("build", "--bogus", env=dict(env, TIKZNN_WARM="0"), cwd=tmp_path)
+    served = as_typed("build", "--bogus", env=env, cwd=tmp_path)
+    alone = as_typed("build", "--bogus", env=dict(env, TIKZNN_WARM="0"), cwd=tmp_path)
     assert served.returncode == alone.returncode == 2
     assert served.stderr == alone.stderr and "python -m tikznn build" in served.stderr
 
@@ -183,7 +178,7 @@ def test_usage_errors_name_the_command_as_typed(warm, cache, tmp_path):
 def test_not_served_when_turned_off_or_its_socket_is_stale(own_cache, tmp_path):
     cache = own_cache
     shutil.copy(EXAMPLES / "mlp.nn", tmp_path)
-    run = tikznn("build", "mlp.nn", env=environment(cache, TIKZNN_WARM="0"), cwd=tmp_path)
+    run = as_typed("build", "mlp.nn", env=environment(cache, TIKZNN_WARM="0"), cwd=tmp_path)
     assert run.returncode == 0 and not list(cache.glob("warm-*"))  # none started
     # a socket file no process listens on (one killed with SIGKILL): the build runs by itself
     env = environment(cache, TIKZNN_WARM_IDLE="1")
@@ -193,7 +188,7 @@ def test_not_served_when_turned_off_or_its_socket_is_stale(own_cache, tmp_path):
     stale = socket.socket(socket.AF_UNIX)
     stale.bind(str(cache / f"{probe.stdout.strip()}.sock"))
     stale.close()
-    run = tikznn("build", "mlp.nn", "-o", "again.pdf", "-v", env=env, cwd=tmp_path)
+    run = as_typed("build", "mlp.nn", "-o", "again.pdf", "-v", env=env, cwd=tmp_path)
     assert run.returncode == 0 and not SERVED.search(run.stderr) and (tmp_path / "again.pdf").exists()
     # and the builder it then started replaced the stale socket; idle for a second, it leaves
     pid = resident(cache)
@@ -204,7 +199,7 @@ def test_not_served_when_turned_off_or_its_socket_is_stale(own_cache, tmp_path):
 def test_it_leaves_when_its_socket_is_removed(own_cache, tmp_path):
     cache = own_cache
     shutil.copy(EXAMPLES / "mlp.nn", tmp_path)
-    assert tikznn("build", "mlp.nn", env=environment(cache), cwd=tmp_path).returncode == 0
+    assert as_typed("build", "mlp.nn", env=environment(cache), cwd=tmp_path).returncode == 0
     pid = resident(cache)
     assert pid is not None
     next(cache.glob("warm-*.sock")).unlink()
@@ -243,7 +238,7 @@ def test_another_user_is_not_served(own_cache, tmp_path):
     cache = own_cache  # (in /tmp: pytest's own folders are closed to others)
     shutil.copy(EXAMPLES / "mlp.nn", tmp_path)
     try:
-        assert tikznn("build", "mlp.nn", env=environment(cache), cwd=tmp_path).returncode == 0
+        assert as_typed("build", "mlp.nn", env=environment(cache), cwd=tmp_path).returncode == 0
         assert resident(cache) is not None
         socket_path = next(cache.glob("warm-*.sock"))
         assert as_another_user(socket_path) == "no entry"
@@ -253,7 +248,7 @@ def test_another_user_is_not_served(own_cache, tmp_path):
         cache.chmod(0o700)
         socket_path.chmod(0o600)  # (a socket others could write is not used: cache.private_file)
         os.unlink(tmp_path / "mlp.pdf")  # and it still serves its user
-        served = tikznn("build", "mlp.nn", "-v", env=environment(cache), cwd=tmp_path)
+        served = as_typed("build", "mlp.nn", "-v", env=environment(cache), cwd=tmp_path)
         assert served.returncode == 0 and SERVED.search(served.stderr)
     finally:
         cache.chmod(0o700)

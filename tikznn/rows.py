@@ -165,8 +165,9 @@ def _drawn_points(drawing: Layout) -> list:
 
 def _top(drawing: Layout, drawn: list, x0: float, x1: float, frame: Frame) -> float:
     """The top of what is drawn between x0 and x1 (`drawn`: _drawn_points), but the frame and its stage's name."""
-    points = drawn + [p for f in drawing.frames if f is not frame for p in f.rect.polygon()]
-    return max((y for x, y in points if x0 <= x <= x1), default=frame.rect.y1)
+    ys = [y for x, y in drawn if x0 <= x <= x1]
+    ys += [y for f in drawing.frames if f is not frame for x, y in f.rect.polygon() if x0 <= x <= x1]
+    return max(ys, default=frame.rect.y1)
 
 
 def _centres(drawing: Layout) -> dict[str, float]:
