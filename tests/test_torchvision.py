@@ -3,6 +3,7 @@ its convolutions and linear layers that torch's FlopCounterMode counts, and a fi
 installs it: .ci/run); the models are made on the meta device, so no weights are allocated."""
 from __future__ import annotations
 
+import gc
 import re
 
 import pytest
@@ -32,6 +33,7 @@ def imported():
             spec = f"torchvision.models:{name}"
             text, notes = import_model(spec, "3x299x299" if name == "inception_v3" else "3x224x224")
             found[name] = text, notes, torch_reader.load(spec)
+            gc.freeze()  # (the models kept for the tests after: out of the way of every collection in between)
         return found[name]
     return one
 

@@ -113,20 +113,33 @@ def test_builds_run_side_by_side_each_in_its_own_process(warm, cache, tmp_path):
     assert len(workers) == 3 and all((tmp_path / f"{name}.pdf").exists() for name in names)
 
 
-def long_build(folder: Path, env: dict) -> subprocess.Popen:
-    """A served build of 1,500 layers (about 6 s), begun: its client."""
+def long_build(folder: Path, env: dict, spare: int) -> subprocess.Popen:
+    """A served build of 1,500 layers (seconds), begun by the spare: its client."""
     pattern = ["conv 16 k3 p1 relu", "conv 16 k3 p1 relu", "pool max k3 s1 p1"]
     (folder / "long.nn").write_text("\n".join(["input 16x32x32"] + [pattern[i % 3] for i in range(1500)]) + "\n")
-    cache = Path(env["TIKZNN_CACHE"])
-    waiting = spares(cache)
     client = subprocess.Popen([sys.executable, "-m", "tikznn", "build", "long.nn", "-v", "--width", "100cm", "--wrap"],
                               cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    for _ in range(200):  # served: the spare took it (the builder forked the next), and it has begun drawing
-        if spares(cache) - waiting:
-            break
-        time.sleep(0.05)
-    time.sleep(0.2)
+    for _ in range(400):  # served: the spare has read the request and gone to the client's folder to build
+        try:
+            if os.readlink(f"/proc/{spare}/cwd") == str(folder):
+                break
+        except OSError:
+            pass
+        time.sleep(0.01)
+    else:
+        raise AssertionError("the spare did not take the build")
+    time.sleep(0.1)
     return client
+
+
+def settled(cache: Path) -> int:
+    """The spare, once the builds before have ended (a build's process may still be ending after its reply)."""
+    for _ in range(100):
+        found = spares(cache)
+        if len(found) == 1:
+            return found.pop()
+        time.sleep(0.05)
+    raise AssertionError(f"not one spare but {found}")
 
 
 def spares(cache: Path) -> set[int]:
@@ -149,8 +162,8 @@ def stopped(pid: int) -> bool:
 def test_a_served_build_stopped_or_killed_stops_and_writes_nothing(warm, cache, tmp_path, stop, status):
     """Ctrl-C stops it (130); a client ended by a signal ends by it, and its build stops even when the client was
     killed outright (nothing left to tell it)."""
-    (spare,) = spares(cache)  # (the one waiting: it takes the next build)
-    client = long_build(tmp_path, environment(cache))
+    spare = settled(cache)  # (the one waiting: it takes the next build)
+    client = long_build(tmp_path, environment(cache), spare)
     assert not stopped(spare)
     client.send_signal(stop)
     _, err = client.communicate(timeout=60)

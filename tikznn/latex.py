@@ -376,11 +376,15 @@ def _feed(process: subprocess.Popen, fifo: Path, tex: str, timeout: float, sourc
 
 
 def _preloaded(pdflatex: str, preamble: str, env: dict, timeout: float) -> Path | None:
-    """A pdflatex format with this preamble loaded (made with mylatexformat), or None if one cannot be made."""
+    """A pdflatex format with this preamble loaded (made with mylatexformat), or None if one cannot be made.
+
+    It is kept uncompressed where pdflatex reads it so: pdflatex writes formats gzipped and reads them through zlib,
+    which reads a plain file as it is; unzipped, a format loads in 40 ms of CPU instead of 100 (and takes about
+    19 MB instead of 7)."""
     from .cache import private_file
 
     binary = Path(pdflatex).resolve().stat()
-    key = hashlib.sha256(f"{preamble}\0{binary.st_size}\0{binary.st_mtime_ns}".encode()).hexdigest()[:20]
+    key = hashlib.sha256(f"{preamble}\0{binary.st_size}\0{binary.st_mtime_ns}\0plain".encode()).hexdigest()[:20]
     cached = private_file(f"preamble-{key}.fmt")
     if cached is None:
         return None
@@ -389,17 +393,23 @@ def _preloaded(pdflatex: str, preamble: str, env: dict, timeout: float) -> Path 
         return cached
     with tempfile.TemporaryDirectory(prefix=f"{_PREFIX}format-") as folder:
         Path(folder, "preamble.tex").write_text(preamble + "\\begin{document}\n\\end{document}\n", encoding="utf-8")
-        try:
-            run = subprocess.run([pdflatex, "-ini", "-interaction=batchmode", "-halt-on-error", "-no-shell-escape",
-                                  "-jobname=preamble", "&pdflatex", "mylatexformat.ltx", "preamble.tex"], cwd=folder,
-                                 env=dict(env, TEXMFOUTPUT=folder), stdin=subprocess.DEVNULL,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None
+        def ran(*arguments: str) -> bool:
+            try:
+                return subprocess.run([pdflatex, "-interaction=batchmode", "-halt-on-error", "-no-shell-escape",
+                                       *arguments], cwd=folder, env=dict(env, TEXMFOUTPUT=folder),
+                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                      timeout=timeout).returncode == 0
+            except subprocess.TimeoutExpired:
+                return False
         made = Path(folder, "preamble.fmt")
-        if run.returncode != 0 or not made.exists():
+        if not ran("-ini", "-jobname=preamble", "&pdflatex", "mylatexformat.ltx", "preamble.tex") or not made.exists():
             return None
         data = made.read_bytes()
+        if data[:2] == b"\x1f\x8b":
+            import gzip
+            Path(folder, "plain.fmt").write_bytes(gzip.decompress(data))
+            if ran("-fmt=plain", "-jobname=check", "preamble.tex"):  # (a pdflatex that reads only gzip: kept so)
+                data = Path(folder, "plain.fmt").read_bytes()
     try:
         temporary = cached.with_name(f".{cached.name}.{os.getpid()}")
         temporary.write_bytes(data)

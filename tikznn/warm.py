@@ -36,6 +36,7 @@ _HARMLESS = {"_", "PWD", "OLDPWD", "SHLVL", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", 
              "TERM_SESSION_ID", "SSH_TTY", "GPG_TTY", "STY", "TMUX_PANE", "PYTEST_CURRENT_TEST"}
 _READY_TIMEOUT = 2.0  # seconds a client waits for a spare to take it; then it builds by itself
 _SOCKET_PATH = 107  # bytes a Unix socket's path may have
+_LOOK = 0.25  # seconds between a resident's looks at its socket (removed: it leaves) and idle time
 
 
 def enabled() -> bool:
@@ -245,7 +246,7 @@ def serve() -> None:
     last = time.monotonic()
     try:
         while True:
-            ready, _, _ = select.select([taken], [], [], min(idle, 1.0))  # (and once a second: is its socket there?)
+            ready, _, _ = select.select([taken], [], [], min(idle, _LOOK))  # (and now and then: its socket there?)
             if ready:  # spares that took a client say so by their process ids
                 data = os.read(taken, 4096)
                 if spare is not None and str(spare).encode() in data.split():
