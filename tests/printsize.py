@@ -9,6 +9,9 @@ from pathlib import Path
 
 BOX_HEIGHT = 0.88  # a word box's height over the font size (Latin Modern / Computer Modern)
 PT_PER_IN = 72.0   # PDF points
+SMALLEST_PT = 6.0  # the smallest text a figure may print
+PAGE_IN = 9.0      # the tallest a figure may print (a page's text height)
+STROKES_IN = 0.02  # the lines' width and arrow heads, past the points the layout measures
 
 
 @dataclass(frozen=True)
@@ -29,3 +32,11 @@ def measure(pdf: str | Path) -> Print:
              if re.search(r"\w", text)]
     smallest, word = min(sizes) if sizes else (float("inf"), "")
     return Print(round(smallest, 2), word, float(page.group(1)) / PT_PER_IN, float(page.group(2)) / PT_PER_IN)
+
+
+def assert_prints(pdf: str | Path, width: str) -> None:
+    """A figure built for `width` (7in, 3.5in) is no wider than it, no taller than a page, its text 6 pt or more."""
+    printed = measure(pdf)
+    assert printed.height_in <= PAGE_IN + STROKES_IN
+    assert printed.width_in <= float(width[:-2]) + STROKES_IN
+    assert printed.smallest_pt >= SMALLEST_PT - 0.05, f"'{printed.smallest_word}' prints at {printed.smallest_pt} pt"

@@ -1,8 +1,12 @@
-"""Golden images of the examples: build the PDF, render it at a fixed DPI, compare with tests/goldens/images.
+"""Golden images of the examples: build the PDF (each example as it prints across a 7 in page, each drawing style at
+its natural size), render it at a fixed DPI, compare with tests/goldens/images.
 
 `make goldens` regenerates them; a reviewer looks at the PNGs. On failure, result/expected/diff PNGs are written
 to tests/output/ and their paths printed."""
 from __future__ import annotations
+
+import warnings
+from pathlib import Path
 
 import pytest
 from pdf2image import convert_from_path
@@ -10,10 +14,12 @@ from PIL import Image
 
 from conftest import CJK, EXAMPLE_NAMES, EXAMPLES, GOLDENS, OUTPUT, REGENERATE, need_tex
 from imagecompare import compare, diff_image
+from printsize import assert_prints
 from tikznn import build, parse_file, to_tex
 
 DPI = 100
 NAMES = EXAMPLE_NAMES
+PAGE = "7in"  # the examples' golden images: as they print across a page
 
 
 # Each drawing style on the examples it applies to (see tests/test_styles.py for those it refuses).
@@ -24,8 +30,13 @@ STYLED = [("lenet", "flat"), ("mlp", "flat"), ("lenet", "graph"), ("mlp", "graph
 
 @pytest.mark.latex
 @pytest.mark.parametrize("name", NAMES)
-def test_example_matches_golden_image(name, tmp_path):
-    _matches_golden(name, name, tmp_path)
+def test_an_example_across_a_page_matches_its_golden_image_and_prints_at_6_pt(name, tmp_path):
+    """As the README's gallery shows it (--width 7in): one build is compared with its golden image and measured as
+    it prints (smallest text, width, height: tests/test_print.py measures the column and the zoo)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (a shortfall is measured below)
+        pdf = _matches_golden(name, name, tmp_path, width=PAGE)
+    assert_prints(pdf, PAGE)
 
 
 @pytest.mark.latex
@@ -34,7 +45,7 @@ def test_each_style_matches_golden_image(name, style, tmp_path):
     _matches_golden(name, f"{name}-{style.replace(' ', '-')}", tmp_path, style=style)
 
 
-def _matches_golden(name: str, golden_name: str, tmp_path, **figure) -> None:
+def _matches_golden(name: str, golden_name: str, tmp_path, **figure) -> Path:
     if "\\usepackage{CJKutf8}" in to_tex(parse_file(EXAMPLES / f"{name}.nn")):  # Chinese labels
         need_tex(*CJK)
     pdf = tmp_path / f"{golden_name}.pdf"
@@ -56,6 +67,7 @@ def _matches_golden(name: str, golden_name: str, tmp_path, **figure) -> None:
         diff_image(result, expected).save(paths["diff"])
         pytest.fail(f"{golden_name}: {comparison}\n" + "\n".join(f"  {k}: {p}" for k, p in paths.items()),
                     pytrace=False)
+    return pdf
 
 
 @pytest.mark.latex
@@ -68,7 +80,9 @@ def test_a_figure_drawn_in_pieces_looks_the_same(name, tmp_path, monkeypatch):
     monkeypatch.setattr(render, "PIECE", 5)
     assert to_tex(parse_file(EXAMPLES / f"{name}.nn")).count("\\tikznnnextpiece") >= 3
     pdf = tmp_path / f"{name}.pdf"
-    build(EXAMPLES / f"{name}.nn", pdf)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        build(EXAMPLES / f"{name}.nn", pdf, width=PAGE)
     [result] = convert_from_path(str(pdf), dpi=DPI)
     comparison = compare(result, Image.open(GOLDENS / "images" / f"{name}.png"))
     # text set inside a piece (a PDF form) may be anti-aliased a sub-pixel apart, which no tile limit for the

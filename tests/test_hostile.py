@@ -142,14 +142,12 @@ def _pdftext(pdf_path) -> str:
 def test_hostile_labels_under_every_engine_read_write_and_run_nothing(engine, tmp_path):
     import secrets
     import subprocess
-    import sys
 
-    from conftest import ENGINE, need_tex
+    from conftest import ENGINE, need_tex, tikznn
     need_tex(*ENGINE.get(engine, ()))
     secret = f"CANARY{secrets.token_hex(8)}"
     (tmp_path / "canary.tex").write_text(secret + "\n")
     attacks = _attacks(tmp_path)
-    cli = [sys.executable, "-m", "tikznn"]
     work = tmp_path / "work"
     work.mkdir()
     before = sorted(p.name for p in tmp_path.iterdir())
@@ -162,15 +160,13 @@ def test_hostile_labels_under_every_engine_read_write_and_run_nothing(engine, tm
             with pytest.raises(ParseError, match="math"):
                 build(work / "math.nn", work / "math.pdf", engine=engine)
     (work / "net.nn").write_text(_nn(plain))
-    run = subprocess.run([*cli, "build", "net.nn", "--engine", engine, "-o", "net.pdf"], cwd=work,
-                         capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    run = tikznn("build", "net.nn", "--engine", engine, "-o", "net.pdf", cwd=work)
     assert run.returncode == 0, run.stderr
     assert not _leaks((work / "net.pdf").read_bytes(), secret.encode())
     assert secret not in _pdftext(work / "net.pdf") and "catcode" in _pdftext(work / "net.pdf")
 
     # every plain label in one fragment, \input into a paper that lets TeX read anything and run programs
-    subprocess.run([*cli, "tex", "net.nn", "--fragment", "--engine", engine, "-o", "net.tikz"], cwd=work,
-                   check=True, capture_output=True, timeout=300)
+    assert tikznn("tex", "net.nn", "--fragment", "--engine", engine, "-o", "net.tikz", cwd=work).returncode == 0
     fontspec = "\\usepackage{fontspec}" if engine != "pdflatex" else ""
     (work / "paper.tex").write_text(f"\\documentclass{{article}}{fontspec}\\usepackage{{tikz}}\\begin{{document}}"
                                     "\\input{net.tikz}\\end{document}\n")

@@ -1,6 +1,7 @@
-"""Every example as it prints in a paper, measured from its PDF as ../shared/reference/fit.md says: built with only a
-width (a page's 7 in, a column's 3.5 in), its smallest text is at least 6 pt and it is no taller than a page. So are
-ten torchvision networks written from scratch (tests/data/zoo), which no composition setting was tuned on."""
+"""Every example as it prints in a column, measured from its PDF as ../shared/reference/fit.md says: built with only a
+width (a column's 3.5 in), its smallest text is at least 6 pt and it is no taller than a page (across a page's 7 in:
+tests/test_goldens.py, whose one build of each example serves its golden image too). So are ten torchvision networks
+written from scratch (tests/data/zoo), which no composition setting was tuned on, at both widths."""
 from __future__ import annotations
 
 import warnings
@@ -9,15 +10,13 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLE_NAMES, EXAMPLES
-from printsize import measure
+from printsize import assert_prints
 from tikznn import build
 
-SMALLEST_PT = 6.0
-PAGE_IN = 9.0
 # where tikznn cannot yet reach 6 pt (issue 15): each fails until it is fixed, then this list must shrink
 SHORT: dict = {}  # (example, width) -> why it cannot print at 6 pt there yet
 CASES = [pytest.param(name, width, marks=[pytest.mark.xfail(strict=True, reason=SHORT[name, width])]
-                      if (name, width) in SHORT else []) for name in EXAMPLE_NAMES for width in ("7in", "3.5in")]
+                      if (name, width) in SHORT else []) for name in EXAMPLE_NAMES for width in ("3.5in",)]
 
 
 ZOO = Path(__file__).resolve().parent / "data" / "zoo"
@@ -30,21 +29,17 @@ ZOO_CASES = [pytest.param(path.stem, width, marks=[pytest.mark.xfail(strict=True
 @pytest.mark.latex
 @pytest.mark.parametrize("name, width", CASES)
 def test_an_example_built_for_a_width_prints_at_6_pt_and_fits_a_page(tmp_path, name, width):
-    assert_prints(EXAMPLES / f"{name}.nn", tmp_path, width)
+    assert_prints(built(EXAMPLES / f"{name}.nn", tmp_path, width), width)
 
 
 @pytest.mark.latex
 @pytest.mark.parametrize("name, width", ZOO_CASES)
 def test_a_network_no_setting_was_tuned_on_prints_at_6_pt_and_fits_a_page(tmp_path, name, width):
-    assert_prints(ZOO / f"{name}.nn", tmp_path, width)
+    assert_prints(built(ZOO / f"{name}.nn", tmp_path, width), width)
 
 
-def assert_prints(source, folder, width: str) -> None:
+def built(source, folder, width: str) -> Path:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the shortfall is what this test measures
         [pdf] = build(source, folder / f"{source.stem}.pdf", width=width)
-    printed = measure(pdf)
-    strokes = 0.02  # in: the lines' width and arrow heads, past the points the layout measures
-    assert printed.height_in <= PAGE_IN + strokes
-    assert printed.width_in <= float(width[:-2]) + strokes
-    assert printed.smallest_pt >= SMALLEST_PT - 0.05, f"'{printed.smallest_word}' prints at {printed.smallest_pt} pt"
+    return pdf

@@ -1,3 +1,3 @@
-from .console import main
+from .console import run
 
-main()
+run()

@@ -8,12 +8,27 @@ import sys
 from . import stamps
 
 
-def main() -> None:
+def run() -> None:
+    """The installed command (and `python -m tikznn`): main(), and a build answered early (up to date, or served by a
+    warm builder) ends the process at once: the interpreter's own teardown would add a third to a no-op's time."""
+    status = main()
+    if status is not None:
+        import os
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError, AttributeError):  # (a closed pipe, a closed stream, none at all)
+                pass
+        os._exit(status)
+
+
+def main() -> int | None:
+    """Run the command; the exit status of a build answered early, else the CLI ends by SystemExit as typer does."""
     argv = sys.argv[1:]
     if argv[:1] == ["build"] and stamps.fresh(argv):
         if "-v" in argv or "--verbose" in argv:
             print("up to date")
-        return
+        return 0
     building = argv[:1] == ["build"] and not {"-h", "--help"} & set(argv)
     if building:
         from . import warm
@@ -22,7 +37,7 @@ def main() -> None:
         except KeyboardInterrupt:
             sys.exit(130)
         if status is not None:
-            sys.exit(status)
+            return status
     if building and not {"xelatex", "lualatex"} & set(argv):
         from .latex import start_early
         start_early()  # pdflatex loads its format while Python imports, parses and draws
@@ -33,3 +48,4 @@ def main() -> None:
     finally:
         if building:
             warm.start()  # for the next build (it leaves after ten idle minutes; TIKZNN_WARM=0: never)
+    return None

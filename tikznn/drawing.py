@@ -79,7 +79,7 @@ class Sizes:
         return side * self.factor
 
 
-_KEPT = ("_outline", "_bounds")  # the names _kept keeps things under
+_KEPT = ("_outline", "_bounds", "_span")  # the names _kept keeps things under
 
 
 def _kept(shape, name: str, make):
@@ -89,6 +89,11 @@ def _kept(shape, name: str, make):
         found = make()
         object.__setattr__(shape, name, found)
     return found
+
+
+def span(shape) -> tuple[float, float]:
+    """The least and greatest x of a block's or ball's outline as drawn."""
+    return _kept(shape, "_span", lambda: (min(p[0] for p in shape.outline()), max(p[0] for p in shape.outline())))
 
 
 def moved(thing, dx: float, dy: float):

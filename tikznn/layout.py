@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from . import kinds
 from .drawing import (BALL_RADIUS, BAND, CLEARANCE, DEPTH_X, DEPTH_Y, FLOW_GAP, PAD, SLAB, Arrow, Ball,
-                      Block, Layout, SIZES, Point, Sizes, head_past, project)
+                      Block, Layout, SIZES, Point, Sizes, head_past, project, span)
 from .errors import LayoutError
 from .figure import Figure
 from .finishing import BORDER_CM, dressed, fitted, source_lines
@@ -487,9 +487,9 @@ class _Planner:
         """The top of everything drawn between x0 and x1 (blocks, and lanes with their labels), at least floor."""
         top = floor
         for shape in shapes.values():
-            points = shape.outline()
-            if max(p[0] for p in points) > x0 and min(p[0] for p in points) < x1:
-                top = max(top, shape.top)
+            left, right = span(shape)
+            if right > x0 and left < x1 and shape.top > top:
+                top = shape.top
         for a, b, label_top in lane_tops:
             if b > x0 and a < x1:
                 top = max(top, label_top)
