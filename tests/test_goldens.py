@@ -16,6 +16,7 @@ from conftest import CJK, EXAMPLE_NAMES, EXAMPLES, GOLDENS, OUTPUT, REGENERATE, 
 from imagecompare import compare, diff_image
 from printsize import assert_prints
 from tikznn import build, parse_file, to_tex
+from tikznn.errors import TikznnWarning
 
 DPI = 100
 NAMES = EXAMPLE_NAMES
@@ -34,7 +35,7 @@ def test_an_example_across_a_page_matches_its_golden_image_and_prints_at_6_pt(na
     """As the README's gallery shows it (--width 7in): one build is compared with its golden image and measured as
     it prints (smallest text, width, height: tests/test_print.py measures the column and the zoo)."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # (a shortfall is measured below)
+        warnings.simplefilter("ignore", TikznnWarning)  # (a shortfall is measured below)
         pdf = _matches_golden(name, name, tmp_path, width=PAGE)
     assert_prints(pdf, PAGE)
 
@@ -78,10 +79,11 @@ def test_a_figure_drawn_in_pieces_looks_the_same(name, tmp_path, monkeypatch):
     from tikznn import parse_file, render, to_tex
     monkeypatch.setattr(render, "LARGE", 0)
     monkeypatch.setattr(render, "PIECE", 5)
-    assert to_tex(parse_file(EXAMPLES / f"{name}.nn")).count("\\tikznnnextpiece") >= 3
+    network = parse_file(EXAMPLES / f"{name}.nn")
+    assert to_tex(network, network.figure.but(width=PAGE)).count("\\tikznnnextpiece") >= 3
     pdf = tmp_path / f"{name}.pdf"
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore", TikznnWarning)
         build(EXAMPLES / f"{name}.nn", pdf, width=PAGE)
     [result] = convert_from_path(str(pdf), dpi=DPI)
     comparison = compare(result, Image.open(GOLDENS / "images" / f"{name}.png"))

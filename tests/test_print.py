@@ -14,7 +14,7 @@ from printsize import assert_prints
 from tikznn import build
 
 # where tikznn cannot yet reach 6 pt (issue 15): each fails until it is fixed, then this list must shrink
-SHORT: dict = {}  # (example, width) -> why it cannot print at 6 pt there yet
+SHORT: dict = {}  # (example, "3.5in") -> why it cannot print at 6 pt there yet (across a page: test_goldens)
 CASES = [pytest.param(name, width, marks=[pytest.mark.xfail(strict=True, reason=SHORT[name, width])]
                       if (name, width) in SHORT else []) for name in EXAMPLE_NAMES for width in ("3.5in",)]
 

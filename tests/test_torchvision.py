@@ -33,6 +33,7 @@ def imported():
             spec = f"torchvision.models:{name}"
             text, notes = import_model(spec, "3x299x299" if name == "inception_v3" else "3x224x224")
             found[name] = text, notes, torch_reader.load(spec)
+            gc.collect()
             gc.freeze()  # (the models kept for the tests after: out of the way of every collection in between)
         return found[name]
     return one

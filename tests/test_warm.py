@@ -23,7 +23,7 @@ def cache_folder():
     at the end, the builder it holds is stopped and the folder removed."""
     folder = seeded_cache(Path(tempfile.mkdtemp(prefix="tikznn-warm-")))
     yield folder
-    for lock in folder.glob("warm-*.lock"):  # (each leaves within a second of its socket going in any case)
+    for lock in folder.glob("warm-*.lock"):  # (each leaves within a quarter of a second of its socket going in any case)
         try:
             os.kill(int(lock.read_text()), signal.SIGKILL)
         except (ValueError, OSError):
@@ -150,7 +150,7 @@ def spares(cache: Path) -> set[int]:
 
 
 def stopped(pid: int) -> bool:
-    """Ended (a zombie counts: its parent collects it within a second)."""
+    """Ended (a zombie counts: its parent collects it within a quarter of a second)."""
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
     except (OSError, IndexError):

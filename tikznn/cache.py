@@ -50,3 +50,18 @@ def private_file(name: str):
         return None
     from pathlib import Path
     return Path(found)
+
+
+def prune(pattern: str, keep: str, days: float = 30.0) -> None:
+    """Remove the files matching `pattern` (a glob in the cache folder) made more than `days` ago, but `keep`: the
+    formats and parsers an older tikznn, TeX or lark made, each made again in a second if it is still wanted."""
+    import glob
+    import time
+
+    limit = time.time() - days * 86400
+    for path in glob.glob(os.path.join(glob.escape(folder_name()), pattern)):
+        try:
+            if os.path.basename(path) != keep and os.lstat(path).st_mtime < limit:
+                os.unlink(path)
+        except OSError:
+            pass

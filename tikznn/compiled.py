@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import lark
 from lark import Lark
 
-from .cache import private_file
+from .cache import private_file, prune
 from .resources import resource_dir
 
 if TYPE_CHECKING:
@@ -59,7 +59,10 @@ def _cached_lark() -> Lark:
     """Kept in a file only this user can write (a pickle), named after the grammar and lark's version."""
     text = (resource_dir("grammar") / "tikznn.lark").read_bytes()
     key = hashlib.sha256(text + lark.__version__.encode()).hexdigest()[:16]
-    return _lark(private_file(f"grammar-{key}.lark"))
+    cached = private_file(f"grammar-{key}.lark")
+    if cached is not None and not cached.exists():
+        prune("grammar-*.lark", keep=cached.name)  # (an older grammar's or lark's)
+    return _lark(cached)
 
 
 def _environment(compiled: Path | None) -> jinja2.Environment:

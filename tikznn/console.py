@@ -19,7 +19,7 @@ def run() -> None:
                 stream.flush()
             except (OSError, ValueError, AttributeError):  # (a closed pipe, a closed stream, none at all)
                 pass
-        os._exit(status)
+        os._exit(status if 0 <= status <= 255 else 1)
 
 
 def main() -> int | None:

@@ -93,7 +93,8 @@ def _kept(shape, name: str, make):
 
 def span(shape) -> tuple[float, float]:
     """The least and greatest x of a block's or ball's outline as drawn."""
-    return _kept(shape, "_span", lambda: (min(p[0] for p in shape.outline()), max(p[0] for p in shape.outline())))
+    return shape.__dict__.get("_span") or _kept(shape, "_span", lambda: (min(p[0] for p in shape.outline()),
+                                                                         max(p[0] for p in shape.outline())))
 
 
 def moved(thing, dx: float, dy: float):
@@ -155,8 +156,11 @@ class Block:
         return project(self.x + i * self.width, self.y + (j - 0.5) * self.height, (k - 0.5) * self.depth)
 
     def outline(self) -> tuple[Point, ...]:
-        return _kept(self, "_outline", lambda c=self.corner: (c(0, 0, 0), c(1, 0, 0), c(1, 0, 1), c(1, 1, 1),
-                                                             c(0, 1, 1), c(0, 1, 0)))
+        return self.__dict__.get("_outline") or _kept(self, "_outline", self._points)
+
+    def _points(self) -> tuple[Point, ...]:
+        c = self.corner
+        return c(0, 0, 0), c(1, 0, 0), c(1, 0, 1), c(1, 1, 1), c(0, 1, 1), c(0, 1, 0)
 
     def box3d(self):
         return ((self.x, self.right), (self.y - self.height / 2, self.y + self.height / 2),
@@ -189,10 +193,12 @@ class Ball:
         return self.y - self.radius
 
     def outline(self) -> tuple[Point, ...]:
+        return self.__dict__.get("_outline") or _kept(self, "_outline", self._points)
+
+    def _points(self) -> tuple[Point, ...]:
         r, n = self.radius, 16
-        return _kept(self, "_outline", lambda: tuple(
-            (self.x + r * math.cos(2 * math.pi * i / n) / math.cos(math.pi / n),
-             self.y + r * math.sin(2 * math.pi * i / n) / math.cos(math.pi / n)) for i in range(n)))
+        return tuple((self.x + r * math.cos(2 * math.pi * i / n) / math.cos(math.pi / n),
+                      self.y + r * math.sin(2 * math.pi * i / n) / math.cos(math.pi / n)) for i in range(n))
 
     def box3d(self):
         r = self.radius

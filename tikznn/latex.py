@@ -214,6 +214,11 @@ def compile_pdf(tex: str, *, source: Source = Source(), timeout: float = DEFAULT
         else:
             Path(folder, "figure.tex").write_text(tex, encoding="utf-8")
             returncode, terminal = _run(_command(pdflatex, engine, folder, preloaded), folder, env, timeout, source)
+            if returncode != 0 and preloaded and not Path(folder, "figure.log").exists():
+                # the format did not load (no log: TeX never began): a damaged cache, made again by the next build
+                preloaded.unlink(missing_ok=True)
+                Path(folder, "preamble.fmt").unlink()
+                returncode, terminal = _run(_command(pdflatex, engine, folder, None), folder, env, timeout, source)
         pdf = Path(folder, "figure.pdf")
         if returncode != 0 or not pdf.exists():
             log = Path(folder, "figure.log")
@@ -381,7 +386,7 @@ def _preloaded(pdflatex: str, preamble: str, env: dict, timeout: float) -> Path 
     It is kept uncompressed where pdflatex reads it so: pdflatex writes formats gzipped and reads them through zlib,
     which reads a plain file as it is; unzipped, a format loads in 40 ms of CPU instead of 100 (and takes about
     19 MB instead of 7)."""
-    from .cache import private_file
+    from .cache import private_file, prune
 
     binary = Path(pdflatex).resolve().stat()
     key = hashlib.sha256(f"{preamble}\0{binary.st_size}\0{binary.st_mtime_ns}\0plain".encode()).hexdigest()[:20]
@@ -410,12 +415,17 @@ def _preloaded(pdflatex: str, preamble: str, env: dict, timeout: float) -> Path 
             Path(folder, "plain.fmt").write_bytes(gzip.decompress(data))
             if ran("-fmt=plain", "-jobname=check", "preamble.tex"):  # (a pdflatex that reads only gzip: kept so)
                 data = Path(folder, "plain.fmt").read_bytes()
-    try:
-        temporary = cached.with_name(f".{cached.name}.{os.getpid()}")
-        temporary.write_bytes(data)
+    temporary = None
+    try:  # (a file of its own: builds in threads of one process may make the same format at once)
+        fd, temporary = tempfile.mkstemp(prefix=f".{cached.name}.", dir=cached.parent)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.replace(temporary, cached)
     except OSError:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
         return None
+    prune("preamble-*.fmt", keep=cached.name)
     _remember_last(cached)
     return cached
 

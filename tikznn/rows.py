@@ -138,7 +138,8 @@ def _split(drawing: Layout, cuts) -> Layout:
                 labels.append(replace(name, x=(frame.rect.x0 + frame.rect.x1) / 2) if crossed else name)
             continue
         if centres is None:
-            centres, drawn = _centres(drawing), _drawn_points(drawing)
+            centres, drawn = _centres(drawing), sorted(_drawn_points(drawing))
+            across = [x for x, _ in drawn]
         ends = [frame.rect.x0]
         for cut, _, free in inside:
             edge = FRAME_EDGE if free >= SPLIT else -FRAME_EDGE
@@ -149,7 +150,7 @@ def _split(drawing: Layout, cuts) -> Layout:
             members = frozenset(n for n in frame.layers if x0 <= centres.get(n, nan) <= x1)
             if not members:
                 continue
-            top = min(frame.rect.y1, _top(drawing, drawn, x0, x1, frame) + FRAME_MARGIN)  # no empty band over it
+            top = min(frame.rect.y1, _top(drawing, drawn, across, x0, x1, frame) + FRAME_MARGIN)  # no empty band over it
             frames.append(Frame(frame.stage, Rect(x0, frame.rect.y0, x1, top), members, frame.role))
             if name is not None:
                 labels.append(replace(name, x=(x0 + x1) / 2, y=name.y - (frame.rect.y1 - top)))
@@ -163,9 +164,10 @@ def _drawn_points(drawing: Layout) -> list:
     return points + [p for a in drawing.arrows for p in a.projected()]
 
 
-def _top(drawing: Layout, drawn: list, x0: float, x1: float, frame: Frame) -> float:
-    """The top of what is drawn between x0 and x1 (`drawn`: _drawn_points), but the frame and its stage's name."""
-    ys = [y for x, y in drawn if x0 <= x <= x1]
+def _top(drawing: Layout, drawn: list, across: list, x0: float, x1: float, frame: Frame) -> float:
+    """The top of what is drawn between x0 and x1 (`drawn`: _drawn_points sorted, `across` their x), but the frame
+    and its stage's name."""
+    ys = [y for _, y in drawn[bisect_left(across, x0):bisect_right(across, x1)]]
     ys += [y for f in drawing.frames if f is not frame for x, y in f.rect.polygon() if x0 <= x <= x1]
     return max(ys, default=frame.rect.y1)
 
