@@ -308,6 +308,8 @@ def test_an_onnx_node_whose_size_the_file_does_not_say_is_refused_clearly(tmp_pa
     ("LearnedQueries", "8x16", "'attn' reads 'expand', a tensor the model holds or makes from no input"),
     ("PoolChannelsLast", "3x8x12", "tikznn cannot write 'pool' exactly: its line 'pool max 2' gives 16×4×6 with 0 "
                                    "parameters where the model gives 8×8×6"),
+    ("MismatchedNorms", "3x8x8", "does not run on a 3x8x8 input: RuntimeError"),
+    ("MismatchedNorms(norm='layer')", "3x8x8", "does not run on a 3x8x8 input: RuntimeError"),
 ])
 def test_a_model_tikznn_would_count_or_shape_wrongly_is_refused_clearly(model, shape, message):
     """Never a silently wrong number: weights a .nn file cannot tie, layers fed by what is not data, and any layer

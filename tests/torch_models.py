@@ -232,6 +232,19 @@ class PoolChannelsLast(nn.Module):
         return self.pool(self.conv(x).permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
 
 
+class MismatchedNorms(nn.Module):
+    """A batch norm over more channels than its input has, or a layer norm over another shape: a model that does not
+    run (tikznn does not run such layers on the meta device, but it still must refuse them as PyTorch would)."""
+
+    def __init__(self, norm: str = "batch"):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 1)
+        self.norm = nn.BatchNorm2d(5) if norm == "batch" else nn.LayerNorm([4, 8, 9])
+
+    def forward(self, x):
+        return torch.relu(self.norm(self.conv(x)))
+
+
 class Switches(nn.Module):
     """Two uses of one sub-module class whose switches differ: ceil mode, conv bias."""
 
