@@ -151,8 +151,8 @@ def test_a_head_start_reports_errors_and_timeouts_as_a_build_does(head_start, tm
     from tikznn.latex import compile_pdf
     from test_build import figure_with
     early = head_start()
-    with pytest.raises(LatexError, match="did not finish within 0.5 s"):
-        compile_pdf(figure_with("\\def\\x{\\x}\\x"), timeout=0.5)
+    with pytest.raises(LatexError, match="did not finish within 0.2 s"):
+        compile_pdf(figure_with("\\def\\x{\\x}\\x"), timeout=0.2)
     assert not _leftover(early)
     early = head_start()
     with pytest.raises(LatexError, match="Undefined control sequence"):
