@@ -8,8 +8,18 @@ from __future__ import annotations
 
 import os
 
+try:  # (hashlib would load OpenSSL first: a fifth of a no-op rebuild)
+    from _blake2 import blake2b as _blake2b
+except ImportError:
+    from hashlib import blake2b as _blake2b
+
 # (plain os.path here, pathlib only when asked for: a no-op rebuild reads its stamp through this module, and
 # importing pathlib would be a third of its time)
+
+
+def digest(data: bytes) -> str:
+    """A fingerprint of `data`: 64 hex digits (BLAKE2b, 256 bits)."""
+    return _blake2b(data, digest_size=32).hexdigest()
 
 
 def folder_name() -> str:

@@ -8,7 +8,6 @@ installation is not part of the fingerprint. The `tikznn` command reads them fir
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 
@@ -20,7 +19,7 @@ _PACKAGE = os.path.dirname(os.path.realpath(__file__))  # (os.path, not pathlib:
 def _digest(path) -> str | None:
     try:
         with open(path, "rb") as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
+            return cache.digest(handle.read())
     except OSError:
         return None
 
@@ -39,7 +38,7 @@ def code() -> str:
                 if entry.is_file():
                     info = entry.stat()
                     parts.append(f"{entry.path}:{info.st_size}:{info.st_mtime_ns}")
-    return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
+    return cache.digest("\n".join(parts).encode("utf-8", "surrogateescape"))
 
 
 def _stamp(argv: list[str]) -> str | None:
@@ -55,7 +54,7 @@ def _stamp(argv: list[str]) -> str | None:
             return None
     except OSError:
         return None
-    key = hashlib.sha256("\0".join([os.getcwd(), *argv]).encode("utf-8", "surrogateescape")).hexdigest()
+    key = cache.digest("\0".join([os.getcwd(), *argv]).encode("utf-8", "surrogateescape"))
     return os.path.join(folder, f"{key}.txt")
 
 

@@ -18,16 +18,21 @@ Linux only (SO_PEERCRED, file descriptors over sockets, fork); elsewhere every b
 """
 from __future__ import annotations
 
-import hashlib
 import os
-import signal
-import socket
 import sys
 
 from . import cache
 
-# (the client's path, `served`, imports only what a build that finds no builder imports anyway, and socket: json,
-# re and pathlib would double its time; its request is a Python literal, which the spare reads with literal_eval)
+# The client's path, `served`, imports nothing a build that finds no builder does not: not json, re or pathlib (its
+# request is a Python literal, which the spare reads with literal_eval), nor the socket and signal modules, which
+# import enum (more than the rest of a served build's Python): it uses the interpreter's own _socket and _signal.
+# The resident process and its spares import socket and signal as usual.
+try:
+    import _signal
+    import _socket
+except ImportError:  # (an interpreter without them)
+    import signal as _signal
+    import socket as _socket
 
 IDLE = 600.0  # seconds a warm builder waits for a build before it leaves
 # variables that only describe a terminal, a shell or make: a client may differ in them and still be served
@@ -41,7 +46,7 @@ _LOOK = 0.25  # seconds between a resident's looks at its socket (removed: it le
 
 def enabled() -> bool:
     return os.environ.get("TIKZNN_WARM", "1") != "0" and sys.platform.startswith("linux") and \
-        hasattr(socket, "SO_PEERCRED") and hasattr(socket, "send_fds") and hasattr(os, "fork")
+        hasattr(_socket, "SO_PEERCRED") and hasattr(_socket, "SCM_RIGHTS") and hasattr(os, "fork")
 
 
 def _name() -> str:
@@ -50,7 +55,7 @@ def _name() -> str:
     from .stamps import code
     environment = sorted((k, v) for k, v in os.environ.items() if k not in _HARMLESS)
     key = repr([code(), sys.executable, sys.version, environment, _context(), os.getgroups()])
-    return f"warm-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+    return f"warm-{cache.digest(key.encode())[:16]}"
 
 
 _NAMESPACES = ("mnt", "pid", "user", "net", "ipc", "uts", "cgroup")
@@ -72,12 +77,10 @@ def _context(pid: int | str = "self") -> list:
     return found
 
 
-def _peer(connection: socket.socket) -> tuple[int, int]:
+def _peer(connection: _socket.socket) -> tuple[int, int]:
     """The process id and effective user id of the process at the other end of a Unix socket."""
-    import struct
-    pid, uid, _gid = struct.unpack("iII", connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
-                                                                struct.calcsize("iII")))
-    return pid, uid
+    credentials = connection.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, 12)  # (struct ucred: pid, uid, gid)
+    return int.from_bytes(credentials[:4], sys.byteorder, signed=True), int.from_bytes(credentials[4:8], sys.byteorder)
 
 
 # -- the client: `tikznn build` asks a warm builder first ------------------------------------------------------------
@@ -92,7 +95,7 @@ def served(argv: list[str]) -> int | None:
     for fd in (0, 1, 2):  # a closed one becomes /dev/null (the lowest free number: this one), not the socket
         if not _open(fd):
             os.open(os.devnull, os.O_RDWR)
-    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    client = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     client.settimeout(_READY_TIMEOUT)
     try:
         client.connect(path)
@@ -107,7 +110,8 @@ def served(argv: list[str]) -> int | None:
                    for stream in (sys.stdin, sys.stdout, sys.stderr)]
         request = repr({"argv": argv, "argv0": sys.argv[0], "program": _program(), "cwd": os.getcwd(),
                         "env": dict(os.environ), "umask": umask, "streams": streams}).encode()
-        socket.send_fds(client, [b"%12d" % len(request)], [0, 1, 2])
+        terminal = b"".join(fd.to_bytes(4, sys.byteorder) for fd in (0, 1, 2))  # (as socket.send_fds sends them)
+        client.sendmsg([b"%12d" % len(request)], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, terminal)])
         client.sendall(request)
     except (OSError, ValueError):
         client.close()
@@ -121,21 +125,21 @@ def served(argv: list[str]) -> int | None:
             client.sendall(b"%d\n" % number)
         except OSError:
             pass
-    kept = {number: signal.signal(number, forward) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-            if signal.getsignal(number) is not signal.SIG_IGN}  # (nohup, or a job in the background: ignored)
+    kept = {number: _signal.signal(number, forward) for number in (_signal.SIGINT, _signal.SIGTERM, _signal.SIGHUP)
+            if _signal.getsignal(number) != _signal.SIG_IGN}  # (nohup, or a job in the background: ignored)
     try:
         reply = _line(client)
     finally:
         for number, handler in kept.items():
-            signal.signal(number, handler)
+            _signal.signal(number, handler)
     if "-v" in argv or "--verbose" in argv:
         print(f"(built by the warm builder, process {worker})", file=sys.stderr)
     if not reply.startswith("exit "):
         print("tikznn: the warm builder stopped during the build; run it again (TIKZNN_WARM=0 builds without one)",
               file=sys.stderr)
         return 1
-    for number in set(received) - {signal.SIGINT}:  # stopped by a signal: end by it, as tikznn would
-        signal.signal(number, signal.SIG_DFL)
+    for number in set(received) - {_signal.SIGINT}:  # stopped by a signal: end by it, as tikznn would
+        _signal.signal(number, _signal.SIG_DFL)
         os.kill(os.getpid(), number)
     return int(reply.split()[1])
 
@@ -158,7 +162,7 @@ def _open(fd: int) -> bool:
         return False
 
 
-def _line(connection: socket.socket) -> str:
+def _line(connection: _socket.socket) -> str:
     data = b""
     while not data.endswith(b"\n"):
         chunk = connection.recv(1)
@@ -213,6 +217,8 @@ def serve() -> None:
     """The warm builder's main loop (its own process, started by start())."""
     import fcntl
     import select
+    import signal
+    import socket
     import time
 
     for number in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1):
@@ -288,10 +294,12 @@ def _reap(spare: int | None) -> int | None:
             spare = None
 
 
-def _fork_spare(listener: socket.socket, holder: int, taken: int, told: int) -> int:
+def _fork_spare(listener: _socket.socket, holder: int, taken: int, told: int) -> int:
     parent, pid = os.getpid(), os.fork()
     if pid:
         return pid
+    import signal
+
     from . import latex
     code = 1
     try:
@@ -316,9 +324,10 @@ def _fork_spare(listener: socket.socket, holder: int, taken: int, told: int) -> 
         os._exit(code)
 
 
-def _build(connection: socket.socket) -> int:
+def _build(connection: _socket.socket) -> int:
     """In a spare that a client took: run its build on its terminal, in its folder and environment."""
     import ast  # (imported by the warm-up already: nothing is imported here after a client connects)
+    import socket
 
     pid, uid = _peer(connection)
     if uid != os.geteuid() or _context(pid) != _context():
@@ -359,8 +368,9 @@ def _build(connection: socket.socket) -> int:
     return 0
 
 
-def _watch(connection: socket.socket, done: list) -> None:
+def _watch(connection: _socket.socket, done: list) -> None:
     """Stop the build (as Ctrl-C would) when its client forwards a signal, or is gone (killed)."""
+    import signal
     import threading
 
     def watch() -> None:
@@ -375,6 +385,7 @@ def _watch(connection: socket.socket, done: list) -> None:
 
 def _run(request: dict, fds: list[int]) -> int:
     """The build itself, as `tikznn` would run it: its exit status."""
+    import signal
     import tempfile
 
     signal.signal(signal.SIGINT, signal.default_int_handler)
