@@ -106,6 +106,8 @@ def linked_format(tex: Path, env) -> str | None:
 
 
 def many(names, folder, env) -> None:
+    import shutil
+    shutil.copytree(ROOT / "examples" / "images", Path(folder, "many", "images"))  # (what examples show)
     sources = []
     for i in range(20):
         name = names[i % len(names)]
