@@ -31,7 +31,8 @@ class Rect(NamedTuple):  # (a tuple: layout makes hundreds of thousands; a froze
 
 
 def bounds(points) -> Rect:
-    xs, ys = zip(*points)
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
     return Rect(min(xs), min(ys), max(xs), max(ys))
 
 

@@ -406,25 +406,27 @@ def _preloaded(pdflatex: str, preamble: str, env: dict, timeout: float) -> Path 
                                       timeout=timeout).returncode == 0
             except subprocess.TimeoutExpired:
                 return False
-        made = Path(folder, "preamble.fmt")
+        made, plain = Path(folder, "preamble.fmt"), Path(folder, "plain.fmt")
         if not ran("-ini", "-jobname=preamble", "&pdflatex", "mylatexformat.ltx", "preamble.tex") or not made.exists():
             return None
-        data = made.read_bytes()
-        if data[:2] == b"\x1f\x8b":
+        with open(made, "rb") as handle:
+            zipped = handle.read(2) == b"\x1f\x8b"
+        if zipped:
             import gzip
-            Path(folder, "plain.fmt").write_bytes(gzip.decompress(data))
+            with gzip.open(made, "rb") as packed, open(plain, "wb") as unpacked:
+                shutil.copyfileobj(packed, unpacked, 1 << 20)  # (in pieces: it is tens of megabytes)
             if ran("-fmt=plain", "-jobname=check", "preamble.tex"):  # (a pdflatex that reads only gzip: kept so)
-                data = Path(folder, "plain.fmt").read_bytes()
-    temporary = None
-    try:  # (a file of its own: builds in threads of one process may make the same format at once)
-        fd, temporary = tempfile.mkstemp(prefix=f".{cached.name}.", dir=cached.parent)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, cached)
-    except OSError:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
-        return None
+                made = plain
+        temporary = None
+        try:  # (a file of its own: builds in threads of one process may make the same format at once)
+            fd, temporary = tempfile.mkstemp(prefix=f".{cached.name}.", dir=cached.parent)
+            with os.fdopen(fd, "wb") as handle, open(made, "rb") as source:
+                shutil.copyfileobj(source, handle, 1 << 20)
+            os.replace(temporary, cached)
+        except OSError:
+            if temporary is not None:
+                Path(temporary).unlink(missing_ok=True)
+            return None
     prune("preamble-*.fmt", keep=cached.name)
     _remember_last(cached)
     return cached
