@@ -50,9 +50,22 @@ def test_a_damaged_format_is_dropped_and_the_figure_built_without_it(tmp_path, m
     monkeypatch.setenv("TIKZNN_CACHE", str(cache))
     build(EXAMPLES / "mlp.nn", tmp_path / "a.pdf")
     made = cache / (cache / "preamble-last").read_text()
-    made.write_bytes(made.read_bytes()[:1_000_000])
+    whole = made.read_bytes()
+    made.write_bytes(whole[:1_000_000])
     build(EXAMPLES / "mlp.nn", tmp_path / "b.pdf")
     assert (tmp_path / "b.pdf").read_bytes().startswith(b"%PDF") and not made.exists()
+    from tikznn import latex  # the same when a head start on it was taken (`tikznn build` gives one) ...
+    made.write_bytes(whole[:1_000_000])
+    latex.start_early()
+    early = latex._EARLY[0].process
+    early.wait()
+    monkeypatch.setattr(early, "poll", lambda: None)  # (... before its pdflatex was seen to end)
+    try:
+        build(EXAMPLES / "mlp.nn", tmp_path / "c.pdf")
+    finally:
+        latex.stop_early()
+    assert latex._EARLY[0].process is None  # (taken)
+    assert (tmp_path / "c.pdf").read_bytes().startswith(b"%PDF") and not made.exists()
 
 
 @pytest.mark.latex
@@ -66,10 +79,10 @@ def test_a_format_is_kept_unzipped_where_pdflatex_reads_it_so_and_old_ones_are_p
     cache.mkdir(mode=0o700)
     monkeypatch.setenv("TIKZNN_CACHE", str(cache))
     old = time.time() - 40 * 86400
-    for name in ("preamble-0123456789abcdef0123.fmt", "grammar-0123456789abcdef.lark"):
+    for name in ("preamble-0123456789abcdef0123.fmt", "grammar-0123456789abcdef.lark", "notes.txt"):
         (cache / name).write_bytes(b"old")
         os.utime(cache / name, (old, old))
-    (cache / "preamble-recent.fmt").write_bytes(b"recent")
+    (cache / "preamble-fedcba9876543210fedc.fmt").write_bytes(b"recent")
     fake = tmp_path / "pdflatex"  # pdflatex, but one that cannot load an unzipped format
     fake.write_text(f"#!/bin/sh\ncase \"$*\" in *-fmt=plain*) exit 1;; esac\nexec {shutil.which('pdflatex')} \"$@\"\n")
     fake.chmod(0o755)
@@ -78,7 +91,11 @@ def test_a_format_is_kept_unzipped_where_pdflatex_reads_it_so_and_old_ones_are_p
     assert made is not None and made.read_bytes().startswith(b"\x1f\x8b")
     made = latex._preloaded(shutil.which("pdflatex"), preamble, dict(os.environ), 60)
     assert made is not None and not made.read_bytes().startswith(b"\x1f\x8b")
-    assert not (cache / "preamble-0123456789abcdef0123.fmt").exists() and (cache / "preamble-recent.fmt").exists()
+    assert not (cache / "preamble-0123456789abcdef0123.fmt").exists()
+    assert (cache / "preamble-fedcba9876543210fedc.fmt").exists() and (cache / "notes.txt").exists()  # (not ours)
+    os.utime(made, (old, old))  # a format in use is kept fresh
+    assert latex._preloaded(shutil.which("pdflatex"), preamble, dict(os.environ), 60) == made
+    assert made.stat().st_mtime > time.time() - 60
     monkeypatch.setattr(compiled, "_READY", {})  # (as a new process: the parser not loaded yet)
     compiled.load_grammar()
     assert list(cache.glob("grammar-*.lark")) and not (cache / "grammar-0123456789abcdef.lark").exists()

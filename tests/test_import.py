@@ -310,6 +310,7 @@ def test_an_onnx_node_whose_size_the_file_does_not_say_is_refused_clearly(tmp_pa
                                    "parameters where the model gives 8×8×6"),
     ("MismatchedNorms", "3x8x8", "does not run on a 3x8x8 input: RuntimeError"),
     ("MismatchedNorms(norm='layer')", "3x8x8", "does not run on a 3x8x8 input: RuntimeError"),
+    ("MismatchedNorms(norm='axes')", "3x8x8", "does not run on a 3x8x8 input: ValueError: expected 2D or 3D input"),
 ])
 def test_a_model_tikznn_would_count_or_shape_wrongly_is_refused_clearly(model, shape, message):
     """Never a silently wrong number: weights a .nn file cannot tie, layers fed by what is not data, and any layer
@@ -317,6 +318,34 @@ def test_a_model_tikznn_would_count_or_shape_wrongly_is_refused_clearly(model, s
     from tikznn.errors import ModelImportError
     with pytest.raises(ModelImportError, match=message):
         import_model(f"{TORCH}:{model}", shape)
+
+
+def test_the_layers_not_run_on_the_meta_device_are_given_the_shape_type_and_layout_pytorch_gives():
+    """What import makes of a batch norm's, a layer norm's, an activation's output (torch_reader._SAME_SHAPE) is what
+    each gives on values: shape, type and strides (whether a view of it works), for maps in every memory layout."""
+    import torch
+    from tikznn import torch_reader
+    maps = [torch.randn(1, 4, 6, 5), torch.randn(1, 4, 6, 5).to(memory_format=torch.channels_last),
+            torch.randn(1, 6, 5, 4).permute(0, 3, 1, 2), torch.randn(1, 4, 6, 5).permute(0, 2, 3, 1)]
+    for name in torch_reader._SAME_SHAPE:
+        module = getattr(torch.nn, name)(*{"BatchNorm1d": (4,), "BatchNorm2d": (4,), "BatchNorm3d": (4,),
+                                           "LayerNorm": (5,)}.get(name, ())).eval()
+        for x in maps + [torch.randn(1, 4, 6), torch.randn(1, 4, 2, 6, 5)]:
+            try:
+                want = module(x)
+            except (RuntimeError, ValueError):  # (a layer that does not take it runs, and fails)
+                assert not torch_reader._fits(module, x.to("meta"), torch), (name, x.shape)
+                continue
+            assert torch_reader._fits(module, x.to("meta"), torch), (name, x.shape)
+            got = torch_reader._made_as_pytorch_makes(module, x.to("meta"), torch)
+            assert (got.shape, got.stride(), got.dtype) == (want.shape, want.stride(), want.dtype), (name, x.stride())
+
+
+def test_a_layer_norm_of_a_channels_last_map_gives_what_pytorch_gives():
+    """Its output is contiguous (a view of it works), as PyTorch makes it, though layer norms are not run here."""
+    text, notes = import_model(f"{TORCH}:ChannelsLastNorm", "3x8x8")
+    assert "layernorm" in text and not notes
+    assert sum(a.params for a in analyse(parse(text)).values()) == 4 * 3 + 4 + 2 * 4 + 256 * 10 + 10
 
 
 def test_switches_are_words_of_a_block_never_its_parameters_and_every_layer_is_exact():

@@ -239,10 +239,25 @@ class MismatchedNorms(nn.Module):
     def __init__(self, norm: str = "batch"):
         super().__init__()
         self.conv = nn.Conv2d(3, 4, 1)
-        self.norm = nn.BatchNorm2d(5) if norm == "batch" else nn.LayerNorm([4, 8, 9])
+        self.norm = {"batch": nn.BatchNorm2d(5), "axes": nn.BatchNorm1d(4), "layer": nn.LayerNorm([4, 8, 9])}[norm]
 
     def forward(self, x):
         return torch.relu(self.norm(self.conv(x)))
+
+
+class ChannelsLastNorm(nn.Module):
+    """A layer norm over a channels-last map's channels, then a view, which works only on what is contiguous (as
+    a layer norm's output is, though its input is not)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 1)
+        self.norm = nn.LayerNorm(4)
+        self.fc = nn.Linear(4 * 8 * 8, 10)
+
+    def forward(self, x):
+        x = self.norm(self.conv(x).permute(0, 2, 3, 1))
+        return self.fc(x.view(x.size(0), -1))
 
 
 class Switches(nn.Module):

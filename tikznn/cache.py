@@ -63,15 +63,21 @@ def private_file(name: str):
 
 
 def prune(pattern: str, keep: str, days: float = 30.0) -> None:
-    """Remove the files matching `pattern` (a glob in the cache folder) made more than `days` ago, but `keep`: the
-    formats and parsers an older tikznn, TeX or lark made, each made again in a second if it is still wanted."""
-    import glob
+    """Remove the files whose names match `pattern` (a regular expression: the names tikznn gives, so that nothing
+    else in the folder goes) made more than `days` ago, but `keep`: the formats and parsers an older tikznn, TeX or
+    lark made, each made again in a second if it is still wanted (one in use is kept fresh: latex.py)."""
+    import re
     import time
 
-    limit = time.time() - days * 86400
-    for path in glob.glob(os.path.join(glob.escape(folder_name()), pattern)):
+    limit, home = time.time() - days * 86400, folder_name()
+    try:
+        entries = list(os.scandir(home))
+    except OSError:
+        return
+    for entry in entries:
         try:
-            if os.path.basename(path) != keep and os.lstat(path).st_mtime < limit:
-                os.unlink(path)
+            if entry.name != keep and re.fullmatch(pattern, entry.name) and \
+                    entry.stat(follow_symlinks=False).st_mtime < limit:
+                os.unlink(entry.path)
         except OSError:
             pass

@@ -61,7 +61,7 @@ def _cached_lark() -> Lark:
     key = hashlib.sha256(text + lark.__version__.encode()).hexdigest()[:16]
     cached = private_file(f"grammar-{key}.lark")
     if cached is not None and not cached.exists():
-        prune("grammar-*.lark", keep=cached.name)  # (an older grammar's or lark's)
+        prune(r"grammar-[0-9a-f]{16}\.lark", keep=cached.name)  # (an older grammar's or lark's)
     return _lark(cached)
 
 

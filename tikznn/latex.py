@@ -12,6 +12,7 @@ import stat
 import subprocess
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -209,13 +210,16 @@ def compile_pdf(tex: str, *, source: Source = Source(), timeout: float = DEFAULT
     with early.folder if early else tempfile.TemporaryDirectory(prefix=_PREFIX) as folder:
         for name, data in (files or {}).items():  # (the pictures the figure shows, named by tikznn)
             Path(folder, name).write_bytes(data)
+        began = Path(folder, "figure.log")  # (written as soon as TeX has loaded its format)
         if early:
             returncode, terminal = _feed(early.process, Path(folder, "figure.tex"), tex, timeout, source), b""
-        else:
+        if not early or returncode != 0 and not began.exists():
+            for made in ("figure.tex", "preamble.fmt"):  # (a head start's FIFO and link)
+                Path(folder, made).unlink(missing_ok=True)
             Path(folder, "figure.tex").write_text(tex, encoding="utf-8")
             returncode, terminal = _run(_command(pdflatex, engine, folder, preloaded), folder, env, timeout, source)
-            if returncode != 0 and preloaded and not Path(folder, "figure.log").exists():
-                # the format did not load (no log: TeX never began): a damaged cache, made again by the next build
+            if returncode != 0 and preloaded and not began.exists():
+                # the format did not load: a damaged cache, made again by the next build; this one goes without
                 preloaded.unlink(missing_ok=True)
                 Path(folder, "preamble.fmt").unlink()
                 returncode, terminal = _run(_command(pdflatex, engine, folder, None), folder, env, timeout, source)
@@ -393,7 +397,16 @@ def _preloaded(pdflatex: str, preamble: str, env: dict, timeout: float) -> Path 
     cached = private_file(f"preamble-{key}.fmt")
     if cached is None:
         return None
-    if cached.exists():
+    try:
+        made = cached.stat().st_mtime
+    except OSError:
+        made = None
+    if made is not None:
+        if time.time() - made > 86400:  # in use: kept fresh (cache.prune goes by the date), a day at a time
+            try:
+                os.utime(cached)
+            except OSError:
+                pass
         _remember_last(cached)
         return cached
     with tempfile.TemporaryDirectory(prefix=f"{_PREFIX}format-") as folder:
@@ -423,11 +436,14 @@ def _preloaded(pdflatex: str, preamble: str, env: dict, timeout: float) -> Path 
             with os.fdopen(fd, "wb") as handle, open(made, "rb") as source:
                 shutil.copyfileobj(source, handle, 1 << 20)
             os.replace(temporary, cached)
+            temporary = None
         except OSError:
+            return None
+        finally:  # (a copy cut short, by an error or Ctrl-C, is not left behind)
             if temporary is not None:
                 Path(temporary).unlink(missing_ok=True)
-            return None
-    prune("preamble-*.fmt", keep=cached.name)
+    prune(r"preamble-[0-9a-f]{20}\.fmt", keep=cached.name)
+    prune(r"\.preamble-[0-9a-f]{20}\.fmt\..*", keep="", days=1.0)  # (copies a killed build left)
     _remember_last(cached)
     return cached
 

@@ -149,7 +149,7 @@ def _read(model, input_shape: tuple[int, ...], tokens: bool) -> list[Op]:
 # decompositions written in Python (a batch norm: 0.6 ms, a ReLU 0.3 ms; a convolution 0.03 ms), which were half of
 # an import: their outputs are made here instead. (Exactly these classes: a subclass may compute anything.)
 _SAME_SHAPE = ("BatchNorm1d BatchNorm2d BatchNorm3d LayerNorm ReLU ReLU6 LeakyReLU ELU GELU SiLU Mish Sigmoid Tanh "
-               "Hardswish Hardsigmoid Hardtanh Dropout Dropout1d Dropout2d Dropout3d Identity").split()
+               "Hardswish Hardsigmoid Hardtanh Dropout Identity").split()
 
 
 def _shape_prop(ShapeProp, torch):
@@ -161,15 +161,31 @@ def _shape_prop(ShapeProp, torch):
             x = args[0] if len(args) == 1 and not kwargs else None
             if type(module) in keeps and isinstance(x, torch.Tensor) and x.is_meta and x.is_floating_point() and \
                     _fits(module, x, torch):
-                return torch.empty_like(x)
+                return _made_as_pytorch_makes(module, x, torch)
             return super().call_module(target, args, kwargs)
     return Shapes
+
+
+def _made_as_pytorch_makes(module, x, torch):
+    """The layer's output, in the memory layout PyTorch gives it (which decides whether a view of it works):
+    activations and dropout keep their input's; a batch norm gives a channels-last map as one, anything else
+    contiguous, as a layer norm does."""
+    if isinstance(module, torch.nn.modules.batchnorm._BatchNorm) and x.dim() == 4 and \
+            x.is_contiguous(memory_format=torch.channels_last):
+        return torch.empty_like(x, memory_format=torch.channels_last)
+    if isinstance(module, (torch.nn.modules.batchnorm._BatchNorm, torch.nn.LayerNorm)):
+        return torch.empty(x.shape, dtype=x.dtype, device=x.device)
+    return torch.empty_like(x)
 
 
 def _fits(module, x, torch) -> bool:
     """Would the layer take this input (else it runs, to fail as it would)?"""
     if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
-        return x.dim() >= 2 and x.shape[1] == module.num_features
+        try:
+            module._check_input_dim(x)  # (the number of axes each takes: BatchNorm2d, four)
+        except ValueError:
+            return False
+        return x.shape[1] == module.num_features
     if isinstance(module, torch.nn.LayerNorm):
         shape = tuple(module.normalized_shape)
         return x.dim() >= len(shape) and tuple(x.shape[x.dim() - len(shape):]) == shape
