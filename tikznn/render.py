@@ -234,9 +234,9 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
                "lines": label.text.count("\n") + 1, "line": lines.get(label.layer, 0), "slide": on(label.layer)}
               for label in drawing.labels]
     # a tap shows with the first arrow that leaves it
-    taps = [{"at": point(t), "slide": min([on(a.target) for a in drawing.arrows
-                                          if abs(a.projected()[0][0] - t[0]) + abs(a.projected()[0][1] - t[1]) < 1e-6]
-                                         or [on("")])} for t in drawing.taps]
+    starts = [(a.projected()[0], on(a.target)) for a in drawing.arrows] if slide else []
+    taps = [{"at": point(t), "slide": min([shown for (x, y), shown in starts if abs(x - t[0]) + abs(y - t[1]) < 1e-6]
+                                          or [on("")])} for t in drawing.taps]
     palette = [{"name": theme.colour_name(part), "rgb": ",".join(map(str, rgb))}
                for part, rgb in theme.palette(drawing.theme, drawing.colours).items()]
     legend = []
