@@ -36,6 +36,15 @@ def wrap(drawing: Layout, width: float) -> Layout:
     cuts = _rows(_cuts_of(drawing), box.x0, box.x1, width)
     if not cuts:
         return drawing
+    key = (id(drawing), tuple(c[0] for c in cuts))
+    found = _WRAPPED.get(key)
+    if found is None or found[0] is not drawing:  # (another width may choose the same cuts: the same rows)
+        found = _remember(_WRAPPED, key, (drawing, _on_rows(drawing, cuts, box)))
+    return found[1]
+
+
+def _on_rows(drawing: Layout, cuts, box) -> Layout:
+    """The drawing cut at `cuts`, its rows stacked."""
     edges = [box.x0] + [c[0] for c in cuts] + [box.x1]
     rows = [_Row(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
     drawing = _split(drawing, cuts)
@@ -71,15 +80,25 @@ def wrap(drawing: Layout, width: float) -> Layout:
 
 _CUTS: dict[int, tuple[Layout, list]] = {}  # the drawing's id -> (the drawing, its cuts): a composition wraps one
 _CUTS_SIZE = 8                               # drawing at several widths (compose.py)
+_WRAPPED: dict[tuple, tuple[Layout, Layout]] = {}  # (the drawing's id, where it is cut) -> (the drawing, on rows)
 
 
 def _cuts_of(drawing: Layout) -> list[tuple[float, Arrow, float]]:
     found = _CUTS.get(id(drawing))
     if found is None or found[0] is not drawing:
-        if len(_CUTS) >= _CUTS_SIZE:
-            del _CUTS[next(iter(_CUTS))]
-        found = _CUTS[id(drawing)] = (drawing, _cuts(drawing))
+        found = _remember(_CUTS, id(drawing), (drawing, _cuts(drawing)))
     return found[1]
+
+
+def _remember(cache: dict, key, value):
+    """`value`, kept in `cache` with the last few (builds in threads share it: a lost entry is made again)."""
+    try:
+        while len(cache) >= _CUTS_SIZE:
+            del cache[next(iter(cache))]
+    except (KeyError, RuntimeError, StopIteration):  # (another thread changed it meanwhile)
+        pass
+    cache[key] = value
+    return value
 
 
 def _cuts(drawing: Layout) -> list[tuple[float, Arrow, float]]:
