@@ -7,9 +7,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from tikznn.compose import SMALLEST_PT  # the smallest text a figure may print
+
 BOX_HEIGHT = 0.88  # a word box's height over the font size (Latin Modern / Computer Modern)
 PT_PER_IN = 72.0   # PDF points
-SMALLEST_PT = 6.0  # the smallest text a figure may print
 PAGE_IN = 9.0      # the tallest a figure may print (a page's text height)
 STROKES_IN = 0.02  # the lines' width and arrow heads, past the points the layout measures
 

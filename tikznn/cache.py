@@ -62,10 +62,29 @@ def private_file(name: str):
     return Path(found)
 
 
+def write_whole(path, write) -> None:
+    """A file of the cache written whole or not at all: `write(handle)` fills a new file of its own (made
+    exclusively: no link followed; builds in threads may write the same one at once), which then takes `path`'s
+    place; one cut short (an error, Ctrl-C) is removed. OSError when it cannot be written."""
+    import tempfile  # (here: a no-op rebuild, which only reads the cache, does not pay for it)
+
+    fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", dir=os.path.dirname(path))
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
 def prune(pattern: str, keep: str, days: float = 30.0) -> None:
     """Remove the files whose names match `pattern` (a regular expression: the names tikznn gives, so that nothing
     else in the folder goes) made more than `days` ago, but `keep`: the formats and parsers an older tikznn, TeX or
-    lark made, each made again in a second if it is still wanted (one in use is kept fresh: latex.py)."""
+    lark made, each made again in a second if it is still wanted (a format in use is kept fresh: latex.py)."""
     import re
     import time
 

@@ -4,7 +4,6 @@ user's private cache folder, or save them there, since compiling them takes long
 parse and render themselves never read or write a cache."""
 from __future__ import annotations
 
-import hashlib
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING
 import lark
 from lark import Lark
 
-from .cache import private_file, prune
+from .cache import digest, private_file, prune
 from .resources import resource_dir
 
 if TYPE_CHECKING:
@@ -58,7 +57,7 @@ def _lark(cache: Path | None) -> Lark:
 def _cached_lark() -> Lark:
     """Kept in a file only this user can write (a pickle), named after the grammar and lark's version."""
     text = (resource_dir("grammar") / "tikznn.lark").read_bytes()
-    key = hashlib.sha256(text + lark.__version__.encode()).hexdigest()[:16]
+    key = digest(text + lark.__version__.encode())[:16]
     cached = private_file(f"grammar-{key}.lark")
     if cached is not None and not cached.exists():
         prune(r"grammar-[0-9a-f]{16}\.lark", keep=cached.name)  # (an older grammar's or lark's)

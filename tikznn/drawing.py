@@ -91,6 +91,30 @@ def _kept(shape, name: str, make):
     return found
 
 
+class Recent:
+    """What was worked out last from a few objects (a network, a drawing), by the object and a key: a composition
+    asks the same of one drawing at several widths. The object is kept with it, so that its id stays its own; builds
+    in threads share one (an entry another thread pushed out is simply worked out again)."""
+
+    def __init__(self, size: int = 8):
+        self.size, self.found = size, {}
+
+    def get(self, owner, key, make):
+        found = self.found.get((id(owner), key))
+        if found is None or found[0] is not owner:
+            found = (owner, make())
+            try:
+                while len(self.found) >= self.size:
+                    del self.found[next(iter(self.found))]
+            except (KeyError, RuntimeError, StopIteration):  # (another thread changed it meanwhile)
+                pass
+            self.found[id(owner), key] = found
+        return found[1]
+
+    def clear(self) -> None:
+        self.found.clear()
+
+
 def span(shape) -> tuple[float, float]:
     """The least and greatest x of a block's or ball's outline as drawn."""
     return shape.__dict__.get("_span") or _kept(shape, "_span", lambda: (min(p[0] for p in shape.outline()),
@@ -156,7 +180,7 @@ class Block:
         return project(self.x + i * self.width, self.y + (j - 0.5) * self.height, (k - 0.5) * self.depth)
 
     def outline(self) -> tuple[Point, ...]:
-        return self.__dict__.get("_outline") or _kept(self, "_outline", self._points)
+        return self.__dict__.get("_outline") or _kept(self, "_outline", self._points)  # (kept: no method bound)
 
     def _points(self) -> tuple[Point, ...]:
         c = self.corner
@@ -193,7 +217,7 @@ class Ball:
         return self.y - self.radius
 
     def outline(self) -> tuple[Point, ...]:
-        return self.__dict__.get("_outline") or _kept(self, "_outline", self._points)
+        return self.__dict__.get("_outline") or _kept(self, "_outline", self._points)  # (kept: no method bound)
 
     def _points(self) -> tuple[Point, ...]:
         r, n = self.radius, 16

@@ -3,7 +3,6 @@ folder, Poppler for PNG/SVG, and atomic writes that leave earlier outputs untouc
 from __future__ import annotations
 
 import atexit
-import hashlib
 import os
 import re
 import select
@@ -225,8 +224,7 @@ def compile_pdf(tex: str, *, source: Source = Source(), timeout: float = DEFAULT
                 returncode, terminal = _run(_command(pdflatex, engine, folder, None), folder, env, timeout, source)
         pdf = Path(folder, "figure.pdf")
         if returncode != 0 or not pdf.exists():
-            log = Path(folder, "figure.log")
-            text = (log.read_bytes() if log.exists() else terminal).decode("utf-8", "replace")
+            text = (began.read_bytes() if began.exists() else terminal).decode("utf-8", "replace")
             raise latex_error(text, tex, source)
         return pdf.read_bytes()
 
@@ -390,10 +388,10 @@ def _preloaded(pdflatex: str, preamble: str, env: dict, timeout: float) -> Path 
     It is kept uncompressed where pdflatex reads it so: pdflatex writes formats gzipped and reads them through zlib,
     which reads a plain file as it is; unzipped, a format loads in 40 ms of CPU instead of 100 (and takes about
     19 MB instead of 7)."""
-    from .cache import private_file, prune
+    from .cache import digest, private_file, prune, write_whole
 
     binary = Path(pdflatex).resolve().stat()
-    key = hashlib.sha256(f"{preamble}\0{binary.st_size}\0{binary.st_mtime_ns}\0plain".encode()).hexdigest()[:20]
+    key = digest(f"{preamble}\0{binary.st_size}\0{binary.st_mtime_ns}\0plain".encode())[:20]
     cached = private_file(f"preamble-{key}.fmt")
     if cached is None:
         return None
@@ -430,18 +428,11 @@ def _preloaded(pdflatex: str, preamble: str, env: dict, timeout: float) -> Path 
                 shutil.copyfileobj(packed, unpacked, 1 << 20)  # (in pieces: it is tens of megabytes)
             if ran("-fmt=plain", "-jobname=check", "preamble.tex"):  # (a pdflatex that reads only gzip: kept so)
                 made = plain
-        temporary = None
-        try:  # (a file of its own: builds in threads of one process may make the same format at once)
-            fd, temporary = tempfile.mkstemp(prefix=f".{cached.name}.", dir=cached.parent)
-            with os.fdopen(fd, "wb") as handle, open(made, "rb") as source:
-                shutil.copyfileobj(source, handle, 1 << 20)
-            os.replace(temporary, cached)
-            temporary = None
+        try:
+            with open(made, "rb") as source:
+                write_whole(cached, lambda handle: shutil.copyfileobj(source, handle, 1 << 20))
         except OSError:
             return None
-        finally:  # (a copy cut short, by an error or Ctrl-C, is not left behind)
-            if temporary is not None:
-                Path(temporary).unlink(missing_ok=True)
     prune(r"preamble-[0-9a-f]{20}\.fmt", keep=cached.name)
     prune(r"\.preamble-[0-9a-f]{20}\.fmt\..*", keep="", days=1.0)  # (copies a killed build left)
     _remember_last(cached)
@@ -450,12 +441,12 @@ def _preloaded(pdflatex: str, preamble: str, env: dict, timeout: float) -> Path 
 
 def _remember_last(preloaded: Path) -> None:
     """Name the format used last, for the next build's head start (a small file, rewritten only on a change)."""
+    from .cache import write_whole
+
     last = preloaded.with_name("preamble-last")
     try:
         if not last.exists() or last.read_text(encoding="ascii") != preloaded.name:
-            temporary = last.with_name(f".preamble-last.{os.getpid()}")
-            temporary.write_text(preloaded.name, encoding="ascii")
-            os.replace(temporary, last)
+            write_whole(last, lambda handle: handle.write(preloaded.name.encode("ascii")))
     except (OSError, ValueError):
         pass
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from . import kinds
 from .drawing import (BALL_RADIUS, BAND, CLEARANCE, DEPTH_X, DEPTH_Y, FLOW_GAP, PAD, SLAB, Arrow, Ball,
-                      Block, Layout, SIZES, Point, Sizes, head_past, project, span)
+                      Block, Layout, Recent, SIZES, Point, Sizes, head_past, project, span)
 from .errors import LayoutError
 from .figure import Figure
 from .finishing import BORDER_CM, dressed, fitted, source_lines
@@ -44,21 +44,15 @@ def layout(network: Network, analysis: dict[str, Analysis] | None = None, figure
     return dressed(fitted(drawing, figure), figure)
 
 
-_PLANNED: dict = {}  # (network's id, figure but its fitting) -> (that network, its drawing)
-_PLANNED_SIZE = 8
+_PLANNED = Recent()  # the network, and its figure but its fitting -> its drawing
 
 
 def _planned(network: Network, analysis: dict[str, Analysis] | None, figure: Figure) -> Layout:
     """The drawing before it is wrapped and fitted: the same for every width, height and row length a composition
     tries (compose.py), so made once for them. The very network object is the key (an equal one read from another
     text has other source lines); its shapes follow from it."""
-    key = (id(network), replace(figure, width=None, height=None, wrap=None, rows=None))
-    found = _PLANNED.get(key)
-    if found is None or found[0] is not network:
-        if len(_PLANNED) >= _PLANNED_SIZE:
-            del _PLANNED[next(iter(_PLANNED))]
-        found = _PLANNED[key] = (network, _Planner(network, analysis or analyse(network), figure).run())
-    return found[1]
+    return _PLANNED.get(network, replace(figure, width=None, height=None, wrap=None, rows=None),
+                        lambda: _Planner(network, analysis or analyse(network), figure).run())
 
 
 class _Planner:

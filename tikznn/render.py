@@ -220,12 +220,13 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
         balls.append({"name": b.layer, "line": lines.get(b.layer, 0), "centre": point((b.x, b.y)),
                       "radius": num(b.radius), "colour": colour, "symbol": kinds.named(b.kind).symbol,
                       "opacity": num(opacity), "slide": on(b.layer)})
-    arrows = []
+    arrows, starts = [], []  # (where each arrow starts, and its slide: a tap shows with the first that leaves it)
     for arrow in drawing.arrows:
         pts = arrow.projected()
         head = arrow.head % len(pts)  # the arrow head sits at this point; the rest is a plain line
         arrows.append({"role": arrow.role, "head": pieces(pts[:head + 1]), "slide": on(arrow.target),
                        "tail": pieces(pts[head:]) if head < len(pts) - 1 else ""})
+        starts.append((pts[0], arrows[-1]["slide"]))
     if drawing.engine == "pdflatex":
         for label in drawing.labels:
             _check_typeset(label.text, lines.get(label.layer, 0))
@@ -233,10 +234,8 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
                "text": r"\\".join(escape(part) for part in label.text.split("\n")),
                "lines": label.text.count("\n") + 1, "line": lines.get(label.layer, 0), "slide": on(label.layer)}
               for label in drawing.labels]
-    # a tap shows with the first arrow that leaves it
-    starts = [(a.projected()[0], on(a.target)) for a in drawing.arrows] if slide else []
     taps = [{"at": point(t), "slide": min([shown for (x, y), shown in starts if abs(x - t[0]) + abs(y - t[1]) < 1e-6]
-                                          or [on("")])} for t in drawing.taps]
+                                          or [on("")]) if slide else on("")} for t in drawing.taps]
     palette = [{"name": theme.colour_name(part), "rgb": ",".join(map(str, rgb))}
                for part, rgb in theme.palette(drawing.theme, drawing.colours).items()]
     legend = []

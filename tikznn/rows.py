@@ -14,7 +14,7 @@ from math import inf, nan
 
 from dataclasses import replace
 
-from .drawing import PAD, Arrow, Frame, Layout, head_past, moved
+from .drawing import PAD, Arrow, Frame, Layout, Recent, head_past, moved, span
 from .geometry import Index, Rect, bounds
 from .labels import FRAME_MARGIN
 
@@ -36,11 +36,8 @@ def wrap(drawing: Layout, width: float) -> Layout:
     cuts = _rows(_cuts_of(drawing), box.x0, box.x1, width)
     if not cuts:
         return drawing
-    key = (id(drawing), tuple(c[0] for c in cuts))
-    found = _WRAPPED.get(key)
-    if found is None or found[0] is not drawing:  # (another width may choose the same cuts: the same rows)
-        found = _remember(_WRAPPED, key, (drawing, _on_rows(drawing, cuts, box)))
-    return found[1]
+    # (another width may choose the same cuts: the same rows)
+    return _WRAPPED.get(drawing, tuple(c[0] for c in cuts), lambda: _on_rows(drawing, cuts, box))
 
 
 def _on_rows(drawing: Layout, cuts, box) -> Layout:
@@ -78,27 +75,11 @@ def _on_rows(drawing: Layout, cuts, box) -> Layout:
                    taps=tuple(t for r in moved for t in r.taps), frames=tuple(f for r in moved for f in r.frames))
 
 
-_CUTS: dict[int, tuple[Layout, list]] = {}  # the drawing's id -> (the drawing, its cuts): a composition wraps one
-_CUTS_SIZE = 8                               # drawing at several widths (compose.py)
-_WRAPPED: dict[tuple, tuple[Layout, Layout]] = {}  # (the drawing's id, where it is cut) -> (the drawing, on rows)
+_CUTS, _WRAPPED = Recent(), Recent()  # a drawing -> its cuts; a drawing and where it is cut -> it on rows
 
 
 def _cuts_of(drawing: Layout) -> list[tuple[float, Arrow, float]]:
-    found = _CUTS.get(id(drawing))
-    if found is None or found[0] is not drawing:
-        found = _remember(_CUTS, id(drawing), (drawing, _cuts(drawing)))
-    return found[1]
-
-
-def _remember(cache: dict, key, value):
-    """`value`, kept in `cache` with the last few (builds in threads share it: a lost entry is made again)."""
-    try:
-        while len(cache) >= _CUTS_SIZE:
-            del cache[next(iter(cache))]
-    except (KeyError, RuntimeError, StopIteration):  # (another thread changed it meanwhile)
-        pass
-    cache[key] = value
-    return value
+    return _CUTS.get(drawing, None, lambda: _cuts(drawing))
 
 
 def _cuts(drawing: Layout) -> list[tuple[float, Arrow, float]]:
@@ -195,10 +176,9 @@ def _centres(drawing: Layout) -> dict[str, float]:
     """The middle of each layer's shapes, across."""
     extents: dict[str, tuple[float, float]] = {}
     for shape in drawing.shapes():
-        xs = [p[0] for p in shape.outline()]
-        if xs:
-            low, high = extents.get(shape.layer, (inf, -inf))
-            extents[shape.layer] = (min(low, *xs), max(high, *xs))
+        left, right = span(shape)
+        low, high = extents.get(shape.layer, (inf, -inf))
+        extents[shape.layer] = (min(low, left), max(high, right))
     return {layer: (low + high) / 2 for layer, (low, high) in extents.items()}
 
 

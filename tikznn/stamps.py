@@ -84,12 +84,7 @@ def record(argv: list[str], sources: list, outputs: list) -> None:
     path = _stamp(argv)
     if path is None:
         return
-    import tempfile  # (here: a no-op rebuild, which only reads stamps, does not pay for it)
     try:
-        # (exclusive: no link followed)
-        fd, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", dir=os.path.dirname(path))
-        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
+        cache.write_whole(path, lambda handle: handle.write(text.encode("utf-8", "surrogateescape")))
     except OSError:
         pass

@@ -26,7 +26,7 @@ from . import cache
 # The client's path, `served`, imports nothing a build that finds no builder does not: not json, re or pathlib (its
 # request is a Python literal, which the spare reads with literal_eval), nor the socket and signal modules, which
 # import enum (more than the rest of a served build's Python): it uses the interpreter's own _socket and _signal.
-# The resident process and its spares import socket and signal as usual.
+# The resident process and its spares import socket as usual.
 try:
     import _signal
     import _socket
@@ -217,12 +217,11 @@ def serve() -> None:
     """The warm builder's main loop (its own process, started by start())."""
     import fcntl
     import select
-    import signal
     import socket
     import time
 
-    for number in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1):
-        signal.signal(number, signal.SIG_DFL)
+    for number in (_signal.SIGCHLD, _signal.SIGTERM, _signal.SIGHUP, _signal.SIGUSR1):
+        _signal.signal(number, _signal.SIG_DFL)
     name = _name()
     path, lock = cache.private_file(name + ".sock"), cache.private_file(name + ".lock")
     if path is None or lock is None:
@@ -271,7 +270,7 @@ def serve() -> None:
     finally:
         if spare is not None:  # (a spare that took a client just now ignores it, and builds)
             try:
-                os.kill(spare, signal.SIGUSR1)
+                os.kill(spare, _signal.SIGUSR1)
             except OSError:
                 pass
         try:
@@ -298,20 +297,19 @@ def _fork_spare(listener: _socket.socket, holder: int, taken: int, told: int) ->
     parent, pid = os.getpid(), os.fork()
     if pid:
         return pid
-    import signal
 
     from . import latex
     code = 1
     try:
         os.close(taken)
         os.close(holder)  # (the lock is the resident process's alone)
-        signal.signal(signal.SIGUSR1, lambda *_: sys.exit(0))  # the resident leaves: so does its spare
+        _signal.signal(_signal.SIGUSR1, lambda *_: sys.exit(0))  # the resident leaves: so does its spare
         latex.die_with_parent()  # (even killed; once a build has begun, it is finished)
         if os.getppid() != parent:
             return
         latex.start_early()
         connection, _ = listener.accept()
-        signal.signal(signal.SIGUSR1, signal.SIG_IGN)  # (before it: this client was not greeted, builds itself)
+        _signal.signal(_signal.SIGUSR1, _signal.SIG_IGN)  # (before it: this client was not greeted, builds itself)
         latex.die_with_parent(False)
         listener.close()
         os.write(told, b"%d\n" % os.getpid())
@@ -370,7 +368,6 @@ def _build(connection: _socket.socket) -> int:
 
 def _watch(connection: _socket.socket, done: list) -> None:
     """Stop the build (as Ctrl-C would) when its client forwards a signal, or is gone (killed)."""
-    import signal
     import threading
 
     def watch() -> None:
@@ -379,16 +376,15 @@ def _watch(connection: _socket.socket, done: list) -> None:
         except OSError:
             pass
         if not done:
-            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), _signal.SIGINT)
     threading.Thread(target=watch, daemon=True).start()
 
 
 def _run(request: dict, fds: list[int]) -> int:
     """The build itself, as `tikznn` would run it: its exit status."""
-    import signal
     import tempfile
 
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    _signal.signal(_signal.SIGINT, _signal.default_int_handler)
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
         os.close(fd)
