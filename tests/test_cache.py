@@ -49,7 +49,7 @@ def test_a_damaged_format_is_dropped_and_the_figure_built_without_it(tmp_path, m
     cache = seeded_cache(tmp_path / "cache")
     monkeypatch.setenv("TIKZNN_CACHE", str(cache))
     build(EXAMPLES / "mlp.nn", tmp_path / "a.pdf")
-    made = cache / (cache / "preamble-last").read_text()
+    made = cache / (cache / "preamble-last").read_text().splitlines()[0]
     whole = made.read_bytes()
     made.write_bytes(whole[:1_000_000])
     build(EXAMPLES / "mlp.nn", tmp_path / "b.pdf")
@@ -175,6 +175,36 @@ def test_a_head_start_reports_errors_and_timeouts_as_a_build_does(head_start, tm
     with pytest.raises(LatexError, match="Undefined control sequence"):
         compile_pdf(figure_with("\\nosuchmacro"))
     assert not _leftover(early)
+
+
+@pytest.mark.latex
+def test_a_head_start_begins_the_document_and_a_figure_keeps_its_line_numbers(head_start, tmp_path):
+    """A head start is given the lines before \\begin{document} (as many as the last figure had) and that line
+    while the figure is made; a figure that has as many is read on from there, one that has more is built without
+    the head start. Either way an error names the figure's own line, as a build without a head start does."""
+    from tikznn import LatexError
+    from tikznn.latex import compile_pdf
+    from test_build import figure_with
+    tex = figure_with("\\nosuchmacro")
+    longer = tex.replace("\\begin{document}\n", "% one more line\n\\begin{document}\n", 1)
+    plain = {}
+    for figure in (longer, tex):  # (built without a head start; the last has the lines the next head start is given)
+        with pytest.raises(LatexError) as caught:
+            compile_pdf(figure)
+        plain[figure] = str(caught.value)
+    wrong = {}
+    for name, figure in (("tex", tex), ("longer", longer)):
+        early = head_start()
+        assert early.opening.lines == tex.partition("\\begin{document}")[0].count("\n")
+        early.opening.join(10)
+        assert early.opening.pipe is not None  # (pdflatex opened the FIFO and was given the opening)
+        with pytest.raises(LatexError) as started:
+            compile_pdf(figure)
+        assert str(started.value) == plain[figure] and not _leftover(early)
+        wrong[name] = str(started.value), early.process.returncode
+    assert wrong["tex"][1] == 1 and wrong["longer"][1] < 0  # (it made the first; the second was stopped)
+    line = tex.splitlines().index(next(t for t in tex.splitlines() if "nosuchmacro" in t)) + 1
+    assert f"figure.tex:{line}:" in wrong["tex"][0] or f"line {line}" in wrong["tex"][0], wrong["tex"][0]
 
 
 @pytest.mark.latex

@@ -358,16 +358,14 @@ class Layout:
         return _kept(self, "_bounds", self._bounds)
 
     def _bounds(self) -> Rect:
-        box = bounds([p for s in self.shapes() for p in s.outline()] +
-                     [p for m in self.marks for p in m.rect().polygon()] or [(0.0, 0.0)])
-        for label in self.labels:
-            box = box.union(label.rect())
-        for frame in self.frames:
-            box = box.union(frame.rect)
-        for arrow in self.arrows:
-            box = box.union(bounds(arrow.projected()))
-        for line in self.lines:
-            box = box.union(bounds(line.points))
-        for swatch in self.legend:
-            box = box.union(Rect.around(swatch.x, swatch.y, swatch.size, swatch.size))
-        return box
+        points = [p for s in self.shapes() for p in s.outline()]
+        points += [p for m in self.marks for p in ((m.x0, m.y0), (m.x1, m.y1))]
+        points = points or [(0.0, 0.0)]
+        points += [p for label in self.labels for p in ((label.x - label.width / 2, label.y - label.height / 2),
+                                                       (label.x + label.width / 2, label.y + label.height / 2))]
+        points += [p for frame in self.frames for p in ((frame.rect.x0, frame.rect.y0), (frame.rect.x1, frame.rect.y1))]
+        points += [p for arrow in self.arrows for p in arrow.projected()]
+        points += [p for line in self.lines for p in line.points]
+        points += [p for s in self.legend for p in ((s.x - s.size / 2, s.y - s.size / 2),
+                                                    (s.x + s.size / 2, s.y + s.size / 2))]
+        return bounds(points)

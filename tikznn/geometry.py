@@ -64,11 +64,12 @@ def overlap(a, b, margin: float = 0.0) -> bool:
 
 
 class Index:
-    """Polygons bucketed by columns of the x axis, so that finding what a small box may touch stays cheap."""
+    """Polygons bucketed by columns of the x axis, so that finding what a small box may touch stays cheap. A box (a
+    rectangle or line along the axes) is kept as its Rect: two boxes overlap by their sides alone, as `overlap` has it."""
 
     def __init__(self, column: float = 2.0):
         self.column = column
-        self.buckets: dict[int, list[tuple[Rect, tuple]]] = {}
+        self.buckets: dict[int, list[tuple[Rect, tuple | None]]] = {}  # (its box, the polygon: None for a box)
 
     def copy(self) -> "Index":
         """Another index holding the same polygons (adding to one leaves the other as it is)."""
@@ -76,19 +77,40 @@ class Index:
         other.buckets = {key: list(found) for key, found in self.buckets.items()}
         return other
 
-    def _columns(self, box: Rect) -> range:
-        return range(int(box.x0 // self.column), int(box.x1 // self.column) + 1)
-
     def add(self, polygon) -> None:
         box = bounds(polygon)
-        for key in self._columns(box):
-            self.buckets.setdefault(key, []).append((box, tuple(polygon)))
+        line = len(polygon) == 2 and (polygon[0][0] == polygon[1][0] or polygon[0][1] == polygon[1][1])
+        self._put(box, None if line else tuple(polygon))
+
+    def add_box(self, box: Rect) -> None:
+        self._put(box, None)
+
+    def _put(self, box: Rect, polygon: tuple | None) -> None:
+        for key in range(int(box.x0 // self.column), int(box.x1 // self.column) + 1):
+            found = self.buckets.get(key)
+            if found is None:
+                self.buckets[key] = [(box, polygon)]
+            else:
+                found.append((box, polygon))
 
     def hits(self, polygon, margin: float = 0.0) -> bool:
-        box = bounds(polygon).grown(margin)
-        for key in self._columns(box):
-            for other_box, other in self.buckets.get(key, ()):
-                if (other_box.x0 < box.x1 and box.x0 < other_box.x1 and other_box.y0 < box.y1
-                        and box.y0 < other_box.y1 and overlap(polygon, other, margin)):
+        """Does the polygon come within `margin` of one held (overlap it, when 0)?"""
+        return self._hits(bounds(polygon), tuple(polygon), margin)
+
+    def hits_box(self, box: Rect, margin: float = 0.0) -> bool:
+        return self._hits(box, None, margin)
+
+    def _hits(self, box: Rect, polygon: tuple | None, margin: float) -> bool:
+        x0, y0, x1, y1 = box
+        near = margin - EPS  # boxes closer than this overlap
+        for key in range(int((x0 - margin) // self.column), int((x1 + margin) // self.column) + 1):
+            for other, shape in self.buckets.get(key, ()):
+                ox0, oy0, ox1, oy1 = other
+                if ox0 - x1 >= margin or x0 - ox1 >= margin or oy0 - y1 >= margin or y0 - oy1 >= margin:
+                    continue
+                if shape is None and polygon is None:
+                    if ox0 - x1 < near and x0 - ox1 < near and oy0 - y1 < near and y0 - oy1 < near:
+                        return True
+                elif overlap(polygon or box.polygon(), shape or other.polygon(), margin):
                     return True
         return False

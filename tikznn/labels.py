@@ -6,7 +6,7 @@ from itertools import chain
 from . import kinds
 from .drawing import DEPTH_X, PAD, Ball, Block, Frame, Label
 from .errors import LayoutError
-from .geometry import Index, Rect, bounds, overlap
+from .geometry import EPS, Index, Rect, bounds, overlap
 from .metrics import line_height, text_box, wrap
 from .layer import who
 from .model import Network
@@ -72,17 +72,22 @@ class LabelPlacer:
         self.shapes = shapes
         self.main_set = main_set
         self.obstacles = [s.outline() for s in shapes.values()]
-        # arrows as strips as wide as their heads, since a label must not touch a line or a head either
-        self.obstacles += [bounds((p, q)).grown(ARROW_HALF_WIDTH).polygon() for a in arrows
-                           for p, q in zip(a.projected(), a.projected()[1:])]
+        self.boxes = {name: bounds(s.outline()) for name, s in shapes.items()}
         self.index = Index()
         for obstacle in self.obstacles:
             self.index.add(obstacle)
+        self.routes = [(a, a.projected()) for a in arrows]
+        # arrows as strips as wide as their heads, since a label must not touch a line or a head either
+        for _, points in self.routes:
+            for p, q in zip(points, points[1:]):
+                strip = bounds((p, q)).grown(ARROW_HALF_WIDTH)
+                self.obstacles.append(strip.polygon())
+                self.index.add_box(strip)
         self.arrows = arrows
         self.placed: list[Label] = []
 
     def free(self, rect: Rect) -> bool:
-        return not self.index.hits(rect.grown(PAD).polygon())
+        return not self.index.hits_box(rect.grown(PAD))
 
     def put(self, text, role, spots, owner="") -> None:
         """Place `text` at the first free spot; a spot is (x, y) or (x, y, rotation)."""
@@ -93,7 +98,7 @@ class LabelPlacer:
             label = Label(text, role, cx, cy, w, h, rotate, owner)
             if self.free(label.rect()):
                 self.placed.append(label)
-                self.index.add(label.rect().polygon())
+                self.index.add_box(label.rect())
                 return
         raise LayoutError(f"no free place for the label '{text}'{f' of {owner}' if owner else ''}",
                           span=self.layers[owner].at if owner in self.layers else None)
@@ -297,36 +302,35 @@ class LabelPlacer:
         cross its edge); with `incoming`, the routes into them from outside too (a repeated block's own skips,
         which start at a tap right by the block before); never around anything else."""
         points = [p for n in members for p in self.shapes[n].outline()]
+        inside = bounds(points)
         points += [p for label in self.placed if label.layer in members for p in label.rect().polygon()]
         points += [p for frame in self.frames if frame.layers <= members for p in frame.rect.polygon()]
-        inside = bounds([p for n in members for p in self.shapes[n].outline()])
-        routes = [p for a in self.arrows if a.target in members and a.role != "flow"
-                  and (incoming or a.source in members or self._enters(a, inside)) for p in a.projected()]
+        routes = [p for a, projected in self.routes if a.target in members and a.role != "flow"
+                  and (incoming or a.source in members or self._enters(projected[0], inside)) for p in projected]
         rect = bounds(points + routes).grown(FRAME_MARGIN)
         if routes:  # a route along the frame's edge would read as a double line: keep a clear gap
             top = max(p[1] for p in routes)
             if top + FRAME_MARGIN >= rect.y1 - 1e-9:
                 rect = Rect(rect.x0, rect.y0, rect.x1, top + FRAME_MARGIN + ROUTE_MARGIN)
-        others = [s.outline() for n, s in self.shapes.items() if n not in members]
-        others += [label.rect().polygon() for label in self.placed if label.layer not in members]
-        for outline in others:
-            if not overlap(rect.polygon(), outline):
+        others = [(self.boxes[n], s.outline()) for n, s in self.shapes.items() if n not in members]
+        others += [(label.rect(), None) for label in self.placed if label.layer not in members]
+        for box, outline in others:
+            if (rect.x1 <= box.x0 + EPS or box.x1 <= rect.x0 + EPS or rect.y1 <= box.y0 + EPS or box.y1 <= rect.y0 + EPS
+                    or not overlap(rect.polygon(), outline or box.polygon())):  # (apart as overlap sees it: cheaply)
                 continue
-            xs, ys = [p[0] for p in outline], [p[1] for p in outline]
-            if self.vertical and min(ys) >= inside.y1 - 0.3:  # before it, above
-                rect = Rect(rect.x0, rect.y0, rect.x1, min(ys) - PAD)
-            elif self.vertical and max(ys) <= inside.y0 + 0.3:
-                rect = Rect(rect.x0, max(ys) + PAD, rect.x1, rect.y1)
-            elif not self.vertical and max(xs) <= inside.x0 + 0.3:  # before it, on the left
-                rect = Rect(max(xs) + PAD, rect.y0, rect.x1, rect.y1)
-            elif not self.vertical and min(xs) >= inside.x1 - 0.3:
-                rect = Rect(rect.x0, rect.y0, min(xs) - PAD, rect.y1)
+            if self.vertical and box.y0 >= inside.y1 - 0.3:  # before it, above
+                rect = Rect(rect.x0, rect.y0, rect.x1, box.y0 - PAD)
+            elif self.vertical and box.y1 <= inside.y0 + 0.3:
+                rect = Rect(rect.x0, box.y1 + PAD, rect.x1, rect.y1)
+            elif not self.vertical and box.x1 <= inside.x0 + 0.3:  # before it, on the left
+                rect = Rect(box.x1 + PAD, rect.y0, rect.x1, rect.y1)
+            elif not self.vertical and box.x0 >= inside.x1 - 0.3:
+                rect = Rect(rect.x0, rect.y0, box.x0 - PAD, rect.y1)
         return rect
 
-    def _enters(self, arrow, inside: Rect) -> bool:
-        """Does a route leave the flow right before these blocks (a branch into a stage's first module), so that
-        the frame around them should take its junction and rise in, not run beside them?"""
-        start = arrow.projected()[0]
+    def _enters(self, start, inside: Rect) -> bool:
+        """Does a route starting at `start` leave the flow right before these blocks (a branch into a stage's first
+        module), so that the frame around them should take its junction and rise in, not run beside them?"""
         return not self.vertical and inside.x0 - ENTRY <= start[0] < inside.x0
 
     def _add_edges(self, rect: Rect) -> None:

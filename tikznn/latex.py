@@ -204,14 +204,17 @@ def compile_pdf(tex: str, *, source: Source = Source(), timeout: float = DEFAULT
                          if not line.lstrip().startswith("%"))
     preloaded = _preloaded(pdflatex, preamble, env, timeout) if engine == "pdflatex" else None
     _LAST[:] = [engine if engine != "pdflatex" or preloaded else "pdflatex without a format"]
-    early = _take_head_start(preloaded)
+    if preloaded:
+        _remember_last(preloaded, tex.partition("\\begin{document}\n")[0].count("\n"))
+    taken = _take_head_start(preloaded, tex)
+    early = taken[0] if taken else None
     _reap()
     with early.folder if early else tempfile.TemporaryDirectory(prefix=_PREFIX) as folder:
         for name, data in (files or {}).items():  # (the pictures the figure shows, named by tikznn)
             Path(folder, name).write_bytes(data)
         began = Path(folder, "figure.log")  # (written as soon as TeX has loaded its format)
-        if early:
-            returncode, terminal = _feed(early.process, Path(folder, "figure.tex"), tex, timeout, source), b""
+        if taken:
+            returncode, terminal = _feed(early, taken[1], timeout, source), b""
         if not early or returncode != 0 and not began.exists():
             for made in ("figure.tex", "preamble.fmt"):  # (a head start's FIFO and link)
                 Path(folder, made).unlink(missing_ok=True)
@@ -277,7 +280,49 @@ def _timed_out(timeout: float, source: Source) -> LatexError:
 class _HeadStart:
     format: Path
     folder: tempfile.TemporaryDirectory
-    process: subprocess.Popen
+    process: subprocess.Popen | None
+    opening: "_Opening | None" = None
+
+
+class _Opening(threading.Thread):
+    """A document's opening given to a head start as soon as its pdflatex opens the FIFO: the lines before
+    \\begin{document} (which the format skips: it holds the preamble) and that line, so that LaTeX begins the document
+    (its driver and font set-up, about 15 ms) before the figure is made. As many lines as the last figure had before
+    \\begin{document}, so that a figure's lines keep their numbers (error messages name them); the pipe stays open
+    for the rest."""
+
+    def __init__(self, fifo: Path, lines: int):
+        super().__init__(daemon=True)
+        self.fifo, self.lines, self.pipe = fifo, lines, None
+
+    def run(self) -> None:
+        try:
+            pipe = os.open(self.fifo, os.O_WRONLY)  # (waits for pdflatex to open it, its format loaded)
+        except OSError:
+            return
+        try:
+            os.write(pipe, b"%\n" * self.lines + b"\\begin{document}\n")  # (far less than a pipe holds)
+        except OSError:  # pdflatex stopped reading
+            os.close(pipe)
+            return
+        self.pipe = pipe
+
+    def rest(self, tex: str) -> str | None:
+        """What of `tex` follows its opening, when it has as many lines before \\begin{document} (else None)."""
+        head, found, rest = tex.partition("\\begin{document}\n")
+        return rest if found and head.count("\n") == self.lines else None
+
+    def release(self) -> None:
+        """Let the open of a FIFO whose pdflatex has ended return, and close what it opened."""
+        while self.is_alive():
+            try:
+                os.close(os.open(self.fifo, os.O_RDONLY | os.O_NONBLOCK))
+            except OSError:
+                pass
+            self.join(0.05)
+        if self.pipe is not None:
+            os.close(self.pipe)
+            self.pipe = None
 
 
 _EARLY: list[_HeadStart] = []  # at most one; once taken (its process None), another may start
@@ -302,32 +347,45 @@ def start_early() -> None:
     if last is None or pdflatex is None or not hasattr(os, "mkfifo") or _EARLY and _EARLY[0].process is not None:
         return  # (one waits already)
     try:
-        preloaded = private_file(last.read_text(encoding="ascii").strip())
+        name, lines = _last(last.read_text(encoding="ascii"))
+        preloaded = private_file(name)
         if preloaded is None or not preloaded.name.startswith("preamble-") or not preloaded.is_file():
             return
         folder = tempfile.TemporaryDirectory(prefix=_PREFIX)
-        os.mkfifo(Path(folder.name, "figure.tex"), 0o600)
+        fifo = Path(folder.name, "figure.tex")
+        os.mkfifo(fifo, 0o600)
         command = _command(pdflatex, "pdflatex", folder.name, preloaded)
         process = _started(command, folder.name, dict(os.environ, openin_any="p", openout_any="p"),
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except (OSError, ValueError, subprocess.SubprocessError):
         return
+    opening = _Opening(fifo, lines) if lines is not None else None
+    if opening is not None:
+        opening.start()
     if not _EARLY:
         atexit.register(stop_early)
-    _EARLY[:] = [_HeadStart(preloaded, folder, process)]
+    _EARLY[:] = [_HeadStart(preloaded, folder, process, opening)]
 
 
-def _take_head_start(preloaded: Path | None) -> _HeadStart | None:
-    """The pdflatex started early, if it runs on this format (and no other compile took it)."""
+def _last(text: str) -> tuple[str, int | None]:
+    """preamble-last's format name and the number of lines its last figure had before \\begin{document}."""
+    name, _, lines = text.strip().partition("\n")
+    return name, int(lines) if lines.isdigit() else None
+
+
+def _take_head_start(preloaded: Path | None, tex: str) -> tuple[_HeadStart, str] | None:
+    """The pdflatex started early and what of `tex` it has still to read, if it runs on this format and was given
+    this figure's opening (and no other compile took it)."""
     with _EARLY_LOCK:
         if not _EARLY or _EARLY[0].process is None:
             return None
         early = _EARLY[0]
-        if preloaded is None or early.format != preloaded or early.process.poll() is not None:
+        rest = early.opening.rest(tex) if early.opening else tex
+        if preloaded is None or early.format != preloaded or rest is None or early.process.poll() is not None:
             stop_early()
             return None
         _EARLY[0] = _HeadStart(early.format, early.folder, None)  # (taken: not stopped at exit)
-        return early
+        return early, rest
 
 
 def stop_early() -> None:
@@ -337,6 +395,8 @@ def stop_early() -> None:
         _EARLY[0] = _HeadStart(early.format, early.folder, None)
         early.process.kill()
         early.process.wait()
+        if early.opening:
+            early.opening.release()
         early.folder.cleanup()
 
 
@@ -355,14 +415,23 @@ def _wait(process: subprocess.Popen, timeout: float) -> int:
     return process.wait()
 
 
-def _feed(process: subprocess.Popen, fifo: Path, tex: str, timeout: float, source: Source) -> int:
-    """Give the early pdflatex its figure through the FIFO it waits on; its exit status."""
+def _feed(early: _HeadStart, tex: str, timeout: float, source: Source) -> int:
+    """Give the early pdflatex its figure (`tex`: what follows the opening it was given, if any) through the FIFO it
+    waits on; its exit status."""
+    process, fifo, opening = early.process, Path(early.folder.name, "figure.tex"), early.opening
     data = tex.encode("utf-8")
 
     def write() -> None:
         try:
-            with open(os.open(fifo, os.O_WRONLY), "wb") as pipe:  # (waits for pdflatex to open it)
-                pipe.write(data)
+            if opening:
+                opening.join()  # (the opening is written once pdflatex opens the FIFO)
+                if opening.pipe is None:
+                    return
+                pipe, opening.pipe = opening.pipe, None
+            else:
+                pipe = os.open(fifo, os.O_WRONLY)  # (waits for pdflatex to open it)
+            with open(pipe, "wb") as handle:
+                handle.write(data)
         except OSError:  # pdflatex stopped reading: its log says why
             pass
     writer = threading.Thread(target=write, daemon=True)
@@ -379,6 +448,8 @@ def _feed(process: subprocess.Popen, fifo: Path, tex: str, timeout: float, sourc
         while writer.is_alive():  # pdflatex ended without opening the FIFO: let the writer's open return
             os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
             writer.join(0.05)
+        if opening:
+            opening.release()
     return process.returncode
 
 
@@ -405,7 +476,6 @@ def _preloaded(pdflatex: str, preamble: str, env: dict, timeout: float) -> Path 
                 os.utime(cached)
             except OSError:
                 pass
-        _remember_last(cached)
         return cached
     with tempfile.TemporaryDirectory(prefix=f"{_PREFIX}format-") as folder:
         Path(folder, "preamble.tex").write_text(preamble + "\\begin{document}\n\\end{document}\n", encoding="utf-8")
@@ -435,18 +505,19 @@ def _preloaded(pdflatex: str, preamble: str, env: dict, timeout: float) -> Path 
             return None
     prune(r"preamble-[0-9a-f]{20}\.fmt", keep=cached.name)
     prune(r"\.preamble-[0-9a-f]{20}\.fmt\..*", keep="", days=1.0)  # (copies a killed build left)
-    _remember_last(cached)
     return cached
 
 
-def _remember_last(preloaded: Path) -> None:
-    """Name the format used last, for the next build's head start (a small file, rewritten only on a change)."""
+def _remember_last(preloaded: Path, lines: int) -> None:
+    """Name the format used last and the number of lines its figure had before \\begin{document}, for the next
+    build's head start (a small file, rewritten only on a change)."""
     from .cache import write_whole
 
     last = preloaded.with_name("preamble-last")
+    said = f"{preloaded.name}\n{lines}"
     try:
-        if not last.exists() or last.read_text(encoding="ascii") != preloaded.name:
-            write_whole(last, lambda handle: handle.write(preloaded.name.encode("ascii")))
+        if not last.exists() or last.read_text(encoding="ascii") != said:
+            write_whole(last, lambda handle: handle.write(said.encode("ascii")))
     except (OSError, ValueError):
         pass
 

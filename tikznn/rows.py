@@ -329,7 +329,7 @@ class _Row:
             if moved.y <= label.y:
                 continue
             space = Rect(moved.rect().x0, moved.rect().y0, moved.rect().x1, label.rect().y1)  # all it passes
-            if not others.hits(space.polygon(), PAD):
+            if not others.hits_box(space, PAD):
                 lifted[id(label)] = moved
         self.labels = [lifted.get(id(label), label) for label in self.labels]
         frames = []
@@ -357,7 +357,7 @@ class _Row:
             y = bottoms[label.layer] - PAD - label.height / 2
             while y > label.y + 1e-9:
                 moved = replace(label, y=y)
-                if not others.hits(moved.rect().polygon(), PAD):
+                if not others.hits_box(moved.rect(), PAD):
                     self.labels[i] = moved
                     break
                 y -= label.height + PAD
@@ -373,11 +373,11 @@ class _Row:
         for i in names:
             label = self.labels[i]
             for _ in range(6):
-                if not settled.hits(label.rect().polygon(), PAD):
+                if not settled.hits_box(label.rect(), PAD):
                     break
                 label = replace(label, y=label.y + label.height + PAD)
             self.labels[i] = label
-            settled.add(label.rect().polygon())
+            settled.add_box(label.rect())
 
     def _index(self, labels) -> Index:
         """What a label moved within the row must keep clear of: its blocks, balls and arrows, and `labels`."""
@@ -391,7 +391,7 @@ class _Row:
                     self._shapes.add(segment)
         index = self._shapes.copy()
         for label in labels:
-            index.add(label.rect().polygon())
+            index.add_box(label.rect())
         return index
 
     def extent(self) -> Rect:
