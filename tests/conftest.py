@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import fcntl
 import functools
 import importlib
 import io
@@ -33,8 +34,16 @@ if not os.environ.get("TIKZNN_CACHE"):
 
 def seeded_cache(folder: Path) -> Path:
     """`folder` as a cache holding what the tests' shared cache has made so far (the compiled grammar and
-    templates, the preloaded formats): a test about something else does not pay for making them again."""
+    templates, the preloaded formats; pdflatex's usual format is made there first, once for every worker): a test
+    about something else does not pay for making them again."""
     shared = Path(os.environ["TIKZNN_CACHE"])
+    with open(shared / "seeding.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if shutil.which("pdflatex") and not (shared / "preamble-last").exists():
+            from tikznn import build
+            with tempfile.TemporaryDirectory() as made:
+                (Path(made) / "small.nn").write_text("input 3x8x8\n")
+                build(Path(made) / "small.nn", Path(made) / "small.pdf", engine="pdflatex")
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     for made in [*shared.glob("grammar-*.lark"), *shared.glob("preamble-*.fmt"), *shared.glob("preamble-last")]:
         shutil.copy2(made, folder / made.name)
