@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from . import kinds
 from .drawing import (BALL_RADIUS, BAND, CLEARANCE, DEPTH_X, DEPTH_Y, FLOW_GAP, PAD, SLAB, Arrow, Ball,
-                      Block, Layout, Recent, SIZES, Point, Sizes, head_past, project, span)
+                      Block, Layout, Recent, SIZES, Point, Sizes, head_past, moved, project, span)
 from .errors import LayoutError
 from .figure import Figure
 from .finishing import BORDER_CM, dressed, fitted, source_lines
@@ -74,6 +74,7 @@ class _Planner:
             for source in self.inputs[name]:
                 self.consumers[source].append(name)
         self.skips = [(self._drawn_source(s.source), self._drawn_target(s.target), s) for s in network.skips]
+        self._made: dict[str, Block | Ball] = {}  # each layer's block at the origin, made once
 
     # graph ----------------------------------------------------------------------------------------------------
     def _passes(self, name: str) -> bool:
@@ -111,12 +112,19 @@ class _Planner:
 
     # sizes ----------------------------------------------------------------------------------------------------
     def block(self, name: str, x: float = 0.0, y: float = 0.0) -> Block | Ball:
+        """The layer's block (or ball) with its west face (or west point) at x, its axis at y."""
+        made = self._made.get(name)
+        if made is None:
+            made = self._made[name] = self._block(name)
+        return moved(made, x, y) if x or y else made
+
+    def _block(self, name: str) -> Block | Ball:
         layer = self.layers[name]
         shape = self.analysis[name].shape
         style = layer.style
         kind = kinds.of(layer)
         if kind.symbol:
-            return Ball(name, layer.kind, x + BALL_RADIUS, y, style=style)
+            return Ball(name, layer.kind, BALL_RADIUS, 0.0, style=style)
         width, height, depth = _extent(shape, self.analysis[name].sequence, self.sizes)
         band, band_fill = 0.0, None
         act = None if kind.act_inside else getattr(layer, "act", None)  # an encoder's is inside it
@@ -129,7 +137,7 @@ class _Planner:
             band = BAND
             band_fill = "softmax" if act in SOFTMAX else kind.band
         fill = "softmax" if getattr(layer, "fn", None) in SOFTMAX else layer.kind
-        return Block(name, layer.kind, x, y, width, height, depth, fill=fill, band=band, band_fill=band_fill,
+        return Block(name, layer.kind, 0.0, 0.0, width, height, depth, fill=fill, band=band, band_fill=band_fill,
                      style=style, loop=kind.loop)
 
     def touches(self, a: str, b: str) -> bool:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .tex import cjk_count, split_math
 
@@ -9,6 +10,7 @@ from .tex import cjk_count, split_math
 TEXT = {"caption": (0.34, 0.19), "dims": (0.25, 0.135), "note": (0.3, 0.16), "stage": (0.34, 0.18)}
 
 
+@lru_cache(maxsize=4096)  # (a composition measures the same labels in every drawing it tries)
 def text_length(text: str) -> int:
     """Rough count of glyphs as typeset: math commands count as one glyph, braces and scripts as none, a Chinese
     or Japanese character (a full em wide) as two."""
