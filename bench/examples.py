@@ -101,7 +101,7 @@ def linked_format(tex: Path, env) -> str | None:
     last = Path(env["TIKZNN_CACHE"], "preamble-last")
     link = tex.with_name(f"{tex.stem}-format.fmt")
     link.unlink(missing_ok=True)
-    link.symlink_to(Path(env["TIKZNN_CACHE"], last.read_text().splitlines()[0]))  # (its first line)
+    link.symlink_to(Path(env["TIKZNN_CACHE"], last.read_text().strip()))
     return link.stem
 
 

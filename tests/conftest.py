@@ -39,13 +39,16 @@ def seeded_cache(folder: Path) -> Path:
     shared = Path(os.environ["TIKZNN_CACHE"])
     with open(shared / "seeding.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if shutil.which("pdflatex") and not (shared / "preamble-last").exists():
+        if shutil.which("pdflatex") and not (shared / "seeded").exists():
             from tikznn import build
             with tempfile.TemporaryDirectory() as made:
                 (Path(made) / "small.nn").write_text("input 3x8x8\n")
                 build(Path(made) / "small.nn", Path(made) / "small.pdf", engine="pdflatex")
+            (shared / "seeded").touch()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    for made in [*shared.glob("grammar-*.lark"), *shared.glob("preamble-*.fmt"), *shared.glob("preamble-last")]:
+    made_there = [*shared.glob("grammar-*.lark"), *shared.glob("preamble-*.fmt"), *shared.glob("preamble-last"),
+                  *shared.glob("preamble-lines")]
+    for made in made_there:
         shutil.copy2(made, folder / made.name)
     if (shared / "templates").is_dir():
         shutil.copytree(shared / "templates", folder / "templates", dirs_exist_ok=True)

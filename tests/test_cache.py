@@ -1,6 +1,7 @@
 """The private cache folder behind fast builds: what in it may be loaded as code is used only when no one else
 can write it."""
 import os
+import threading
 
 import pytest
 
@@ -49,7 +50,7 @@ def test_a_damaged_format_is_dropped_and_the_figure_built_without_it(tmp_path, m
     cache = seeded_cache(tmp_path / "cache")
     monkeypatch.setenv("TIKZNN_CACHE", str(cache))
     build(EXAMPLES / "mlp.nn", tmp_path / "a.pdf")
-    made = cache / (cache / "preamble-last").read_text().splitlines()[0]
+    made = cache / (cache / "preamble-last").read_text()
     whole = made.read_bytes()
     made.write_bytes(whole[:1_000_000])
     build(EXAMPLES / "mlp.nn", tmp_path / "b.pdf")
@@ -193,18 +194,51 @@ def test_a_head_start_begins_the_document_and_a_figure_keeps_its_line_numbers(he
             compile_pdf(figure)
         plain[figure] = str(caught.value)
     wrong = {}
+    descriptors = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
     for name, figure in (("tex", tex), ("longer", longer)):
         early = head_start()
-        assert early.opening.lines == tex.partition("\\begin{document}")[0].count("\n")
-        early.opening.join(10)
-        assert early.opening.pipe is not None  # (pdflatex opened the FIFO and was given the opening)
+        assert early.opening.lines == tex.partition("\\begin{document}")[0].count("\n")  # (the last figure's)
+        early.opening.join(60)  # (given once pdflatex has loaded its format: then its pipe is open)
         with pytest.raises(LatexError) as started:
             compile_pdf(figure)
         assert str(started.value) == plain[figure] and not _leftover(early)
+        assert not early.opening.is_alive() and early.opening.pipe is None  # (its pipe closed, taken or stopped)
         wrong[name] = str(started.value), early.process.returncode
     assert wrong["tex"][1] == 1 and wrong["longer"][1] < 0  # (it made the first; the second was stopped)
+    assert descriptors is None or len(os.listdir("/proc/self/fd")) == descriptors  # (every pipe closed)
     line = tex.splitlines().index(next(t for t in tex.splitlines() if "nosuchmacro" in t)) + 1
     assert f"figure.tex:{line}:" in wrong["tex"][0] or f"line {line}" in wrong["tex"][0], wrong["tex"][0]
+
+
+@pytest.mark.latex
+def test_a_head_start_without_an_opening_is_given_the_whole_figure(head_start, tmp_path):
+    """A cache that does not say how many lines come before \\begin{document} (an older tikznn's, or a figure
+    without such a line): the head start waits for the whole figure."""
+    from conftest import EXAMPLES
+    from tikznn import build, latex
+    (tmp_path / "cache" / "preamble-lines").write_text("")
+    early = head_start()
+    assert early.opening is None
+    build(EXAMPLES / "lenet.nn", tmp_path / "early.pdf", timeout=20)
+    assert latex._EARLY[0].process is None and early.process.returncode == 0  # (this pdflatex made it)
+    assert (tmp_path / "early.pdf").read_bytes() == (tmp_path / "plain.pdf").read_bytes()
+    assert not _leftover(early)
+
+
+@pytest.mark.latex
+def test_a_head_start_whose_pdflatex_died_is_stopped_and_its_opening_given_up(head_start, tmp_path):
+    """Its pdflatex ended before it opened the FIFO, and the folder is gone (a cleaner of /tmp): stopping it
+    returns at once, nothing left open."""
+    import shutil
+    from tikznn import latex
+    early = head_start()
+    early.process.kill()
+    early.process.wait()
+    shutil.rmtree(early.folder.name)
+    stopping = threading.Thread(target=latex.stop_early, daemon=True)
+    stopping.start()
+    stopping.join(10)
+    assert not stopping.is_alive() and not early.opening.is_alive() and early.opening.pipe is None
 
 
 @pytest.mark.latex

@@ -3,6 +3,7 @@ folder, Poppler for PNG/SVG, and atomic writes that leave earlier outputs untouc
 from __future__ import annotations
 
 import atexit
+import errno
 import os
 import re
 import select
@@ -205,13 +206,20 @@ def compile_pdf(tex: str, *, source: Source = Source(), timeout: float = DEFAULT
     preloaded = _preloaded(pdflatex, preamble, env, timeout) if engine == "pdflatex" else None
     _LAST[:] = [engine if engine != "pdflatex" or preloaded else "pdflatex without a format"]
     if preloaded:
-        _remember_last(preloaded, tex.partition("\\begin{document}\n")[0].count("\n"))
+        _remember_last(preloaded, tex)
+    _reap()
     taken = _take_head_start(preloaded, tex)
     early = taken[0] if taken else None
-    _reap()
     with early.folder if early else tempfile.TemporaryDirectory(prefix=_PREFIX) as folder:
-        for name, data in (files or {}).items():  # (the pictures the figure shows, named by tikznn)
-            Path(folder, name).write_bytes(data)
+        try:
+            for name, data in (files or {}).items():  # (the pictures the figure shows, named by tikznn)
+                Path(folder, name).write_bytes(data)
+        except BaseException:
+            if early:  # (taken: stopped here, as _feed would)
+                _stop(early.process)
+                if early.opening:
+                    early.opening.close()
+            raise
         began = Path(folder, "figure.log")  # (written as soon as TeX has loaded its format)
         if taken:
             returncode, terminal = _feed(early, taken[1], timeout, source), b""
@@ -284,6 +292,25 @@ class _HeadStart:
     opening: "_Opening | None" = None
 
 
+OPENING_LINES = 1000  # at most this many lines before \\begin{document} are given ahead (they fit in one pipe write)
+
+
+def _writing_end(fifo: Path, process: subprocess.Popen, stopped: threading.Event) -> int | None:
+    """The FIFO's writing end once pdflatex has opened it to read (its format loaded), or None when pdflatex ended
+    or `stopped` was set first: never blocked in open, which a FIFO whose reader is gone would never let return."""
+    while not stopped.is_set() and process.poll() is None:
+        try:
+            pipe = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as err:
+            if err.errno != errno.ENXIO:  # (ENXIO: no reader yet)
+                return None
+            stopped.wait(0.002)
+            continue
+        os.set_blocking(pipe, True)
+        return pipe
+    return None
+
+
 class _Opening(threading.Thread):
     """A document's opening given to a head start as soon as its pdflatex opens the FIFO: the lines before
     \\begin{document} (which the format skips: it holds the preamble) and that line, so that LaTeX begins the document
@@ -291,17 +318,17 @@ class _Opening(threading.Thread):
     \\begin{document}, so that a figure's lines keep their numbers (error messages name them); the pipe stays open
     for the rest."""
 
-    def __init__(self, fifo: Path, lines: int):
+    def __init__(self, fifo: Path, process: subprocess.Popen, lines: int):
         super().__init__(daemon=True)
-        self.fifo, self.lines, self.pipe = fifo, lines, None
+        self.fifo, self.process, self.lines, self.pipe = fifo, process, lines, None
+        self.stopped = threading.Event()
 
     def run(self) -> None:
-        try:
-            pipe = os.open(self.fifo, os.O_WRONLY)  # (waits for pdflatex to open it, its format loaded)
-        except OSError:
+        pipe = _writing_end(self.fifo, self.process, self.stopped)
+        if pipe is None:
             return
         try:
-            os.write(pipe, b"%\n" * self.lines + b"\\begin{document}\n")  # (far less than a pipe holds)
+            os.write(pipe, b"%\n" * self.lines + b"\\begin{document}\n")  # (less than PIPE_BUF: written whole)
         except OSError:  # pdflatex stopped reading
             os.close(pipe)
             return
@@ -312,17 +339,17 @@ class _Opening(threading.Thread):
         head, found, rest = tex.partition("\\begin{document}\n")
         return rest if found and head.count("\n") == self.lines else None
 
-    def release(self) -> None:
-        """Let the open of a FIFO whose pdflatex has ended return, and close what it opened."""
-        while self.is_alive():
-            try:
-                os.close(os.open(self.fifo, os.O_RDONLY | os.O_NONBLOCK))
-            except OSError:
-                pass
-            self.join(0.05)
-        if self.pipe is not None:
-            os.close(self.pipe)
-            self.pipe = None
+    def release(self) -> int | None:
+        """Stop waiting for pdflatex; the pipe the opening was written to (which the caller then owns), if any."""
+        self.stopped.set()
+        self.join()
+        pipe, self.pipe = self.pipe, None
+        return pipe
+
+    def close(self) -> None:
+        pipe = self.release()
+        if pipe is not None:
+            os.close(pipe)
 
 
 _EARLY: list[_HeadStart] = []  # at most one; once taken (its process None), another may start
@@ -347,8 +374,7 @@ def start_early() -> None:
     if last is None or pdflatex is None or not hasattr(os, "mkfifo") or _EARLY and _EARLY[0].process is not None:
         return  # (one waits already)
     try:
-        name, lines = _last(last.read_text(encoding="ascii"))
-        preloaded = private_file(name)
+        preloaded = private_file(last.read_text(encoding="ascii").strip())
         if preloaded is None or not preloaded.name.startswith("preamble-") or not preloaded.is_file():
             return
         folder = tempfile.TemporaryDirectory(prefix=_PREFIX)
@@ -359,7 +385,8 @@ def start_early() -> None:
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except (OSError, ValueError, subprocess.SubprocessError):
         return
-    opening = _Opening(fifo, lines) if lines is not None else None
+    lines = _lines_before(last.with_name("preamble-lines"))
+    opening = _Opening(fifo, process, lines) if lines is not None else None
     if opening is not None:
         opening.start()
     if not _EARLY:
@@ -367,10 +394,13 @@ def start_early() -> None:
     _EARLY[:] = [_HeadStart(preloaded, folder, process, opening)]
 
 
-def _last(text: str) -> tuple[str, int | None]:
-    """preamble-last's format name and the number of lines its last figure had before \\begin{document}."""
-    name, _, lines = text.strip().partition("\n")
-    return name, int(lines) if lines.isdigit() else None
+def _lines_before(path: Path) -> int | None:
+    """The number of lines the last figure had before \\begin{document} (preamble-lines), if it says one."""
+    try:
+        said = path.read_text(encoding="ascii").strip()
+    except (OSError, ValueError):
+        return None
+    return int(said) if said.isdigit() and int(said) <= OPENING_LINES else None
 
 
 def _take_head_start(preloaded: Path | None, tex: str) -> tuple[_HeadStart, str] | None:
@@ -396,7 +426,7 @@ def stop_early() -> None:
         early.process.kill()
         early.process.wait()
         if early.opening:
-            early.opening.release()
+            early.opening.close()
         early.folder.cleanup()
 
 
@@ -417,26 +447,27 @@ def _wait(process: subprocess.Popen, timeout: float) -> int:
 
 def _feed(early: _HeadStart, tex: str, timeout: float, source: Source) -> int:
     """Give the early pdflatex its figure (`tex`: what follows the opening it was given, if any) through the FIFO it
-    waits on; its exit status."""
+    waits on; its exit status. Whatever happens, pdflatex has ended and the pipe is closed when this returns."""
     process, fifo, opening = early.process, Path(early.folder.name, "figure.tex"), early.opening
     data = tex.encode("utf-8")
+    stopped = threading.Event()
 
     def write() -> None:
+        if opening:
+            opening.join()  # (written once pdflatex opens the FIFO, or given up when it ends first)
+            pipe = opening.release()
+        else:
+            pipe = _writing_end(fifo, process, stopped)
+        if pipe is None:
+            return
         try:
-            if opening:
-                opening.join()  # (the opening is written once pdflatex opens the FIFO)
-                if opening.pipe is None:
-                    return
-                pipe, opening.pipe = opening.pipe, None
-            else:
-                pipe = os.open(fifo, os.O_WRONLY)  # (waits for pdflatex to open it)
             with open(pipe, "wb") as handle:
                 handle.write(data)
         except OSError:  # pdflatex stopped reading: its log says why
             pass
     writer = threading.Thread(target=write, daemon=True)
-    writer.start()
     try:
+        writer.start()
         _wait(process, timeout)
     except subprocess.TimeoutExpired:
         _stop(process)
@@ -445,11 +476,10 @@ def _feed(early: _HeadStart, tex: str, timeout: float, source: Source) -> int:
         _stop(process)
         raise
     finally:
-        while writer.is_alive():  # pdflatex ended without opening the FIFO: let the writer's open return
-            os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
-            writer.join(0.05)
+        stopped.set()
         if opening:
-            opening.release()
+            opening.stopped.set()
+        writer.join()
     return process.returncode
 
 
@@ -508,18 +538,19 @@ def _preloaded(pdflatex: str, preamble: str, env: dict, timeout: float) -> Path 
     return cached
 
 
-def _remember_last(preloaded: Path, lines: int) -> None:
-    """Name the format used last and the number of lines its figure had before \\begin{document}, for the next
-    build's head start (a small file, rewritten only on a change)."""
+def _remember_last(preloaded: Path, tex: str) -> None:
+    """Name the format used last (preamble-last) and the number of lines its figure had before \\begin{document}
+    (preamble-lines), for the next build's head start: small files, rewritten only on a change."""
     from .cache import write_whole
 
-    last = preloaded.with_name("preamble-last")
-    said = f"{preloaded.name}\n{lines}"
-    try:
-        if not last.exists() or last.read_text(encoding="ascii") != said:
-            write_whole(last, lambda handle: handle.write(said.encode("ascii")))
-    except (OSError, ValueError):
-        pass
+    head, found, _ = tex.partition("\\begin{document}\n")
+    for path, said in ((preloaded.with_name("preamble-last"), preloaded.name),
+                       (preloaded.with_name("preamble-lines"), str(head.count("\n")) if found else "")):
+        try:
+            if not path.exists() or path.read_text(encoding="ascii") != said:
+                write_whole(path, lambda handle: handle.write(said.encode("ascii")))
+        except (OSError, ValueError):
+            pass
 
 
 def latex_error(log: str, tex: str, source: Source) -> LatexError:
