@@ -3,7 +3,10 @@ figure. Images must be the same size; then the worst 16×16 tile RMS and the cou
 in some channel decide (thresholds measured in ../shared/reference/toolchain.md)."""
 from __future__ import annotations
 
+import io
+import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -12,6 +15,14 @@ TILE = 16
 MAX_TILE_RMS = 15.0
 MAX_PIXELS_OFF = 10
 PIXEL_OFF = 64
+
+
+def page(pdf: str | Path, dpi: int) -> Image.Image:
+    """A PDF's first page as Poppler renders it at `dpi` (pdf2image's picture, without the two runs it makes first
+    to ask Poppler's version and the page count)."""
+    ppm = subprocess.run(["pdftoppm", "-r", str(dpi), "-f", "1", "-l", "1", str(pdf)], capture_output=True,
+                         check=True, timeout=120).stdout
+    return Image.open(io.BytesIO(ppm)).convert("RGB")
 
 
 @dataclass(frozen=True)

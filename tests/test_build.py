@@ -299,9 +299,7 @@ def test_a_fragment_shrunk_under_6_pt_in_a_column_says_so_and_a_fitted_one_does_
 
 @pytest.mark.latex
 def test_the_documents_own_tikz_styles_do_not_reach_into_a_fragment(tmp_path):
-    from pdf2image import convert_from_path
-
-    from imagecompare import compare
+    from imagecompare import compare, page
     (tmp_path / "net.tikz").write_text(to_tex(parse_file(EXAMPLES / "resnet18.nn"), fragment=True))
     body = "\\begin{document}\\pagestyle{empty}\\input{net.tikz}\\end{document}\n"
     plain = "\\documentclass{article}\n\\usepackage{tikz}\n"
@@ -309,8 +307,7 @@ def test_the_documents_own_tikz_styles_do_not_reach_into_a_fragment(tmp_path):
                        " every path/.style={dashed}, every scope/.style={red}, every label/.style={blue}}\n")
     _compile(tmp_path, "plain", plain + body)
     _compile(tmp_path, "hostile", hostile + body)
-    [a] = convert_from_path(str(tmp_path / "plain.pdf"), dpi=60)
-    [b] = convert_from_path(str(tmp_path / "hostile.pdf"), dpi=60)
+    a, b = page(tmp_path / "plain.pdf", 60), page(tmp_path / "hostile.pdf", 60)
     assert compare(b, a).rms < 0.5
 
 

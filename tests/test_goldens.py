@@ -9,11 +9,10 @@ import warnings
 from pathlib import Path
 
 import pytest
-from pdf2image import convert_from_path
 from PIL import Image
 
 from conftest import CJK, EXAMPLE_NAMES, EXAMPLES, GOLDENS, OUTPUT, REGENERATE, need_tex
-from imagecompare import compare, diff_image
+from imagecompare import compare, diff_image, page
 from printsize import assert_prints
 from tikznn import build, parse_file, to_tex
 from tikznn.errors import TikznnWarning
@@ -51,7 +50,7 @@ def _matches_golden(name: str, golden_name: str, tmp_path, **figure) -> Path:
         need_tex(*CJK)
     pdf = tmp_path / f"{golden_name}.pdf"
     build(EXAMPLES / f"{name}.nn", pdf, **figure)
-    [result] = convert_from_path(str(pdf), dpi=DPI)
+    result = page(pdf, DPI)
     golden = GOLDENS / "images" / f"{golden_name}.png"
     if REGENERATE:
         golden.parent.mkdir(parents=True, exist_ok=True)
@@ -85,7 +84,7 @@ def test_a_figure_drawn_in_pieces_looks_the_same(name, tmp_path, monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TikznnWarning)
         build(EXAMPLES / f"{name}.nn", pdf, width=PAGE)
-    [result] = convert_from_path(str(pdf), dpi=DPI)
+    result = page(pdf, DPI)
     comparison = compare(result, Image.open(GOLDENS / "images" / f"{name}.png"))
     # text set inside a piece (a PDF form) may be anti-aliased a sub-pixel apart, which no tile limit for the
     # whole figure allows for; a piece out of place moves whole lines, pixels off by far more
