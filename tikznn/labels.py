@@ -92,13 +92,15 @@ class LabelPlacer:
     def put(self, text, role, spots, owner="") -> None:
         """Place `text` at the first free spot; a spot is (x, y) or (x, y, rotation)."""
         width, height = text_box(text, role, self.size)
-        for spot in chain(spots, self._around(spots[0])) if spots else ():
+        spots = iter(spots)  # (a list, or spots made as they are tried)
+        first = next(spots, None)
+        for spot in chain((first,), spots, self._around(first)) if first is not None else ():
             cx, cy, rotate = spot if len(spot) == 3 else (*spot, 0)
             w, h = (height, width) if rotate else (width, height)
-            label = Label(text, role, cx, cy, w, h, rotate, owner)
-            if self.free(label.rect()):
-                self.placed.append(label)
-                self.index.add_box(label.rect())
+            rect = Rect.around(cx, cy, w, h)
+            if self.free(rect):
+                self.placed.append(Label(text, role, cx, cy, w, h, rotate, owner))
+                self.index.add_box(rect)
                 return
         raise LayoutError(f"no free place for the label '{text}'{f' of {owner}' if owner else ''}",
                           span=self.layers[owner].at if owner in self.layers else None)
@@ -138,13 +140,13 @@ class LabelPlacer:
     def _beside(self) -> None:
         """Labels of a flow from top to bottom: sizes just left of each block, the caption left of them, ×N
         right of the block; the farther out, the later a spot is tried."""
-        def leftwards(x_edge, y, text, role):
+        def leftwards(x_edge, y, text, role):  # (made as they are tried: the first is taken most often)
             width, gap = text_box(text, role, self.size)[0], PAD + BESIDE[role]
-            return [(x_edge - gap - width / 2 - 0.12 * k, y + dy) for k in range(40) for dy in (0.0, -0.2, 0.2)]
+            return ((x_edge - gap - width / 2 - 0.12 * k, y + dy) for k in range(40) for dy in (0.0, -0.2, 0.2))
 
         def rightwards(x_edge, y, text, role):
             width, gap = text_box(text, role, self.size)[0], PAD + BESIDE[role]
-            return [(x_edge + gap + width / 2 + 0.12 * k, y + dy) for k in range(40) for dy in (0.0, -0.2, 0.2)]
+            return ((x_edge + gap + width / 2 + 0.12 * k, y + dy) for k in range(40) for dy in (0.0, -0.2, 0.2))
 
         for name, shape in self.shapes.items():
             layer = self.layers[name]
@@ -158,7 +160,7 @@ class LabelPlacer:
                 spot_y = y0 + dims_h / 2 if y == "bottom" else top - dims_h / 2
                 right_edge = max(p[0] for p in shape.outline())
                 left, right = leftwards(x0, spot_y, text, "dims"), rightwards(right_edge, spot_y, text, "dims")
-                self.put(text, "dims", left + right if name in self.main_set else right + left, name)
+                self.put(text, "dims", chain(left, right) if name in self.main_set else chain(right, left), name)
         for name, shape in self.shapes.items():  # outside the sizes: left of the main path, right of a lane
             layer = self.layers[name]
             if not (layer.label and layer.style.show_label):
@@ -168,7 +170,7 @@ class LabelPlacer:
             x0 = min([p[0] for p in shape.outline()] + [r.x0 for r in own])
             x1 = max([p[0] for p in shape.outline()] + [r.x1 for r in own])
             left, right = leftwards(x0, shape.y, text, "caption"), rightwards(x1, shape.y, text, "caption")
-            self.put(text, "caption", left + right if name in self.main_set else right + left, name)
+            self.put(text, "caption", chain(left, right) if name in self.main_set else chain(right, left), name)
         if self.figure.collapse:
             for name, shape in self.shapes.items():
                 if self.layers[name].times > 1:

@@ -410,7 +410,8 @@ class _Row:
         row._extent = Rect(extent.x0 + dx, extent.y0 + dy, extent.x1 + dx, extent.y1 + dy)
         row.blocks = [moved(b, dx, dy) for b in self.blocks]
         row.balls = [moved(b, dx, dy) for b in self.balls]
-        row.arrows = [replace(a, points=tuple((x + dx, y + dy, z) for x, y, z in a.points)) for a in self.arrows]
+        row.arrows = [Arrow(tuple((x + dx, y + dy, z) for x, y, z in a.points), a.role, a.source, a.target, a.head)
+                      for a in self.arrows]
         row.labels = [moved(label, dx, dy) for label in self.labels]
         row.taps = [(x + dx, y + dy) for x, y in self.taps]
         row.frames = [Frame(f.stage, Rect(f.rect.x0 + dx, f.rect.y0 + dy, f.rect.x1 + dx, f.rect.y1 + dy), f.layers,
