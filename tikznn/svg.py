@@ -9,6 +9,7 @@ keep MAX_STOPS of their stops. Pure: bytes in, bytes out (latex.convert runs Pop
 from __future__ import annotations
 
 import html
+import math
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -124,8 +125,16 @@ def _holding(pieces: list[tuple[list, bool]]):
         return None
     turn = _area(ring) > 0
     edges = list(zip(ring, ring[1:] + ring[:1]))
+    # a disc round the ring's mean point (inside: the ring is convex) that every edge leaves clear holds points
+    # inside without checking each edge (most of a disc's bands lie in it)
+    cx, cy = sum(x for x, _ in ring) / len(ring), sum(y for _, y in ring) / len(ring)
+    clear = min((abs((bx - ax) * (cy - ay) - (by - ay) * (cx - ax)) / math.hypot(bx - ax, by - ay)
+                 for (ax, ay), (bx, by) in edges if (ax, ay) != (bx, by)), default=0.0)
+    near = (0.999 * clear) ** 2
     for points, _ in pieces:  # every piece inside the ring
         for px, py in points:
+            if (px - cx) ** 2 + (py - cy) ** 2 < near:
+                continue
             for (ax, ay), (bx, by) in edges:
                 cross = (bx - ax) * (py - ay) - (by - ay) * (px - ax)
                 if (cross < -1e-6) if turn else (cross > 1e-6):
@@ -149,8 +158,8 @@ def _filled(rings: list[list], outer: list) -> bool:
         for (ax, ay), (bx, by) in zip(ring, ring[1:] + ring[:1]):
             if ay == by:
                 continue
-            first = max(0, int((min(ay, by) - low) / step) - 1)
-            for k in range(first, min(ROWS, int((max(ay, by) - low) / step) + 1)):
+            lowest, highest = (ay, by) if ay < by else (by, ay)
+            for k in range(max(0, int((lowest - low) / step) - 1), min(ROWS, int((highest - low) / step) + 1)):
                 y = low + (k + 1) * step
                 if (ay <= y < by) or (by <= y < ay):
                     rows[k].append((ax + (y - ay) * (bx - ax) / (by - ay), 1 if by > ay else -1))
