@@ -79,7 +79,7 @@ class Sizes:
         return side * self.factor
 
 
-_KEPT = ("_outline", "_bounds", "_span")  # the names _kept keeps things under
+_KEPT = ("_outline", "_bounds", "_box")  # the names _kept keeps things under
 
 
 def _kept(shape, name: str, make):
@@ -115,10 +115,9 @@ class Recent:
         self.found.clear()
 
 
-def span(shape) -> tuple[float, float]:
-    """The least and greatest x of a block's or ball's outline as drawn."""
-    return shape.__dict__.get("_span") or _kept(shape, "_span", lambda: (min(p[0] for p in shape.outline()),
-                                                                         max(p[0] for p in shape.outline())))
+def box_of(shape) -> Rect:
+    """The box round a block's or ball's outline as drawn (worked out once)."""
+    return shape.__dict__.get("_box") or _kept(shape, "_box", lambda: bounds(shape.outline()))
 
 
 def moved(thing, dx: float, dy: float):

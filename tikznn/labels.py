@@ -4,7 +4,7 @@ from __future__ import annotations
 from itertools import chain
 
 from . import kinds
-from .drawing import DEPTH_X, PAD, Ball, Block, Frame, Label
+from .drawing import DEPTH_X, PAD, Ball, Block, Frame, Label, box_of
 from .errors import LayoutError
 from .geometry import EPS, Index, Rect, bounds, overlap
 from .metrics import line_height, text_box, wrap
@@ -72,7 +72,6 @@ class LabelPlacer:
         self.shapes = shapes
         self.main_set = main_set
         self.obstacles = [s.outline() for s in shapes.values()]
-        self.boxes = {name: bounds(s.outline()) for name, s in shapes.items()}
         self.index = Index()
         for obstacle in self.obstacles:
             self.index.add(obstacle)
@@ -314,7 +313,7 @@ class LabelPlacer:
             top = max(p[1] for p in routes)
             if top + FRAME_MARGIN >= rect.y1 - 1e-9:
                 rect = Rect(rect.x0, rect.y0, rect.x1, top + FRAME_MARGIN + ROUTE_MARGIN)
-        others = [(self.boxes[n], s.outline()) for n, s in self.shapes.items() if n not in members]
+        others = [(box_of(s), s.outline()) for n, s in self.shapes.items() if n not in members]
         others += [(label.rect(), None) for label in self.placed if label.layer not in members]
         for box, outline in others:
             if (rect.x1 <= box.x0 + EPS or box.x1 <= rect.x0 + EPS or rect.y1 <= box.y0 + EPS or box.y1 <= rect.y0 + EPS

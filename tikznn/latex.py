@@ -216,9 +216,7 @@ def compile_pdf(tex: str, *, source: Source = Source(), timeout: float = DEFAULT
                 Path(folder, name).write_bytes(data)
         except BaseException:
             if early:  # (taken: stopped here, as _feed would)
-                _stop(early.process)
-                if early.opening:
-                    early.opening.close()
+                early.stop()
             raise
         began = Path(folder, "figure.log")  # (written as soon as TeX has loaded its format)
         if taken:
@@ -290,6 +288,12 @@ class _HeadStart:
     folder: tempfile.TemporaryDirectory
     process: subprocess.Popen | None
     opening: "_Opening | None" = None
+
+    def stop(self) -> None:
+        """Stop its pdflatex and close the pipe its opening was written to."""
+        _stop(self.process)
+        if self.opening:
+            self.opening.close()
 
 
 OPENING_LINES = 1000  # at most this many lines before \\begin{document} are given ahead (they fit in one pipe write)
@@ -423,10 +427,7 @@ def stop_early() -> None:
     if _EARLY and _EARLY[0].process is not None:
         early = _EARLY[0]
         _EARLY[0] = _HeadStart(early.format, early.folder, None)
-        early.process.kill()
-        early.process.wait()
-        if early.opening:
-            early.opening.close()
+        early.stop()
         early.folder.cleanup()
 
 

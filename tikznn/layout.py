@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from . import kinds
 from .drawing import (BALL_RADIUS, BAND, CLEARANCE, DEPTH_X, DEPTH_Y, FLOW_GAP, PAD, SLAB, Arrow, Ball,
-                      Block, Layout, Recent, SIZES, Point, Sizes, head_past, moved, project, span)
+                      Block, Layout, Recent, SIZES, Point, Sizes, box_of, head_past, moved, project)
 from .errors import LayoutError
 from .figure import Figure
 from .finishing import BORDER_CM, dressed, fitted, source_lines
@@ -489,8 +489,8 @@ class _Planner:
         """The top of everything drawn between x0 and x1 (blocks, and lanes with their labels), at least floor."""
         top = floor
         for shape in shapes.values():
-            left, right = span(shape)
-            if right > x0 and left < x1 and shape.top > top:
+            box = box_of(shape)
+            if box.x1 > x0 and box.x0 < x1 and shape.top > top:
                 top = shape.top
         for a, b, label_top in lane_tops:
             if b > x0 and a < x1:

@@ -14,7 +14,7 @@ from math import inf, nan
 
 from dataclasses import replace
 
-from .drawing import PAD, Arrow, Frame, Layout, Recent, head_past, moved, span
+from .drawing import PAD, Arrow, Frame, Layout, Recent, box_of, head_past, moved
 from .geometry import Index, Rect, bounds
 from .labels import FRAME_MARGIN
 
@@ -176,9 +176,9 @@ def _centres(drawing: Layout) -> dict[str, float]:
     """The middle of each layer's shapes, across."""
     extents: dict[str, tuple[float, float]] = {}
     for shape in drawing.shapes():
-        left, right = span(shape)
+        box = box_of(shape)
         low, high = extents.get(shape.layer, (inf, -inf))
-        extents[shape.layer] = (min(low, left), max(high, right))
+        extents[shape.layer] = (min(low, box.x0), max(high, box.x1))
     return {layer: (low + high) / 2 for layer, (low, high) in extents.items()}
 
 
