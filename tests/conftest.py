@@ -6,6 +6,7 @@ import atexit
 import contextlib
 import fcntl
 import functools
+import gc
 import importlib
 import io
 import json
@@ -30,6 +31,9 @@ if not os.environ.get("TIKZNN_CACHE"):
     os.environ["TIKZNN_CACHE"] = tempfile.mkdtemp(prefix="tikznn-test-cache-")
     atexit.register(shutil.rmtree, os.environ["TIKZNN_CACHE"], True)
 
+# a worker holds what its tests keep (PyTorch, torchvision's models, laid-out networks): Python's collector would
+# look through all of it every few thousand objects made (4 s of CPU a run); it runs a tenth as often
+gc.set_threshold(20_000, 20, 20)
 
 
 def seeded_cache(folder: Path) -> Path:
