@@ -25,17 +25,16 @@ def point(p) -> str:
     return f"({num(p[0])},{num(p[1])})"
 
 
-def pieces(*polylines) -> str:
-    """Points for the arrows (definitions.tex.j2): (x,y)(x,y)..., a '/' before each new piece."""
-    return "/".join("".join(point(p) for p in line) for line in polylines)
-
-
 BP_PER_CM, BP_PER_PT = 72 / 2.54, 72 / 72.27
-# Each role of arrow: its line's width (pt) and colour (a theme part), as \tikznn<role> sets them
-# (definitions.tex.j2). Its head is PGF's stealth tip, drawn here as a face (PGF's own takes 0.6 ms of pdflatex
-# each): with a = 0.28 pt + 0.3 × the line's width, its point at the line's end, its back corners 8a behind the
-# point and 4a aside, the notch between them 5a behind the point, where the line stops.
-ARROWS = {"flow": (1.3, "flow"), "branch": (1.0, "flow"), "skip": (1.0, "skip"), "link": (1.0, "link")}
+# Each role of arrow: its line's width (pt), its colour (a theme part), as \tikznn<role> sets them
+# (definitions.tex.j2), and the radius (pt) of its rounded corners. Its head is PGF's stealth tip, drawn here as a
+# face (PGF's own takes 0.6 ms of pdflatex each): with a = 0.28 pt + 0.3 × the line's width, its point at the
+# line's end, its back corners 8a behind the point and 4a aside, the notch between them 5a behind the point, where
+# the line stops.
+ARROWS = {"flow": (1.3, "flow", 0.0), "branch": (1.0, "flow", 3.0), "skip": (1.0, "skip", 3.0),
+          "link": (1.0, "link", 3.0)}
+FRAMES = {"stage": (0.4, 4.0), "repeat": (0.5, 3.0)}  # a frame's line width and corner radius (pt), as above
+KAPPA = 0.5522847  # a quarter circle as a Bézier curve: its control points this far from its ends to the corner
 
 
 class _Literal:
@@ -50,6 +49,35 @@ class _Literal:
         bp = self.bp
         return " S ".join(" ".join(f"{num(x * bp)} {num(y * bp)} {'l' if i else 'm'}" for i, (x, y) in enumerate(line))
                           for line in polylines)
+
+    def rounded(self, line: list, radius_pt: float, width_pt: float) -> tuple[str, str]:
+        """A polyline with its corners rounded as PGF's arced corners are (each cut `radius_pt` before and after,
+        at most half a segment between two corners, and the cuts joined by a curve whose control points lie KAPPA
+        of the way to the corner), as path operators; and its box (bp) as PGF counts a line `width_pt` wide."""
+        points = [(x * self.bp, y * self.bp) for x, y in line]
+        radius = radius_pt * BP_PER_PT
+        drawn, words = [points[0]], [f"{num(points[0][0])} {num(points[0][1])} m"]
+        for i in range(1, len(points) - 1) if radius > 0 else ():
+            corner = points[i]
+            cuts = []
+            for j, shared in ((i - 1, i > 1), (i + 1, i < len(points) - 2)):
+                other = points[j]
+                length = ((other[0] - corner[0]) ** 2 + (other[1] - corner[1]) ** 2) ** 0.5
+                part = min(radius, length / 2 if shared else length) / length if length > 1e-9 else 0.0
+                cuts.append((corner[0] + (other[0] - corner[0]) * part, corner[1] + (other[1] - corner[1]) * part))
+            (ax, ay), (bx, by) = cuts
+            controls = [(ax + (corner[0] - ax) * KAPPA, ay + (corner[1] - ay) * KAPPA),
+                        (bx + (corner[0] - bx) * KAPPA, by + (corner[1] - by) * KAPPA)]
+            drawn += [(ax, ay), *controls, (bx, by)]
+            words.append(f"{num(ax)} {num(ay)} l " + " ".join(f"{num(x)} {num(y)}" for x, y in controls) +
+                         f" {num(bx)} {num(by)} c")
+        for x, y in points[1:] if radius <= 0 else points[-1:]:
+            drawn.append((x, y))
+            words.append(f"{num(x)} {num(y)} l")
+        half = width_pt / 2 * BP_PER_PT
+        xs, ys = [x for x, _ in drawn], [y for _, y in drawn]
+        return " ".join(words), (f"({num(min(xs) - half)},{num(min(ys) - half)})"
+                                 f"({num(max(xs) + half)},{num(max(ys) + half)})")
 
     def bounds(self, *polylines) -> str:
         """The box around stroked outlines as (x0,y0)(x1,y1) in bp, for the picture's size (PGF does not see
@@ -66,7 +94,7 @@ def _tip(line: list, role: str, path: _Literal, colours: "_Colours") -> tuple[li
     \\tikznntip: its colour, box and outline in bp)."""
     if len(line) < 2:
         return line, None
-    width, part = ARROWS[role]
+    width, part, _ = ARROWS[role]
     a = (0.28 + 0.3 * width) * BP_PER_PT
     (px, py), (ex, ey) = [(x * path.bp, y * path.bp) for x, y in line[-2:]]
     length = ((ex - px) ** 2 + (ey - py) ** 2) ** 0.5
@@ -254,8 +282,11 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
         pts = arrow.projected()
         head = arrow.head % len(pts)  # the arrow head sits at this point; the rest is a plain line
         line, tip = _tip(pts[:head + 1], arrow.role, path, colours)
-        arrows.append({"role": arrow.role, "head": pieces(line), "tip": tip, "slide": on(arrow.target),
-                       "tail": pieces(pts[head:]) if head < len(pts) - 1 else ""})
+        width, _, radius = ARROWS[arrow.role]
+        drawn = [path.rounded(line, radius, width)] + ([path.rounded(pts[head:], radius, width)]
+                                                       if head < len(pts) - 1 else [])
+        arrows.append({"role": arrow.role, "lines": [{"path": p, "bounds": b} for p, b in drawn], "tip": tip,
+                       "slide": on(arrow.target)})
         starts.append((pts[0], arrows[-1]["slide"]))
     if drawing.engine == "pdflatex":
         for label in drawing.labels:
@@ -299,9 +330,15 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
                       "colour": colour, "opacity": num(opacity), "slide": on(line.target or line.source)})
     custom = [{"name": name, "rgb": ",".join(str(int(hex_[i:i + 2], 16)) for i in (1, 3, 5))}
               for hex_, name in colours.custom.items()]
-    frames = [{"style": "frame" if f.role == "stage" else "repeat", "from": point((f.rect.x0, f.rect.y0)),
-               "to": point((f.rect.x1, f.rect.y1)), "slide": min([on(n) for n in f.layers] or [1])}
-              for f in drawing.frames]
+    frames = []
+    for f in drawing.frames:
+        role = "stage" if f.role == "stage" else "repeat"
+        (x0, y0), (x1, y1) = (f.rect.x0, f.rect.y0), (f.rect.x1, f.rect.y1)
+        width, radius = FRAMES[role]
+        start = (x0, y0 + min(radius * BP_PER_PT / path.bp, (y1 - y0) / 2))  # (where PGF starts it: its dashes)
+        outline, bounds = path.rounded([start, (x0, y1), (x1, y1), (x1, y0), (x0, y0), start], radius, width)
+        frames.append({"role": role, "path": outline, "bounds": bounds,
+                       "slide": min([on(n) for n in f.layers] or [1])})
     box = drawing.bounds()
     piece = PIECE if not fragment and len(drawing.blocks) > LARGE and drawing.engine == "pdflatex" else 0
     text_scale = (scale if scale < 1 else 1.0) * drawing.fontsize  # labels: the figure's shrink and the font size
@@ -312,7 +349,8 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
             "arrows_first": any(b.vertical for b in drawing.blocks), "fit": drawing.fit or "\\linewidth",
             "palette": palette, "custom": custom,
             "shades": [{"name": name, "mix": mix} for name, mix in sorted(colours.shades.items())],
-            "fills": list(colours.fills), "arrow_width": {role: num(width) for role, (width, _) in ARROWS.items()},
+            "fills": list(colours.fills), "arrow_width": {role: num(width) for role, (width, _, _) in ARROWS.items()},
+            "frame_width": {role: num(width) for role, (width, _) in FRAMES.items()},
             "blocks": blocks, "balls": balls, "arrows": arrows, "labels": labels, "taps": taps, "legend": legend,
             "marks": marks, "lines": lines,
             "pictures": [{"file": ("\\tikznnhere " if fragment else "") + p.file} for p in drawing.pictures],
