@@ -51,7 +51,7 @@ def seeded_cache(folder: Path) -> Path:
             (shared / "seeded").touch()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     made_there = [*shared.glob("grammar-*.lark"), *shared.glob("preamble-*.fmt"), *shared.glob("preamble-last"),
-                  *shared.glob("preamble-lines")]
+                  *shared.glob("preamble-lines"), *shared.glob("preamble-begun")]
     for made in made_there:
         shutil.copy2(made, folder / made.name)
     if (shared / "templates").is_dir():

@@ -181,31 +181,39 @@ def test_a_head_start_reports_errors_and_timeouts_as_a_build_does(head_start, tm
 
 @pytest.mark.latex
 def test_a_head_start_begins_the_document_and_a_figure_keeps_its_line_numbers(head_start, tmp_path):
-    """A head start is given the lines before \\begin{document} (as many as the last figure had) and that line
-    while the figure is made; a figure that has as many is read on from there, one that has more is built without
-    the head start. Either way an error names the figure's own line, as a build without a head start does."""
+    """A head start is given the lines before \\begin{document} (as many as the last figure had), that line and
+    what the last figure had after it up to its picture (the labels' fonts loaded) while the figure is made; a
+    figure that has as many lines and that text is read on from there, one that has more lines or other text is
+    built without the head start. Either way an error names the figure's own line, as a build without a head start
+    does."""
     from tikznn import LatexError
-    from tikznn.latex import compile_pdf
+    from tikznn.latex import PICTURE_MARK, compile_pdf
     from test_build import figure_with
     tex = figure_with("\\nosuchmacro")
     longer = tex.replace("\\begin{document}\n", "% one more line\n\\begin{document}\n", 1)
+    other = tex.replace(PICTURE_MARK, "% another line\n" + PICTURE_MARK, 1)
+    assert other != tex
     plain = {}
-    for figure in (longer, tex):  # (built without a head start; the last has the lines the next head start is given)
+    for figure in (longer, other, tex):  # (built without a head start; the last has the opening the next is given)
         with pytest.raises(LatexError) as caught:
             compile_pdf(figure)
         plain[figure] = str(caught.value)
     wrong = {}
     descriptors = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
-    for name, figure in (("tex", tex), ("longer", longer)):
+    last = tex
+    for name, figure in (("tex", tex), ("other", other), ("longer", longer)):
         early = head_start()
-        assert early.opening.lines == tex.partition("\\begin{document}")[0].count("\n")  # (the last figure's)
+        before, _, after = last.partition("\\begin{document}\n")
+        assert early.opening.lines == before.count("\n")  # (the last figure's)
+        assert early.opening.begun == after.partition(PICTURE_MARK)[0] + PICTURE_MARK  # (... and its text)
+        last = figure
         early.opening.join(60)  # (given once pdflatex has loaded its format: then its pipe is open)
         with pytest.raises(LatexError) as started:
             compile_pdf(figure)
         assert str(started.value) == plain[figure] and not _leftover(early)
         assert not early.opening.is_alive() and early.opening.pipe is None  # (its pipe closed, taken or stopped)
         wrong[name] = str(started.value), early.process.returncode
-    assert wrong["tex"][1] == 1 and wrong["longer"][1] < 0  # (it made the first; the second was stopped)
+    assert wrong["tex"][1] == 1 and wrong["longer"][1] < 0 and wrong["other"][1] < 0  # (it made the first only)
     assert descriptors is None or len(os.listdir("/proc/self/fd")) == descriptors  # (every pipe closed)
     line = tex.splitlines().index(next(t for t in tex.splitlines() if "nosuchmacro" in t)) + 1
     assert re.search(rf"\bline {line}\b", wrong["tex"][0]), wrong["tex"][0]  # (the line of the figure's TeX)

@@ -319,6 +319,10 @@ class _HeadStart:
 
 
 OPENING_LINES = 1000  # at most this many lines before \\begin{document} are given ahead (they fit in one pipe write)
+# A standalone figure's text after \\begin{document} is the same in every figure of a preamble up to this line (the
+# label fonts loaded, standalone.tex.j2): a head start is given it too, with the opening.
+PICTURE_MARK = "% the picture\n"
+BEGUN_BYTES = 1500  # (so that the opening fits in one pipe write: PIPE_BUF is 4,096 bytes)
 
 
 def _writing_end(fifo: Path, process: subprocess.Popen, stopped: threading.Event) -> int | None:
@@ -344,9 +348,9 @@ class _Opening(threading.Thread):
     \\begin{document}, so that a figure's lines keep their numbers (error messages name them); the pipe stays open
     for the rest."""
 
-    def __init__(self, fifo: Path, process: subprocess.Popen, lines: int):
+    def __init__(self, fifo: Path, process: subprocess.Popen, lines: int, begun: str = ""):
         super().__init__(daemon=True)
-        self.fifo, self.process, self.lines, self.pipe = fifo, process, lines, None
+        self.fifo, self.process, self.lines, self.begun, self.pipe = fifo, process, lines, begun, None
         self.stopped = threading.Event()
 
     def run(self) -> None:
@@ -354,16 +358,19 @@ class _Opening(threading.Thread):
         if pipe is None:
             return
         try:
-            os.write(pipe, b"%\n" * self.lines + b"\\begin{document}\n")  # (less than PIPE_BUF: written whole)
+            os.write(pipe, b"%\n" * self.lines + b"\\begin{document}\n" + self.begun.encode("utf-8"))  # (< PIPE_BUF)
         except OSError:  # pdflatex stopped reading
             os.close(pipe)
             return
         self.pipe = pipe
 
     def rest(self, tex: str) -> str | None:
-        """What of `tex` follows its opening, when it has as many lines before \\begin{document} (else None)."""
+        """What of `tex` follows its opening, when it has as many lines before \\begin{document} and the same text
+        after it (else None)."""
         head, found, rest = tex.partition("\\begin{document}\n")
-        return rest if found and head.count("\n") == self.lines else None
+        if not found or head.count("\n") != self.lines or not rest.startswith(self.begun):
+            return None
+        return rest[len(self.begun):]
 
     def release(self) -> int | None:
         """Stop waiting for pdflatex; the pipe the opening was written to (which the caller then owns), if any."""
@@ -412,7 +419,7 @@ def start_early() -> None:
     except (OSError, ValueError, subprocess.SubprocessError):
         return
     lines = _lines_before(last.with_name("preamble-lines"))
-    opening = _Opening(fifo, process, lines) if lines is not None else None
+    opening = _Opening(fifo, process, lines, _begun(last.with_name("preamble-begun"))) if lines is not None else None
     if opening is not None:
         opening.start()
     if not _EARLY:
@@ -427,6 +434,16 @@ def _lines_before(path: Path) -> int | None:
     except (OSError, ValueError):
         return None
     return int(said) if said.isdigit() and int(said) <= OPENING_LINES else None
+
+
+def _begun(path: Path) -> str:
+    """The text the last figure had after \\begin{document} up to its picture (preamble-begun), if any."""
+    try:
+        said = path.read_bytes()
+    except OSError:
+        return ""
+    text = said.decode("utf-8", "replace") if len(said) <= BEGUN_BYTES else ""
+    return text if text.endswith(PICTURE_MARK) else ""
 
 
 def _take_head_start(preloaded: Path | None, tex: str) -> tuple[_HeadStart, str] | None:
@@ -562,16 +579,20 @@ def _preloaded(pdflatex: str, preamble: str, env: dict, timeout: float) -> Path 
 
 
 def _remember_last(preloaded: Path, tex: str) -> None:
-    """Name the format used last (preamble-last) and the number of lines its figure had before \\begin{document}
-    (preamble-lines), for the next build's head start: small files, rewritten only on a change."""
+    """Name the format used last (preamble-last), the number of lines its figure had before \\begin{document}
+    (preamble-lines) and its text after it up to the picture (preamble-begun), for the next build's head start:
+    small files, rewritten only on a change."""
     from .cache import write_whole
 
-    head, found, _ = tex.partition("\\begin{document}\n")
+    head, found, rest = tex.partition("\\begin{document}\n")
+    begun, marked, _ = rest.partition(PICTURE_MARK)
+    begun = begun + marked if found and marked and len((begun + marked).encode("utf-8")) <= BEGUN_BYTES else ""
     for path, said in ((preloaded.with_name("preamble-last"), preloaded.name),
-                       (preloaded.with_name("preamble-lines"), str(head.count("\n")) if found else "")):
+                       (preloaded.with_name("preamble-lines"), str(head.count("\n")) if found else ""),
+                       (preloaded.with_name("preamble-begun"), begun)):
         try:
-            if not path.exists() or path.read_text(encoding="ascii") != said:
-                write_whole(path, lambda handle: handle.write(said.encode("ascii")))
+            if not path.exists() or path.read_text(encoding="utf-8") != said:
+                write_whole(path, lambda handle: handle.write(said.encode("utf-8")))
         except (OSError, ValueError):
             pass
 

@@ -7,6 +7,7 @@ from . import compiled, kinds, theme
 from .checks import SMALLEST_LABEL_PT
 from .drawing import Block, Layout, Mark
 from .errors import LatexError, LayoutError, Span
+from .latex import PICTURE_MARK
 from .layer import Style
 from .tex import escape, has_cjk, has_hangul, untypeset
 
@@ -358,7 +359,8 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
             "smallest": num(SMALLEST_LABEL_PT * text_scale),
             "cjk": any(has_cjk(label.text) for label in drawing.labels),
             "wide": any(untypeset(label.text.replace("\n", " ")) for label in drawing.labels),
-            "korean": any(has_hangul(label.text) for label in drawing.labels), "engine": drawing.engine}
+            "korean": any(has_hangul(label.text) for label in drawing.labels), "engine": drawing.engine,
+            "picture_mark": PICTURE_MARK.rstrip("\n")}
 
 
 def to_tex(drawing: Layout, *, fragment: bool = False, overlay: bool = False, source: str | None = None) -> str:
