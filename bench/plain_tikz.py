@@ -20,18 +20,25 @@ _FONT = {"caption": r"\small\bfseries\boldmath", "dims": r"\scriptsize\color{bla
          "note": r"\footnotesize\itshape", "stage": r"\small\itshape\color{black!75}", "symbol": r"\small"}
 
 
-def _lines(points: str, style: str, tip: str = "") -> list[str]:
-    return [f"\\draw[{style}{tip}] {' -- '.join(_POINTS.findall(piece))};" for piece in points.split("/")]
+_FRAME = {"stage": "draw=black!40, densely dashed, rounded corners=4pt",
+          "repeat": "draw=black!55, line width=0.5pt, rounded corners=3pt"}
+_KAPPA = 0.5522847  # (render.py's: a rounded corner's control point lies this far from its cut to the corner)
 
 
 def _bp(path: str) -> list[list[str]]:
-    """A PDF path's lines ('x y m x y l ... S x y m ...', in bp) as lists of TikZ points."""
-    lines = []
-    for x, y, verb in re.findall(r"(-?[\d.]+) (-?[\d.]+) ([ml])", path):
+    """A PDF path's lines ('x y m x y l ... S x y m ...', in bp) as lists of TikZ points; a rounded corner
+    ('x y l' to where it is cut, then 'x y x y x y c') as the corner itself, as a person would type it."""
+    lines: list[list[tuple[float, float]]] = []
+    for match in re.finditer(r"((?:-?[\d.]+ )+)([mlc])", path):
+        numbers, verb = [float(n) for n in match.group(1).split()], match.group(2)
         if verb == "m":
             lines.append([])
-        lines[-1].append(f"({x}bp,{y}bp)")
-    return lines
+        if verb == "c":  # (the corner, from the cut before it and the first control point)
+            (ax, ay), (cx, cy) = lines[-1].pop(), numbers[:2]
+            lines[-1].append((ax + (cx - ax) / _KAPPA, ay + (cy - ay) / _KAPPA))
+        else:
+            lines[-1].append((numbers[-2], numbers[-1]))
+    return [[f"({x:.3f}bp,{y:.3f}bp)" for x, y in line] for line in lines]
 
 
 def plain(tex: str) -> str:
@@ -45,8 +52,15 @@ def plain(tex: str) -> str:
             out.append(f"\\fill[fill={m.group(1)}, fill opacity={opacity}] {' -- '.join(_bp(m.group(2))[0])} -- cycle;")
         elif m := re.fullmatch(r"\\tikznn(edges|hidden)(?:\([^()]*\)\([^()]*\))?\{(.*)\}", line):
             out += [f"\\draw[{_STROKE[m.group(1)]}] {' -- '.join(points)};" for points in _bp(m.group(2))]
-        elif m := re.fullmatch(r"\\tikznnarrow\{(\w+)\}([>-])\{(.*)\}", line):
-            out += _lines(m.group(3), _STROKE[m.group(1)], ", -stealth" if m.group(2) == ">" else "")
+        elif m := re.fullmatch(r"\\tikznnarrow\{(\w+)\}\([^()]*\)\([^()]*\)\{(.*)\}", line):
+            out.append(f"\\draw[{_STROKE[m.group(1)]}] {' -- '.join(_bp(m.group(2))[0])};")
+        elif m := re.fullmatch(r"\\tikznntip\{[^}]*\}\([^()]*\)\([^()]*\)\{(.*)\}", line):
+            tip = _bp(m.group(1))[0][0]  # (the arrow's line, drawn to its end with a stealth tip)
+            out[-1] = re.sub(r" -- \([^()]*\);$", f" -- {tip};", out[-1]).replace("] ", ", -stealth] ", 1)
+        elif m := re.fullmatch(r"\\tikznnframe\{(\w+)\}\([^()]*\)\([^()]*\)\{(.*)\}", line):
+            xs, ys = zip(*(map(float, p.strip("()").replace("bp", "").split(",")) for p in _bp(m.group(2))[0]))
+            out.append(f"\\draw[{_FRAME[m.group(1)]}] ({min(xs):.3f}bp,{min(ys):.3f}bp) rectangle "
+                       f"({max(xs):.3f}bp,{max(ys):.3f}bp);")
         elif m := re.fullmatch(r"\\tikznnlabel\{(\w+)\}\{([-\d.]+)\}(\([^()]*\))\{(.*)\}", line):
             out.append(f"\\node[font={_FONT[m.group(1)]}, inner sep=0pt, rotate={m.group(2)}] at {m.group(3)} "
                        f"{{{m.group(4)}}};")
