@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from . import compiled, kinds, theme
 from .checks import SMALLEST_LABEL_PT
@@ -27,14 +28,29 @@ def point(p) -> str:
 
 
 BP_PER_CM, BP_PER_PT = 72 / 2.54, 72 / 72.27
-# Each role of arrow: its line's width (pt), its colour (a theme part), as \tikznn<role> sets them
-# (definitions.tex.j2), and the radius (pt) of its rounded corners. Its head is PGF's stealth tip, drawn here as a
-# face (PGF's own takes 0.6 ms of pdflatex each): with a = 0.28 pt + 0.3 × the line's width, its point at the
-# line's end, its back corners 8a behind the point and 4a aside, the notch between them 5a behind the point, where
-# the line stops.
-ARROWS = {"flow": (1.3, "flow", 0.0), "branch": (1.0, "flow", 3.0), "skip": (1.0, "skip", 3.0),
-          "link": (1.0, "link", 3.0)}
-FRAMES = {"stage": (0.4, 4.0), "repeat": (0.5, 3.0)}  # a frame's line width and corner radius (pt), as above
+
+
+@dataclass(frozen=True)
+class _Stroke:
+    """How a line of an arrow or a frame is drawn (definitions.tex.j2 writes a macro of each, \\tikznn<name>): its
+    width (pt), colour, opacity, dashes ('on off', pt) and the radius (pt) of its rounded corners."""
+    width: float
+    colour: str
+    opacity: float = 1.0
+    dash: str = ""
+    radius: float = 0.0
+
+    def macro(self) -> dict:
+        return {"width": num(self.width), "colour": self.colour, "opacity": num(self.opacity) if self.opacity < 1 else "",
+                "dash": "".join(f"{{{n}pt}}" for n in self.dash.split())}
+
+
+# An arrow of each role. Its head is PGF's stealth tip, drawn as a face (PGF's own takes 0.6 ms of pdflatex each):
+# with a = 0.28 pt + 0.3 × the line's width, its point at the line's end, its back corners 8a behind the point and
+# 4a aside, the notch between them 5a behind the point, where the line stops; in the line's colour, opaque.
+ARROWS = {"flow": _Stroke(1.3, "tikznn-flow", 0.75), "branch": _Stroke(1.0, "tikznn-flow", 0.75, radius=3.0),
+          "skip": _Stroke(1.0, "tikznn-skip", 0.8, radius=3.0), "link": _Stroke(1.0, "tikznn-link", 0.8, "3 3", 3.0)}
+FRAMES = {"stage": _Stroke(0.4, "black!40", dash="3 2", radius=4.0), "repeat": _Stroke(0.5, "black!55", radius=3.0)}
 KAPPA = 0.5522847  # a quarter circle as a Bézier curve: its control points this far from its ends to the corner
 
 
@@ -95,8 +111,8 @@ def _tip(line: list, role: str, path: _Literal, colours: "_Colours") -> tuple[li
     \\tikznntip: its colour, box and outline in bp)."""
     if len(line) < 2:
         return line, None
-    width, part, _ = ARROWS[role]
-    a = (0.28 + 0.3 * width) * BP_PER_PT
+    stroke = ARROWS[role]
+    a = (0.28 + 0.3 * stroke.width) * BP_PER_PT
     (px, py), (ex, ey) = [(x * path.bp, y * path.bp) for x, y in line[-2:]]
     length = ((ex - px) ** 2 + (ey - py) ** 2) ** 0.5
     if length < 1e-9:
@@ -107,7 +123,7 @@ def _tip(line: list, role: str, path: _Literal, colours: "_Colours") -> tuple[li
     corners = [(ex - 8 * a * ux + s * 4 * a * uy, ey - 8 * a * uy - s * 4 * a * ux) for s in (1, -1)]
     outline = [(ex, ey), corners[0], notch, corners[1]]
     xs, ys = [x for x, _ in outline], [y for _, y in outline]
-    face = {"colour": colours.filled(theme.colour_name(part)),
+    face = {"colour": colours.filled(stroke.colour),
             "bounds": f"({num(min(xs))},{num(min(ys))})({num(max(xs))},{num(max(ys))})",
             "path": " ".join(f"{num(x)} {num(y)} {'l' if i else 'm'}" for i, (x, y) in enumerate(outline))}
     stop = ((ex - back * ux) / path.bp, (ey - back * uy) / path.bp)
@@ -283,9 +299,9 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
         pts = arrow.projected()
         head = arrow.head % len(pts)  # the arrow head sits at this point; the rest is a plain line
         line, tip = _tip(pts[:head + 1], arrow.role, path, colours)
-        width, _, radius = ARROWS[arrow.role]
-        drawn = [path.rounded(line, radius, width)] + ([path.rounded(pts[head:], radius, width)]
-                                                       if head < len(pts) - 1 else [])
+        stroke = ARROWS[arrow.role]
+        drawn = [path.rounded(line, stroke.radius, stroke.width)] + (
+            [path.rounded(pts[head:], stroke.radius, stroke.width)] if head < len(pts) - 1 else [])
         arrows.append({"role": arrow.role, "lines": [{"path": p, "bounds": b} for p, b in drawn], "tip": tip,
                        "slide": on(arrow.target)})
         starts.append((pts[0], arrows[-1]["slide"]))
@@ -335,9 +351,10 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
     for f in drawing.frames:
         role = "stage" if f.role == "stage" else "repeat"
         (x0, y0), (x1, y1) = (f.rect.x0, f.rect.y0), (f.rect.x1, f.rect.y1)
-        width, radius = FRAMES[role]
-        start = (x0, y0 + min(radius * BP_PER_PT / path.bp, (y1 - y0) / 2))  # (where PGF starts it: its dashes)
-        outline, bounds = path.rounded([start, (x0, y1), (x1, y1), (x1, y0), (x0, y0), start], radius, width)
+        stroke = FRAMES[role]
+        start = (x0, y0 + min(stroke.radius * BP_PER_PT / path.bp, (y1 - y0) / 2))  # (where PGF starts: its dashes)
+        outline, bounds = path.rounded([start, (x0, y1), (x1, y1), (x1, y0), (x0, y0), start], stroke.radius,
+                                       stroke.width)
         frames.append({"role": role, "path": outline, "bounds": bounds,
                        "slide": min([on(n) for n in f.layers] or [1])})
     box = drawing.bounds()
@@ -350,8 +367,8 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
             "arrows_first": any(b.vertical for b in drawing.blocks), "fit": drawing.fit or "\\linewidth",
             "palette": palette, "custom": custom,
             "shades": [{"name": name, "mix": mix} for name, mix in sorted(colours.shades.items())],
-            "fills": list(colours.fills), "arrow_width": {role: num(width) for role, (width, _, _) in ARROWS.items()},
-            "frame_width": {role: num(width) for role, (width, _) in FRAMES.items()},
+            "fills": list(colours.fills), "strokes": {**{role: s.macro() for role, s in ARROWS.items()},
+                                                        **{f"{role}frame": s.macro() for role, s in FRAMES.items()}},
             "blocks": blocks, "balls": balls, "arrows": arrows, "labels": labels, "taps": taps, "legend": legend,
             "marks": marks, "lines": lines,
             "pictures": [{"file": ("\\tikznnhere " if fragment else "") + p.file} for p in drawing.pictures],
