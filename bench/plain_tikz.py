@@ -9,20 +9,23 @@ from __future__ import annotations
 import re
 import sys
 
-_POINTS = re.compile(r"\([^()]*\)")
+from tikznn.render import ARROWS, FRAMES, KAPPA, LABELS
+
+
+def _style(stroke) -> str:
+    """A line style (render._Stroke) as TikZ options."""
+    dash = stroke.dash.split()
+    return ", ".join([f"draw={stroke.colour}", f"line width={stroke.width}pt"] +
+                     ([f"draw opacity={stroke.opacity}"] if stroke.opacity < 1 else []) +
+                     ([f"rounded corners={stroke.radius}pt"] if stroke.radius else []) +
+                     ([f"dash pattern=on {dash[0]}pt off {dash[1]}pt"] if dash else []))
+
+
 _STROKE = {"edges": "draw=tikznn-outline, line width=0.4pt, line join=round",
            "hidden": "draw=tikznn-hidden, line width=0.3pt, densely dashed",
-           "flow": "draw=tikznn-flow, draw opacity=0.75, line width=1.3pt",
-           "skip": "draw=tikznn-skip, draw opacity=0.8, line width=1pt, rounded corners=3pt",
-           "link": "draw=tikznn-link, draw opacity=0.8, line width=1pt, rounded corners=3pt, dashed",
-           "branch": "draw=tikznn-flow, draw opacity=0.75, line width=1pt, rounded corners=3pt"}
-_FONT = {"caption": r"\small\bfseries\boldmath", "dims": r"\scriptsize\color{black!80}",
-         "note": r"\footnotesize\itshape", "stage": r"\small\itshape\color{black!75}", "symbol": r"\small"}
-
-
-_FRAME = {"stage": "draw=black!40, densely dashed, rounded corners=4pt",
-          "repeat": "draw=black!55, line width=0.5pt, rounded corners=3pt"}
-_KAPPA = 0.5522847  # (render.py's: a rounded corner's control point lies this far from its cut to the corner)
+           **{role: _style(stroke) for role, stroke in ARROWS.items()},
+           **{f"{role}frame": _style(stroke) for role, stroke in FRAMES.items()}}
+_FONT = {role: font + (f"\\color{{{colour}}}" if colour else "") for role, (font, colour) in LABELS.items()}
 
 
 def _bp(path: str) -> list[list[str]]:
@@ -35,7 +38,7 @@ def _bp(path: str) -> list[list[str]]:
             lines.append([])
         if verb == "c":  # (the corner, from the cut before it and the first control point)
             (ax, ay), (cx, cy) = lines[-1].pop(), numbers[:2]
-            lines[-1].append((ax + (cx - ax) / _KAPPA, ay + (cy - ay) / _KAPPA))
+            lines[-1].append((ax + (cx - ax) / KAPPA, ay + (cy - ay) / KAPPA))
         else:
             lines[-1].append((numbers[-2], numbers[-1]))
     return [[f"({x:.3f}bp,{y:.3f}bp)" for x, y in line] for line in lines]
@@ -54,12 +57,12 @@ def plain(tex: str) -> str:
             out += [f"\\draw[{_STROKE[m.group(1)]}] {' -- '.join(points)};" for points in _bp(m.group(2))]
         elif m := re.fullmatch(r"\\tikznnarrow\{(\w+)\}\([^()]*\)\([^()]*\)\{(.*)\}", line):
             out.append(f"\\draw[{_STROKE[m.group(1)]}] {' -- '.join(_bp(m.group(2))[0])};")
-        elif m := re.fullmatch(r"\\tikznntip\{[^}]*\}\([^()]*\)\([^()]*\)\{(.*)\}", line):
+        elif m := re.fullmatch(r"\\tikznnhead\{[^}]*\}\([^()]*\)\([^()]*\)\{(.*)\}", line):
             tip = _bp(m.group(1))[0][0]  # (the arrow's line, drawn to its end with a stealth tip)
             out[-1] = re.sub(r" -- \([^()]*\);$", f" -- {tip};", out[-1]).replace("] ", ", -stealth] ", 1)
         elif m := re.fullmatch(r"\\tikznnframe\{(\w+)\}\([^()]*\)\([^()]*\)\{(.*)\}", line):
             xs, ys = zip(*(map(float, p.strip("()").replace("bp", "").split(",")) for p in _bp(m.group(2))[0]))
-            out.append(f"\\draw[{_FRAME[m.group(1)]}] ({min(xs):.3f}bp,{min(ys):.3f}bp) rectangle "
+            out.append(f"\\draw[{_STROKE[m.group(1)]}] ({min(xs):.3f}bp,{min(ys):.3f}bp) rectangle "
                        f"({max(xs):.3f}bp,{max(ys):.3f}bp);")
         elif m := re.fullmatch(r"\\tikznnlabel\{(\w+)\}\{([-\d.]+)\}(\([^()]*\))\{(.*)\}", line):
             out.append(f"\\node[font={_FONT[m.group(1)]}, inner sep=0pt, rotate={m.group(2)}] at {m.group(3)} "

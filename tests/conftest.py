@@ -32,7 +32,7 @@ if not os.environ.get("TIKZNN_CACHE"):
     atexit.register(shutil.rmtree, os.environ["TIKZNN_CACHE"], True)
 
 # a worker holds what its tests keep (PyTorch, torchvision's models, laid-out networks): Python's collector would
-# look through all of it every few thousand objects made (4 s of CPU a run); it runs a tenth as often
+# look through all of it every few thousand objects made (4 s of CPU a run, 1.5 with these thresholds)
 gc.set_threshold(20_000, 20, 20)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, run_python, tikznn
+from conftest import EXAMPLES, need, run_python, tikznn
 from tikznn import LatexError, LatexNotFound, OutputError, build, parse, parse_file, to_tex
 from tikznn.latex import compile_pdf, convert
 
@@ -317,13 +317,14 @@ def test_a_killed_build_leaves_nothing_once_the_next_build_has_run(tmp_path, mon
     told so before it starts; and the next build removes the folder."""
     import signal
     import time
-    from tikznn.latex import _setpriv
-    assert _setpriv() or not sys.platform.startswith("linux")  # (util-linux has it: the first way is tested)
+    from tikznn.latex import setpriv_found
+    if setpriv == "through setpriv":
+        need(setpriv_found(), "no setpriv that sets the parent-death signal (util-linux 2.33 or later)")
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     source = write(tmp_path, 'input 3x8x8 "x"\n')
     slow = tmp_path / "slow.py"  # a build whose pdflatex never finishes, killed while it runs
     slow.write_text("import sys, tikznn.latex as l\n"
-                    + ("l._setpriv = lambda: None\n" if setpriv == "without setpriv" else "") +
+                    + ("l.setpriv_found = lambda: None\n" if setpriv == "without setpriv" else "") +
                     "l.compile_pdf(open(sys.argv[1]).read().replace('\\\\begin{document}', "
                     "'\\\\begin{document}\\\\def\\\\x{\\\\x}\\\\x', 1), timeout=60)\n")
     (tmp_path / "fig.tex").write_text(to_tex(parse_file(source)))

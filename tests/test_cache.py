@@ -187,7 +187,8 @@ def test_a_head_start_begins_the_document_and_a_figure_keeps_its_line_numbers(he
     built without the head start. Either way an error names the figure's own line, as a build without a head start
     does."""
     from tikznn import LatexError
-    from tikznn.latex import PICTURE_MARK, compile_pdf
+    from tikznn.latex import compile_pdf
+    from tikznn.tex import PICTURE_MARK
     from test_build import figure_with
     tex = figure_with("\\nosuchmacro")
     longer = tex.replace("\\begin{document}\n", "% one more line\n\\begin{document}\n", 1)

@@ -188,26 +188,28 @@ def die_with_parent(dies: bool = True) -> None:
         _PRCTL(1, 9 if dies else 0)  # PR_SET_PDEATHSIG, SIGKILL
 
 
-def started(command: list[str], **options) -> subprocess.Popen:
+def _start(command: list[str], **options) -> subprocess.Popen:
     """A program (pdflatex, Poppler) started so that it dies with tikznn (die_with_parent). Through util-linux's
-    setpriv where it can say so: Python then starts it without copying this process (a function run before the
+    setpriv where it does that: Python then starts it without copying this process (a function run before the
     program, as die_with_parent is, makes Python copy it: 30 ms in a process that holds PyTorch, against 2)."""
-    setpriv = _setpriv()
+    setpriv = setpriv_found()
     if setpriv:
         return subprocess.Popen([setpriv, "--pdeathsig", "KILL", "--", *command], **options)
     return subprocess.Popen(command, preexec_fn=die_with_parent, **options)
 
 
 @functools.cache
-def _setpriv() -> str | None:
-    """setpriv, if it has --pdeathsig (util-linux 2.33, 2018; Linux only)."""
-    found = shutil.which("setpriv") if _PRCTL is not None else None
+def setpriv_found() -> str | None:
+    """A setpriv that sets the parent-death signal (util-linux 2.33 and later, Linux only), tried once: it must run
+    `true` so."""
+    found, true = (shutil.which("setpriv"), shutil.which("true")) if _PRCTL is not None else (None, None)
+    if not found or not true:
+        return None
     try:
-        said = subprocess.run([found, "--version"], capture_output=True, text=True, timeout=10).stdout if found else ""
+        tried = subprocess.run([found, "--pdeathsig", "KILL", "--", true], capture_output=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
         return None
-    version = re.search(r"(\d+)\.(\d+)", said)
-    return found if version and (int(version[1]), int(version[2])) >= (2, 33) else None
+    return found if tried.returncode == 0 else None
 
 
 def compile_pdf(tex: str, *, source: Source = Source(), timeout: float = DEFAULT_TIMEOUT,
@@ -273,12 +275,12 @@ def _command(pdflatex: str, engine: str, folder: str, preloaded: Path | None) ->
     return command
 
 
-def _started(command: list[str], folder: str, env: dict, **streams) -> subprocess.Popen:
-    return started(command, cwd=folder, env=dict(env, TEXMFOUTPUT=folder), stdin=subprocess.DEVNULL, **streams)
+def _start_tex(command: list[str], folder: str, env: dict, **streams) -> subprocess.Popen:
+    return _start(command, cwd=folder, env=dict(env, TEXMFOUTPUT=folder), stdin=subprocess.DEVNULL, **streams)
 
 
 def _run(command: list[str], folder: str, env: dict, timeout: float, source: Source) -> tuple[int, bytes]:
-    process = _started(command, folder, env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = _start_tex(command, folder, env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         terminal, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -319,10 +321,7 @@ class _HeadStart:
 
 
 OPENING_LINES = 1000  # at most this many lines before \\begin{document} are given ahead (they fit in one pipe write)
-# A standalone figure's text after \\begin{document} is the same in every figure of a preamble up to this line (the
-# label fonts loaded, standalone.tex.j2): a head start is given it too, with the opening.
-PICTURE_MARK = "% the picture\n"
-BEGUN_BYTES = 1500  # (so that the opening fits in one pipe write: PIPE_BUF is 4,096 bytes)
+BEGUN_BYTES = 1500  # at most this much text after \\begin{document} is given ahead (the opening: one pipe write)
 
 
 def _writing_end(fifo: Path, process: subprocess.Popen, stopped: threading.Event) -> int | None:
@@ -343,10 +342,10 @@ def _writing_end(fifo: Path, process: subprocess.Popen, stopped: threading.Event
 
 class _Opening(threading.Thread):
     """A document's opening given to a head start as soon as its pdflatex opens the FIFO: the lines before
-    \\begin{document} (which the format skips: it holds the preamble) and that line, so that LaTeX begins the document
-    (its driver and font set-up, about 15 ms) before the figure is made. As many lines as the last figure had before
-    \\begin{document}, so that a figure's lines keep their numbers (error messages name them); the pipe stays open
-    for the rest."""
+    \\begin{document} (which the format skips: it holds the preamble), that line and what the last figure had after
+    it up to its picture (`begun`: the labels' fonts loaded), so that LaTeX begins the document (its driver and font
+    set-up) before the figure is made. As many lines as the last figure had before \\begin{document}, so that a
+    figure's lines keep their numbers (error messages name them); the pipe stays open for the rest."""
 
     def __init__(self, fifo: Path, process: subprocess.Popen, lines: int, begun: str = ""):
         super().__init__(daemon=True)
@@ -414,7 +413,7 @@ def start_early() -> None:
         fifo = Path(folder.name, "figure.tex")
         os.mkfifo(fifo, 0o600)
         command = _command(pdflatex, "pdflatex", folder.name, preloaded)
-        process = _started(command, folder.name, dict(os.environ, openin_any="p", openout_any="p"),
+        process = _start_tex(command, folder.name, dict(os.environ, openin_any="p", openout_any="p"),
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except (OSError, ValueError, subprocess.SubprocessError):
         return
@@ -437,13 +436,14 @@ def _lines_before(path: Path) -> int | None:
 
 
 def _begun(path: Path) -> str:
-    """The text the last figure had after \\begin{document} up to its picture (preamble-begun), if any."""
+    """The text the last figure had after \\begin{document} up to its picture (preamble-begun), if it says one."""
+    from .tex import PICTURE_MARK  # (here: a head start begins before the figure's modules are imported)
     try:
-        said = path.read_bytes()
-    except OSError:
+        with open(path, "rb") as said:
+            text = said.read(BEGUN_BYTES + 1).decode("utf-8")
+    except (OSError, ValueError):
         return ""
-    text = said.decode("utf-8", "replace") if len(said) <= BEGUN_BYTES else ""
-    return text if text.endswith(PICTURE_MARK) else ""
+    return text if len(text.encode("utf-8")) <= BEGUN_BYTES and text.endswith(PICTURE_MARK) else ""
 
 
 def _take_head_start(preloaded: Path | None, tex: str) -> tuple[_HeadStart, str] | None:
@@ -583,6 +583,7 @@ def _remember_last(preloaded: Path, tex: str) -> None:
     (preamble-lines) and its text after it up to the picture (preamble-begun), for the next build's head start:
     small files, rewritten only on a change."""
     from .cache import write_whole
+    from .tex import PICTURE_MARK
 
     head, found, rest = tex.partition("\\begin{document}\n")
     begun, marked, _ = rest.partition(PICTURE_MARK)
@@ -591,9 +592,9 @@ def _remember_last(preloaded: Path, tex: str) -> None:
                        (preloaded.with_name("preamble-lines"), str(head.count("\n")) if found else ""),
                        (preloaded.with_name("preamble-begun"), begun)):
         try:
-            if not path.exists() or path.read_text(encoding="utf-8") != said:
+            if not path.exists() or path.read_bytes() != said.encode("utf-8"):
                 write_whole(path, lambda handle: handle.write(said.encode("utf-8")))
-        except (OSError, ValueError):
+        except OSError:
             pass
 
 
@@ -671,7 +672,7 @@ def convert(pdf: bytes, fmt: str, *, dpi: int = 300, timeout: float = DEFAULT_TI
         else:
             commands = [[tool("pdftocairo"), "-svg", "figure.pdf", "figure.svg"],
                         [tool("pdftotext"), "-bbox-layout", "figure.pdf", "figure.html"]]
-        processes = [started(command, cwd=folder, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        processes = [_start(command, cwd=folder, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE) for command in commands]
         try:
             errors = [process.communicate(timeout=timeout)[1] for process in processes]

@@ -8,9 +8,8 @@ from . import compiled, kinds, theme
 from .checks import SMALLEST_LABEL_PT
 from .drawing import Block, Layout, Mark
 from .errors import LatexError, LayoutError, Span
-from .latex import PICTURE_MARK
 from .layer import Style
-from .tex import escape, has_cjk, has_hangul, untypeset
+from .tex import PICTURE_MARK, escape, has_cjk, has_hangul, untypeset
 
 # A standalone figure with more blocks than LARGE is drawn in pieces of PIECE items (see picture.tex.j2), each
 # given MARGIN cm around the figure's estimated bounds, more than any estimate of text misses by.
@@ -32,8 +31,9 @@ BP_PER_CM, BP_PER_PT = 72 / 2.54, 72 / 72.27
 
 @dataclass(frozen=True)
 class _Stroke:
-    """How a line of an arrow or a frame is drawn (definitions.tex.j2 writes a macro of each, \\tikznn<name>): its
-    width (pt), colour, opacity, dashes ('on off', pt) and the radius (pt) of its rounded corners."""
+    """How a line of an arrow or a frame is drawn: its width (pt), colour, opacity, dashes ('on off', pt) and the
+    radius (pt) of its rounded corners. definitions.tex.j2 writes a macro of each, \\tikznn<name> (an arrow's role;
+    a frame's role and 'frame'), beside the labels' \\tikznn<role>: the names must differ."""
     width: float
     colour: str
     opacity: float = 1.0
@@ -52,11 +52,16 @@ ARROWS = {"flow": _Stroke(1.3, "tikznn-flow", 0.75), "branch": _Stroke(1.0, "tik
           "skip": _Stroke(1.0, "tikznn-skip", 0.8, radius=3.0), "link": _Stroke(1.0, "tikznn-link", 0.8, "3 3", 3.0)}
 FRAMES = {"stage": _Stroke(0.4, "black!40", dash="3 2", radius=4.0), "repeat": _Stroke(0.5, "black!55", radius=3.0)}
 KAPPA = 0.5522847  # a quarter circle as a Bézier curve: its control points this far from its ends to the corner
+# A label of each role: its font and colour. definitions.tex.j2 writes \\tikznn<role> and the TikZ style tikznn/<role>
+# from these, and a standalone figure loads each font before its picture (standalone.tex.j2).
+LABELS = {"caption": (r"\small\bfseries\boldmath", ""), "dims": (r"\scriptsize", "black!80"),
+          "note": (r"\footnotesize\itshape", ""), "stage": (r"\small\itshape", "black!75"), "symbol": (r"\small", "")}
 
 
 class _Literal:
     """Outlines as PDF path operators ('x y m x y l ...', in bp from the picture's origin) for the macros that fill
-    and stroke faces and edges without PGF's path machinery (definitions.tex.j2): `unit` is the picture's cm."""
+    and stroke faces, edges, arrows and frames without PGF's path machinery (definitions.tex.j2): `unit` is the
+    picture's cm."""
 
     def __init__(self, unit: float):
         self.bp = unit * BP_PER_CM
@@ -106,16 +111,19 @@ class _Literal:
                 f"({num(max(xs) * bp + half)},{num(max(ys) * bp + half)})")
 
 
-def _tip(line: list, role: str, path: _Literal, colours: "_Colours") -> tuple[list, dict | None]:
+def _head(line: list, role: str, path: _Literal, colours: "_Colours") -> tuple[list, dict | None]:
     """An arrow's line up to its head (where the line stops) and the head's face (definitions.tex.j2's
-    \\tikznntip: its colour, box and outline in bp)."""
-    if len(line) < 2:
-        return line, None
+    \\tikznnhead: its colour, box and outline in bp), pointing along the line's last segment of any length."""
     stroke = ARROWS[role]
     a = (0.28 + 0.3 * stroke.width) * BP_PER_PT
-    (px, py), (ex, ey) = [(x * path.bp, y * path.bp) for x, y in line[-2:]]
-    length = ((ex - px) ** 2 + (ey - py) ** 2) ** 0.5
-    if length < 1e-9:
+    ends = [(x * path.bp, y * path.bp) for x, y in line]
+    (ex, ey), length, last = ends[-1], 0.0, 0  # (last: the point the last segment starts at; repeats skipped)
+    for last in range(len(ends) - 2, -1, -1):
+        px, py = ends[last]
+        length = ((ex - px) ** 2 + (ey - py) ** 2) ** 0.5
+        if length > 1e-9:
+            break
+    if length <= 1e-9:
         return line, None
     ux, uy = (ex - px) / length, (ey - py) / length
     back = min(5 * a, length)  # (a line shorter than its head: the head is drawn all the same)
@@ -127,7 +135,7 @@ def _tip(line: list, role: str, path: _Literal, colours: "_Colours") -> tuple[li
             "bounds": f"({num(min(xs))},{num(min(ys))})({num(max(xs))},{num(max(ys))})",
             "path": " ".join(f"{num(x)} {num(y)} {'l' if i else 'm'}" for i, (x, y) in enumerate(outline))}
     stop = ((ex - back * ux) / path.bp, (ey - back * uy) / path.bp)
-    return line[:-1] + [stop], face
+    return line[:last + 1] + [stop], face
 
 
 class _Colours:
@@ -298,11 +306,11 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
     for arrow in drawing.arrows:
         pts = arrow.projected()
         head = arrow.head % len(pts)  # the arrow head sits at this point; the rest is a plain line
-        line, tip = _tip(pts[:head + 1], arrow.role, path, colours)
+        line, face = _head(pts[:head + 1], arrow.role, path, colours)
         stroke = ARROWS[arrow.role]
         drawn = [path.rounded(line, stroke.radius, stroke.width)] + (
             [path.rounded(pts[head:], stroke.radius, stroke.width)] if head < len(pts) - 1 else [])
-        arrows.append({"role": arrow.role, "lines": [{"path": p, "bounds": b} for p, b in drawn], "tip": tip,
+        arrows.append({"role": arrow.role, "lines": [{"path": p, "bounds": b} for p, b in drawn], "head": face,
                        "slide": on(arrow.target)})
         starts.append((pts[0], arrows[-1]["slide"]))
     if drawing.engine == "pdflatex":
@@ -355,7 +363,7 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
         start = (x0, y0 + min(stroke.radius * BP_PER_PT / path.bp, (y1 - y0) / 2))  # (where PGF starts: its dashes)
         outline, bounds = path.rounded([start, (x0, y1), (x1, y1), (x1, y0), (x0, y0), start], stroke.radius,
                                        stroke.width)
-        frames.append({"role": role, "path": outline, "bounds": bounds,
+        frames.append({"stroke": f"{role}frame", "path": outline, "bounds": bounds,
                        "slide": min([on(n) for n in f.layers] or [1])})
     box = drawing.bounds()
     piece = PIECE if not fragment and len(drawing.blocks) > LARGE and drawing.engine == "pdflatex" else 0
@@ -377,7 +385,8 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
             "cjk": any(has_cjk(label.text) for label in drawing.labels),
             "wide": any(untypeset(label.text.replace("\n", " ")) for label in drawing.labels),
             "korean": any(has_hangul(label.text) for label in drawing.labels), "engine": drawing.engine,
-            "picture_mark": PICTURE_MARK.rstrip("\n")}
+            "picture_mark": PICTURE_MARK.rstrip("\n"),
+            "label_styles": [{"role": role, "font": font, "colour": colour} for role, (font, colour) in LABELS.items()]}
 
 
 def to_tex(drawing: Layout, *, fragment: bool = False, overlay: bool = False, source: str | None = None) -> str:

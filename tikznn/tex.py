@@ -12,6 +12,10 @@ import unicodedata
 
 from .errors import ModelError
 
+# A standalone pdflatex figure's text after \\begin{document} is the same in every figure of a preamble up to this
+# line (the labels' fonts loaded: standalone.tex.j2); a build's head start is given that text early (latex.py).
+PICTURE_MARK = "% the picture\n"
+
 _SPECIAL = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#", "%": r"\%",
     "_": r"\_", "^": r"\^{}", "~": r"\textasciitilde{}", "<": r"\textless{}", ">": r"\textgreater{}",

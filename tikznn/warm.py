@@ -455,13 +455,13 @@ def _warm_up() -> None:
 
     from . import cli, compiled, styles, svg  # noqa: F401
     from .errors import LayoutError
-    from .latex import _setpriv, installed_wide_engine
+    from .latex import installed_wide_engine, setpriv_found
     from .parser import parse
     from .pipeline import composed_tex
 
     cli.command()
     compiled.load_templates()
-    _setpriv()  # (looked up once, here)
+    setpriv_found()  # (tried once, here)
     Image.init()  # a figure's pictures (images.py): every format Pillow tells apart, PNG and JPEG read and written
     for fmt in ("PNG", "JPEG"):
         written = io.BytesIO()
