@@ -236,6 +236,22 @@ def test_a_head_start_without_an_opening_is_given_the_whole_figure(head_start, t
 
 
 @pytest.mark.latex
+def test_a_damaged_record_of_a_figures_opening_is_left_out_and_written_again(head_start, tmp_path):
+    """preamble-begun that is not the text a figure had up to its picture (bytes that are not UTF-8: a disk error,
+    another program): the head start goes without it, and the build writes it anew."""
+    from conftest import EXAMPLES
+    from tikznn import build, latex
+    begun = tmp_path / "cache" / "preamble-begun"
+    begun.write_bytes(b"\xff\xfe% the picture\n")
+    early = head_start()
+    assert early.opening is not None and early.opening.begun == ""
+    build(EXAMPLES / "lenet.nn", tmp_path / "early.pdf", timeout=20)
+    assert latex._EARLY[0].process is None and early.process.returncode == 0  # (taken: this pdflatex made it)
+    assert (tmp_path / "early.pdf").read_bytes() == (tmp_path / "plain.pdf").read_bytes()
+    assert begun.read_text(encoding="utf-8").endswith("% the picture\n") and not _leftover(early)
+
+
+@pytest.mark.latex
 def test_a_head_start_whose_pdflatex_died_is_stopped_and_its_opening_given_up(head_start, tmp_path):
     """Its pdflatex ended before it opened the FIFO, and the folder is gone (a cleaner of /tmp): stopping it
     returns at once, nothing left open."""
