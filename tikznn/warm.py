@@ -312,6 +312,7 @@ def _fork_spare(listener: _socket.socket, holder: int, taken: int, told: int) ->
         if os.getppid() != parent:
             return
         latex.start_early()
+        _rehearse()  # (while it waits: the memory a build touches becomes its own before a client comes)
         connection, _ = listener.accept()
         _signal.signal(_signal.SIGUSR1, _signal.SIG_IGN)  # (before it: this client was not greeted, builds itself)
         latex.die_with_parent(False)
@@ -439,6 +440,16 @@ _BRANCHES = """block res(c)
 end
 res(8) x2
 """
+
+
+def _rehearse() -> None:
+    """In a spare: draw a small network as a build would (its TeX not compiled). The memory a build touches is the
+    resident process's until written, then copied page by page: copied now, not while a client waits (8-10 ms of
+    LeNet's build)."""
+    from .parser import parse
+    from .pipeline import composed_tex
+    network = parse(_CHAIN.replace("flatten", _BRANCHES + "flatten"))
+    composed_tex(network, network.figure)
 
 
 def _warm_up() -> None:
