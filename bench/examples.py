@@ -160,31 +160,33 @@ def per_block(folder, env, runs) -> None:
 
 
 def generated(folder, env) -> None:
-    print("\n## Generated networks (wrapped to 100 cm; pdflatex's default memory; no warm builder, so that the "
-          "memory is the build's)\n")
-    print("| layers | tikznn build (s) | ms per layer | ms per layer added (since the row before) | of which Python: "
-          "tikznn tex (s) | floor: pdflatex, preloaded format (s) | peak memory (MB) | result |\n"
-          "|---|---|---|---|---|---|---|---|")
+    print("\n## Generated networks (wrapped to 100 cm; pdflatex's default memory)\n")
+    print("| layers | tikznn build (s) | ms per layer | build, no warm builder (s) | ms per layer | ms per layer added "
+          "(since the row before) | of which Python: tikznn tex (s) | floor: pdflatex, preloaded format (s) | "
+          "peak memory, no warm builder (MB) | result |\n|---|---|---|---|---|---|---|---|---|---|")
     before = None  # (layers, seconds) of the row before: a build's fixed cost (starting Python and TeX) left out
-    env = dict(env, TIKZNN_WARM="0")
+    cold_env = dict(env, TIKZNN_WARM="0")  # (a build by itself: the memory measured is the build's)
     warm_up = Path(folder, "generated-format.nn")  # (the preloaded formats made before anything is timed: a figure
     for layers in (10, 900):                       # of more than 800 blocks, drawn in pieces, has its own preamble)
         warm_up.write_text(network(layers))
-        subprocess.run(TIKZNN + ["build", warm_up.name, "--width", "100cm", "--wrap"], cwd=folder, env=env, check=True)
+        subprocess.run(TIKZNN + ["build", warm_up.name, "--width", "100cm", "--wrap"], cwd=folder, env=cold_env,
+                       check=True)
+    start_warm_builder("lenet", folder, env)
     for count in (100, 1000, 5000):
         path = Path(folder, f"generated{count}.nn")
         path.write_text(network(count))
-        options = ["--width", "100cm", "--wrap"]
-        seconds, megabytes, ok = peak(TIKZNN + ["build", path.name, *options, "--timeout", "600"], folder, env)
+        options = ["--width", "100cm", "--wrap", "--timeout", "600"]
+        seconds, megabytes, ok = peak(TIKZNN + ["build", path.name, *options], folder, cold_env)
+        warm = timed(TIKZNN + ["build", path.name, *options, "-o", f"{path.stem}-warm.pdf"], folder, env)
         tex = path.with_suffix(".tex")
-        python = timed(TIKZNN + ["tex", path.name, *options, "-o", tex.name], folder, env)
+        python = timed(TIKZNN + ["tex", path.name, *options[:3], "-o", tex.name], folder, cold_env)
         preloaded = linked_format(tex, env)
         floor = timed(["pdflatex", "-interaction=batchmode", "-no-shell-escape", f"-fmt={preloaded}", tex.name],
                       folder) if preloaded else float("nan")
         added = f"{(seconds - before[1]) / (count - before[0]) * 1000:.2f}" if before else "–"
         before = (count, seconds)
-        print(f"| {count} | {seconds:.1f} | {seconds / count * 1000:.2f} | {added} | {python:.1f} | {floor:.1f} | "
-              f"{megabytes} | {'built' if ok else 'failed'} |")
+        print(f"| {count} | {warm:.1f} | {warm / count * 1000:.2f} | {seconds:.1f} | {seconds / count * 1000:.2f} | "
+              f"{added} | {python:.1f} | {floor:.1f} | {megabytes} | {'built' if ok else 'failed'} |")
 
 
 STYLED = [("lenet", "blocks"), ("lenet", "flat"), ("lenet", "graph"), ("lenet", "schematic"), ("mlp", "graph bias"),
