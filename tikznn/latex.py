@@ -366,10 +366,14 @@ class _Opening(threading.Thread):
     def rest(self, tex: str) -> str | None:
         """What of `tex` follows its opening, when it has as many lines before \\begin{document} and the same text
         after it (else None)."""
-        head, found, rest = tex.partition("\\begin{document}\n")
-        if not found or head.count("\n") != self.lines or not rest.startswith(self.begun):
-            return None
-        return rest[len(self.begun):]
+        lines, after = _begins(tex)
+        return after[len(self.begun):] if lines == self.lines and after.startswith(self.begun) else None
+
+
+def _begins(tex: str) -> tuple[int | None, str]:
+    """How many lines a figure has before its \\begin{document} line (None: it has none) and its text after it."""
+    head, found, after = tex.partition("\\begin{document}\n")
+    return (head.count("\n"), after) if found else (None, "")
 
     def release(self) -> int | None:
         """Stop waiting for pdflatex; the pipe the opening was written to (which the caller then owns), if any."""
@@ -585,11 +589,11 @@ def _remember_last(preloaded: Path, tex: str) -> None:
     from .cache import write_whole
     from .tex import PICTURE_MARK
 
-    head, found, rest = tex.partition("\\begin{document}\n")
-    begun, marked, _ = rest.partition(PICTURE_MARK)
-    begun = begun + marked if found and marked and len((begun + marked).encode("utf-8")) <= BEGUN_BYTES else ""
+    lines, after = _begins(tex)
+    begun, marked, _ = after.partition(PICTURE_MARK)
+    begun = begun + marked if marked and len((begun + marked).encode("utf-8")) <= BEGUN_BYTES else ""
     for path, said in ((preloaded.with_name("preamble-last"), preloaded.name),
-                       (preloaded.with_name("preamble-lines"), str(head.count("\n")) if found else ""),
+                       (preloaded.with_name("preamble-lines"), "" if lines is None else str(lines)),
                        (preloaded.with_name("preamble-begun"), begun)):
         try:
             if not path.exists() or path.read_bytes() != said.encode("utf-8"):

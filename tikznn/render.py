@@ -58,6 +58,13 @@ LABELS = {"caption": (r"\small\bfseries\boldmath", ""), "dims": (r"\scriptsize",
           "note": (r"\footnotesize\itshape", ""), "stage": (r"\small\itshape", "black!75"), "symbol": (r"\small", "")}
 
 
+def _box(points: list, margin: float) -> str:
+    """The box `margin` beyond points (bp), as (x0,y0)(x1,y1): what the drawing macros tell PGF of the picture's size
+    (it does not see what a PDF literal draws)."""
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    return f"({num(min(xs) - margin)},{num(min(ys) - margin)})({num(max(xs) + margin)},{num(max(ys) + margin)})"
+
+
 class _Literal:
     """Outlines as PDF path operators ('x y m x y l ...', in bp from the picture's origin) for the macros that fill
     and stroke faces, edges, arrows and frames without PGF's path machinery (definitions.tex.j2): `unit` is the
@@ -96,19 +103,12 @@ class _Literal:
         for x, y in points[1:] if radius <= 0 else points[-1:]:
             drawn.append((x, y))
             words.append(f"{num(x)} {num(y)} l")
-        half = width_pt / 2 * BP_PER_PT
-        xs, ys = [x for x, _ in drawn], [y for _, y in drawn]
-        return " ".join(words), (f"({num(min(xs) - half)},{num(min(ys) - half)})"
-                                 f"({num(max(xs) + half)},{num(max(ys) + half)})")
+        return " ".join(words), _box(drawn, width_pt / 2 * BP_PER_PT)
 
     def bounds(self, *polylines) -> str:
-        """The box around stroked outlines as (x0,y0)(x1,y1) in bp, for the picture's size (PGF does not see
-        literals): as PGF counts a stroked path, half the edges' line width (0.4 pt) beyond its points."""
-        bp, half = self.bp, 0.2 * BP_PER_PT
-        xs = [p[0] for line in polylines for p in line]
-        ys = [p[1] for line in polylines for p in line]
-        return (f"({num(min(xs) * bp - half)},{num(min(ys) * bp - half)})"
-                f"({num(max(xs) * bp + half)},{num(max(ys) * bp + half)})")
+        """The box around stroked outlines (bp) as PGF counts a stroked path: half the edges' line width (0.4 pt)
+        beyond their points."""
+        return _box([(x * self.bp, y * self.bp) for line in polylines for x, y in line], 0.2 * BP_PER_PT)
 
 
 def _head(line: list, role: str, path: _Literal, colours: "_Colours") -> tuple[list, dict | None]:
@@ -130,9 +130,7 @@ def _head(line: list, role: str, path: _Literal, colours: "_Colours") -> tuple[l
     notch = (ex - 5 * a * ux, ey - 5 * a * uy)
     corners = [(ex - 8 * a * ux + s * 4 * a * uy, ey - 8 * a * uy - s * 4 * a * ux) for s in (1, -1)]
     outline = [(ex, ey), corners[0], notch, corners[1]]
-    xs, ys = [x for x, _ in outline], [y for _, y in outline]
-    face = {"colour": colours.filled(stroke.colour),
-            "bounds": f"({num(min(xs))},{num(min(ys))})({num(max(xs))},{num(max(ys))})",
+    face = {"colour": colours.filled(stroke.colour), "bounds": _box(outline, 0.0),
             "path": " ".join(f"{num(x)} {num(y)} {'l' if i else 'm'}" for i, (x, y) in enumerate(outline))}
     stop = ((ex - back * ux) / path.bp, (ey - back * uy) / path.bp)
     return line[:last + 1] + [stop], face
@@ -357,13 +355,12 @@ def context(drawing: Layout, *, fragment: bool, overlay: bool = False) -> dict:
               for hex_, name in colours.custom.items()]
     frames = []
     for f in drawing.frames:
-        role = "stage" if f.role == "stage" else "repeat"
         (x0, y0), (x1, y1) = (f.rect.x0, f.rect.y0), (f.rect.x1, f.rect.y1)
-        stroke = FRAMES[role]
+        stroke = FRAMES[f.role]
         start = (x0, y0 + min(stroke.radius * BP_PER_PT / path.bp, (y1 - y0) / 2))  # (where PGF starts: its dashes)
         outline, bounds = path.rounded([start, (x0, y1), (x1, y1), (x1, y0), (x0, y0), start], stroke.radius,
                                        stroke.width)
-        frames.append({"stroke": f"{role}frame", "path": outline, "bounds": bounds,
+        frames.append({"stroke": f"{f.role}frame", "path": outline, "bounds": bounds,
                        "slide": min([on(n) for n in f.layers] or [1])})
     box = drawing.bounds()
     piece = PIECE if not fragment and len(drawing.blocks) > LARGE and drawing.engine == "pdflatex" else 0
