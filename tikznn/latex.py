@@ -369,12 +369,6 @@ class _Opening(threading.Thread):
         lines, after = _begins(tex)
         return after[len(self.begun):] if lines == self.lines and after.startswith(self.begun) else None
 
-
-def _begins(tex: str) -> tuple[int | None, str]:
-    """How many lines a figure has before its \\begin{document} line (None: it has none) and its text after it."""
-    head, found, after = tex.partition("\\begin{document}\n")
-    return (head.count("\n"), after) if found else (None, "")
-
     def release(self) -> int | None:
         """Stop waiting for pdflatex; the pipe the opening was written to (which the caller then owns), if any."""
         self.stopped.set()
@@ -386,6 +380,12 @@ def _begins(tex: str) -> tuple[int | None, str]:
         pipe = self.release()
         if pipe is not None:
             os.close(pipe)
+
+
+def _begins(tex: str) -> tuple[int | None, str]:
+    """How many lines a figure has before its \\begin{document} line (None: it has none) and its text after it."""
+    head, found, after = tex.partition("\\begin{document}\n")
+    return (head.count("\n"), after) if found else (None, "")
 
 
 _EARLY: list[_HeadStart] = []  # at most one; once taken (its process None), another may start
