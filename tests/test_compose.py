@@ -8,7 +8,7 @@ import pytest
 
 from conftest import EXAMPLE_NAMES, EXAMPLES, tikznn
 from tikznn import parse, parse_file, styles
-from tikznn.compose import SMALLEST_PT, compose, smallest_pt, strengths, structures
+from tikznn.compose import PROMISING, SMALLEST_PT, compose, smallest_pt, strengths, structures
 from tikznn.shapes import analyse
 from tikznn.tex import length_cm
 
@@ -131,3 +131,6 @@ def test_a_font_size_that_cannot_lift_the_text_to_6_pt_is_not_drawn_and_the_larg
     assert result.smallest_pt >= max(pt for _, pt in every) - 0.05
     tried = {(c.fontsize, c.blocks) for c in drawn}
     assert (1.3, None) not in tried and len(drawn) < len(every) / 2
+    # ... and the strongest setting only for the promising shapes whose text could still beat the largest so far
+    strongest = [c for c in drawn if (c.fontsize, c.blocks) == (1.6, 0.7)]
+    assert 1 <= len(strongest) < PROMISING

@@ -5,7 +5,7 @@ import pytest
 from conftest import EXAMPLES, ROOT
 from tikznn import kinds, parse, parse_file, styles, to_tex
 from tikznn.checks import problems
-from tikznn.drawing import Ball, Block, channel_width, spatial_extent
+from tikznn.drawing import Ball, Block, Layout, channel_width, spatial_extent
 from tikznn.metrics import text_length
 from tikznn.errors import LayoutError
 from tikznn.layout import layout
@@ -235,6 +235,18 @@ def test_wrap_puts_a_long_network_on_rows_that_fit_the_width():
     assert sorted(label.text for label in wrapped.labels) == sorted(label.text for label in one_row.labels)
     assert len(wrapped.arrows) == len(one_row.arrows)
     assert problems(wrapped) == []
+
+
+@pytest.mark.parametrize("name, width", [("vgg16", "12cm"), ("resnet50", "3.5in"), ("fcn8", "7in"),
+                                         ("inception", "3.5in"), ("swin_t", "7in")])
+def test_the_bounds_a_wrapped_drawing_is_told_are_those_of_what_it_holds(name, width):
+    # (wrapping works them out from its rows, and a width or theme set after keeps them: see Layout.but)
+    drawing = layout(parse_file(EXAMPLES / f"{name}.nn").drawn_with(width=width, wrap=True))
+    told, worked_out = drawing.bounds(), Layout._bounds(drawing)
+    assert "_bounds" in drawing.__dict__ and len({round(s.y, 3) for s in drawing.shapes()}) >= 2
+    assert max(abs(a - b) for a, b in zip(told, worked_out)) < 1e-9
+    assert "_bounds" not in drawing.but(labels=drawing.labels[1:]).__dict__
+    assert drawing.but(theme="print").bounds() is told
 
 
 def test_a_figure_wider_than_its_width_is_shrunk_and_flagged_when_unreadable():

@@ -83,8 +83,8 @@ def compose(network: Network, figure: Figure, draw: Callable[[Figure], Layout], 
     grows at most as fast as its font (larger text can only widen a drawing), so a strength is skipped when its
     font size could not lift the most promising drawing of its block size to 6 pt. When none prints at 6 pt, all
     that again with each use of a block drawn as one box ('detail blocks'); when still none does, the one whose
-    text prints largest (the strongest setting is drawn for it if it was skipped). `draw` draws a figure of the
-    network."""
+    text prints largest (the strongest setting is drawn for the most promising if it was skipped, as far as their
+    text could still print larger). `draw` draws a figure of the network."""
     first = draw(figure)
     written = Composition(figure, first, smallest_pt(first), "")
     if figure.width is None or length_cm(figure.width) is None or written.smallest_pt >= SMALLEST_PT:
@@ -126,9 +126,13 @@ def compose(network: Network, figure: Figure, draw: Callable[[Figure], Layout], 
             largest = found[0].smallest_pt if found else 0.0
             pending = [s for s in pending if s["blocks"] != strength["blocks"] or
                        largest * _font(s) / _font(strength) >= SMALLEST_PT]
-    # none reads: the largest text is wanted, which the strongest setting gives (drawn now if it was skipped)
+    # none reads: the largest text is wanted, which the strongest setting gives (drawn now if it was skipped), for
+    # each shape whose text could print larger than the largest so far (most promising first)
+    strongest = strengths(figure)[-1]
     for shape in shapes:
-        drawn(replace(shape, **strengths(figure)[-1]))
+        if shape.blocks != strongest["blocks"] or \
+                tried[shape].smallest_pt * _font(strongest) / (shape.fontsize or 1.0) > best.smallest_pt + 0.05:
+            drawn(replace(shape, **strongest))
     return best
 
 

@@ -3,7 +3,7 @@ that turns the 3-D scene into the page. The layout makes these; the renderer and
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .geometry import Point, Rect, bounds
 from .layer import Style
@@ -318,6 +318,9 @@ class Frame:
     role: str = "stage"
 
 
+_DRAWN = {"blocks", "balls", "arrows", "labels", "frames", "marks", "lines", "legend"}  # what a Layout's bounds hold
+
+
 @dataclass(frozen=True)
 class Layout:
     name: str
@@ -355,6 +358,15 @@ class Layout:
 
     def bounds(self) -> Rect:
         return _kept(self, "_bounds", self._bounds)
+
+    def but(self, **changes) -> "Layout":
+        """dataclasses.replace(self, **changes), its bounds kept when none of the things drawn change (a width to
+        fit, a theme: composing asks each candidate's bounds before and after)."""
+        new = replace(self, **changes)
+        known = self.__dict__.get("_bounds")
+        if known is not None and not changes.keys() & _DRAWN:
+            object.__setattr__(new, "_bounds", known)
+        return new
 
     def _bounds(self) -> Rect:
         points = [p for s in self.shapes() for p in s.outline()]

@@ -2,8 +2,6 @@
 size with its legend, and note the .nn line of everything labelled (for messages that point at a label)."""
 from __future__ import annotations
 
-from dataclasses import replace
-
 from .drawing import Layout
 from .figure import Figure
 from .legend import with_legend
@@ -24,14 +22,14 @@ def fitted(drawing: Layout, figure: Figure) -> Layout:
     width = length_cm(figure.width) if figure.width is not None else None
     height = figure.height or (PAGE_HEIGHT if width is not None else None)
     height = length_cm(height) if height is not None else None
-    return replace(drawing, fit=NAMED_WIDTHS.get(figure.width, figure.width),
-                   width=None if width is None else width - BORDER_CM,
-                   height=None if height is None else height - BORDER_CM)
+    return drawing.but(fit=NAMED_WIDTHS.get(figure.width, figure.width),
+                       width=None if width is None else width - BORDER_CM,
+                       height=None if height is None else height - BORDER_CM)
 
 
 def dressed(drawing: Layout, figure: Figure) -> Layout:
     """The drawing in the figure's theme and font size, with its legend if it asks for one."""
-    drawing = replace(drawing, theme=figure.theme, colours=figure.colours, fontsize=figure.text_size)
+    drawing = drawing.but(theme=figure.theme, colours=figure.colours, fontsize=figure.text_size)
     return with_legend(drawing, dict(figure.names)) if figure.legend else drawing
 
 

@@ -67,7 +67,7 @@ def composed_tex(network: Network, figure: Figure, *, fragment: bool = False, ov
                      "composes it to print as large as it can)")
             composition, oversize = Composition(paged_figure, drawing, smallest_pt(drawing), "wrap"), False
     figure, drawing = composition.figure, composition.drawing
-    drawing = replace(drawing, engine=figure.engine or _engine_for(drawing, fragment, wide_engine))
+    drawing = drawing.but(engine=figure.engine or _engine_for(drawing, fragment, wide_engine))
     box, scale = drawing.bounds(), drawing.scale()
     if oversize:
         raise LayoutError(f"the figure would be {(box.x1 - box.x0) * scale / 100:.2f} m by "
@@ -81,7 +81,7 @@ def composed_tex(network: Network, figure: Figure, *, fragment: bool = False, ov
         if strict:
             raise LayoutError(short, hint=remedy + "; without --strict it is built with a warning")
         notes.append(f"{short} ({remedy})")
-    drawing = replace(drawing, pictures=pictures)
+    drawing = drawing.but(pictures=pictures)
     return _render(drawing, fragment=fragment, overlay=overlay, source=source), notes, composition
 
 

@@ -61,18 +61,32 @@ def _on_rows(drawing: Layout, cuts, box) -> Layout:
         dy = 0.0 if i == 0 else y - ROW_GAP - extent.y1
         moved.append(row.moved(dx, dy, extent))
         y = extent.y0 + dy
-    arrows = [a for row in moved for a in row.arrows]
-    for i, (cut, arrow, _) in enumerate(cuts):
-        above, below = moved[i], moved[i + 1]
-        arrows.append(_return(arrow, above, below, cut + above.dx, box.x0 + 0.1))
-    labels = [label for r in moved for label in r.labels]
+    returns = [_return(arrow, moved[i], moved[i + 1], cut + moved[i].dx, box.x0 + 0.1)
+               for i, (cut, arrow, _) in enumerate(cuts)]
     width = max(r.extent().x1 for r in moved) - box.x0
+    placed = []
     for caption in captions:  # centred under the last row
-        labels.append(replace(caption, x=box.x0 + width / 2, y=y - 0.15 - caption.height / 2))
+        placed.append(replace(caption, x=box.x0 + width / 2, y=y - 0.15 - caption.height / 2))
         y -= caption.height + 0.15
-    return replace(drawing, blocks=tuple(b for r in moved for b in r.blocks),
-                   balls=tuple(b for r in moved for b in r.balls), arrows=tuple(arrows), labels=tuple(labels),
-                   taps=tuple(t for r in moved for t in r.taps), frames=tuple(f for r in moved for f in r.frames))
+    wrapped = replace(drawing, blocks=tuple(b for r in moved for b in r.blocks),
+                      balls=tuple(b for r in moved for b in r.balls),
+                      arrows=tuple(a for r in moved for a in r.arrows) + tuple(returns),
+                      labels=tuple(label for r in moved for label in r.labels) + tuple(placed),
+                      taps=tuple(t for r in moved for t in r.taps), frames=tuple(f for r in moved for f in r.frames))
+    if not (drawing.marks or drawing.lines or drawing.legend):  # (else Layout.bounds works them out)
+        _know_bounds(wrapped, moved, returns, placed)
+    return wrapped
+
+
+def _know_bounds(wrapped: Layout, rows: list["_Row"], returns: list[Arrow], captions: list) -> None:
+    """Tell the wrapped drawing its bounds, which its rows' extents (known already) and what lies between and under
+    them make: composing asks each candidate's, and working them out from its every block again took a tenth of a
+    5,000-layer build."""
+    extents = [row.extent() for row in rows]
+    extents += [bounds([p for arrow in returns for p in arrow.projected()])] if returns else []
+    extents += [caption.rect() for caption in captions]
+    object.__setattr__(wrapped, "_bounds", Rect(min(e.x0 for e in extents), min(e.y0 for e in extents),
+                                                max(e.x1 for e in extents), max(e.y1 for e in extents)))
 
 
 _CUTS, _WRAPPED = Recent(), Recent()  # a drawing -> its cuts; a drawing and where it is cut -> it on rows
