@@ -120,17 +120,22 @@ def box_of(shape) -> Rect:
     return shape.__dict__.get("_box") or _kept(shape, "_box", lambda: bounds(shape.outline()))
 
 
-def moved(thing, dx: float, dy: float):
-    """A block, ball or label moved by (dx, dy): what dataclasses.replace(thing, x=..., y=...) gives, without running
-    the dataclass's __init__ again (wrapping moves every thing of a drawing onto its row; replace was a third of
-    it). What _kept worked out for the thing where it was is left behind."""
+def changed(thing, **changes):
+    """What dataclasses.replace(thing, **changes) gives for a block, ball, label, arrow or frame (whose __init__ checks
+    nothing), without running __init__ again: wrapping moves every thing of a drawing onto its row, and replace was
+    a third of it. What _kept worked out for the thing as it was is left behind."""
     new = object.__new__(type(thing))
     state = new.__dict__
     state.update(thing.__dict__)
     for kept in _KEPT:
         state.pop(kept, None)
-    state["x"], state["y"] = thing.x + dx, thing.y + dy
+    state.update(changes)
     return new
+
+
+def moved(thing, dx: float, dy: float):
+    """A block, ball or label moved by (dx, dy)."""
+    return changed(thing, x=thing.x + dx, y=thing.y + dy)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from math import inf, nan
 
 from dataclasses import replace
 
-from .drawing import PAD, Arrow, Frame, Layout, Recent, box_of, head_past, moved
+from .drawing import PAD, Arrow, Frame, Layout, Recent, box_of, changed, head_past, moved
 from .geometry import Index, Rect, bounds
 from .labels import FRAME_MARGIN
 
@@ -339,7 +339,7 @@ class _Row:
         others = self._index([label for label in self.labels if label.role != "caption"])
         lifted = {}
         for label in captions:
-            moved = replace(label, y=top - label.height / 2)
+            moved = changed(label, y=top - label.height / 2)
             if moved.y <= label.y:
                 continue
             space = Rect(moved.rect().x0, moved.rect().y0, moved.rect().x1, label.rect().y1)  # all it passes
@@ -370,7 +370,7 @@ class _Row:
             others = self._index([other for j, other in enumerate(self.labels) if j != i])
             y = bottoms[label.layer] - PAD - label.height / 2
             while y > label.y + 1e-9:
-                moved = replace(label, y=y)
+                moved = changed(label, y=y)
                 if not others.hits_box(moved.rect(), PAD):
                     self.labels[i] = moved
                     break
@@ -389,7 +389,7 @@ class _Row:
             for _ in range(6):
                 if not settled.hits_box(label.rect(), PAD):
                     break
-                label = replace(label, y=label.y + label.height + PAD)
+                label = changed(label, y=label.y + label.height + PAD)
             self.labels[i] = label
             settled.add_box(label.rect())
 
@@ -424,12 +424,11 @@ class _Row:
         row._extent = Rect(extent.x0 + dx, extent.y0 + dy, extent.x1 + dx, extent.y1 + dy)
         row.blocks = [moved(b, dx, dy) for b in self.blocks]
         row.balls = [moved(b, dx, dy) for b in self.balls]
-        row.arrows = [Arrow(tuple((x + dx, y + dy, z) for x, y, z in a.points), a.role, a.source, a.target, a.head)
-                      for a in self.arrows]
+        row.arrows = [changed(a, points=tuple((x + dx, y + dy, z) for x, y, z in a.points)) for a in self.arrows]
         row.labels = [moved(label, dx, dy) for label in self.labels]
         row.taps = [(x + dx, y + dy) for x, y in self.taps]
-        row.frames = [Frame(f.stage, Rect(f.rect.x0 + dx, f.rect.y0 + dy, f.rect.x1 + dx, f.rect.y1 + dy), f.layers,
-                            f.role) for f in self.frames]
+        row.frames = [changed(f, rect=Rect(f.rect.x0 + dx, f.rect.y0 + dy, f.rect.x1 + dx, f.rect.y1 + dy))
+                      for f in self.frames]
         return row
 
 
