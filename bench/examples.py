@@ -159,8 +159,8 @@ def per_block(folder, env, runs) -> None:
     print(f"| {ours:.2f} | {straight:.2f} | {straight / ours:.1f}× |")
 
 
-def generated(folder, env) -> None:
-    print("\n## Generated networks (wrapped to 100 cm; pdflatex's default memory)\n")
+def generated(folder, env, runs) -> None:
+    print(f"\n## Generated networks (wrapped to 100 cm; pdflatex's default memory; median of {runs} runs)\n")
     print("| layers | tikznn build (s) | ms per layer | build, no warm builder (s) | ms per layer | ms per layer added "
           "(since the row before) | of which Python: tikznn tex (s) | floor: pdflatex, preloaded format (s) | "
           "peak memory, no warm builder (MB) | result |\n|---|---|---|---|---|---|---|---|---|---|")
@@ -176,17 +176,24 @@ def generated(folder, env) -> None:
         path = Path(folder, f"generated{count}.nn")
         path.write_text(network(count))
         options = ["--width", "100cm", "--wrap", "--timeout", "600"]
-        seconds, megabytes, ok = peak(TIKZNN + ["build", path.name, *options], folder, cold_env)
-        warm = timed(TIKZNN + ["build", path.name, *options, "-o", f"{path.stem}-warm.pdf"], folder, env)
         tex = path.with_suffix(".tex")
-        python = timed(TIKZNN + ["tex", path.name, *options[:3], "-o", tex.name], folder, cold_env)
-        preloaded = linked_format(tex, env)
-        floor = timed(["pdflatex", "-interaction=batchmode", "-no-shell-escape", f"-fmt={preloaded}", tex.name],
-                      folder) if preloaded else float("nan")
-        added = f"{(seconds - before[1]) / (count - before[0]) * 1000:.2f}" if before else "–"
-        before = (count, seconds)
-        print(f"| {count} | {warm:.1f} | {warm / count * 1000:.2f} | {seconds:.1f} | {seconds / count * 1000:.2f} | "
-              f"{added} | {python:.1f} | {floor:.1f} | {megabytes} | {'built' if ok else 'failed'} |")
+        warm, cold, python, floor, megabytes, ok = [], [], [], [], 0, True
+        for run in range(runs):  # (interleaved: the machine's speed drifts; a new output each time: a real build)
+            seconds, used, built = peak(TIKZNN + ["build", path.name, *options, "-o", f"{path.stem}-{run}.pdf"],
+                                        folder, cold_env)
+            cold.append(seconds)
+            megabytes, ok = max(megabytes, used), ok and built
+            warm.append(timed(TIKZNN + ["build", path.name, *options, "-o", f"{path.stem}-{run}-warm.pdf"], folder,
+                              env))
+            python.append(timed(TIKZNN + ["tex", path.name, *options[:3], "-o", tex.name], folder, cold_env))
+            preloaded = linked_format(tex, env)
+            floor.append(timed(["pdflatex", "-interaction=batchmode", "-no-shell-escape", f"-fmt={preloaded}",
+                                tex.name], folder) if preloaded else float("nan"))
+        warm, cold, python, floor = (statistics.median(t) for t in (warm, cold, python, floor))
+        added = f"{(cold - before[1]) / (count - before[0]) * 1000:.2f}" if before else "–"
+        before = (count, cold)
+        print(f"| {count} | {warm:.2f} | {warm / count * 1000:.2f} | {cold:.2f} | {cold / count * 1000:.2f} | "
+              f"{added} | {python:.2f} | {floor:.2f} | {megabytes} | {'built' if ok else 'failed'} |")
 
 
 STYLED = [("lenet", "blocks"), ("lenet", "flat"), ("lenet", "graph"), ("lenet", "schematic"), ("mlp", "graph bias"),
@@ -294,7 +301,7 @@ def main() -> None:
     args = parser.parse_args()
     parts = {"examples": lambda f, e: examples(args.names, args.runs, f, e),
              "many": lambda f, e: many(args.names, f, e), "per-block": lambda f, e: per_block(f, e, args.runs),
-             "generated": generated,
+             "generated": lambda f, e: generated(f, e, args.runs),
              "styles": lambda f, e: styles(f, e, args.runs), "layered": lambda f, e: layered(args.runs),
              "watch": lambda f, e: watch(f, e, args.runs)}
     with tempfile.TemporaryDirectory() as folder:

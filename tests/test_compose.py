@@ -134,3 +134,23 @@ def test_a_font_size_that_cannot_lift_the_text_to_6_pt_is_not_drawn_and_the_larg
     # ... and the strongest setting only for the promising shapes whose text could still beat the largest so far
     strongest = [c for c in drawn if (c.fontsize, c.blocks) == (1.6, 0.7)]
     assert 1 <= len(strongest) < PROMISING
+
+
+@pytest.mark.parametrize("layers", [None, 400])
+def test_candidates_are_measured_and_only_the_one_kept_is_drawn(layers):
+    # ResNet-50 in a column (a readable one is found), and 400 layers on rows (none is: the largest text is kept).
+    # Composing weighs a candidate on rows by its measure (where its rows go, nothing moved onto them) and draws
+    # the one it keeps: as large, as readable and as drawn as the measure said.
+    network = parse_file(EXAMPLES / "resnet50.nn") if layers is None else \
+        parse("input 16x32x32\n" + "conv 16 k3 p1 relu\n" * (layers - 1))
+    figure = network.figure.but(width="3.5in", wrap=None if layers is None else True)
+    analysis = analyse(network)
+    drawn, measured = [], []
+    result = compose(network, figure, lambda c: drawn.append(c) or styles.draw(network, analysis, c), wraps=True,
+                     measure=lambda c: measured.append(c) or styles.draw(network, analysis, c, measure=True))
+    assert len(measured) >= 3 and drawn == [figure, result.figure] and result.figure.wrap
+    assert (result.smallest_pt >= SMALLEST_PT) == (layers is None)
+    full, measure = (styles.draw(network, analysis, result.figure, measure=m) for m in (False, True))
+    assert not measure.blocks and measure.bounds() == full.bounds() == result.drawing.bounds()
+    assert result.drawing.blocks == full.blocks and result.drawing.labels == full.labels
+    assert smallest_pt(full) == result.smallest_pt

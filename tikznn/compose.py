@@ -75,8 +75,8 @@ def _rows(width: str) -> list[str | None]:
     return [None] + [f"{cm * factor:.2f}cm" for factor in ROWS[1:]]
 
 
-def compose(network: Network, figure: Figure, draw: Callable[[Figure], Layout], *,
-            wraps: bool = False) -> Composition:
+def compose(network: Network, figure: Figure, draw: Callable[[Figure], Layout], *, wraps: bool = False,
+            measure: Callable[[Figure], Layout] | None = None) -> Composition:
     """The figure to draw: as written when it has no width to fit or its text prints at 6 pt or more. Else each of
     its `structures` is drawn as written, then the most promising of them (whose text printed largest) at each
     larger `strength` in turn, until some print at 6 pt or more: of those, the one that reads best (`cost`). Text
@@ -84,21 +84,23 @@ def compose(network: Network, figure: Figure, draw: Callable[[Figure], Layout], 
     font size could not lift the most promising drawing of its block size to 6 pt. When none prints at 6 pt, all
     that again with each use of a block drawn as one box ('detail blocks'); when still none does, the one whose
     text prints largest (the strongest setting is drawn for the most promising if it was skipped, as far as their
-    text could still print larger). `draw` draws a figure of the network."""
+    text could still print larger). `draw` draws a figure of the network; `measure` (by default `draw`) gives what
+    a candidate is weighed by, its bounds and font size (styles.draw), and only the one kept is then drawn."""
     first = draw(figure)
     written = Composition(figure, first, smallest_pt(first), "")
     if figure.width is None or length_cm(figure.width) is None or written.smallest_pt >= SMALLEST_PT:
         return written
     repeated = any(layer.times > 1 or layer.block_times > 1 for layer in network.layers)
     best, tried = written, {figure: written}
+    measure = measure or draw
 
     def drawn(choice: Figure) -> Composition | None:
-        """The choice drawn (once), or None when the style cannot draw it; the unreadable one printing largest is
-        kept as `best`."""
+        """The choice measured (once), or None when the style cannot draw it; the unreadable one printing largest
+        is kept as `best`."""
         nonlocal best
         if choice not in tried:
             try:
-                drawing = draw(choice)
+                drawing = measure(choice)
             except LayoutError:  # a way the style cannot draw this network
                 tried[choice] = None
                 return None
@@ -120,7 +122,7 @@ def compose(network: Network, figure: Figure, draw: Callable[[Figure], Layout], 
             found = [c for c in (drawn(replace(shape, **strength)) for shape in shapes) if c is not None]
             readable = [c for c in found if c.smallest_pt >= SMALLEST_PT]
             if readable:
-                return min(readable, key=cost)
+                return _drawn(min(readable, key=cost), draw, written)
             found.sort(key=lambda c: -c.smallest_pt)
             shapes = [c.figure for c in found[:PROMISING]]  # (each drawn next at the next strength)
             largest = found[0].smallest_pt if found else 0.0
@@ -133,7 +135,12 @@ def compose(network: Network, figure: Figure, draw: Callable[[Figure], Layout], 
         if shape.blocks != strongest["blocks"] or \
                 tried[shape].smallest_pt * _font(strongest) / (shape.fontsize or 1.0) > best.smallest_pt + 0.05:
             drawn(replace(shape, **strongest))
-    return best
+    return _drawn(best, draw, written)
+
+
+def _drawn(kept: Composition, draw: Callable[[Figure], Layout], written: Composition) -> Composition:
+    """The composition kept, drawn (it was measured)."""
+    return kept if kept is written else replace(kept, drawing=draw(kept.figure))
 
 
 def _font(strength: dict) -> float:

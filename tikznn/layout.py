@@ -30,9 +30,10 @@ class NoMainPath(LayoutError):
     """The graph has no main path that its other layers branch off and rejoin: a layered layout draws it."""
 
 
-def layout(network: Network, analysis: dict[str, Analysis] | None = None, figure: Figure | None = None) -> Layout:
+def layout(network: Network, analysis: dict[str, Analysis] | None = None, figure: Figure | None = None, *,
+           measure: bool = False) -> Layout:
     """The blocks style: 3-D blocks on the main path, left to right unless the figure (by default the network's
-    own) says otherwise."""
+    own) says otherwise. With `measure`, a figure wrapped onto rows is only measured (rows.wrap)."""
     figure = figure or network.figure
     figure = replace(figure, layout=figure.layout or "right")
     drawing = _planned(network, analysis, figure)
@@ -40,7 +41,8 @@ def layout(network: Network, analysis: dict[str, Analysis] | None = None, figure
         if figure.layout != "right":
             raise LayoutError(f"wrap puts a left-to-right layout on rows; this one is '{figure.layout}'",
                               hint="remove 'wrap' (the figure is then scaled to the width) or use layout right")
-        drawing = wrap(drawing, length_cm(figure.rows or figure.width) - BORDER_CM)
+        drawing = wrap(drawing, length_cm(figure.rows or figure.width) - BORDER_CM,
+                       measure=measure and not figure.legend)  # (a legend goes where the bounds say)
     return dressed(fitted(drawing, figure), figure)
 
 

@@ -53,7 +53,8 @@ def composed_tex(network: Network, figure: Figure, *, fragment: bool = False, ov
     analysis = analyse(network)
     styles.check(figure)
     composition = compose(network, figure, lambda choice: styles.draw(network, analysis, choice),
-                          wraps=styles.wraps(figure.style))
+                          wraps=styles.wraps(figure.style),
+                          measure=lambda choice: styles.draw(network, analysis, choice, measure=True))
     oversize = _oversize(composition.drawing)
     paged = ""
     if oversize and figure.width is None and styles.wraps(figure.style):

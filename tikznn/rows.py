@@ -27,9 +27,11 @@ INDENT = EDGE + 0.1  # how far right of the first row the others start: the retu
 SHORTEST = 0.5  # no row but the last is shorter
 
 
-def wrap(drawing: Layout, width: float) -> Layout:
+def wrap(drawing: Layout, width: float, *, measure: bool = False) -> Layout:
     """The layout on rows at most `width` cm wide where the cuts allow; when a stretch between two cuts is wider, the
-    drawing is that wide whatever the other rows are, and they may be as long."""
+    drawing is that wide whatever the other rows are, and they may be as long. With `measure`, only where the rows
+    go is worked out: a Layout that holds nothing but their bounds (composing weighs every candidate by them and
+    draws the one it keeps; moving every thing onto its row was a third of wrapping)."""
     box = drawing.bounds()
     if box.x1 - box.x0 <= width:
         return drawing
@@ -37,11 +39,12 @@ def wrap(drawing: Layout, width: float) -> Layout:
     if not cuts:
         return drawing
     # (another width may choose the same cuts: the same rows)
-    return _WRAPPED.get(drawing, tuple(c[0] for c in cuts), lambda: _on_rows(drawing, cuts, box))
+    measure = measure and not (drawing.marks or drawing.lines or drawing.legend)  # (their bounds: Layout.bounds)
+    return _WRAPPED.get(drawing, (tuple(c[0] for c in cuts), measure), lambda: _on_rows(drawing, cuts, box, measure))
 
 
-def _on_rows(drawing: Layout, cuts, box) -> Layout:
-    """The drawing cut at `cuts`, its rows stacked."""
+def _on_rows(drawing: Layout, cuts, box, measure: bool) -> Layout:
+    """The drawing cut at `cuts`, its rows stacked (`measure`: see wrap)."""
     edges = [box.x0] + [c[0] for c in cuts] + [box.x1]
     rows = [_Row(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
     drawing = _split(drawing, cuts)
@@ -59,7 +62,7 @@ def _on_rows(drawing: Layout, cuts, box) -> Layout:
         extent = row.extent()
         dx = box.x0 + (INDENT if i else 0.0) - row.x0
         dy = 0.0 if i == 0 else y - ROW_GAP - extent.y1
-        moved.append(row.moved(dx, dy, extent))
+        moved.append(row.moved(dx, dy, extent, things=not measure))
         y = extent.y0 + dy
     returns = [_return(arrow, moved[i], moved[i + 1], cut + moved[i].dx, box.x0 + 0.1)
                for i, (cut, arrow, _) in enumerate(cuts)]
@@ -68,6 +71,10 @@ def _on_rows(drawing: Layout, cuts, box) -> Layout:
     for caption in captions:  # centred under the last row
         placed.append(replace(caption, x=box.x0 + width / 2, y=y - 0.15 - caption.height / 2))
         y -= caption.height + 0.15
+    if measure:
+        measured = replace(drawing, blocks=(), balls=(), arrows=(), labels=(), taps=(), frames=())
+        _know_bounds(measured, moved, returns, placed)
+        return measured
     wrapped = replace(drawing, blocks=tuple(b for r in moved for b in r.blocks),
                       balls=tuple(b for r in moved for b in r.balls),
                       arrows=tuple(a for r in moved for a in r.arrows) + tuple(returns),
@@ -417,16 +424,19 @@ class _Row:
         points += [p for a in self.arrows for p in a.projected()]
         return bounds(points)
 
-    def moved(self, dx: float, dy: float, extent: Rect) -> "_Row":
-        """The row moved by (dx, dy); its `extent` (worked out already) moves with it."""
+    def moved(self, dx: float, dy: float, extent: Rect, things: bool = True) -> "_Row":
+        """The row moved by (dx, dy); its `extent` (worked out already) and taps move with it, and, with `things`,
+        what it holds."""
         row = _Row(self.x0 + dx, self.x1 + dx)
         row.dx, row.dy = dx, dy
         row._extent = Rect(extent.x0 + dx, extent.y0 + dy, extent.x1 + dx, extent.y1 + dy)
+        row.taps = [(x + dx, y + dy) for x, y in self.taps]
+        if not things:
+            return row
         row.blocks = [moved(b, dx, dy) for b in self.blocks]
         row.balls = [moved(b, dx, dy) for b in self.balls]
         row.arrows = [changed(a, points=tuple((x + dx, y + dy, z) for x, y, z in a.points)) for a in self.arrows]
         row.labels = [moved(label, dx, dy) for label in self.labels]
-        row.taps = [(x + dx, y + dy) for x, y in self.taps]
         row.frames = [changed(f, rect=Rect(f.rect.x0 + dx, f.rect.y0 + dy, f.rect.x1 + dx, f.rect.y1 + dy))
                       for f in self.frames]
         return row

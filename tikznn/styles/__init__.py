@@ -5,7 +5,9 @@ name, each with its help), WRAPS (it puts a long network on rows) and TOO_LARGE 
 than TeX can draw), and one function, `draw(network, analysis, figure) -> Layout`, which raises LayoutError naming
 the layer and the styles that can draw it for a network it cannot draw honestly. The 3-D style draws blocks, balls
 and arrows; the 2-D styles draw marks, lines and labels (drawing.Mark, drawing.Line), which the templates know, so a
-new style is a new module here.
+new style is a new module here. A style may also have `measure(network, analysis, figure) -> Layout`: a Layout that
+need hold no more than the drawing's bounds, font size and the width and height it must fit (what composing weighs
+a candidate by); without it, composing draws each candidate.
 """
 from __future__ import annotations
 
@@ -74,10 +76,12 @@ def check(figure) -> None:
         raise ModelError(found[0], hint=found[1])
 
 
-def draw(network, analysis: dict, figure):
+def draw(network, analysis: dict, figure, *, measure: bool = False):
     """The drawing (a drawing.Layout) of a network with its shapes (shapes.analyse), in its figure's style (a
-    figure.Figure)."""
+    figure.Figure); with `measure`, what the style's `measure` gives where it has one."""
     check(figure)
     if figure.detail == "blocks":
         network, analysis = by_blocks(network, analysis)
-    return _module(figure.style).draw(network, analysis, figure)
+    module = _module(figure.style)
+    return getattr(module, "measure", module.draw)(network, analysis, figure) if measure else \
+        module.draw(network, analysis, figure)
