@@ -262,6 +262,10 @@ class Arrow:
     def projected(self) -> list[Point]:
         return [project(*p) for p in self.points]
 
+    def box(self) -> Rect:
+        """The box round it as drawn (worked out once)."""
+        return self.__dict__.get("_box") or _kept(self, "_box", lambda: bounds(self.projected()))
+
 
 @dataclass(frozen=True)
 class Mark:

@@ -36,6 +36,12 @@ def bounds(points) -> Rect:
     return Rect(min(xs), min(ys), max(xs), max(ys))
 
 
+def enclosing(boxes) -> Rect:
+    """The box around boxes."""
+    boxes = list(boxes)
+    return Rect(min(b.x0 for b in boxes), min(b.y0 for b in boxes), max(b.x1 for b in boxes), max(b.y1 for b in boxes))
+
+
 def _axes(polygon):
     n = len(polygon)
     for i in range(n if n > 2 else 1):

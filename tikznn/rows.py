@@ -15,7 +15,7 @@ from math import inf, nan
 from dataclasses import replace
 
 from .drawing import PAD, Arrow, Frame, Layout, Recent, box_of, changed, head_past, moved
-from .geometry import Index, Rect, bounds
+from .geometry import Index, Rect, enclosing
 from .labels import FRAME_MARGIN
 
 ROW_GAP = 0.9  # between the lowest thing in a row and the highest in the next: the returning arrow runs there
@@ -47,10 +47,10 @@ def _on_rows(drawing: Layout, cuts, box, measure: bool) -> Layout:
     """The drawing cut at `cuts`, its rows stacked (`measure`: see wrap)."""
     edges = [box.x0] + [c[0] for c in cuts] + [box.x1]
     rows = [_Row(edges[i], edges[i + 1]) for i in range(len(edges) - 1)]
+    starts = _STARTS.get(drawing, None, lambda: _starts(drawing))  # (splitting frames keeps blocks and arrows)
     drawing = _split(drawing, cuts)
     crossing = {id(c[1]) for c in cuts}
     captions = [label for label in drawing.labels if not label.layer]
-    starts = {id(b): b.outline()[0][0] for b in drawing.blocks} | {id(a): a.projected()[0][0] for a in drawing.arrows}
     _Row.deal(rows, drawing, crossing, starts)
     for row in rows:
         row.labels = [label for label in row.labels if label.layer]
@@ -89,14 +89,16 @@ def _know_bounds(wrapped: Layout, rows: list["_Row"], returns: list[Arrow], capt
     """Tell the wrapped drawing its bounds, which its rows' extents (known already) and what lies between and under
     them make: composing asks each candidate's, and working them out from its every block again took a tenth of a
     5,000-layer build."""
-    extents = [row.extent() for row in rows]
-    extents += [bounds([p for arrow in returns for p in arrow.projected()])] if returns else []
-    extents += [caption.rect() for caption in captions]
-    object.__setattr__(wrapped, "_bounds", Rect(min(e.x0 for e in extents), min(e.y0 for e in extents),
-                                                max(e.x1 for e in extents), max(e.y1 for e in extents)))
+    extents = [row.extent() for row in rows] + [arrow.box() for arrow in returns] + [c.rect() for c in captions]
+    object.__setattr__(wrapped, "_bounds", enclosing(extents))
 
 
 _CUTS, _WRAPPED = Recent(), Recent()  # a drawing -> its cuts; a drawing and where it is cut -> it on rows
+_STARTS = Recent()  # a drawing -> where its blocks and arrows start
+
+
+def _starts(drawing: Layout) -> dict[int, float]:
+    return {id(b): b.outline()[0][0] for b in drawing.blocks} | {id(a): a.projected()[0][0] for a in drawing.arrows}
 
 
 def _cuts_of(drawing: Layout) -> list[tuple[float, Arrow, float]]:
@@ -418,11 +420,8 @@ class _Row:
     def extent(self) -> Rect:
         if self._extent is not None:
             return self._extent
-        points = [p for s in self.blocks + self.balls for p in s.outline()]
-        points += [p for label in self.labels for p in label.rect().polygon()]
-        points += [p for f in self.frames for p in f.rect.polygon()]
-        points += [p for a in self.arrows for p in a.projected()]
-        return bounds(points)
+        return enclosing([box_of(s) for s in self.blocks + self.balls] + [label.rect() for label in self.labels] +
+                         [f.rect for f in self.frames] + [a.box() for a in self.arrows])
 
     def moved(self, dx: float, dy: float, extent: Rect, things: bool = True) -> "_Row":
         """The row moved by (dx, dy); its `extent` (worked out already) and taps move with it, and, with `things`,
