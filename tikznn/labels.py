@@ -117,7 +117,12 @@ class LabelPlacer:
     @staticmethod
     def rows(x, y, step, count=30, shifts=(0.0,)):
         """Candidate spots in rows from (x, y) on, each row tried at a few sideways shifts."""
-        return [(x + shift, y + i * step) for i in range(count) for shift in shifts]
+        return list(LabelPlacer.rows_made(x, y, step, count, shifts))
+
+    @staticmethod
+    def rows_made(x, y, step, count=30, shifts=(0.0,)):
+        """`rows`, made as they are tried (most labels take the first)."""
+        return ((x + shift, y + i * step) for i in range(count) for shift in shifts)
 
     def place_all(self) -> list[Label]:
         if self.vertical:
@@ -421,10 +426,11 @@ class LabelPlacer:
         dims_h = line_height("dims", self.size)
         (x0, y0), (x1, _), (_, top) = shape.corner(0, 0, 0), shape.corner(1, 0, 0), shape.corner(0, 1, 0)
         # under it, a little aside before a row lower (a stack of thin blocks keeps its counts on one row)
-        under = self.rows((x0 + x1) / 2, y0 - PAD - dims_h / 2, -(dims_h + PAD), 30, shifts=(0.0, 0.08, 0.16))
+        def under():
+            return self.rows_made((x0 + x1) / 2, y0 - PAD - dims_h / 2, -(dims_h + PAD), 30, (0.0, 0.08, 0.16))
         for text, where in self._size_texts(name):
             if where == "bottom":
-                self.put(text, "dims", under, name)
+                self.put(text, "dims", under(), name)
                 continue
             length = text_box(text, "dims", self.size)[0]
             beside = x0 - PAD - dims_h / 2
@@ -433,4 +439,4 @@ class LabelPlacer:
             spots += [(beside - 0.1 * k, shape.y - HEAD_ROOM - length / 2, 90) for k in range(3)]
             if shape.width < 0.3:  # a slab: try its right side as well
                 spots.append((x1 + PAD + dims_h / 2, y0 + length / 2, 90))
-            self.put(text, "dims", spots + under, name)
+            self.put(text, "dims", chain(spots, under()), name)
