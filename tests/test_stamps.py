@@ -39,19 +39,25 @@ def test_an_up_to_date_build_returns_before_the_cli_or_the_pipeline_is_imported(
     assert said == "up to date" and imported.split() == ["tikznn.cache", "tikznn.console", "tikznn.stamps"]
 
 
-def test_a_change_in_any_folder_of_the_package_makes_builds_stale():
-    """tikznn/kinds/ (or any folder added later) is part of the code a stamp fingerprints."""
+def test_a_change_in_any_folder_of_the_package_makes_builds_stale(tmp_path, monkeypatch):
+    """tikznn/kinds/ (or any folder added later) is part of the code a stamp fingerprints. (On a copy of the
+    package: touching the real one would make another test worker's stamps stale meanwhile.)"""
     import os
+    import shutil
 
     from tikznn import kinds
-    path = Path(kinds.__file__).parent / "convolution.py"
+    package = Path(kinds.__file__).parent.parent
+    copy = tmp_path / "tikznn"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(stamps, "_PACKAGE", str(copy))
+    path = copy / "kinds" / "convolution.py"
     before, info = stamps.code(), path.stat()
-    try:
-        os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 1_000_000_000))
-        assert stamps.code() != before
-    finally:
-        os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 1_000_000_000))
+    assert stamps.code() != before
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
     assert stamps.code() == before
+    (copy / "kinds" / "added.py").write_text("")
+    assert stamps.code() != before
 
 
 def test_no_stamp_is_written_or_trusted_in_a_cache_others_can_write(tmp_path, monkeypatch):
