@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from . import kinds
 from .drawing import (BALL_RADIUS, BAND, CLEARANCE, DEPTH_X, DEPTH_Y, FLOW_GAP, PAD, SLAB, Arrow, Ball,
-                      Block, Layout, Recent, SIZES, Point, Sizes, box_of, head_past, moved, project)
+                      Block, Layout, Recent, SIZES, Point, Sizes, box_of, changed, head_past, moved, project)
 from .errors import LayoutError
 from .figure import Figure
 from .finishing import BORDER_CM, dressed, fitted, source_lines
@@ -291,7 +291,7 @@ class _Planner:
                 cursor -= self._gap(drawn[group[0]], previous) + extra.get(previous.layer, 0.0)
             first = min(s.visible_west for s in row.values())
             shift = cursor - length - first
-            shapes.update({name: replace(shape, x=shape.x + shift) for name, shape in row.items()})
+            shapes.update({name: changed(shape, x=shape.x + shift) for name, shape in row.items()})
             cursor -= length
             previous = shapes[group[-1]]
         return shapes
@@ -401,7 +401,7 @@ class _Planner:
                         cursor += REPEAT_GAP
                 shape = self.block(name, cursor, self.level_y.get(name, y) if y == 0.0 else y)
                 if i and shape.height >= last.height - 1e-9 and shape.depth >= last.depth - 1e-9 and shape.y == last.y:
-                    shapes[group[i - 1]] = replace(last, covered=True)  # its side face is inside this block
+                    shapes[group[i - 1]] = changed(last, covered=True)  # its side face is inside this block
                 shapes[name] = shape
                 cursor += shape.length
                 last = shape
@@ -504,7 +504,7 @@ class _Planner:
         groups = self._chain_groups(chain)
         row = self._place_row(groups, {}, y)
         shift = start - row[chain[0]].visible_west
-        placed = [replace(row[name], x=row[name].x + shift) for name in chain]
+        placed = [changed(row[name], x=row[name].x + shift) for name in chain]
         shapes.update(zip(chain, placed))
         self.joined |= {(g[i], g[i + 1]) for g in groups for i in range(len(g) - 1)}
         arrows += [_flow(shapes[a[-1]], shapes[b[0]]) for a, b in zip(groups, groups[1:])]
