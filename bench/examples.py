@@ -54,8 +54,9 @@ def examples(names, runs, folder, env) -> None:
     print(f"## Examples (median of {runs} runs, interleaved)\n")
     print("| example | blocks+balls | build, warm (s) | build, no warm builder (s) | bare pdflatex (s) | warm / bare "
           "| cold / bare | floor: pdflatex, preloaded format (s) | warm / floor | cold / floor "
-          "| bare pdflatex, straightforward TikZ (s) | warm / that | no-op rebuild (s) | no-op / warm build |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| bare pdflatex, straightforward TikZ (s) | warm / that | no-op rebuild (s) | no-op / warm build "
+          "| no-op / build, no warm builder |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     cold_env = dict(env, TIKZNN_WARM="0")
     start_warm_builder(names[0], folder, env)
     for name in names:
@@ -81,7 +82,7 @@ def examples(names, runs, folder, env) -> None:
         b, c, p, q, n = (statistics.median(x) for x in (build, cold, bare, bare_plain, noop))
         f = statistics.median(floor) if floor else float("nan")
         print(f"| {name} | {shapes} | {b:.2f} | {c:.2f} | {p:.2f} | {b / p:.2f} | {c / p:.2f} | {f:.2f} | {b / f:.2f} "
-              f"| {c / f:.2f} | {q:.2f} | {b / q:.2f} | {n:.3f} | {n / b:.3f} |")
+              f"| {c / f:.2f} | {q:.2f} | {b / q:.2f} | {n:.3f} | {n / b:.3f} | {n / c:.3f} |")
 
 
 def start_warm_builder(name: str, folder, env) -> None:
