@@ -154,3 +154,13 @@ def test_candidates_are_measured_and_only_the_one_kept_is_drawn(layers):
     assert not measure.blocks and measure.bounds() == full.bounds() == result.drawing.bounds()
     assert result.drawing.blocks == full.blocks and result.drawing.labels == full.labels
     assert smallest_pt(full) == result.smallest_pt
+
+
+def test_a_style_that_does_not_measure_has_each_candidate_drawn_once():
+    network = parse_file(EXAMPLES / "resnet50.nn")
+    figure, analysis = network.figure.but(width="3.5in", style="schematic"), analyse(network)
+    assert not styles.measures("schematic") and styles.measures("blocks")
+    drawn = []
+    result = compose(network, figure, lambda c: drawn.append(c) or styles.draw(network, analysis, c),
+                     wraps=styles.wraps("schematic"))
+    assert len(drawn) >= 2 and len(set(drawn)) == len(drawn) and result.figure in drawn

@@ -552,3 +552,11 @@ def test_labels_of_a_stack_that_would_make_a_caption_taller_than_a_page_are_refu
         to_tex(parse("input 3x8x8\n" + labels))
     assert caught.value.span.line == 2
     to_tex(parse("input 3x8x8\n" + labels[:len(labels) // 3]))  # (three of them are a caption like any other)
+
+
+def test_a_drawn_thing_changed_keeps_its_other_fields_and_refuses_a_field_it_has_not():
+    from tikznn.drawing import Label, changed
+    label = Label("64", "dims", 1.0, 2.0, 0.5, 0.3, layer="conv1")
+    assert changed(label, y=3.0) == Label("64", "dims", 1.0, 3.0, 0.5, 0.3, layer="conv1")
+    with pytest.raises(TypeError, match="no field why"):
+        changed(label, why=3.0)

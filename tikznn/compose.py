@@ -92,6 +92,7 @@ def compose(network: Network, figure: Figure, draw: Callable[[Figure], Layout], 
         return written
     repeated = any(layer.times > 1 or layer.block_times > 1 for layer in network.layers)
     best, tried = written, {figure: written}
+    measured = measure is not None  # (else each candidate is drawn, and the one kept need not be drawn again)
     measure = measure or draw
 
     def drawn(choice: Figure) -> Composition | None:
@@ -122,7 +123,7 @@ def compose(network: Network, figure: Figure, draw: Callable[[Figure], Layout], 
             found = [c for c in (drawn(replace(shape, **strength)) for shape in shapes) if c is not None]
             readable = [c for c in found if c.smallest_pt >= SMALLEST_PT]
             if readable:
-                return _drawn(min(readable, key=cost), draw, written)
+                return _drawn(min(readable, key=cost), draw, written, measured)
             found.sort(key=lambda c: -c.smallest_pt)
             shapes = [c.figure for c in found[:PROMISING]]  # (each drawn next at the next strength)
             largest = found[0].smallest_pt if found else 0.0
@@ -135,12 +136,12 @@ def compose(network: Network, figure: Figure, draw: Callable[[Figure], Layout], 
         if shape.blocks != strongest["blocks"] or \
                 tried[shape].smallest_pt * _font(strongest) / (shape.fontsize or 1.0) > best.smallest_pt + 0.05:
             drawn(replace(shape, **strongest))
-    return _drawn(best, draw, written)
+    return _drawn(best, draw, written, measured)
 
 
-def _drawn(kept: Composition, draw: Callable[[Figure], Layout], written: Composition) -> Composition:
-    """The composition kept, drawn (it was measured)."""
-    return kept if kept is written else replace(kept, drawing=draw(kept.figure))
+def _drawn(kept: Composition, draw: Callable[[Figure], Layout], written: Composition, measured: bool) -> Composition:
+    """The composition kept, drawn if it was measured."""
+    return replace(kept, drawing=draw(kept.figure)) if measured and kept is not written else kept
 
 
 def _font(strength: dict) -> float:

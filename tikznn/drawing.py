@@ -124,6 +124,9 @@ def changed(thing, **changes):
     """What dataclasses.replace(thing, **changes) gives for a block, ball, label, arrow or frame (whose __init__ checks
     nothing), without running __init__ again: wrapping moves every thing of a drawing onto its row, and replace was
     a third of it. What _kept worked out for the thing as it was is left behind."""
+    unknown = changes.keys() - type(thing).__dataclass_fields__.keys()
+    if unknown:  # (as replace refuses a misspelt field)
+        raise TypeError(f"{type(thing).__name__} has no field {', '.join(sorted(unknown))}")
     new = object.__new__(type(thing))
     state = new.__dict__
     state.update(thing.__dict__)

@@ -54,7 +54,8 @@ def composed_tex(network: Network, figure: Figure, *, fragment: bool = False, ov
     styles.check(figure)
     composition = compose(network, figure, lambda choice: styles.draw(network, analysis, choice),
                           wraps=styles.wraps(figure.style),
-                          measure=lambda choice: styles.draw(network, analysis, choice, measure=True))
+                          measure=(lambda choice: styles.draw(network, analysis, choice, measure=True))
+                          if styles.measures(figure.style) else None)
     oversize = _oversize(composition.drawing)
     paged = ""
     if oversize and figure.width is None and styles.wraps(figure.style):

@@ -44,6 +44,11 @@ def wraps(name: str) -> bool:
     return getattr(_module(name), "WRAPS", False)
 
 
+def measures(name: str) -> bool:
+    """Does the style measure a candidate more cheaply than it draws it (`measure`)?"""
+    return hasattr(_module(name), "measure")
+
+
 def too_large(name: str) -> str:
     """What to do when a figure in this style is larger than TeX can draw."""
     return getattr(_module(name), "TOO_LARGE", "draw it as blocks wrapped onto rows ('style blocks', "
