@@ -312,6 +312,21 @@ def test_the_documents_own_tikz_styles_do_not_reach_into_a_fragment(tmp_path):
 
 
 @pytest.mark.parametrize("setpriv", ["through setpriv", "without setpriv"])
+def test_a_program_whose_tikznn_is_gone_before_it_is_told_to_die_with_it_does_not_start(tmp_path, monkeypatch,
+                                                                                         setpriv):
+    """tikznn killed just after starting pdflatex, before pdflatex was told to die with it: nothing would kill it
+    then (a head start would wait for its figure for ever). Seen as another parent than the one it should have."""
+    from tikznn import latex
+    if setpriv == "through setpriv":
+        need(latex.setpriv_found(), "no setpriv that sets the parent-death signal (util-linux 2.33 or later)")
+    else:
+        monkeypatch.setattr(latex, "setpriv_found", lambda: None)
+    ours, gone = tmp_path / "ours", tmp_path / "gone"
+    assert latex._start(["touch", str(ours)]).wait() == 0 and ours.exists()
+    assert latex._start(["touch", str(gone)], parent=1).wait() != 0 and not gone.exists()
+
+
+@pytest.mark.parametrize("setpriv", ["through setpriv", "without setpriv"])
 def test_a_killed_build_leaves_nothing_once_the_next_build_has_run(tmp_path, monkeypatch, setpriv):
     """SIGKILL runs no cleanup: pdflatex dies with tikznn (Linux), started through setpriv or, where there is none,
     told so before it starts; and the next build removes the folder."""

@@ -188,25 +188,41 @@ def die_with_parent(dies: bool = True) -> None:
         _PRCTL(1, 9 if dies else 0)  # PR_SET_PDEATHSIG, SIGKILL
 
 
-def _start(command: list[str], **options) -> subprocess.Popen:
-    """A program (pdflatex, Poppler) started so that it dies with tikznn (die_with_parent). Through util-linux's
-    setpriv where it does that: Python then starts it without copying this process (a function run before the
-    program, as die_with_parent is, makes Python copy it: 30 ms in a process that holds PyTorch, against 2)."""
+def _dies_with(parent: int) -> None:
+    """die_with_parent, and no start at all when the parent is gone already: it died before the signal was set,
+    so nothing would kill the program (a head start would wait for its figure for ever)."""
+    die_with_parent()
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+# (in the shell setpriv starts: $0 is tikznn's process; the program runs if that is still its parent)
+_STILL_OURS = 'test "$PPID" = "$0" && exec "$@"'
+
+
+def _start(command: list[str], *, parent: int | None = None, **options) -> subprocess.Popen:
+    """A program (pdflatex, Poppler) started so that it dies with tikznn (_dies_with). Through util-linux's setpriv
+    where it does that, and the shell's check that tikznn (`parent`: this process) is still its parent: Python then
+    starts it without copying this process (a function run before the program, as _dies_with is, makes Python copy
+    it: 30 ms in a process that holds PyTorch, against 2)."""
+    parent = os.getpid() if parent is None else parent
     setpriv = setpriv_found()
     if setpriv:
-        return subprocess.Popen([setpriv, "--pdeathsig", "KILL", "--", *command], **options)
-    return subprocess.Popen(command, preexec_fn=die_with_parent, **options)
+        return subprocess.Popen([setpriv, "--pdeathsig", "KILL", "--", "/bin/sh", "-c", _STILL_OURS, str(parent),
+                                 *command], **options)
+    return subprocess.Popen(command, preexec_fn=functools.partial(_dies_with, parent), **options)
 
 
 @functools.cache
 def setpriv_found() -> str | None:
     """A setpriv that sets the parent-death signal (util-linux 2.33 and later, Linux only), tried once: it must run
-    `true` so."""
+    `true` so, through the shell's check (_start)."""
     found, true = (shutil.which("setpriv"), shutil.which("true")) if _PRCTL is not None else (None, None)
     if not found or not true:
         return None
     try:
-        tried = subprocess.run([found, "--pdeathsig", "KILL", "--", true], capture_output=True, timeout=10)
+        tried = subprocess.run([found, "--pdeathsig", "KILL", "--", "/bin/sh", "-c", _STILL_OURS, str(os.getpid()),
+                                true], capture_output=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
         return None
     return found if tried.returncode == 0 else None
