@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from .geometry import Point, Rect, bounds
+from .geometry import Point, Rect, bounds, enclosing
 from .layer import Style
 
 # Depth (z) recedes up and to the right.
@@ -381,14 +381,15 @@ class Layout:
         return new
 
     def _bounds(self) -> Rect:
-        points = [p for s in self.shapes() for p in s.outline()]
-        points += [p for m in self.marks for p in ((m.x0, m.y0), (m.x1, m.y1))]
-        points = points or [(0.0, 0.0)]
-        points += [p for label in self.labels for p in ((label.x - label.width / 2, label.y - label.height / 2),
-                                                       (label.x + label.width / 2, label.y + label.height / 2))]
-        points += [p for frame in self.frames for p in ((frame.rect.x0, frame.rect.y0), (frame.rect.x1, frame.rect.y1))]
-        points += [p for arrow in self.arrows for p in arrow.projected()]
-        points += [p for line in self.lines for p in line.points]
-        points += [p for s in self.legend for p in ((s.x - s.size / 2, s.y - s.size / 2),
-                                                    (s.x + s.size / 2, s.y + s.size / 2))]
-        return bounds(points)
+        boxes = boxes_of(self.shapes()) + [m.rect() for m in self.marks] or [Rect(0.0, 0.0, 0.0, 0.0)]
+        boxes += boxes_of(labels=self.labels, frames=self.frames, arrows=self.arrows)
+        boxes += [bounds(line.points) for line in self.lines if line.points]
+        boxes += [Rect.around(s.x, s.y, s.size, s.size) for s in self.legend]
+        return enclosing(boxes)
+
+
+def boxes_of(shapes=(), labels=(), frames=(), arrows=()) -> list[Rect]:
+    """The boxes round blocks and balls, labels, frames and arrows as drawn, of which a drawing's bounds are made
+    (each shape's and arrow's worked out once)."""
+    return ([box_of(s) for s in shapes] + [label.rect() for label in labels] + [f.rect for f in frames] +
+            [a.box() for a in arrows])

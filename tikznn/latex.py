@@ -208,9 +208,13 @@ def _start(command: list[str], *, parent: int | None = None, **options) -> subpr
     parent = os.getpid() if parent is None else parent
     setpriv = setpriv_found()
     if setpriv:
-        return subprocess.Popen([setpriv, "--pdeathsig", "KILL", "--", "/bin/sh", "-c", _STILL_OURS, str(parent),
-                                 *command], **options)
+        return subprocess.Popen(_through(setpriv, parent, command), **options)
     return subprocess.Popen(command, preexec_fn=functools.partial(_dies_with, parent), **options)
+
+
+def _through(setpriv: str, parent: int, command: list[str]) -> list[str]:
+    """The command run through setpriv, killed when `parent` dies, and through the shell's check of its parent."""
+    return [setpriv, "--pdeathsig", "KILL", "--", "/bin/sh", "-c", _STILL_OURS, str(parent), *command]
 
 
 @functools.cache
@@ -221,8 +225,7 @@ def setpriv_found() -> str | None:
     if not found or not true:
         return None
     try:
-        tried = subprocess.run([found, "--pdeathsig", "KILL", "--", "/bin/sh", "-c", _STILL_OURS, str(os.getpid()),
-                                true], capture_output=True, timeout=10)
+        tried = subprocess.run(_through(found, os.getpid(), [true]), capture_output=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
         return None
     return found if tried.returncode == 0 else None

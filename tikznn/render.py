@@ -58,6 +58,11 @@ LABELS = {"caption": (r"\small\bfseries\boldmath", ""), "dims": (r"\scriptsize",
           "note": (r"\footnotesize\itshape", ""), "stage": (r"\small\itshape", "black!75"), "symbol": (r"\small", "")}
 
 
+def _moves(points: list) -> str:
+    """Points (bp) as PDF path operators: 'x y m x y l ...'."""
+    return " ".join(f"{num(x)} {num(y)} {'l' if i else 'm'}" for i, (x, y) in enumerate(points))
+
+
 def _box(points: list, margin: float) -> str:
     """The box `margin` beyond points (bp), as (x0,y0)(x1,y1): what the drawing macros tell PGF of the picture's size
     (it does not see what a PDF literal draws)."""
@@ -76,8 +81,7 @@ class _Literal:
     def __call__(self, *polylines) -> str:
         """The lines as one path; the stroking macros paint each line by itself ('S' between them)."""
         bp = self.bp
-        return " S ".join(" ".join(f"{num(x * bp)} {num(y * bp)} {'l' if i else 'm'}" for i, (x, y) in enumerate(line))
-                          for line in polylines)
+        return " S ".join(_moves([(x * bp, y * bp) for x, y in line]) for line in polylines)
 
     def rounded(self, line: list, radius_pt: float, width_pt: float) -> tuple[str, str]:
         """A polyline with its corners rounded as PGF's arced corners are (each cut `radius_pt` before and after,
@@ -131,7 +135,7 @@ def _head(line: list, role: str, path: _Literal, colours: "_Colours") -> tuple[l
     corners = [(ex - 8 * a * ux + s * 4 * a * uy, ey - 8 * a * uy - s * 4 * a * ux) for s in (1, -1)]
     outline = [(ex, ey), corners[0], notch, corners[1]]
     face = {"colour": colours.filled(stroke.colour), "bounds": _box(outline, 0.0),
-            "path": " ".join(f"{num(x)} {num(y)} {'l' if i else 'm'}" for i, (x, y) in enumerate(outline))}
+            "path": _moves(outline)}
     stop = ((ex - back * ux) / path.bp, (ey - back * uy) / path.bp)
     return line[:last + 1] + [stop], face
 

@@ -14,7 +14,7 @@ from math import inf, nan
 
 from dataclasses import replace
 
-from .drawing import PAD, Arrow, Frame, Layout, Recent, box_of, changed, head_past, moved
+from .drawing import PAD, Arrow, Frame, Layout, Recent, box_of, boxes_of, changed, head_past, moved
 from .geometry import Index, Rect, enclosing
 from .labels import FRAME_MARGIN
 
@@ -420,8 +420,7 @@ class _Row:
     def extent(self) -> Rect:
         if self._extent is not None:
             return self._extent
-        return enclosing([box_of(s) for s in self.blocks + self.balls] + [label.rect() for label in self.labels] +
-                         [f.rect for f in self.frames] + [a.box() for a in self.arrows])
+        return enclosing(boxes_of(self.blocks + self.balls, self.labels, self.frames, self.arrows))
 
     def moved(self, dx: float, dy: float, extent: Rect, things: bool = True) -> "_Row":
         """The row moved by (dx, dy); its `extent` (worked out already) and taps move with it, and, with `things`,
