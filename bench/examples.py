@@ -7,7 +7,8 @@
    against the build;
 2. twenty figures built one after another and with -j (all cores);
 3. pdflatex time per block of the TikZ tikznn writes against the same figure in straightforward TikZ;
-4. generated networks of 100, 1,000 and 5,000 layers: build time and peak memory;
+4. generated networks of 10, 100, 1,000 and 5,000 layers: build time (also beyond what the 10-layer one takes: the
+   cost of any build) and peak memory;
 5. each drawing style: its build against bare pdflatex on the .tex it writes;
 6. the layout stage alone (no TeX) on graphs where every layer is fed by all before it: layout layered against
    the default layout;
@@ -162,10 +163,12 @@ def per_block(folder, env, runs) -> None:
 
 def generated(folder, env, runs) -> None:
     print(f"\n## Generated networks (wrapped to 100 cm; pdflatex's default memory; median of {runs} runs)\n")
-    print("| layers | tikznn build (s) | ms per layer | build, no warm builder (s) | ms per layer | ms per layer added "
-          "(since the row before) | of which Python: tikznn tex (s) | floor: pdflatex, preloaded format (s) | "
-          "peak memory, no warm builder (MB) | result |\n|---|---|---|---|---|---|---|---|---|---|")
+    print("| layers | tikznn build (s) | ms per layer | ms per layer beyond a 10-layer build | build, no warm builder "
+          "(s) | ms per layer | ms per layer added (since the row before) | of which Python: tikznn tex (s) | "
+          "floor: pdflatex, preloaded format (s) | peak memory, no warm builder (MB) | result |\n"
+          "|---|---|---|---|---|---|---|---|---|---|---|")
     before = None  # (layers, seconds) of the row before: a build's fixed cost (starting Python and TeX) left out
+    smallest = None  # (layers, seconds) of the 10-layer warm build: what any build costs (starting, TeX's page, fonts)
     cold_env = dict(env, TIKZNN_WARM="0")  # (a build by itself: the memory measured is the build's)
     warm_up = Path(folder, "generated-format.nn")  # (the preloaded formats made before anything is timed: a figure
     for layers in (10, 900):                       # of more than 800 blocks, drawn in pieces, has its own preamble)
@@ -173,7 +176,7 @@ def generated(folder, env, runs) -> None:
         subprocess.run(TIKZNN + ["build", warm_up.name, "--width", "100cm", "--wrap"], cwd=folder, env=cold_env,
                        check=True)
     start_warm_builder("lenet", folder, env)
-    for count in (100, 1000, 5000):
+    for count in (10, 100, 1000, 5000):
         path = Path(folder, f"generated{count}.nn")
         path.write_text(network(count))
         options = ["--width", "100cm", "--wrap", "--timeout", "600"]
@@ -192,8 +195,9 @@ def generated(folder, env, runs) -> None:
                                 tex.name], folder) if preloaded else float("nan"))
         warm, cold, python, floor = (statistics.median(t) for t in (warm, cold, python, floor))
         added = f"{(cold - before[1]) / (count - before[0]) * 1000:.2f}" if before else "–"
-        before = (count, cold)
-        print(f"| {count} | {warm:.2f} | {warm / count * 1000:.2f} | {cold:.2f} | {cold / count * 1000:.2f} | "
+        beyond = f"{(warm - smallest[1]) / (count - smallest[0]) * 1000:.2f}" if smallest else "–"
+        before, smallest = (count, cold), smallest or (count, warm)
+        print(f"| {count} | {warm:.2f} | {warm / count * 1000:.2f} | {beyond} | {cold:.2f} | {cold / count * 1000:.2f} | "
               f"{added} | {python:.2f} | {floor:.2f} | {megabytes} | {'built' if ok else 'failed'} |")
 
 
