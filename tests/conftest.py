@@ -193,7 +193,7 @@ def tikznn(*args, cwd: Path | None = None, env: dict | None = None, stdin: str =
             warnings.filterwarnings("default", category=DeprecationWarning, module="__main__")
             warnings.showwarning = lambda message, category, filename, lineno, file=None, line=None: err.write(
                 warnings.formatwarning(message, category, filename, lineno, line))
-            code = console.main() or 0  # (a build answered early returns its status; the CLI ends by SystemExit)
+            code = console.main() or 0  # (a build returns its status; other commands end by SystemExit)
     except SystemExit as exit:  # (as Python ends a process: a code that is not a number is printed, status 1)
         code = exit.code if isinstance(exit.code, int) else 0 if exit.code is None else 1
         if not isinstance(exit.code, (int, type(None))):

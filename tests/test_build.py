@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, need, run_python, tikznn
+from conftest import EXAMPLES, as_typed, need, run_python, tikznn
 from tikznn import LatexError, LatexNotFound, OutputError, build, parse, parse_file, to_tex
 from tikznn.latex import compile_pdf, convert
 
@@ -407,3 +407,18 @@ def test_a_fragment_draws_in_the_documents_colour_model_and_through_dvips(tmp_pa
     subprocess.run(["dvips", "-q", "paper.dvi", "-o", "paper.ps"], cwd=tmp_path, check=True, timeout=120)
     postscript = (tmp_path / "paper.ps").read_text(encoding="latin-1")
     assert "moveto" in postscript and not re.search(r"\d (rg|re f|m) ", postscript)
+
+
+@pytest.mark.processes
+def test_a_build_the_command_makes_itself_ends_at_once_and_leaves_no_head_start(tmp_path):
+    """With no warm builder, the `tikznn` process that built a figure ends at once (as a build answered early does,
+    without the interpreter's teardown): with the CLI's exit status and output, and the head start pdflatex that a
+    refused figure never took stopped and its folder removed, as at an ordinary exit."""
+    env = {**os.environ, "TMPDIR": str(tmp_path), "TIKZNN_WARM": "0"}
+    write(tmp_path, 'input 3x8x8 "x"\nconv 4 k3\n', "good.nn")
+    write(tmp_path, 'input 3x8x8 "x"\nconv 4 k3 q7\n', "bad.nn")
+    good = as_typed("build", "good.nn", "-v", cwd=tmp_path, env=env)  # (makes the format a head start loads)
+    assert good.returncode == 0 and "wrote good.pdf" in good.stdout, good.stderr
+    bad = as_typed("build", "bad.nn", cwd=tmp_path, env=env)
+    assert bad.returncode == 3 and "bad.nn:2:11: syntax error" in bad.stderr, bad.stderr  # (ParseError)
+    assert not list(tmp_path.glob("tikznn-*")) and (tmp_path / "good.pdf").is_file()

@@ -5,6 +5,7 @@ Every error a user can cause is a TikznnError; the CLI prints `str(error)` and e
 from __future__ import annotations
 
 import difflib
+import sys
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -142,3 +143,12 @@ def suggest(word: str, choices: Sequence[str]) -> str | None:
     """'did you mean' text for a misspelt word, or None."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else None
+
+
+def exit_status(stop: SystemExit) -> int:
+    """The status a SystemExit ends a process with, as the interpreter gives it (a code that is not a number is
+    printed, and is status 1): for a build that ends its process itself (console.py, warm.py)."""
+    if stop.code is None or isinstance(stop.code, int):
+        return stop.code or 0
+    print(stop.code, file=sys.stderr)
+    return 1

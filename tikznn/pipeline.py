@@ -1,6 +1,9 @@
 """The whole pipeline in one call each: .nn text → Network → layout → TeX → PDF/PNG/SVG."""
 from __future__ import annotations
 
+import functools
+import gc
+import threading
 import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,6 +25,31 @@ from .tex import untypeset
 
 
 TEX_LIMIT_CM = 570.0  # TeX's largest dimension is 16383.99 pt, 5.76 m
+
+_PAUSES = {"count": 0, "was_on": False}  # builds running with Python's cycle collector paused
+_PAUSING = threading.Lock()
+
+
+def collector_paused(function):
+    """Run `function` (a whole build, or a figure made) with Python's cycle collector paused, and let it resume
+    after. What a figure is made of holds no reference cycles, so the collector finds nothing; but each of its full
+    collections looks through everything made so far, and a 5,000-layer figure made them a quarter of its Python.
+    Builds in threads share one pause, which ends with the last."""
+    @functools.wraps(function)
+    def paused(*args, **kwargs):
+        with _PAUSING:
+            if _PAUSES["count"] == 0:
+                _PAUSES["was_on"] = gc.isenabled()
+                gc.disable()
+            _PAUSES["count"] += 1
+        try:
+            return function(*args, **kwargs)
+        finally:
+            with _PAUSING:
+                _PAUSES["count"] -= 1
+                if _PAUSES["count"] == 0 and _PAUSES["was_on"]:
+                    gc.enable()
+    return paused
 
 
 def to_tex(network: Network, figure: Figure | None = None, *, fragment: bool = False, overlay: bool = False,
@@ -45,6 +73,7 @@ def figure_tex(network: Network, figure: Figure, *, fragment: bool = False, over
     return tex, notes
 
 
+@collector_paused
 def composed_tex(network: Network, figure: Figure, *, fragment: bool = False, overlay: bool = False,
                  wide_engine: str = "xelatex", source: str | None = None, strict: bool = False,
                  pictures: tuple = ()) -> tuple[str, list[str], Composition]:
@@ -175,6 +204,7 @@ def parse_file(path: str | Path) -> Network:
     return load(path)[0]
 
 
+@collector_paused
 def tex_and_sources(path: str | Path, *, fragment: bool = False, overlay: bool = False, strict: bool = False,
                     prefix: str = "", **settings) -> tuple[str, list[Path], tuple[Picture, ...]]:
     """A .nn file's TeX, the files it was made from (the file, its imports and images), and the pictures to write
@@ -241,6 +271,7 @@ def build(path: str | Path, output: str | Path | None = None, formats=("pdf",), 
     return built.written
 
 
+@collector_paused
 def build_figure(path: str | Path, output: str | Path | None = None, formats=("pdf",), *, dpi: int = 300,
                  timeout: float = DEFAULT_TIMEOUT, depfile: str | Path | None = None, strict: bool = False,
                  dep_target: str | Path | None = None, transparent: bool = False,
@@ -308,6 +339,7 @@ class Drawn:
                                                  # figure's top left (as an SVG's viewBox counts)
 
 
+@collector_paused
 def drawn_from_text(text: str, path: str | Path, fmt: str = "svg", *, dpi: int = 150,
                     timeout: float = DEFAULT_TIMEOUT, **settings) -> Drawn:
     """The figure of .nn text standing for the file at `path` (its imports and images are read beside that
@@ -320,6 +352,7 @@ def drawn_from_text(text: str, path: str | Path, fmt: str = "svg", *, dpi: int =
         raise err.located(str(path), text) from None
 
 
+@collector_paused
 def drawn(network: Network, path: str | Path, fmt: str, *, dpi: int, timeout: float, transparent: bool = False,
           source: Source = Source(), **settings) -> Drawn:
     """A network's figure in a format (its pictures read beside `path`), with what a page shows of it."""

@@ -407,13 +407,11 @@ def _run(request: dict, fds: list[int]) -> int:
         sys.argv = [request["argv0"], *request["argv"]]
         os.chdir(request["cwd"])
         from .cli import main
+        from .errors import exit_status
         main(prog_name=request["program"])
         status = 0
     except SystemExit as stop:
-        if isinstance(stop.code, int) or stop.code is None:
-            status = stop.code or 0
-        else:
-            print(stop.code, file=sys.stderr)
+        status = exit_status(stop)
     except KeyboardInterrupt:
         status = 130
     except Exception as err:  # noqa: BLE001 (its folder is gone, an encoding unknown here)
