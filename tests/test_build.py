@@ -410,7 +410,7 @@ def test_a_fragment_draws_in_the_documents_colour_model_and_through_dvips(tmp_pa
 
 
 @pytest.mark.processes
-def test_a_build_the_command_makes_itself_ends_at_once_and_leaves_no_head_start(tmp_path):
+def test_a_figure_the_command_makes_itself_ends_it_at_once_and_leaves_no_head_start(tmp_path):
     """With no warm builder, the `tikznn` process that built a figure ends at once (as a build answered early does,
     without the interpreter's teardown): with the CLI's exit status and output, and the head start pdflatex that a
     refused figure never took stopped and its folder removed, as at an ordinary exit."""
@@ -422,3 +422,7 @@ def test_a_build_the_command_makes_itself_ends_at_once_and_leaves_no_head_start(
     bad = as_typed("build", "bad.nn", cwd=tmp_path, env=env)
     assert bad.returncode == 3 and "bad.nn:2:11: syntax error" in bad.stderr, bad.stderr  # (ParseError)
     assert not list(tmp_path.glob("tikznn-*")) and (tmp_path / "good.pdf").is_file()
+    # `tex` ends so too: its TeX, written to a pipe, arrives whole, and a refused figure has its status
+    tex = as_typed("tex", "good.nn", cwd=tmp_path, env=env)
+    assert tex.returncode == 0 and tex.stdout == to_tex(parse((tmp_path / "good.nn").read_text())), tex.stderr
+    assert as_typed("tex", "bad.nn", cwd=tmp_path, env=env).returncode == 3

@@ -10,8 +10,8 @@ from . import stamps
 
 def run() -> None:
     """The installed command (and `python -m tikznn`): main(), and a build (answered early: up to date, or served by
-    a warm builder; or made here) ends the process at once: the interpreter's own teardown would add a third to a
-    no-op's time, and a fifth to a build's Python."""
+    a warm builder; or made here) or `tex` ends the process at once: the interpreter's own teardown would add a
+    third to a no-op's time, and a fifth to a figure's made here."""
     status = main()
     if status is not None:
         import os
@@ -24,7 +24,7 @@ def run() -> None:
 
 
 def main() -> int | None:
-    """Run the command; the exit status of a build, else the CLI ends by SystemExit as typer does."""
+    """Run the command; the exit status of a build or `tex`, else the CLI ends by SystemExit as typer does."""
     argv = sys.argv[1:]
     if argv[:1] == ["build"] and stamps.fresh(argv):
         if "-v" in argv or "--verbose" in argv:
@@ -47,9 +47,9 @@ def main() -> int | None:
     try:
         cli_main()
     except SystemExit as stop:
-        if not building:
+        if argv[:1] not in (["build"], ["tex"]):
             raise
-        return _ended(stop)  # a build made here ends at once too (tearing down what it made: a fifth of ResNet-50's)
+        return _ended(stop)  # a figure made here ends at once too (tearing down what made it: a fifth of its time)
     finally:
         if building:
             warm.start()  # for the next build (it leaves after ten idle minutes; TIKZNN_WARM=0: never)
@@ -57,8 +57,8 @@ def main() -> int | None:
 
 
 def _ended(stop: SystemExit) -> int:
-    """A build's exit status; what would have run at exit, run now (a head start pdflatex the build did not take:
-    the only thing a build leaves for then)."""
+    """The exit status of a build or `tex`; what would have run at exit, run now (a head start pdflatex a build did
+    not take: the only thing either leaves for then)."""
     latex = sys.modules.get("tikznn.latex")
     if latex is not None:
         latex.stop_early()
