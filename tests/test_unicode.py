@@ -79,6 +79,27 @@ def test_a_missing_chinese_package_is_named_before_compiling(tmp_path, monkeypat
     assert "Debian: latex-cjk-chinese-arphic-gbsn00lp; TeX Live: arphic" in message
 
 
+def test_what_a_chinese_label_needs_is_looked_for_once_and_not_again_once_found(tmp_path, monkeypatch):
+    """kpsewhich (20 ms) is asked once for both files a figure needs, and a file found is not asked for again (a warm
+    builder asks once); a missing one is, since it may be installed meanwhile."""
+    stub, asked = tmp_path / "bin", tmp_path / "asked"
+    stub.mkdir()
+    (stub / "kpsewhich").write_text(f'#!/bin/sh\necho "$@" >> {asked}\n'
+                                    f'for f in "$@"; do [ -e {tmp_path}/has-$f ] && echo /tex/$f; done\nexit 0\n')
+    (stub / "kpsewhich").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{stub}{os.pathsep}{os.environ['PATH']}")
+    tex = to_tex(parse('input 1x8x8 "输入"\n'))
+    with pytest.raises(LatexNotFound, match="need CJKutf8.sty and c70gbsn.fd"):
+        latex.check_installed(tex)
+    (tmp_path / "has-CJKutf8.sty").touch()
+    with pytest.raises(LatexNotFound, match="need c70gbsn.fd, not"):
+        latex.check_installed(tex)
+    (tmp_path / "has-c70gbsn.fd").touch()  # installed meanwhile
+    latex.check_installed(tex)
+    latex.check_installed(tex)
+    assert asked.read_text().splitlines() == ["CJKutf8.sty c70gbsn.fd"] * 2 + ["c70gbsn.fd"]
+
+
 def test_the_command_exits_6_for_an_untypesettable_label(tmp_path):
     """What pdflatex cannot typeset is a LaTeX error, found before pdflatex runs."""
     (tmp_path / "bad.nn").write_text('input 3x8x8 "Жук"\n')

@@ -66,7 +66,8 @@ def check_installed(tex: str) -> None:
     wanted = [name for marker, names in _NEEDS.items() if marker in tex for name in names]
     if not wanted or not shutil.which("kpsewhich"):
         return  # (without kpsewhich, pdflatex will say it)
-    missing = [name for name in wanted if name not in tex_files(wanted)]
+    found = tex_files(wanted)
+    missing = [name for name in wanted if name not in found]
     if missing:
         raise LatexNotFound(f"the figure's Chinese or Japanese labels need {' and '.join(missing)}, not installed",
                             hint="; ".join(f"{name}: {PROVIDERS[name]}" for name in missing))
@@ -83,13 +84,25 @@ def installed(name: str) -> str | None:
     return shutil.which(name)
 
 
+_FOUND: set[tuple[str, str]] = set()  # (kpsewhich, file) it found: not asked again (a warm builder asks once)
+
+
 def tex_files(names: list[str]) -> set[str]:
-    """Those of these TeX files (lmodern.sty, ...) that kpsewhich finds."""
+    """Those of these TeX files (lmodern.sty, ...) that kpsewhich finds. A file found is taken to stay (what is
+    missing is looked for again: it may be installed meanwhile)."""
     kpsewhich = shutil.which("kpsewhich")
     if kpsewhich is None or not names:
         return set()
-    found = subprocess.run([kpsewhich, *names], capture_output=True, text=True, timeout=60).stdout.splitlines()
-    return {name for name in names if any(line.endswith("/" + name) for line in found)}
+    unknown = [name for name in names if (kpsewhich, name) not in _FOUND]
+    if unknown:
+        lines = subprocess.run([kpsewhich, *unknown], capture_output=True, text=True, timeout=60).stdout.splitlines()
+        _FOUND.update((kpsewhich, name) for name in unknown if any(line.endswith("/" + name) for line in lines))
+    return {name for name in names if (kpsewhich, name) in _FOUND}
+
+
+def needed_files() -> list[str]:
+    """The TeX files some figures need beyond the preamble's (what check_installed looks for)."""
+    return [name for names in _NEEDS.values() for name in names]
 
 
 def font_families() -> str:

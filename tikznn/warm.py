@@ -464,13 +464,14 @@ def _warm_up() -> None:
 
     from . import cli, compiled, styles, svg  # noqa: F401
     from .errors import LayoutError
-    from .latex import installed_wide_engine, setpriv_found
+    from .latex import installed_wide_engine, needed_files, setpriv_found, tex_files
     from .parser import parse
     from .pipeline import composed_tex
 
     cli.command()
     compiled.load_templates()
     setpriv_found()  # (tried once, here)
+    tex_files(needed_files())  # (kpsewhich, 20 ms, asked once here for what a Chinese label needs)
     Image.init()  # a figure's pictures (images.py): every format Pillow tells apart, PNG and JPEG read and written
     for fmt in ("PNG", "JPEG"):
         written = io.BytesIO()
