@@ -52,7 +52,7 @@ def peak(command, cwd, env) -> tuple[float, int, bool]:
 def examples(names, runs, folder, env) -> None:
     sys.path.insert(0, str(ROOT / "bench"))
     from plain_tikz import plain
-    print(f"## Examples (median of {runs} runs, interleaved)\n")
+    print(f"## Examples (median of {runs} runs, interleaved; ratios: the median of those of runs side by side)\n")
     print("| example | blocks+balls | build, warm (s) | build, no warm builder (s) | bare pdflatex (s) | warm / bare "
           "| cold / bare | floor: pdflatex, preloaded format (s) | warm / floor | cold / floor "
           "| bare pdflatex, straightforward TikZ (s) | warm / that | no-op rebuild (s) | no-op / warm build "
@@ -69,21 +69,28 @@ def examples(names, runs, folder, env) -> None:
         shapes = sum(1 for line in tex.read_text().splitlines() if line.startswith("% nn:") and " " in line[5:])
         build, cold, bare, floor, bare_plain, noop = [], [], [], [], [], []
         preloaded = None
-        for run in range(runs):
+        for run in range(runs):  # (each build timed next to what it is weighed against: the ratios are paired)
             out = str(Path(folder, f"{name}-{run}.pdf"))  # a new output each time: a real build
+            bare.append(timed(["pdflatex", "-interaction=batchmode", "-no-shell-escape", tex.name], folder))
             cold.append(timed(TIKZNN + ["build", str(source), "-o", f"{out}-cold.pdf"], folder, cold_env))
             build.append(timed(TIKZNN + ["build", str(source), "-o", out], folder, env))
-            noop.append(timed(TIKZNN + ["build", str(source), "-o", out], folder, env))
-            bare.append(timed(["pdflatex", "-interaction=batchmode", "-no-shell-escape", tex.name], folder))
             preloaded = preloaded or linked_format(tex, env)
-            if preloaded:
-                floor.append(timed(["pdflatex", "-interaction=batchmode", "-no-shell-escape", f"-fmt={preloaded}",
-                                    tex.name], folder))
+            floor.append(timed(["pdflatex", "-interaction=batchmode", "-no-shell-escape", f"-fmt={preloaded}",
+                                tex.name], folder) if preloaded else float("nan"))
+            noop.append(timed(TIKZNN + ["build", str(source), "-o", out], folder, env))
             bare_plain.append(timed(["pdflatex", "-interaction=batchmode", "-no-shell-escape", straight.name], folder))
-        b, c, p, q, n = (statistics.median(x) for x in (build, cold, bare, bare_plain, noop))
-        f = statistics.median(floor) if floor else float("nan")
-        print(f"| {name} | {shapes} | {b:.2f} | {c:.2f} | {p:.2f} | {b / p:.2f} | {c / p:.2f} | {f:.2f} | {b / f:.2f} "
-              f"| {c / f:.2f} | {q:.2f} | {b / q:.2f} | {n:.3f} | {n / b:.3f} | {n / c:.3f} |")
+        b, c, p, f, q, n = (statistics.median(x) for x in (build, cold, bare, floor, bare_plain, noop))
+        ratios = [paired(*pair) for pair in ((build, bare), (cold, bare), (build, floor), (cold, floor),
+                                             (build, bare_plain), (noop, build), (noop, cold))]
+        print(f"| {name} | {shapes} | {b:.2f} | {c:.2f} | {p:.2f} | {ratios[0]:.2f} | {ratios[1]:.2f} | {f:.2f} | "
+              f"{ratios[2]:.2f} | {ratios[3]:.2f} | {q:.2f} | {ratios[4]:.2f} | {n:.3f} | {ratios[5]:.3f} | "
+              f"{ratios[6]:.3f} |")
+
+
+def paired(times: list[float], against: list[float]) -> float:
+    """The median of the ratios of runs timed side by side: this machine's speed drifts by up to half within a
+    minute, which a ratio of two medians taken apart would keep."""
+    return statistics.median(t / a for t, a in zip(times, against))
 
 
 def start_warm_builder(name: str, folder, env) -> None:
