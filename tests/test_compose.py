@@ -171,6 +171,7 @@ def test_a_figure_is_made_with_the_cycle_collector_paused_and_it_resumes_after(m
     of a 5,000-layer figure's Python): paused while a figure is made, on again after it (also after an error, and
     after builds side by side), and left off if it was off."""
     import gc
+    import os
     import threading
     from tikznn import pipeline, to_tex
     from tikznn.errors import LayoutError
@@ -202,9 +203,18 @@ def test_a_figure_is_made_with_the_cycle_collector_paused_and_it_resumes_after(m
     side.start()
     to_tex(network)  # (ends while the other still runs: the collector stays paused for it)
     states.append(gc.isenabled())
+    reading, writing = os.pipe()  # a process forked meanwhile (multiprocessing, say) has no build paused
+    child = os.fork()
+    if child == 0:
+        began = gc.isenabled()
+        to_tex(network)
+        os.write(writing, b"%d%d" % (began, gc.isenabled()))
+        os._exit(0)
+    os.waitpid(child, 0)
+    states.append(os.read(reading, 2))
     release.set()
     side.join()
-    assert states == [False] and gc.isenabled()
+    assert states == [False, b"11"] and gc.isenabled()
 
     gc.disable()
     try:

@@ -98,6 +98,8 @@ def test_what_a_chinese_label_needs_is_looked_for_once_and_not_again_once_found(
     latex.check_installed(tex)
     latex.check_installed(tex)
     assert asked.read_text().splitlines() == ["CJKutf8.sty c70gbsn.fd"] * 2 + ["c70gbsn.fd"]
+    (stub / "kpsewhich").write_text("#!/nonexistent/sh\n")  # one that cannot run: nothing found, nothing raised
+    assert latex.tex_files(["c70gbsn.fd", "lmodern.sty"]) == {"c70gbsn.fd"}
 
 
 def test_the_command_exits_6_for_an_untypesettable_label(tmp_path):

@@ -14,11 +14,15 @@ def run() -> None:
     third to a no-op's time, and a fifth to a figure's made here."""
     status = main()
     if status is not None:
+        if sys.gettrace() is not None or sys.getprofile() is not None:
+            sys.exit(status)  # (coverage or a profiler: they write what they found as the interpreter ends)
         import os
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
-            except (OSError, ValueError, AttributeError):  # (a closed pipe, a closed stream, none at all)
+            except OSError:  # (as the interpreter ends when its output cannot be written: status 120)
+                status = status or 120
+            except (ValueError, AttributeError):  # (a closed stream, none at all)
                 pass
         os._exit(status if 0 <= status <= 255 else 1)
 

@@ -94,9 +94,12 @@ def tex_files(names: list[str]) -> set[str]:
     if kpsewhich is None or not names:
         return set()
     unknown = [name for name in names if (kpsewhich, name) not in _FOUND]
-    if unknown:
-        lines = subprocess.run([kpsewhich, *unknown], capture_output=True, text=True, timeout=60).stdout.splitlines()
-        _FOUND.update((kpsewhich, name) for name in unknown if any(line.endswith("/" + name) for line in lines))
+    try:
+        lines = subprocess.run([kpsewhich, *unknown], capture_output=True, text=True,
+                               timeout=60).stdout.splitlines() if unknown else []
+    except (OSError, subprocess.SubprocessError):  # (one that does not run, or hangs: nothing more found)
+        lines = []
+    _FOUND.update((kpsewhich, name) for name in unknown if any(line.endswith("/" + name) for line in lines))
     return {name for name in names if (kpsewhich, name) in _FOUND}
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import os
 import threading
 import warnings
 from dataclasses import dataclass, field, replace
@@ -26,8 +27,7 @@ from .tex import untypeset
 
 TEX_LIMIT_CM = 570.0  # TeX's largest dimension is 16383.99 pt, 5.76 m
 
-_PAUSES = {"count": 0, "was_on": False}  # builds running with Python's cycle collector paused
-_PAUSING = threading.Lock()
+_PAUSES = {"count": 0, "was_on": False, "lock": threading.Lock()}  # builds running with the cycle collector paused
 
 
 def collector_paused(function):
@@ -37,19 +37,34 @@ def collector_paused(function):
     Builds in threads share one pause, which ends with the last."""
     @functools.wraps(function)
     def paused(*args, **kwargs):
-        with _PAUSING:
-            if _PAUSES["count"] == 0:
-                _PAUSES["was_on"] = gc.isenabled()
-                gc.disable()
-            _PAUSES["count"] += 1
+        counted = False
         try:
+            with _PAUSES["lock"]:
+                if _PAUSES["count"] == 0:
+                    _PAUSES["was_on"] = gc.isenabled()
+                    gc.disable()
+                _PAUSES["count"] += 1
+                counted = True
             return function(*args, **kwargs)
         finally:
-            with _PAUSING:
-                _PAUSES["count"] -= 1
-                if _PAUSES["count"] == 0 and _PAUSES["was_on"]:
-                    gc.enable()
+            if counted:
+                with _PAUSES["lock"]:
+                    _PAUSES["count"] = max(0, _PAUSES["count"] - 1)
+                    if _PAUSES["count"] == 0 and _PAUSES["was_on"]:
+                        gc.enable()
     return paused
+
+
+def _forked() -> None:
+    """In a process forked while a build ran (in another thread, say): no build of its own is paused, and the lock
+    the other thread may have held is a new one."""
+    if _PAUSES["count"] and _PAUSES["was_on"]:
+        gc.enable()
+    _PAUSES.update(count=0, lock=threading.Lock())
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forked)
 
 
 def to_tex(network: Network, figure: Figure | None = None, *, fragment: bool = False, overlay: bool = False,
