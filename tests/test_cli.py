@@ -287,3 +287,26 @@ def test_what_is_not_a_regular_file_is_refused_at_once_never_read(tmp_path):
         run = tikznn(*args, cwd=tmp_path)
         assert run.returncode != 0 and said in run.stderr and "Traceback" not in run.stderr, args
     assert time.monotonic() - started < 30
+
+
+def test_a_command_ends_at_once_only_when_the_interpreters_end_would_do_nothing_more():
+    """A build or `tex` ends its process at once (console.run), but not under a profiler or coverage, which write
+    what they found as the interpreter ends, nor while a build of another thread is still finishing (a second
+    Ctrl-C under -j: the interpreter's end waits for it)."""
+    import threading
+    from tikznn.console import _nothing_left
+    assert _nothing_left()
+    release = threading.Event()
+    worker = threading.Thread(target=release.wait, args=(10,))
+    worker.start()
+    try:
+        assert not _nothing_left()
+    finally:
+        release.set()
+        worker.join()
+    assert _nothing_left()
+    sys.setprofile(lambda *_: None)
+    try:
+        assert not _nothing_left()
+    finally:
+        sys.setprofile(None)

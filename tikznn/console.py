@@ -14,8 +14,8 @@ def run() -> None:
     third to a no-op's time, and a fifth to a figure's made here."""
     status = main()
     if status is not None:
-        if sys.gettrace() is not None or sys.getprofile() is not None:
-            sys.exit(status)  # (coverage or a profiler: they write what they found as the interpreter ends)
+        if not _nothing_left():
+            sys.exit(status)
         import os
         for stream in (sys.stdout, sys.stderr):
             try:
@@ -25,6 +25,16 @@ def run() -> None:
             except (ValueError, AttributeError):  # (a closed stream, none at all)
                 pass
         os._exit(status if 0 <= status <= 255 else 1)
+
+
+def _nothing_left() -> bool:
+    """Is there nothing the interpreter's end would still do: no coverage or profiler to write what they found, no
+    build of another thread to finish (a second Ctrl-C while -j lets those begun finish)?"""
+    if sys.gettrace() is not None or sys.getprofile() is not None:
+        return False
+    threading = sys.modules.get("threading")
+    return threading is None or not any(thread.is_alive() and not thread.daemon and
+                                        thread is not threading.main_thread() for thread in threading.enumerate())
 
 
 def main() -> int | None:
