@@ -175,6 +175,7 @@ def tikznn(*args, cwd: Path | None = None, env: dict | None = None, stdin: str =
     environment (`env` added to it), standard streams, arguments, umask, sys.path and warning filters are this
     call's and restored after it."""
     from tikznn import console, latex
+    from tikznn.errors import exit_status
 
     argv, folder, environ, streams = sys.argv, os.getcwd(), dict(os.environ), (sys.stdin, sys.stdout, sys.stderr)
     path, umask = list(sys.path), os.umask(0o022)  # (a model's folder goes on sys.path; the umask is read by setting it)
@@ -195,9 +196,8 @@ def tikznn(*args, cwd: Path | None = None, env: dict | None = None, stdin: str =
                 warnings.formatwarning(message, category, filename, lineno, line))
             code = console.main() or 0  # (a build returns its status; other commands end by SystemExit)
     except SystemExit as exit:  # (as Python ends a process: a code that is not a number is printed, status 1)
-        code = exit.code if isinstance(exit.code, int) else 0 if exit.code is None else 1
-        if not isinstance(exit.code, (int, type(None))):
-            err.write(f"{exit.code}\n")
+        with contextlib.redirect_stderr(err):
+            code = exit_status(exit)
     finally:
         latex.stop_early()  # (a head start no build took: a process of its own would have ended)
         sys.argv, (sys.stdin, sys.stdout, sys.stderr), sys.path[:] = argv, streams, path

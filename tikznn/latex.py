@@ -63,7 +63,7 @@ def check_installed(tex: str) -> None:
                 not subprocess.run([fc_list, font.strip("{}")], capture_output=True, text=True).stdout.strip():
             raise LatexNotFound(f"the figure's labels need the font {font.strip('{}')}, not installed",
                                 hint=f"install it ({package})")
-    wanted = [name for marker, names in _NEEDS.items() if marker in tex for name in names]
+    wanted = needed_files(tex)
     if not wanted or not shutil.which("kpsewhich"):
         return  # (without kpsewhich, pdflatex will say it)
     found = tex_files(wanted)
@@ -103,9 +103,9 @@ def tex_files(names: list[str]) -> set[str]:
     return {name for name in names if (kpsewhich, name) in _FOUND}
 
 
-def needed_files() -> list[str]:
-    """The TeX files some figures need beyond the preamble's (what check_installed looks for)."""
-    return [name for names in _NEEDS.values() for name in names]
+def needed_files(tex: str | None = None) -> list[str]:
+    """The TeX files a figure's TeX needs beyond the preamble's (without it: those any figure may need)."""
+    return [name for marker, names in _NEEDS.items() if tex is None or marker in tex for name in names]
 
 
 def font_families() -> str:
